@@ -1,0 +1,27 @@
+import { EvotuneError, isEvotuneError } from '../errors.js';
+
+/** Exit codes: 0 success, 1 a failure while running, 2 bad usage or input. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Prints an error as one line (plus a hint) and returns the exit code; a stack trace only with --verbose. */
+export function reportError(e: unknown, verbose: boolean): number {
+  if (isEvotuneError(e)) {
+    process.stderr.write(`evotune: ${e.message}\n`);
+    if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);
+    if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.kind === 'usage' ? EXIT.usage : EXIT.failure;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`evotune: unexpected failure: ${msg.split('\n')[0]}\n`);
+  if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('hint: run again with --verbose for details\n');
+  return EXIT.failure;
+}
+
+/** camelCase option key -> the flag a user typed. */
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+export const formatValue = (v: number) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
+
+export { EvotuneError };

@@ -1,0 +1,105 @@
+/**
+ * Every error evotune raises on purpose comes from a factory here, with a stable code.
+ * The CLI maps `kind: 'usage'` to exit code 2 (bad input) and `kind: 'runtime'` to exit code 1,
+ * and prints `message` (plus `hint`) as one line instead of a stack trace.
+ */
+export type ErrorKind = 'usage' | 'runtime';
+
+export type ErrorCode =
+  | 'E_SPACE'
+  | 'E_OPTION'
+  | 'E_STRATEGY_OPTION'
+  | 'E_UNKNOWN_STRATEGY'
+  | 'E_UNKNOWN_TASK'
+  | 'E_UNKNOWN_BACKEND'
+  | 'E_MODULE'
+  | 'E_CONFIG'
+  | 'E_RESUME'
+  | 'E_OUT_DIR'
+  | 'E_LR_BOUNDS'
+  | 'E_TASK'
+  | 'E_ALL_FAILED'
+  | 'E_INTERRUPTED'
+  | 'E_EXECUTOR'
+  | 'E_INTERNAL';
+
+export class EvotuneError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly hint?: string;
+  constructor(code: ErrorCode, kind: ErrorKind, message: string, hint?: string) {
+    super(message);
+    this.name = 'EvotuneError';
+    this.code = code;
+    this.kind = kind;
+    this.hint = hint;
+  }
+}
+
+export const isEvotuneError = (e: unknown): e is EvotuneError => e instanceof EvotuneError;
+
+/** A short, printable description of any thrown value. */
+export function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** How a value looks in an error message: strings quoted, everything else as JSON. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export const errors = {
+  space: (param: string, problem: string) =>
+    new EvotuneError('E_SPACE', 'usage', `space: parameter "${param}": ${problem}`),
+  spaceShape: (problem: string) => new EvotuneError('E_SPACE', 'usage', `space: ${problem}`),
+  option: (field: string, expected: string, got: unknown, hint?: string) =>
+    new EvotuneError('E_OPTION', 'usage', `${field}: expected ${expected}, got ${show(got)}`, hint),
+  optionConflict: (message: string, hint?: string) => new EvotuneError('E_OPTION', 'usage', message, hint),
+  strategyOption: (strategy: string, field: string, expected: string, got: unknown) =>
+    new EvotuneError(
+      'E_STRATEGY_OPTION',
+      'usage',
+      `strategy "${strategy}" option "${field}": expected ${expected}, got ${show(got)}`,
+    ),
+  unknownStrategy: (name: string, known: readonly string[]) =>
+    new EvotuneError('E_UNKNOWN_STRATEGY', 'usage', `unknown strategy ${show(name)}; expected one of: ${known.join(', ')}`),
+  unknownTask: (name: string, known: readonly string[]) =>
+    new EvotuneError(
+      'E_UNKNOWN_TASK',
+      'usage',
+      `unknown task ${show(name)}; expected one of: ${known.join(', ')}, or a path to a task module (./my-task.mjs)`,
+    ),
+  unknownBackend: (name: string, known: readonly string[]) =>
+    new EvotuneError('E_UNKNOWN_BACKEND', 'usage', `unknown backend ${show(name)}; expected one of: ${known.join(', ')}`),
+  module: (what: string, problem: string, hint?: string) =>
+    new EvotuneError('E_MODULE', 'usage', `${what}: ${problem}`, hint),
+  config: (file: string, problem: string) => new EvotuneError('E_CONFIG', 'usage', `config ${file}: ${problem}`),
+  resume: (dir: string, problem: string, hint?: string) =>
+    new EvotuneError('E_RESUME', 'usage', `resume ${dir}: ${problem}`, hint),
+  outDir: (dir: string, problem: string) => new EvotuneError('E_OUT_DIR', 'usage', `--out ${dir}: ${problem}`),
+  lrBounds: (problem: string, hint?: string) => new EvotuneError('E_LR_BOUNDS', 'usage', `--lr-bounds: ${problem}`, hint),
+  task: (task: string, problem: string) => new EvotuneError('E_TASK', 'runtime', `task ${task}: ${problem}`),
+  allFailed: (count: number, lastReason: string) =>
+    new EvotuneError(
+      'E_ALL_FAILED',
+      'runtime',
+      `stopped early: the last ${count} trials all failed (last: ${lastReason})`,
+      'check that the fitness module or task runs on its own; failures are recorded in the journal',
+    ),
+  interrupted: (resumeHint?: string) =>
+    new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),
+  executor: (problem: string, hint?: string) => new EvotuneError('E_EXECUTOR', 'runtime', problem, hint),
+  internal: (problem: string) => new EvotuneError('E_INTERNAL', 'runtime', `internal error: ${problem}`),
+};

@@ -1,0 +1,12 @@
+export { search, prepareSearch, type SearchInput, type SearchResult } from './search.js';
+export { parseSearchOptions, searchOptionsSchema, type SearchOptions, type SearchOptionsInput } from './options.js';
+export { Space, parseSpace, findLrParam, type SpaceSpec, type ParamSpec, type Params } from './space/index.js';
+export { runStudy, trialSeed, type StudyConfig } from './study/study.js';
+export type { TrialRecord, Best, StudyEvent, StudySummary } from './study/types.js';
+export type { Evaluator, TrialOutcome, TrialRequest, FitnessFn, FitnessContext, FailureKind } from './eval/types.js';
+export { InlineEvaluator } from './eval/inline.js';
+export { PoolEvaluator } from './eval/pool.js';
+export { STRATEGIES, getStrategy, resolveStrategy } from '../strategies/index.js';
+export type { Strategy, Told } from '../strategies/types.js';
+export { EvotuneError, errors } from './errors.js';
+export type { Task, TaskData, TaskContext } from './tasks/types.js';

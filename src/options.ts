@@ -1,0 +1,68 @@
+import * as z from 'zod';
+import { availableParallelism } from 'node:os';
+import { errors, show } from './errors.js';
+
+/**
+ * The one schema for `search` options: command-line flags, a --config file and the library API all go through it,
+ * so a mistake gets the same message wherever it was made. Messages say what was expected; the formatter adds the
+ * field and what was given.
+ */
+const wholeAtLeast = (min: number) =>
+  z.int({ error: `expected a whole number >= ${min}` }).min(min, { error: `expected a whole number >= ${min}` });
+const positiveNumber = z.number({ error: 'expected a number > 0' }).positive({ error: 'expected a number > 0' }).finite({ error: 'expected a number > 0' });
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendOption = (typeof BACKENDS)[number];
+
+const lrBounds = z.union([z.literal('auto'), z.tuple([positiveNumber, positiveNumber])], {
+  error: 'expected "auto" or two numbers LO,HI with 0 < LO < HI',
+});
+
+export const searchOptionsSchema = z
+  .strictObject({
+    /** Path or file URL of a fitness module (default export scores one set of params). */
+    fitness: z.string({ error: 'expected a path to a fitness module' }).min(1, { error: 'expected a path to a fitness module' }).optional(),
+    /** A bundled task name or a path to a task module. */
+    task: z.string({ error: 'expected a task name or a path to a task module' }).min(1, { error: 'expected a task name or a path to a task module' }).optional(),
+    /** A space file path, or the space itself (validated separately with messages per parameter). */
+    space: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'expected a path to a space JSON file or a space object' }).optional(),
+    strategy: z.string({ error: 'expected a strategy name' }).min(1, { error: 'expected a strategy name' }).optional(),
+    strategyOptions: z.record(z.string(), z.unknown(), { error: 'expected an object of strategy options' }).optional(),
+    budget: wholeAtLeast(1).default(100),
+    /** Wall-clock budget in seconds. */
+    timeBudget: positiveNumber.optional(),
+    workers: wholeAtLeast(1).default(availableParallelism()),
+    seed: z.int({ error: 'expected a whole number >= 0' }).min(0, { error: 'expected a whole number >= 0' }).max(2 ** 32 - 1, { error: 'expected a whole number < 2^32' }).default(0),
+    backend: z.enum(BACKENDS, { error: `expected one of ${BACKENDS.join(', ')}` }).default('auto'),
+    /** Per-trial timeout in seconds. */
+    trialTimeout: positiveNumber.optional(),
+    /** Heap limit per worker in MB. */
+    maxHeapMb: wholeAtLeast(16).optional(),
+    lrBounds: lrBounds.optional(),
+    target: z.number({ error: 'expected a number' }).finite({ error: 'expected a finite number' }).optional(),
+    maxConsecutiveFailures: wholeAtLeast(0).default(20),
+    /** Where the run's config and journal go. */
+    out: z.string({ error: 'expected a folder path' }).min(1, { error: 'expected a folder path' }).optional(),
+  })
+  .refine((o) => !(o.lrBounds && Array.isArray(o.lrBounds) && o.lrBounds[0] >= o.lrBounds[1]), {
+    path: ['lrBounds'],
+    error: 'expected LO < HI',
+  });
+
+export type SearchOptionsInput = z.input<typeof searchOptionsSchema>;
+export type SearchOptions = z.output<typeof searchOptionsSchema>;
+
+/** Validates options; the first problem becomes one clear usage error naming the field. */
+export function parseSearchOptions(raw: unknown, fieldName: (key: string) => string = (k) => k): SearchOptions {
+  const r = searchOptionsSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(searchOptionsSchema.def.shape ?? {}).map(fieldName);
+    throw errors.optionConflict(`unknown option ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known options: ${known.join(', ')}`);
+  }
+  const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) + issue.path.slice(1).map((p) => `[${String(p)}]`).join('') : '(options)';
+  throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);
+}
+
+export { show };

@@ -1,0 +1,168 @@
+import { errors } from './errors.js';
+import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
+import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
+import { Space } from './space/codec.js';
+import { loadSpaceFile, withLogRange } from './space/load.js';
+import { DEFAULT_STRATEGY, resolveStrategy } from '../strategies/index.js';
+import { InlineEvaluator } from './eval/inline.js';
+import { PoolEvaluator } from './eval/pool.js';
+import { importFitness, moduleUrl, type FitnessSource } from './eval/source.js';
+import type { Evaluator, FitnessFn } from './eval/types.js';
+import { runStudy } from './study/study.js';
+import type { Best, StopReason, StudyEvent, TrialRecord } from './study/types.js';
+import type { FailureKind } from './eval/types.js';
+
+/** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
+export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
+  /** A fitness function (run in-process), or a path / file URL of a fitness module (run in the worker pool). */
+  fitness?: FitnessFn | string | URL;
+  space?: SpaceSpec | string;
+  onEvent?: (event: StudyEvent) => void;
+  /** Stop asking for trials; running ones finish. */
+  stopSignal?: AbortSignal;
+  /** Abort running trials too. */
+  abortSignal?: AbortSignal;
+};
+
+export interface SearchResult {
+  readonly best: Best | undefined;
+  /** Trials recorded (complete + failed). */
+  readonly trials: number;
+  readonly failed: number;
+  readonly failuresByKind: Partial<Record<FailureKind, number>>;
+  readonly strategy: string;
+  readonly strategyOptions: Record<string, unknown>;
+  readonly seed: number;
+  readonly budget: number;
+  readonly elapsedMs: number;
+  readonly workers: number;
+  readonly evaluator: string;
+  /** The tfjs backend that ran the trials, for tasks. */
+  readonly backend?: string;
+  readonly utilisation: number;
+  readonly stoppedBy: StopReason;
+  readonly generations: number;
+  readonly space: SpaceSpec;
+  readonly history: readonly TrialRecord[];
+}
+
+/** Everything a search needs, resolved and validated, before any worker starts. */
+export interface PreparedSearch {
+  readonly options: SearchOptions;
+  readonly space: SpaceSpec;
+  readonly strategy: ReturnType<typeof resolveStrategy>;
+  readonly strategyName: string;
+  readonly source: FitnessSource | { kind: 'function'; fn: FitnessFn };
+  readonly initialPoints: number[][];
+}
+
+/** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
+export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
+  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, ...rest } = input;
+  const fitnessIsPath = typeof fitness === 'string' || fitness instanceof URL;
+  const options = parseSearchOptions({
+    ...rest,
+    ...(fitnessIsPath ? { fitness: fitness instanceof URL ? fitness.href : fitness } : {}),
+    ...(typeof rawSpace === 'string' ? { space: rawSpace } : {}),
+  });
+  if (fitness !== undefined && typeof fitness !== 'function' && !fitnessIsPath) {
+    throw errors.option('fitness', 'a function, a path or a file URL', fitness);
+  }
+  if (fitness !== undefined && options.task !== undefined) {
+    throw errors.optionConflict('give either fitness or task, not both');
+  }
+
+  let source: PreparedSearch['source'];
+  let taskSpace: SpaceSpec | undefined;
+  if (typeof fitness === 'function') {
+    source = { kind: 'function', fn: fitness };
+  } else if (fitnessIsPath) {
+    const url = moduleUrl('fitness module', fitness);
+    await importFitness(url); // fail fast, in this thread, on a module that is missing or of the wrong shape
+    source = { kind: 'module', url };
+  } else if (options.task !== undefined) {
+    const { resolveTask } = await import('./tasks/registry.js');
+    // Bundled tasks go by name; a module goes by absolute URL, so that every worker imports the same file.
+    const ref = /[\\/.]/.test(options.task) ? moduleUrl('task module', options.task) : options.task;
+    const task = await resolveTask(ref);
+    taskSpace = task.space;
+    source = { kind: 'task', task: ref, backend: options.backend };
+  } else {
+    throw errors.optionConflict('nothing to optimise: give a fitness (function or module path) or a task', 'e.g. --task digits, or --fitness ./f.mjs --space ./space.json');
+  }
+
+  let space: SpaceSpec;
+  if (typeof rawSpace === 'string') space = loadSpaceFile(rawSpace);
+  else if (rawSpace !== undefined) space = parseSpace(rawSpace);
+  else if (taskSpace) space = taskSpace;
+  else throw errors.optionConflict('a fitness function needs a space', 'e.g. --space ./space.json');
+
+  const initialPoints: number[][] = [];
+  if (options.lrBounds !== undefined) {
+    const lr = findLrParam(space);
+    if (!lr) throw errors.lrBounds('the space has no learning-rate parameter (a float named lr, learningRate or learning_rate)');
+    if (options.lrBounds === 'auto') {
+      throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
+    }
+    const [lo, hi] = options.lrBounds;
+    space = withLogRange(space, lr, lo, hi);
+  }
+
+  const strategyName = options.strategy ?? DEFAULT_STRATEGY;
+  const strategy = resolveStrategy(strategyName, options.strategyOptions);
+  return { options, space, strategy, strategyName, source, initialPoints };
+}
+
+export function createEvaluator(prepared: PreparedSearch): Evaluator {
+  const { source, options } = prepared;
+  const trialTimeoutMs = options.trialTimeout === undefined ? undefined : options.trialTimeout * 1000;
+  if (source.kind === 'function') return new InlineEvaluator(source.fn, trialTimeoutMs);
+  return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb });
+}
+
+/** Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. */
+export async function search(input: SearchInput): Promise<SearchResult> {
+  const prepared = await prepareSearch(input);
+  const { options, space, strategy } = prepared;
+  const evaluator = createEvaluator(prepared);
+  try {
+    if (evaluator instanceof PoolEvaluator) await evaluator.warm();
+    const summary = await runStudy({
+      space: new Space(space),
+      strategy: strategy.strategy,
+      strategyOptions: strategy.options,
+      evaluator,
+      seed: options.seed,
+      budget: options.budget,
+      timeBudgetMs: options.timeBudget === undefined ? undefined : options.timeBudget * 1000,
+      target: options.target,
+      initialPoints: prepared.initialPoints,
+      maxConsecutiveFailures: options.maxConsecutiveFailures,
+      stopSignal: input.stopSignal,
+      abortSignal: input.abortSignal,
+      onEvent: input.onEvent,
+    });
+    const info = evaluator.info?.() ?? {};
+    return {
+      best: summary.best,
+      trials: summary.trials.length,
+      failed: summary.failed,
+      failuresByKind: summary.failuresByKind,
+      strategy: prepared.strategyName,
+      strategyOptions: strategy.options,
+      seed: options.seed,
+      budget: options.budget,
+      elapsedMs: summary.elapsedMs,
+      workers: evaluator.concurrency,
+      evaluator: evaluator.description,
+      ...(typeof info.backend === 'string' ? { backend: info.backend } : {}),
+      utilisation: summary.utilisation,
+      stoppedBy: summary.stoppedBy,
+      generations: summary.generations,
+      space,
+      history: summary.trials,
+    };
+  } finally {
+    await evaluator.close();
+  }
+}

@@ -1,0 +1,163 @@
+import { performance } from 'node:perf_hooks';
+import { errors } from '../errors.js';
+import type { Space } from '../space/codec.js';
+import type { Strategy } from '../../strategies/types.js';
+import type { Evaluator, FailureKind, TrialOutcome } from '../eval/types.js';
+import { deriveSeed, rngFor } from '../util/rng.js';
+import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
+
+export interface StudyConfig {
+  readonly space: Space;
+  readonly strategy: Strategy;
+  /** Validated strategy options (see strategies/index.ts resolveStrategy). */
+  readonly strategyOptions: Record<string, unknown>;
+  readonly evaluator: Evaluator;
+  readonly seed: number;
+  /** Evaluations to run, replayed ones included. */
+  readonly budget: number;
+  /** Wall-clock budget in ms (not reproducible by nature: the trials run depend on speed). */
+  readonly timeBudgetMs?: number;
+  /** Stop once the best value is at or below this. */
+  readonly target?: number;
+  /** Points (unit cube) for the first population. */
+  readonly initialPoints?: readonly (readonly number[])[];
+  /** Stop with an error after this many failures in a row with no success in between (0 disables). */
+  readonly maxConsecutiveFailures?: number;
+  /** Finished trials of an earlier run, by number: not run again. */
+  readonly replay?: ReadonlyMap<number, ReplayedTrial>;
+  /** Aborting it stops asking for new trials; trials already running finish. */
+  readonly stopSignal?: AbortSignal;
+  /** Aborting it also aborts running trials (they end as 'aborted' and are not part of the result). */
+  readonly abortSignal?: AbortSignal;
+  readonly onEvent?: (event: StudyEvent) => void;
+}
+
+/** Seed of trial n: a function of the root seed and the trial number only, never of timing or worker. */
+export const trialSeed = (root: number, trial: number) => deriveSeed(root, 'trial', trial);
+
+const sameX = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= 1e-12 * Math.max(1, Math.abs(v)));
+
+/**
+ * Runs a strategy against an evaluator for a budget: ask a generation, evaluate it (all of it in flight at once,
+ * so the pool stays busy), tell the results in trial order, repeat.
+ * Generations are synchronous on purpose: what the strategy is told never depends on which worker finished first,
+ * so the same seed gives the same trials and the same best with 1 worker or 20.
+ */
+export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
+  const { space, strategy, evaluator, seed, budget } = cfg;
+  const t0 = performance.now();
+  const trials: TrialRecord[] = [];
+  const failuresByKind: Partial<Record<FailureKind, number>> = {};
+  let best: Best | undefined;
+  let failed = 0;
+  let consecutiveFailures = 0;
+  let busyMs = 0;
+  let liveWallMs = 0;
+  let generation = 0;
+  let stoppedBy: StopReason = 'budget';
+  const maxFailures = cfg.maxConsecutiveFailures ?? 20;
+
+  let state = strategy.init({ dim: space.dim, options: cfg.strategyOptions, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints });
+
+  const record = (rec: TrialRecord) => {
+    trials.push(rec);
+    const o = rec.outcome;
+    if (o.state === 'complete') {
+      consecutiveFailures = 0;
+      if (best === undefined || o.value < best.value || (o.value === best.value && rec.number < best.trial)) {
+        best = { value: o.value, params: rec.params, trial: rec.number };
+      }
+    } else {
+      failed++;
+      consecutiveFailures++;
+      failuresByKind[o.kind] = (failuresByKind[o.kind] ?? 0) + 1;
+    }
+    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, budget });
+  };
+
+  while (trials.length < budget) {
+    if (cfg.stopSignal?.aborted || cfg.abortSignal?.aborted) {
+      stoppedBy = 'stopped';
+      break;
+    }
+    if (cfg.timeBudgetMs !== undefined && performance.now() - t0 >= cfg.timeBudgetMs) {
+      stoppedBy = 'time';
+      break;
+    }
+    const asked = strategy.ask(state, rngFor(seed, 'ask', generation));
+    state = asked.state;
+    if (asked.xs.length === 0) {
+      stoppedBy = 'exhausted';
+      break;
+    }
+    const xs = asked.xs.slice(0, budget - trials.length);
+    const first = trials.length;
+    const batch = xs.map((x, i) => {
+      const number = first + i;
+      const params = space.decode(x);
+      const s = trialSeed(seed, number);
+      return { number, x, params, seed: s };
+    });
+
+    const genStart = performance.now();
+    let ranLive = false;
+    const outcomes = await Promise.all(
+      batch.map(async (t): Promise<{ outcome: TrialOutcome; replayed: boolean }> => {
+        const old = cfg.replay?.get(t.number);
+        if (old) {
+          if (!sameX(old.x, t.x)) {
+            throw errors.resume('journal', `trial ${t.number} in the journal has other parameters than this run asks for`, 'resume with the same config and seed as the run that wrote the journal');
+          }
+          return { outcome: old.outcome, replayed: true };
+        }
+        ranLive = true;
+        cfg.onEvent?.({ type: 'asked', trial: t.number, generation, x: t.x, params: t.params, seed: t.seed });
+        const outcome = await evaluator.run({ number: t.number, params: t.params, seed: t.seed }, cfg.abortSignal);
+        return { outcome, replayed: false };
+      }),
+    );
+    if (ranLive) liveWallMs += performance.now() - genStart;
+
+    // An aborted trial did not run to its end: it is not part of the result, so a resume runs it again.
+    const keep = outcomes.findIndex((o) => o.outcome.state === 'failed' && o.outcome.kind === 'aborted');
+    const usable = keep < 0 ? outcomes : outcomes.slice(0, keep);
+    usable.forEach((o, i) => {
+      const t = batch[i]!;
+      if (!o.replayed) busyMs += o.outcome.durationMs;
+      record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: o.outcome, replayed: o.replayed });
+    });
+    if (keep >= 0) {
+      stoppedBy = 'stopped';
+      break;
+    }
+
+    state = strategy.tell(
+      state,
+      usable.map((o, i) => ({ x: batch[i]!.x, value: o.outcome.state === 'complete' ? o.outcome.value : Infinity })),
+      rngFor(seed, 'tell', generation),
+    );
+    generation++;
+
+    if (maxFailures > 0 && consecutiveFailures >= maxFailures) {
+      const last = trials[trials.length - 1]!.outcome;
+      throw errors.allFailed(consecutiveFailures, last.state === 'failed' ? `${last.kind}: ${last.message}` : 'unknown');
+    }
+    if (cfg.target !== undefined && best !== undefined && best.value <= cfg.target) {
+      stoppedBy = 'target';
+      break;
+    }
+  }
+
+  return {
+    best,
+    trials,
+    complete: trials.length - failed,
+    failed,
+    failuresByKind,
+    generations: generation,
+    stoppedBy,
+    elapsedMs: performance.now() - t0,
+    utilisation: liveWallMs > 0 ? Math.min(1, busyMs / (liveWallMs * evaluator.concurrency)) : 0,
+  };
+}

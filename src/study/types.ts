@@ -1,0 +1,46 @@
+import type { Params } from '../space/spec.js';
+import type { FailureKind, TrialOutcome } from '../eval/types.js';
+
+/** One trial as the study records it: what was asked, and how it ended. */
+export interface TrialRecord {
+  readonly number: number;
+  readonly generation: number;
+  /** The point in the unit cube the strategy asked for. */
+  readonly x: readonly number[];
+  readonly params: Params;
+  readonly seed: number;
+  readonly outcome: TrialOutcome;
+  /** True when the outcome came from the journal of an earlier run (resume), not from running it now. */
+  readonly replayed: boolean;
+}
+
+export interface Best {
+  readonly value: number;
+  readonly params: Params;
+  readonly trial: number;
+}
+
+export type StopReason = 'budget' | 'time' | 'target' | 'exhausted' | 'stopped';
+
+export type StudyEvent =
+  | { readonly type: 'asked'; readonly trial: number; readonly generation: number; readonly x: readonly number[]; readonly params: Params; readonly seed: number }
+  | { readonly type: 'finished'; readonly record: TrialRecord; readonly best: Best | undefined; readonly done: number; readonly failed: number; readonly budget: number };
+
+export interface StudySummary {
+  readonly best: Best | undefined;
+  readonly trials: readonly TrialRecord[];
+  readonly complete: number;
+  readonly failed: number;
+  readonly failuresByKind: Partial<Record<FailureKind, number>>;
+  readonly generations: number;
+  readonly stoppedBy: StopReason;
+  readonly elapsedMs: number;
+  /** Busy worker time over (wall time x workers) while trials ran in this process; replayed trials excluded. */
+  readonly utilisation: number;
+}
+
+/** A finished trial from an earlier run of the same study, by trial number (used to resume). */
+export interface ReplayedTrial {
+  readonly x: readonly number[];
+  readonly outcome: TrialOutcome;
+}

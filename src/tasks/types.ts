@@ -1,0 +1,52 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Params, SpaceSpec } from '../space/spec.js';
+
+/** The TensorFlow.js namespace a task must use: given to it, never imported by it, so that the backend chosen
+ *  by evotune (tfjs-node, wasm or cpu) is the one that runs. */
+export type TF = typeof tfjs;
+export type LayersModel = tfjs.LayersModel;
+
+export interface TaskContext {
+  readonly tf: TF;
+  /** Seed for every initialiser, dropout layer and shuffle of this run. */
+  readonly seed: number;
+  /** Which backend runs: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  readonly backend: string;
+  readonly signal?: AbortSignal;
+}
+
+/** A seeded train/validation split, as flat typed arrays (rows x features), built once per worker. */
+export interface TaskData {
+  readonly xTrain: Float32Array;
+  readonly yTrain: Float32Array;
+  readonly xVal: Float32Array;
+  readonly yVal: Float32Array;
+  /** Shape of one example, e.g. [64] or [8, 8, 1]. */
+  readonly inputShape: readonly number[];
+  /** Width of one target row: number of classes (one-hot) or regression outputs. */
+  readonly targetSize: number;
+  readonly nTrain: number;
+  readonly nVal: number;
+}
+
+/**
+ * A bundled task, or a user's task module (its default export has this shape).
+ * Hyperparameters the shared trainer understands (all optional in `space`/`defaults`): lr, batchSize, optimizer
+ * ('adam' | 'sgd' | 'rmsprop'), momentum, beta1, weightDecay, epochs, schedule ('constant' | 'cosine' |
+ * 'triangular' | 'onecycle'). Anything else (units, dropout, ...) is the task's own business in `build`.
+ */
+export interface Task {
+  readonly name: string;
+  readonly description: string;
+  /** The default search space. */
+  readonly space: SpaceSpec;
+  /** One sensible set of hyperparameters: what a single default evaluation and the LR range test use. */
+  readonly defaults: Params;
+  /** 'classification': softmax cross-entropy on one-hot targets (accuracy reported); 'regression': MSE. */
+  readonly kind: 'classification' | 'regression';
+  /** Seeded data split. Called once per worker and cached by (task, seed). */
+  data(seed: number): TaskData | Promise<TaskData>;
+  /** A fresh, compiled-or-not model for these hyperparameters, every initialiser seeded from ctx.seed. The output
+   *  layer gives logits (classification) or values (regression): the trainer applies the loss. */
+  build(params: Params, ctx: TaskContext): LayersModel;
+}

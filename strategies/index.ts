@@ -1,0 +1,28 @@
+import { errors } from '../src/errors.js';
+import type { Strategy } from './types.js';
+import { validateOptions } from './options.js';
+import { random } from './random.js';
+
+/** The registry: adding a strategy is one file in strategies/ plus one line here. */
+export const STRATEGIES: Readonly<Record<string, Strategy>> = {
+  random,
+};
+
+/** Used when no strategy is named. */
+export const DEFAULT_STRATEGY = 'random';
+
+export const strategyNames = (): string[] => Object.keys(STRATEGIES);
+
+export function getStrategy(name: string): Strategy {
+  const s = STRATEGIES[name];
+  if (!s) throw errors.unknownStrategy(name, strategyNames());
+  return s;
+}
+
+/** Resolves a strategy by name and validates its options (defaults filled in). */
+export function resolveStrategy(name: string, options?: unknown): { strategy: Strategy; options: Record<string, unknown> } {
+  const strategy = getStrategy(name);
+  return { strategy, options: validateOptions(name, strategy.options, options) as Record<string, unknown> };
+}
+
+export type { Strategy, Told, InitContext } from './types.js';

@@ -1,0 +1,36 @@
+import type { Rng } from '../src/util/rng.js';
+import type { Schema } from './options.js';
+
+/** One evaluated point as a strategy sees it. Failed trials arrive with value = +Infinity (the worst). */
+export interface Told {
+  readonly x: readonly number[];
+  readonly value: number;
+}
+
+export interface InitContext<O> {
+  /** Number of genes; every gene lives in [0, 1]. */
+  readonly dim: number;
+  readonly options: O;
+  readonly rng: Rng;
+  /** Points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion. */
+  readonly seeds?: readonly (readonly number[])[];
+}
+
+/**
+ * A search strategy in ask/tell form, on the unit cube, with explicit state and explicit randomness.
+ * - `ask` returns the next batch (a generation, or the strategy's natural batch) and the new state.
+ * - `tell` receives results for a prefix of the last asked batch, in the same order (the study may cut the
+ *   last batch short when the budget ends), and returns the new state.
+ * State must be plain data: JSON.parse(JSON.stringify(state)) must behave identically (used to resume).
+ * Strategies must never mutate the state they are given, nor use any randomness but `rng`.
+ */
+export interface Strategy<O = any, S = any> {
+  readonly name: string;
+  readonly summary: string;
+  readonly options: Schema<O>;
+  init(ctx: InitContext<O>): S;
+  ask(state: S, rng: Rng): { xs: number[][]; state: S };
+  tell(state: S, told: readonly Told[], rng: Rng): S;
+}
+
+export const defineStrategy = <O, S>(s: Strategy<O, S>): Strategy<O, S> => s;
