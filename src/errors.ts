@@ -12,11 +12,14 @@ export type ErrorCode =
   | 'E_UNKNOWN_STRATEGY'
   | 'E_UNKNOWN_TASK'
   | 'E_UNKNOWN_BACKEND'
+  | 'E_BACKEND'
   | 'E_MODULE'
   | 'E_CONFIG'
   | 'E_RESUME'
   | 'E_OUT_DIR'
+  | 'E_RUN'
   | 'E_LR_BOUNDS'
+  | 'E_LR_RANGE'
   | 'E_TASK'
   | 'E_ALL_FAILED'
   | 'E_INTERRUPTED'
@@ -83,20 +86,29 @@ export const errors = {
     ),
   unknownBackend: (name: string, known: readonly string[]) =>
     new EvotuneError('E_UNKNOWN_BACKEND', 'usage', `unknown backend ${show(name)}; expected one of: ${known.join(', ')}`),
+  backendUnavailable: (name: string, problem: string, hint?: string) =>
+    new EvotuneError('E_BACKEND', 'usage', `backend ${show(name)} is not available: ${problem}`, hint),
   module: (what: string, problem: string, hint?: string) =>
     new EvotuneError('E_MODULE', 'usage', `${what}: ${problem}`, hint),
   config: (file: string, problem: string) => new EvotuneError('E_CONFIG', 'usage', `config ${file}: ${problem}`),
   resume: (dir: string, problem: string, hint?: string) =>
     new EvotuneError('E_RESUME', 'usage', `resume ${dir}: ${problem}`, hint),
   outDir: (dir: string, problem: string) => new EvotuneError('E_OUT_DIR', 'usage', `--out ${dir}: ${problem}`),
+  /** A run folder (written by --out) that cannot be read: no journal, a corrupt line, a newer format. */
+  runFolder: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RUN', 'usage', `run folder ${dir}: ${problem}`, hint),
+  /** The journal stopped being writable during a run (disk full, ...): a failure while running, resumable. */
+  journalWrite: (dir: string, problem: string) =>
+    new EvotuneError('E_OUT_DIR', 'runtime', `journal in ${dir}: cannot write: ${problem}`, `fix it, then resume with: evotune search --resume ${dir}`),
   lrBounds: (problem: string, hint?: string) => new EvotuneError('E_LR_BOUNDS', 'usage', `--lr-bounds: ${problem}`, hint),
+  /** The LR range test ran but its curve cannot be read (e.g. NaN from the first steps). */
+  lrRange: (problem: string, hint?: string) => new EvotuneError('E_LR_RANGE', 'runtime', `LR range test: ${problem}`, hint),
   task: (task: string, problem: string) => new EvotuneError('E_TASK', 'runtime', `task ${task}: ${problem}`),
-  allFailed: (count: number, lastReason: string) =>
+  allFailed: (count: number, lastTrial: number, lastReason: string) =>
     new EvotuneError(
       'E_ALL_FAILED',
       'runtime',
-      `stopped early: the last ${count} trials all failed (last: ${lastReason})`,
-      'check that the fitness module or task runs on its own; failures are recorded in the journal',
+      `stopped early: ${count} trials in a row failed, the last (trial ${lastTrial}) with ${lastReason}`,
+      'check that the fitness module or task runs on its own; the trials that ran are recorded (--max-consecutive-failures 0 never stops)',
     ),
   interrupted: (resumeHint?: string) =>
     new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),

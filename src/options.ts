@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { availableParallelism } from 'node:os';
 import { errors, show } from './errors.js';
+import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 
 /**
  * The one schema for `search` options: command-line flags, a --config file and the library API all go through it,
@@ -14,9 +15,11 @@ const positiveNumber = z.number({ error: 'expected a number > 0' }).positive({ e
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendOption = (typeof BACKENDS)[number];
 
-const lrBounds = z.union([z.literal('auto'), z.tuple([positiveNumber, positiveNumber])], {
-  error: 'expected "auto" or two numbers LO,HI with 0 < LO < HI',
-});
+const lrBounds = z.union(
+  [z.literal('auto'), z.tuple([positiveNumber, positiveNumber]).refine(([lo, hi]) => lo < hi, { error: 'expected LO < HI' })],
+  { error: 'expected "auto" or two numbers LO,HI with 0 < LO < HI' },
+);
+const SPACE_EXPECTED = 'expected a path to a space JSON file or a space object';
 
 export const searchOptionsSchema = z
   .strictObject({
@@ -25,13 +28,17 @@ export const searchOptionsSchema = z
     /** A bundled task name or a path to a task module. */
     task: z.string({ error: 'expected a task name or a path to a task module' }).min(1, { error: 'expected a task name or a path to a task module' }).optional(),
     /** A space file path, or the space itself (validated separately with messages per parameter). */
-    space: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'expected a path to a space JSON file or a space object' }).optional(),
+    space: z.union([z.string().min(1, { error: SPACE_EXPECTED }), z.record(z.string(), z.unknown())], { error: SPACE_EXPECTED }).optional(),
     strategy: z.string({ error: 'expected a strategy name' }).min(1, { error: 'expected a strategy name' }).optional(),
     strategyOptions: z.record(z.string(), z.unknown(), { error: 'expected an object of strategy options' }).optional(),
     budget: wholeAtLeast(1).default(100),
     /** Wall-clock budget in seconds. */
     timeBudget: positiveNumber.optional(),
     workers: wholeAtLeast(1).default(availableParallelism()),
+    /** Where trials run: "threads" (a local pool of `workers`), or the redis:// or rediss:// URL that `evotune worker`s serve. */
+    executor: executorOption.default(LOCAL_EXECUTOR),
+    /** With a Redis executor: seconds to wait for a worker before giving up (default: wait). */
+    workerWait: positiveNumber.optional(),
     seed: z.int({ error: 'expected a whole number >= 0' }).min(0, { error: 'expected a whole number >= 0' }).max(2 ** 32 - 1, { error: 'expected a whole number < 2^32' }).default(0),
     backend: z.enum(BACKENDS, { error: `expected one of ${BACKENDS.join(', ')}` }).default('auto'),
     /** Per-trial timeout in seconds. */
@@ -39,15 +46,11 @@ export const searchOptionsSchema = z
     /** Heap limit per worker in MB. */
     maxHeapMb: wholeAtLeast(16).optional(),
     lrBounds: lrBounds.optional(),
-    target: z.number({ error: 'expected a number' }).finite({ error: 'expected a finite number' }).optional(),
+    target: z.number({ error: 'expected a finite number' }).optional(),
     maxConsecutiveFailures: wholeAtLeast(0).default(20),
     /** Where the run's config and journal go. */
     out: z.string({ error: 'expected a folder path' }).min(1, { error: 'expected a folder path' }).optional(),
-  })
-  .refine((o) => !(o.lrBounds && Array.isArray(o.lrBounds) && o.lrBounds[0] >= o.lrBounds[1]), {
-    path: ['lrBounds'],
-    error: 'expected LO < HI',
-  });
+  }, { error: 'expected an object of options' });
 
 export type SearchOptionsInput = z.input<typeof searchOptionsSchema>;
 export type SearchOptions = z.output<typeof searchOptionsSchema>;

@@ -6,11 +6,16 @@ import { loadSpaceFile, withLogRange } from './space/load.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from '../strategies/index.js';
 import { InlineEvaluator } from './eval/inline.js';
 import { PoolEvaluator } from './eval/pool.js';
+import { QueueEvaluator } from './eval/queue/evaluator.js';
+import { LOCAL_EXECUTOR, redisTarget } from './eval/queue/url.js';
 import { importFitness, moduleUrl, type FitnessSource } from './eval/source.js';
 import type { Evaluator, FitnessFn } from './eval/types.js';
 import { runStudy } from './study/study.js';
 import type { Best, StopReason, StudyEvent, TrialRecord } from './study/types.js';
 import type { FailureKind } from './eval/types.js';
+import type { LrRangeResult } from './lr-range/index.js';
+import type { Task } from './tasks/types.js';
+import { openJournal, planResume } from './journal/session.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
@@ -22,6 +27,11 @@ export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
   stopSignal?: AbortSignal;
   /** Abort running trials too. */
   abortSignal?: AbortSignal;
+  /** Continue the run in this folder (written with `out`): its config gives the options, its journal the trials
+   *  already finished. Options given here must match the run's, except those in RESUMABLE_CHANGES (budget, ...). */
+  resume?: string;
+  /** Problems that do not stop the search, e.g. a truncated last journal line. */
+  onWarning?: (message: string) => void;
 };
 
 export interface SearchResult {
@@ -44,6 +54,10 @@ export interface SearchResult {
   readonly generations: number;
   readonly space: SpaceSpec;
   readonly history: readonly TrialRecord[];
+  /** The run folder holding config.json and journal.jsonl, when there is one. */
+  readonly out?: string;
+  /** The LR range test run for `lrBounds: 'auto'`: its curve, suggestion and the bounds the space got. */
+  readonly lrRange?: LrRangeResult;
 }
 
 /** Everything a search needs, resolved and validated, before any worker starts. */
@@ -54,11 +68,12 @@ export interface PreparedSearch {
   readonly strategyName: string;
   readonly source: FitnessSource | { kind: 'function'; fn: FitnessFn };
   readonly initialPoints: number[][];
+  readonly lrRange?: LrRangeResult;
 }
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
 export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
-  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, ...rest } = input;
+  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, ...rest } = input;
   const fitnessIsPath = typeof fitness === 'string' || fitness instanceof URL;
   const options = parseSearchOptions({
     ...rest,
@@ -71,9 +86,13 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
   if (fitness !== undefined && options.task !== undefined) {
     throw errors.optionConflict('give either fitness or task, not both');
   }
+  if (typeof fitness === 'function' && options.executor !== LOCAL_EXECUTOR) {
+    throw errors.optionConflict('a fitness function runs in this process; a redis executor needs a fitness module path or a task');
+  }
 
   let source: PreparedSearch['source'];
   let taskSpace: SpaceSpec | undefined;
+  let resolvedTask: Task | undefined;
   if (typeof fitness === 'function') {
     source = { kind: 'function', fn: fitness };
   } else if (fitnessIsPath) {
@@ -86,6 +105,7 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     const ref = /[\\/.]/.test(options.task) ? moduleUrl('task module', options.task) : options.task;
     const task = await resolveTask(ref);
     taskSpace = task.space;
+    resolvedTask = task;
     source = { kind: 'task', task: ref, backend: options.backend };
   } else {
     throw errors.optionConflict('nothing to optimise: give a fitness (function or module path) or a task', 'e.g. --task digits, or --fitness ./f.mjs --space ./space.json');
@@ -98,40 +118,54 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
   else throw errors.optionConflict('a fitness function needs a space', 'e.g. --space ./space.json');
 
   const initialPoints: number[][] = [];
+  let lrRange: LrRangeResult | undefined;
   if (options.lrBounds !== undefined) {
     const lr = findLrParam(space);
     if (!lr) throw errors.lrBounds('the space has no learning-rate parameter (a float named lr, learningRate or learning_rate)');
     if (options.lrBounds === 'auto') {
-      throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
-    }
-    const [lo, hi] = options.lrBounds;
-    space = withLogRange(space, lr, lo, hi);
+      if (!resolvedTask) throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
+      // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
+      const { lrRangeTest } = await import('./lr-range/index.js');
+      const { seedPoints } = await import('./lr-range/seeds.js');
+      lrRange = await lrRangeTest(resolvedTask, { backend: options.backend }, options.seed, input.abortSignal);
+      space = withLogRange(space, lr, ...lrRange.bounds);
+      initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
+    } else space = withLogRange(space, lr, ...options.lrBounds);
   }
 
   const strategyName = options.strategy ?? DEFAULT_STRATEGY;
   const strategy = resolveStrategy(strategyName, options.strategyOptions);
-  return { options, space, strategy, strategyName, source, initialPoints };
+  return { options, space, strategy, strategyName, source, initialPoints, ...(lrRange ? { lrRange } : {}) };
 }
 
-export function createEvaluator(prepared: PreparedSearch): Evaluator {
+export function createEvaluator(prepared: PreparedSearch, notify?: (message: string) => void): Evaluator {
   const { source, options } = prepared;
   const trialTimeoutMs = options.trialTimeout === undefined ? undefined : options.trialTimeout * 1000;
   if (source.kind === 'function') return new InlineEvaluator(source.fn, trialTimeoutMs);
+  if (options.executor !== LOCAL_EXECUTOR) {
+    const target = redisTarget(options.executor, 'executor');
+    const workerWaitMs = options.workerWait === undefined ? undefined : options.workerWait * 1000;
+    return new QueueEvaluator({ target, source, trialTimeoutMs, maxHeapMb: options.maxHeapMb, workerWaitMs, notify });
+  }
   return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb });
 }
 
 /** Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. */
 export async function search(input: SearchInput): Promise<SearchResult> {
-  const prepared = await prepareSearch(input);
+  const plan = input.resume === undefined ? undefined : planResume(input.resume, input);
+  for (const w of plan?.journal.warnings ?? []) input.onWarning?.(w);
+  const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options } as SearchInput) : input);
+  const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;
-  const evaluator = createEvaluator(prepared);
+  const evaluator = createEvaluator(prepared, input.onWarning);
   try {
     if (evaluator instanceof PoolEvaluator) await evaluator.warm();
     const summary = await runStudy({
       space: new Space(space),
       strategy: strategy.strategy,
       strategyOptions: strategy.options,
-      evaluator,
+      evaluator: journal ? journal.evaluator(evaluator) : evaluator,
+      replay: journal?.replay,
       seed: options.seed,
       budget: options.budget,
       timeBudgetMs: options.timeBudget === undefined ? undefined : options.timeBudget * 1000,
@@ -140,8 +174,9 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       maxConsecutiveFailures: options.maxConsecutiveFailures,
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
-      onEvent: input.onEvent,
+      onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
     });
+    journal?.done(summary);
     const info = evaluator.info?.() ?? {};
     return {
       best: summary.best,
@@ -161,8 +196,11 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       generations: summary.generations,
       space,
       history: summary.trials,
+      ...(journal ? { out: journal.dir } : {}),
+      ...(prepared.lrRange ? { lrRange: prepared.lrRange } : {}),
     };
   } finally {
     await evaluator.close();
+    journal?.close();
   }
 }

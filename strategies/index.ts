@@ -2,10 +2,20 @@ import { errors } from '../src/errors.js';
 import type { Strategy } from './types.js';
 import { validateOptions } from './options.js';
 import { random } from './random.js';
+import { ga } from './ga.js';
+import { pso } from './pso.js';
+import { grid } from './grid.js';
+import { de } from './de.js';
+import { cmaes } from './cmaes.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
 export const STRATEGIES: Readonly<Record<string, Strategy>> = {
   random,
+  ga,
+  pso,
+  grid,
+  de,
+  cmaes,
 };
 
 /** Used when no strategy is named. */

@@ -59,6 +59,17 @@ export const numOrAuto = (doc: string, opts: { min?: number; max?: number } = {}
   };
 };
 
+/** A whole number, or `null` to derive it (for example a population size from the dimension). */
+export const intOrAuto = (doc: string, opts: { min?: number; max?: number } = {}): Field<number | null> => {
+  const inner = int(doc, 0, opts);
+  return {
+    doc,
+    default: null,
+    expected: `${inner.expected}, or null for automatic`,
+    check: (v): v is number | null => v === null || inner.check(v),
+  };
+};
+
 export type Schema<O> = { readonly [K in keyof O]: Field<O[K]> };
 
 /** Fills defaults and checks every field; unknown fields are an error that lists the known ones. */

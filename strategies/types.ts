@@ -14,6 +14,11 @@ export interface InitContext<O> {
   readonly rng: Rng;
   /** Points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion. */
   readonly seeds?: readonly (readonly number[])[];
+  /**
+   * Per gene, the sorted interior boundaries between the bins an int or categorical gene decodes to (empty for a
+   * float gene); e.g. [0.5] for a boolean. Strategies that would stall on the plateaus of bins use it (CMA-ES margin).
+   */
+  readonly binEdges?: readonly (readonly number[])[];
 }
 
 /**

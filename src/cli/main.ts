@@ -1,11 +1,18 @@
 import yargs from 'yargs';
 import * as searchCmd from './commands/search.js';
+import * as lrFindCmd from './commands/lr-find.js';
+import * as reportCmd from './commands/report.js';
+import * as exportCmd from './commands/export.js';
+import * as tasksCmd from './commands/tasks.js';
+import * as strategiesCmd from './commands/strategies.js';
+import * as workerCmd from './commands/worker.js';
+import * as benchCmd from './commands/bench.js';
 import { EXIT, reportError } from './output.js';
 
 class UsageStop extends Error {}
 
 /** Every command module: adding a command is one file in src/cli/commands/ plus one line here. */
-const COMMANDS = [searchCmd];
+const COMMANDS = [searchCmd, lrFindCmd, reportCmd, exportCmd, tasksCmd, strategiesCmd, workerCmd, benchCmd];
 
 /** Runs the CLI and returns the exit code (never throws, never prints a stack trace unless --verbose). */
 export async function main(argv: string[]): Promise<number> {
@@ -24,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg;
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): the user gets one line.
+      usageError = msg.replace(/:?\s*\n\s*/g, ': ');
       // Throwing stops yargs from running the command's handler after a usage error.
       throw new UsageStop();
     });

@@ -1,10 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { Evaluator, FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { errorMessage, score } from './outcome.js';
+import { ABORTED_MESSAGE, errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
+
+const WORKER = 'main';
 
 /**
  * Runs a fitness function in this thread, one trial at a time. For functions passed to the API, for debugging,
  * and for fitness functions so cheap that a thread hop would cost more than the work.
+ * In-process nothing can stop a function that never yields, so the timeout covers only fitness functions that
+ * await: at the deadline ctx.signal aborts and the trial ends as 'timeout', whether or not the function stops.
  */
 export class InlineEvaluator implements Evaluator {
   readonly concurrency = 1;
@@ -15,38 +19,32 @@ export class InlineEvaluator implements Evaluator {
 
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
     const next = this.queue.then(() => this.runNow(request, signal));
-    this.queue = next.catch(() => undefined);
+    this.queue = next;
     return next;
   }
 
   private async runNow(request: TrialRequest, outer?: AbortSignal): Promise<TrialOutcome> {
+    if (outer?.aborted) return failure('aborted', ABORTED_MESSAGE, 0, WORKER);
     const start = performance.now();
-    const worker = 'main';
     const since = () => performance.now() - start;
-    if (outer?.aborted) return { state: 'failed', kind: 'aborted', message: 'the search was stopped', durationMs: 0, worker };
     const controller = new AbortController();
-    const onAbort = () => controller.abort();
+    const stop = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const onAbort = () => controller.abort('aborted');
     outer?.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
+    const timer = this.trialTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort('timeout'), this.trialTimeoutMs);
+    // Once the signal aborted, the deadline or the stop decides the outcome, even if the fitness then settled.
+    const ended = (): TrialOutcome | undefined => {
+      const reason = controller.signal.reason as unknown;
+      if (reason === 'timeout') return failure('timeout', timeoutMessage(this.trialTimeoutMs!, 'ctx.signal was aborted'), since(), WORKER);
+      if (reason === 'aborted') return failure('aborted', ABORTED_MESSAGE, since(), WORKER);
+      return undefined;
+    };
     try {
       const work = Promise.resolve().then(() => this.fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal }));
-      // In-process we cannot kill a function that never yields, but one that awaits can be abandoned on timeout.
-      const timeout = new Promise<'timeout'>((resolve) => {
-        if (this.trialTimeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), this.trialTimeoutMs);
-      });
-      const aborted = new Promise<'aborted'>((resolve) => controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
-      const raw = await Promise.race([work, timeout, aborted]);
-      if (raw === 'timeout') {
-        controller.abort();
-        return { state: 'failed', kind: 'timeout', message: `the trial ran past ${this.trialTimeoutMs} ms`, durationMs: since(), worker };
-      }
-      if (raw === 'aborted') return { state: 'failed', kind: 'aborted', message: 'the search was stopped', durationMs: since(), worker };
-      const s = score(raw);
-      return s.ok
-        ? { state: 'complete', value: s.value, metrics: s.metrics, durationMs: since(), worker }
-        : { state: 'failed', kind: s.kind, message: s.message, durationMs: since(), worker };
+      const raw = await Promise.race([work, stop]);
+      return ended() ?? outcomeOf(raw, since(), WORKER);
     } catch (e) {
-      return { state: 'failed', kind: 'error', message: errorMessage(e), durationMs: since(), worker };
+      return ended() ?? failure('error', errorMessage(e), since(), WORKER);
     } finally {
       if (timer) clearTimeout(timer);
       outer?.removeEventListener('abort', onAbort);

@@ -2,34 +2,63 @@ import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { compiledSibling } from '../util/compiled.js';
-import { errorMessage } from './outcome.js';
+import { errors, EvotuneError } from '../errors.js';
+import { ChunkPolicy } from './chunking.js';
+import { ABORTED_MESSAGE, errorMessage, failure, timeoutMessage } from './outcome.js';
 import type { FitnessSource } from './source.js';
-import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from './types.js';
-import type { WorkerData, WorkerTask } from './worker.js';
+import type { Evaluator, TrialOutcome, TrialRequest } from './types.js';
+import type { WarmReport, WorkerData, WorkerTask } from './worker.js';
 
 export interface PoolOptions {
   readonly source: FitnessSource;
   /** Worker threads; default: the number of cores. */
   readonly workers?: number;
-  /** Per-trial timeout in ms: past it the trial's worker is terminated and replaced. */
+  /** Per-trial timeout in ms: past it ctx.signal aborts, and past a grace period the worker is terminated and replaced. */
   readonly trialTimeoutMs?: number;
   /** Heap limit per worker (MB): a runaway trial fails as 'oom' instead of taking the machine down. */
   readonly maxHeapMb?: number;
 }
 
+/** Time a fitness gets to stop on ctx.signal after its timeout before its worker is terminated. */
+export const graceMs = (timeoutMs: number) => Math.max(1000, timeoutMs * 0.25);
+
+/** A trial handed to the pool and not yet settled. */
+interface Pending {
+  readonly request: TrialRequest;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (outcome: TrialOutcome) => void;
+  readonly reject: (error: unknown) => void;
+  readonly onAbort: () => void;
+  /** The task running it, once dispatched: aborting it terminates the worker. */
+  task: AbortController | undefined;
+}
+
+const WORKER = 'pool';
+
 /**
  * A Piscina pool of worker threads, each importing the fitness source once.
- * At most `workers` trials are handed to Piscina at a time, so a dispatched trial starts at once and its timeout
- * clock measures its own run, not time spent queueing.
+ * A task goes to Piscina only when a loaded worker is free for it, so its timeout measures its own run, never time
+ * spent queueing or a replacement worker's import. A worker lost to a timeout or a crash keeps its slot until
+ * Piscina's replacement is loaded, so no slot is ever lost; the lost trial becomes a failed outcome, and any other
+ * trials that shared its task run again, each alone.
  */
 export class PoolEvaluator implements Evaluator {
   readonly concurrency: number;
   readonly description: string;
-  private readonly pool: Piscina<WorkerTask, TrialOutcome>;
-  private readonly waiting: Array<() => void> = [];
-  private running = 0;
+  private readonly pool: Piscina<WorkerTask, TrialOutcome[]>;
+  private readonly queue: Pending[] = [];
+  private readonly chunks = new ChunkPolicy();
+  private readonly warming: Promise<void>;
+  /** Loaded workers with no task; 0 until every worker has loaded. */
+  private free = 0;
+  /** Slots whose worker was lost and whose replacement is still loading. */
+  private replacing = 0;
   private restarts = 0;
+  /** Trials that travelled in a task with others. */
+  private chunked = 0;
+  private pumpQueued = false;
   private backend: string | undefined;
+  private broken: EvotuneError | undefined;
   private closed = false;
 
   constructor(private readonly opts: PoolOptions) {
@@ -39,7 +68,7 @@ export class PoolEvaluator implements Evaluator {
     // One backend thread per worker: workers x threads <= cores, and the arithmetic (hence every result) is the
     // same whatever the number of workers.
     const data: WorkerData = { source: opts.source, threads: 1 };
-    this.pool = new Piscina<WorkerTask, TrialOutcome>({
+    this.pool = new Piscina<WorkerTask, TrialOutcome[]>({
       filename: compiledSibling(import.meta.url, 'worker.js').href,
       minThreads: workers,
       maxThreads: workers,
@@ -48,67 +77,170 @@ export class PoolEvaluator implements Evaluator {
       workerData: data,
       resourceLimits: opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : undefined,
     });
-    // A worker that dies between tasks must not take the main thread with it; Piscina replaces it.
-    this.pool.on('error', () => undefined);
-  }
-
-  /** Loads the fitness source in every worker before any trial is timed (tfjs setup, data, module import). */
-  async warm(): Promise<void> {
-    const backends = await Promise.all(Array.from({ length: this.concurrency }, () => this.pool.run({} as WorkerTask, { name: 'warm' })));
-    this.backend = (backends as unknown as Array<string | undefined>).find((b) => b !== undefined);
-  }
-
-  async run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
-    if (this.closed) throw new Error('the pool is closed');
-    await this.acquire();
-    const start = performance.now();
-    const controller = new AbortController();
-    const onAbort = () => controller.abort('aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timeout = this.opts.trialTimeoutMs;
-    // The worker aborts ctx.signal at the deadline; past a grace period the main thread terminates the worker.
-    const hardDeadline = timeout === undefined ? undefined : timeout + Math.max(1000, timeout * 0.25);
-    const timer = hardDeadline === undefined ? undefined : setTimeout(() => controller.abort('timeout'), hardDeadline);
-    try {
-      if (signal?.aborted) return this.failed('aborted', 'the search was stopped', 0);
-      return await this.pool.run({ request, timeoutMs: timeout }, { signal: controller.signal });
-    } catch (e) {
-      const ms = performance.now() - start;
-      const reason = controller.signal.reason;
-      if (reason === 'timeout') {
-        this.restarts++;
-        return this.failed('timeout', `the trial ran past ${timeout} ms; its worker was replaced`, ms);
+    // A replacement is created when it has loaded its source; Piscina has not yet marked it free when it tells us.
+    this.pool.on('workerCreate', () => {
+      if (this.replacing === 0) return;
+      this.replacing--;
+      this.free++;
+      queueMicrotask(() => this.pump());
+    });
+    // A worker that dies between tasks must not take the main thread with it: Piscina replaces it. Piscina gives
+    // up replacing workers for good when one dies while starting; then lost slots would never come back.
+    this.pool.on('error', (e: unknown) => {
+      if (!this.closed && this.pool.threads.length < this.concurrency) {
+        this.breakDown(errors.executor(`a replacement worker thread died while starting (${errorMessage(e)}), so the pool cannot go on`, 'check that the fitness module loads reliably, or raise --max-heap-mb'));
       }
-      if (reason === 'aborted') return this.failed('aborted', 'the search was stopped', ms);
-      this.restarts++;
-      return this.failed(crashKind(e), `the worker died: ${errorMessage(e)}`, ms);
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.release();
+    });
+    this.warming = this.warmAll();
+    // Failures surface through warm() and run(); this keeps an unobserved failure from being reported as unhandled.
+    this.warming.catch(() => undefined);
+  }
+
+  /** Resolves once every worker has loaded the source; rejects with a usage error if the source cannot load. */
+  warm(): Promise<void> {
+    return this.warming;
+  }
+
+  private async warmAll(): Promise<void> {
+    let reports: WarmReport[];
+    try {
+      reports = await Promise.all(
+        Array.from({ length: this.concurrency }, () => this.pool.run({ requests: [] }, { name: 'warm' }) as unknown as Promise<WarmReport>),
+      );
+    } catch (e) {
+      throw this.breakDown(errors.executor(`a worker thread could not start: ${errorMessage(e)}`, 'check that the fitness module loads on its own, or raise --max-heap-mb'));
+    }
+    for (const r of reports) {
+      if (!r.ok) throw this.breakDown(new EvotuneError(r.error.code, r.error.kind, r.error.message, r.error.hint));
+    }
+    this.backend = reports.find((r): r is { ok: true; backend: string } => r.ok && r.backend !== undefined)?.backend;
+    this.free = this.concurrency;
+    this.pump();
+  }
+
+  capacity(): number {
+    return this.concurrency * this.chunks.size;
+  }
+
+  run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
+    if (this.closed) return Promise.reject(errors.internal('the worker pool is closed'));
+    if (this.broken) return Promise.reject(this.broken);
+    if (signal?.aborted) return Promise.resolve(failure('aborted', ABORTED_MESSAGE, 0, WORKER));
+    return new Promise((resolve, reject) => {
+      const p: Pending = { request, signal, resolve, reject, onAbort: () => this.abort(p), task: undefined };
+      signal?.addEventListener('abort', p.onAbort, { once: true });
+      this.queue.push(p);
+      this.schedulePump();
+    });
+  }
+
+  /** With chunking on, trials handed over in one burst are gathered before any is sent, so chunks fill up. */
+  private schedulePump(): void {
+    if (this.chunks.size === 1) return this.pump();
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.free > 0 && this.queue.length > 0) {
+      const take = Math.min(this.chunks.size, Math.ceil(this.queue.length / this.free));
+      this.dispatch(this.queue.splice(0, take));
     }
   }
 
-  private failed(kind: FailureKind, message: string, durationMs: number): TrialOutcome {
-    return { state: 'failed', kind, message, durationMs, worker: 'pool' };
+  private dispatch(chunk: Pending[]): void {
+    this.free--;
+    if (chunk.length > 1) this.chunked += chunk.length;
+    const task = new AbortController();
+    for (const p of chunk) p.task = task;
+    const timeout = this.opts.trialTimeoutMs;
+    // The worker aborts each trial's ctx.signal at its own deadline; this is the backstop for a worker that cannot
+    // stop (a synchronous loop, a promise that never settles): terminate it. The clock starts at dispatch, which
+    // is when the task starts, as it only ever goes to a free, loaded worker.
+    const timer = timeout === undefined ? undefined : setTimeout(() => task.abort('timeout'), timeout + graceMs(timeout));
+    const start = performance.now();
+    this.pool.run({ requests: chunk.map((p) => p.request), timeoutMs: timeout }, { signal: task.signal }).then(
+      (outcomes) => {
+        if (timer) clearTimeout(timer);
+        this.free++;
+        chunk.forEach((p, i) => {
+          const o = outcomes[i]!;
+          this.chunks.observe(o.durationMs);
+          if (o.state === 'failed' && o.kind === 'timeout') this.chunks.disable();
+          this.settle(p, o);
+        });
+        this.schedulePump();
+      },
+      (e: unknown) => {
+        if (timer) clearTimeout(timer);
+        this.lost(chunk, task.signal.reason, e, performance.now() - start);
+      },
+    );
   }
 
-  private acquire(): Promise<void> {
-    if (this.running < this.concurrency) {
-      this.running++;
-      return Promise.resolve();
+  /** The task's worker is gone: terminated (timeout, stop) or dead (exit, crash, out of memory). */
+  private lost(chunk: Pending[], reason: unknown, e: unknown, ms: number): void {
+    if (this.closed) {
+      for (const p of chunk) this.settle(p, failure('aborted', ABORTED_MESSAGE, ms, WORKER));
+      return;
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    this.restarts++;
+    this.replacing++;
+    this.chunks.disable();
+    const retry: Pending[] = [];
+    for (const p of chunk) {
+      if (p.signal?.aborted) this.settle(p, failure('aborted', ABORTED_MESSAGE, ms, WORKER));
+      else if (chunk.length > 1) retry.push(p);
+      else if (reason === 'timeout') this.settle(p, failure('timeout', timeoutMessage(this.opts.trialTimeoutMs!, 'its worker was terminated and replaced'), ms, WORKER));
+      else this.settle(p, this.crashOutcome(e, ms));
+    }
+    // Which trial of a chunk broke its worker is unknown: run each again alone, so the culprit fails by itself.
+    for (const p of retry) p.task = undefined;
+    this.queue.unshift(...retry);
+    if (this.broken) this.rejectQueued();
+    else this.pump();
   }
 
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
+  private crashOutcome(e: unknown, ms: number): TrialOutcome {
+    if ((e as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return failure('oom', `the trial ran out of memory (heap limit ${this.opts.maxHeapMb ?? 'default'} MB); its worker was replaced`, ms, WORKER);
+    }
+    return failure('crash', `its worker died (${errorMessage(e)}); it was replaced`, ms, WORKER);
+  }
+
+  private abort(p: Pending): void {
+    if (p.task) return p.task.abort('aborted');
+    const i = this.queue.indexOf(p);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.settle(p, failure('aborted', ABORTED_MESSAGE, 0, WORKER));
+  }
+
+  private settle(p: Pending, outcome: TrialOutcome): void {
+    p.signal?.removeEventListener('abort', p.onAbort);
+    p.resolve(outcome);
+  }
+
+  /** From now on the pool takes no trials; trials already running finish. Returns the error for throwing. */
+  private breakDown(error: EvotuneError): EvotuneError {
+    this.broken ??= error;
+    this.rejectQueued();
+    return this.broken;
+  }
+
+  /** Rejected, not failed: these trials never ran, so the study must not record them. */
+  private rejectQueued(): void {
+    for (const p of this.queue.splice(0)) {
+      p.signal?.removeEventListener('abort', p.onAbort);
+      p.reject(this.broken);
+    }
   }
 
   info(): Record<string, unknown> {
-    return { workerRestarts: this.restarts, ...(this.backend ? { backend: this.backend } : {}) };
+    return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...(this.backend ? { backend: this.backend } : {}) };
   }
 
   async close(): Promise<void> {
@@ -116,9 +248,4 @@ export class PoolEvaluator implements Evaluator {
     this.closed = true;
     await this.pool.destroy();
   }
-}
-
-function crashKind(e: unknown): FailureKind {
-  const code = (e as { code?: string } | undefined)?.code;
-  return code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'oom' : 'crash';
 }

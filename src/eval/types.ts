@@ -36,6 +36,11 @@ export interface Evaluator {
   readonly concurrency: number;
   /** A short human description, e.g. "piscina pool, 2 worker threads". */
   readonly description: string;
+  /**
+   * How many trials to hand it at once (default: `concurrency`). More than `concurrency` lets it send several
+   * very short trials to a worker together; a caller that may stop early hands over no more than this.
+   */
+  capacity?(): number;
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome>;
   close(): Promise<void>;
   /** Extra facts for the result (backend that ran, worker restarts, ...). */

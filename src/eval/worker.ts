@@ -1,14 +1,17 @@
 /**
  * The Piscina worker: loads its fitness source once (module import, or tfjs backend + task data), then scores
- * trials. Timeouts are enforced by the main thread (it aborts the task, and Piscina replaces this worker); the
- * worker also aborts ctx.signal at the deadline so that cooperative fitness functions can stop early.
+ * trials. The source loads while the module itself loads, so Piscina reports a worker ready only once it can score:
+ * a worker that replaces a terminated one never charges its import to a trial's timeout.
+ * Each trial's timeout starts when that trial starts. At the deadline ctx.signal aborts; a fitness that stops on
+ * it ends as 'timeout' and keeps its worker. One that does not is terminated by the main thread (see pool.ts).
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { isEvotuneError, type ErrorCode, type ErrorKind } from '../errors.js';
 import type { FitnessSource } from './source.js';
 import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { errorMessage, score } from './outcome.js';
+import { errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
 
 export interface WorkerData {
   readonly source: FitnessSource;
@@ -16,46 +19,69 @@ export interface WorkerData {
   readonly threads: number;
 }
 
-const data = workerData as WorkerData;
-const worker = `thread-${threadId}`;
-let loaded: Promise<{ fn: FitnessFn; backend?: string }> | undefined;
-
-function load(): Promise<{ fn: FitnessFn; backend?: string }> {
-  loaded ??= (async () => {
-    const src = data.source;
-    if (src.kind === 'module') return { fn: await importFitness(src.url) };
-    const { loadTaskFitness } = await import('../tasks/runtime.js');
-    const { fitness, backend } = await loadTaskFitness({ task: src.task, backend: src.backend, threads: data.threads });
-    return { fn: fitness as FitnessFn, backend };
-  })();
-  return loaded;
-}
-
+/** Several trials run one after another in one task when trials are short (see chunking.ts). */
 export interface WorkerTask {
-  readonly request: TrialRequest;
+  readonly requests: readonly TrialRequest[];
   readonly timeoutMs?: number;
 }
 
-export default async function runTrial({ request, timeoutMs }: WorkerTask): Promise<TrialOutcome> {
+/** Why the source did not load, as plain data (an error's class does not survive the trip to the main thread). */
+export interface LoadFailure {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export type WarmReport = { readonly ok: true; readonly backend?: string } | { readonly ok: false; readonly error: LoadFailure };
+
+type Loaded = { readonly ok: true; readonly fn: FitnessFn; readonly backend?: string } | { readonly ok: false; readonly error: LoadFailure };
+
+const worker = `thread-${threadId}`;
+
+async function load(source: FitnessSource, threads: number): Promise<Loaded> {
+  try {
+    if (source.kind === 'module') return { ok: true, fn: await importFitness(source.url) };
+    const { loadTaskFitness } = await import('../tasks/runtime.js');
+    const { fitness, backend } = await loadTaskFitness({ task: source.task, backend: source.backend, threads });
+    return { ok: true, fn: fitness as FitnessFn, backend };
+  } catch (e) {
+    // Never throw here: a worker that fails while starting makes Piscina stop replacing workers for good.
+    const error: LoadFailure = isEvotuneError(e)
+      ? { code: e.code, kind: e.kind, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }
+      : { code: 'E_EXECUTOR', kind: 'runtime', message: `the worker could not load its fitness: ${errorMessage(e)}` };
+    return { ok: false, error };
+  }
+}
+
+const data = workerData as WorkerData;
+const loaded = await load(data.source, data.threads);
+
+async function runOne(request: TrialRequest, timeoutMs: number | undefined): Promise<TrialOutcome> {
+  if (!loaded.ok) return failure('error', loaded.error.message, 0, worker);
   const start = performance.now();
-  const since = () => performance.now() - start;
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const { fn } = await load();
-    const raw = await fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal });
-    const s = score(raw);
-    return s.ok
-      ? { state: 'complete', value: s.value, metrics: s.metrics, durationMs: since(), worker }
-      : { state: 'failed', kind: s.kind, message: s.message, durationMs: since(), worker };
+    const raw = await loaded.fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal });
+    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
+    return outcomeOf(raw, performance.now() - start, worker);
   } catch (e) {
-    return { state: 'failed', kind: 'error', message: errorMessage(e), durationMs: since(), worker };
+    // Whatever a fitness throws once its signal aborted (an AbortError, usually) is the timeout, not a bug.
+    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
+    return failure('error', errorMessage(e), performance.now() - start, worker);
   } finally {
     if (timer) clearTimeout(timer);
   }
 }
 
-/** Loads the source without running a trial: lets the pool warm every worker before timing starts. */
-export async function warm(): Promise<string | undefined> {
-  return (await load()).backend;
+export default async function runTrials({ requests, timeoutMs }: WorkerTask): Promise<TrialOutcome[]> {
+  const outcomes: TrialOutcome[] = [];
+  for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
+  return outcomes;
+}
+
+/** Reports whether the source loaded: the pool checks every worker before any trial runs. */
+export function warm(): WarmReport {
+  return loaded.ok ? { ok: true, ...(loaded.backend ? { backend: loaded.backend } : {}) } : { ok: false, error: loaded.error };
 }

@@ -3,6 +3,7 @@ import { errors } from '../errors.js';
 import type { Space } from '../space/codec.js';
 import type { Strategy } from '../../strategies/types.js';
 import type { Evaluator, FailureKind, TrialOutcome } from '../eval/types.js';
+import { runInOrder } from '../eval/dispatch.js';
 import { deriveSeed, rngFor } from '../util/rng.js';
 import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
 
@@ -102,8 +103,16 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
 
     const genStart = performance.now();
     let ranLive = false;
-    const outcomes = await Promise.all(
-      batch.map(async (t): Promise<{ outcome: TrialOutcome; replayed: boolean }> => {
+    // Trials start in order, no more at once than the evaluator takes, so a run of failures stops dispatching at once.
+    let failureRun = consecutiveFailures;
+    const dispatched = await runInOrder<(typeof batch)[number], { outcome: TrialOutcome; replayed: boolean }>(batch, {
+      window: () => evaluator.capacity?.() ?? evaluator.concurrency,
+      halt: ({ outcome: o }) => {
+        if (o.state === 'complete') failureRun = 0;
+        else if (o.kind !== 'aborted') failureRun++;
+        return maxFailures > 0 && failureRun >= maxFailures;
+      },
+      run: async (t) => {
         const old = cfg.replay?.get(t.number);
         if (old) {
           if (!sameX(old.x, t.x)) {
@@ -115,8 +124,9 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
         cfg.onEvent?.({ type: 'asked', trial: t.number, generation, x: t.x, params: t.params, seed: t.seed });
         const outcome = await evaluator.run({ number: t.number, params: t.params, seed: t.seed }, cfg.abortSignal);
         return { outcome, replayed: false };
-      }),
-    );
+      },
+    });
+    const outcomes = dispatched.results;
     if (ranLive) liveWallMs += performance.now() - genStart;
 
     // An aborted trial did not run to its end: it is not part of the result, so a resume runs it again.
@@ -127,6 +137,12 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       if (!o.replayed) busyMs += o.outcome.durationMs;
       record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: o.outcome, replayed: o.replayed });
     });
+    // Only now, once every trial that ran is recorded (and journaled).
+    if ('error' in dispatched) throw dispatched.error;
+    if (dispatched.haltedAt !== undefined) {
+      const last = outcomes[dispatched.haltedAt]!.outcome;
+      throw errors.allFailed(maxFailures, batch[dispatched.haltedAt]!.number, last.state === 'failed' ? `${last.kind}: ${last.message}` : 'unknown');
+    }
     if (keep >= 0) {
       stoppedBy = 'stopped';
       break;
@@ -139,10 +155,6 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     );
     generation++;
 
-    if (maxFailures > 0 && consecutiveFailures >= maxFailures) {
-      const last = trials[trials.length - 1]!.outcome;
-      throw errors.allFailed(consecutiveFailures, last.state === 'failed' ? `${last.kind}: ${last.message}` : 'unknown');
-    }
     if (cfg.target !== undefined && best !== undefined && best.value <= cfg.target) {
       stoppedBy = 'target';
       break;

@@ -13,6 +13,9 @@ export interface TaskContext {
   /** Which backend runs: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
   readonly backend: string;
   readonly signal?: AbortSignal;
+  /** Seed of the train/validation split (default 0): fixed across a study's trials so that they all score on the
+   *  same validation rows, while `seed` varies per trial. */
+  readonly dataSeed?: number;
 }
 
 /** A seeded train/validation split, as flat typed arrays (rows x features), built once per worker. */
@@ -33,7 +36,8 @@ export interface TaskData {
  * A bundled task, or a user's task module (its default export has this shape).
  * Hyperparameters the shared trainer understands (all optional in `space`/`defaults`): lr, batchSize, optimizer
  * ('adam' | 'sgd' | 'rmsprop'), momentum, beta1, weightDecay, epochs, schedule ('constant' | 'cosine' |
- * 'triangular' | 'onecycle'). Anything else (units, dropout, ...) is the task's own business in `build`.
+ * 'triangular' | 'onecycle'), lrMin and lrMax (bounds of the cyclical schedules). Anything else (units, dropout,
+ * ...) is the task's own business in `build`. The training budget is `epochs` (from params, else `defaults`).
  */
 export interface Task {
   readonly name: string;
@@ -42,6 +46,9 @@ export interface Task {
   readonly space: SpaceSpec;
   /** One sensible set of hyperparameters: what a single default evaluation and the LR range test use. */
   readonly defaults: Params;
+  /** What the LR range test trains, on top of `defaults`: the model and optimizer whose LR it probes (e.g.
+   *  `{ optimizer: 'sgd', momentum: 0.9 }`). Absent: `defaults` as they are. The test drives the LR itself. */
+  readonly rangeTest?: Params;
   /** 'classification': softmax cross-entropy on one-hot targets (accuracy reported); 'regression': MSE. */
   readonly kind: 'classification' | 'regression';
   /** Seeded data split. Called once per worker and cached by (task, seed). */

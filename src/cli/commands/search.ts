@@ -4,6 +4,14 @@ import { search, type SearchInput, type SearchResult } from '../../search.js';
 import { strategyNames } from '../../../strategies/index.js';
 import { BACKENDS } from '../../options.js';
 import { flagName, formatValue } from '../output.js';
+import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { basename, join } from 'node:path';
+import { parseSearchOptions, type SearchOptions } from '../../options.js';
+import { DEFAULT_STRATEGY } from '../../../strategies/index.js';
+import { givenOptions, planResume } from '../../journal/session.js';
+import { loadConfigFile } from '../config.js';
+import { createProgress, progressMode } from '../progress.js';
 
 export const command = 'search';
 export const describe = 'Search hyperparameters of a task or a fitness module with a population strategy';
@@ -18,6 +26,8 @@ export function builder(y: Argv) {
     .option('budget', { type: 'number', describe: 'number of evaluations (default 100)' })
     .option('time-budget', { type: 'number', describe: 'stop after this many seconds (not reproducible)' })
     .option('workers', { type: 'number', describe: 'worker threads (default: number of cores)' })
+    .option('executor', { type: 'string', describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s' })
+    .option('worker-wait', { type: 'number', describe: 'with a redis executor: give up after this many seconds without a worker (default: wait)' })
     .option('seed', { type: 'number', describe: 'root seed: decides every trial (default 0)' })
     .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], describe: 'tfjs backend for tasks (default auto)' })
     .option('trial-timeout', { type: 'number', describe: 'seconds a trial may run before its worker is replaced' })
@@ -25,7 +35,9 @@ export function builder(y: Argv) {
     .option('lr-bounds', { type: 'string', describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
     .option('target', { type: 'number', describe: 'stop once the best value is at or below this' })
     .option('max-consecutive-failures', { type: 'number', describe: 'stop after this many failed trials in a row (0: never)' })
-    .option('out', { type: 'string', describe: 'folder for the run\'s config and journal' })
+    .option('out', { type: 'string', describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>)' })
+    .option('resume', { type: 'string', describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
+    .option('config', { type: 'string', describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result, nothing else' });
 }
 
@@ -33,7 +45,7 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
 /** Turns parsed flags into library input; only flags the user gave are passed, so defaults live in one place. */
 export function searchInputFromArgs(args: Args): SearchInput {
-  const keys = ['task', 'fitness', 'space', 'strategy', 'budget', 'timeBudget', 'workers', 'seed', 'backend', 'trialTimeout', 'maxHeapMb', 'target', 'maxConsecutiveFailures', 'out'] as const;
+  const keys = ['task', 'fitness', 'space', 'strategy', 'budget', 'timeBudget', 'workers', 'executor', 'workerWait', 'seed', 'backend', 'trialTimeout', 'maxHeapMb', 'target', 'maxConsecutiveFailures', 'out'] as const;
   const input: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) input[k] = args[k];
   if (args.strategyOptions !== undefined) input.strategyOptions = parseJsonFlag('--strategy-options', args.strategyOptions);
@@ -61,25 +73,121 @@ export function parseLrBounds(raw: string): 'auto' | [number, number] {
 
 export async function handler(args: Args): Promise<void> {
   const json = args.json === true;
-  const input = searchInputFromArgs(args);
-  const result = await search({
-    ...input,
-    onEvent: json
-      ? undefined
-      : (e) => {
-          if (e.type === 'finished' && (e.done % 10 === 0 || e.done === e.budget)) {
-            process.stderr.write(`trial ${e.done}/${e.budget}  best ${e.best ? formatValue(e.best.value) : '-'}  failed ${e.failed}\n`);
-          }
-        },
-  }).catch((e) => {
+  const err = process.stderr;
+  let run: RunToStart;
+  try {
+    run = runToStart(args);
+  } catch (e) {
     throw renameFields(e);
+  }
+  if (!json) err.write(`${run.resumed ? 'resuming' : 'run folder'} ${run.dir}\n`);
+  const progress = createProgress(progressMode(json, err), run.budget);
+  const resumeHint = `resume with: evotune search --resume ${run.dir}`;
+  const signals = watchSignals({
+    first: (sig) => progress.log(`evotune: ${sig}: stopping; running trials get ${GRACE_MS / 1000} s to finish (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)`),
+    second: () => {
+      progress.stop();
+      err.write(`evotune: stopped at once; the journal is intact\nhint: ${resumeHint}\n`);
+    },
   });
+  let result: SearchResult;
+  try {
+    result = await search({
+      ...run.input,
+      onEvent: progress.onEvent,
+      onWarning: (w) => progress.log(`evotune: warning: ${w}`),
+      stopSignal: signals.stopSignal,
+      abortSignal: signals.abortSignal,
+    });
+  } catch (e) {
+    throw renameFields(e);
+  } finally {
+    progress.stop();
+    signals.dispose();
+  }
   if (json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
   else printResult(result);
+  if (signals.received()) throw errors.interrupted(resumeHint);
+}
+
+/** What the command will run: the input (flags over --config, or a resume), its folder and its budget. */
+interface RunToStart {
+  readonly input: SearchInput;
+  readonly dir: string;
+  readonly resumed: boolean;
+  readonly budget: number;
+}
+
+function runToStart(args: Args): RunToStart {
+  const flags = searchInputFromArgs(args);
+  if (typeof args.resume === 'string') {
+    if (args.config !== undefined) throw errors.optionConflict('give either --resume (the run keeps its config) or --config, not both');
+    const plan = planResume(args.resume, flags);
+    return { input: { ...flags, resume: args.resume }, dir: args.resume, resumed: true, budget: Number(plan.options.budget) };
+  }
+  const input = { ...(typeof args.config === 'string' ? loadConfigFile(args.config) : {}), ...flags } as SearchInput;
+  const options = parseSearchOptions(givenOptions(input));
+  const dir = options.out ?? defaultRunDir(options);
+  return { input: { ...input, out: dir }, dir, resumed: false, budget: options.budget };
+}
+
+/** runs/<strategy>-<task or fitness name>-<seed>-<UTC time>, unique. */
+export function defaultRunDir(o: SearchOptions, now = new Date()): string {
+  const what = o.task ?? o.fitness ?? 'search';
+  const name = basename(what.replace(/^file:\/\//, '')).replace(/\.[^.]*$/, '');
+  const time = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  const base = join('runs', `${o.strategy ?? DEFAULT_STRATEGY}-${name}-${o.seed}-${time}`);
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
+
+/** Grace period after the first SIGINT/SIGTERM before running trials are aborted. */
+const GRACE_MS = 10_000;
+
+/**
+ * First SIGINT or SIGTERM: stop asking for trials, let running ones finish for GRACE_MS, then abort them; the
+ * search then returns normally, so the journal is flushed and closed. A second signal exits at once with
+ * 128 + signal: journal lines are written whole and synchronously, so even then none is torn.
+ */
+function watchSignals(on: { first: (sig: NodeJS.Signals) => void; second: (sig: NodeJS.Signals) => void }) {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  // Every running trial listens on the abort signal: a population of 50 is not a leak.
+  setMaxListeners(0, abort.signal);
+  let received: NodeJS.Signals | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const handle = (sig: NodeJS.Signals) => {
+    if (received !== undefined) {
+      on.second(sig);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    received = sig;
+    stop.abort();
+    timer = setTimeout(() => abort.abort(), GRACE_MS);
+    on.first(sig);
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+  return {
+    stopSignal: stop.signal,
+    abortSignal: abort.signal,
+    received: () => received,
+    dispose: () => {
+      clearTimeout(timer);
+      process.off('SIGINT', handle);
+      process.off('SIGTERM', handle);
+    },
+  };
 }
 
 /** Option errors name API fields (budget); on the command line the user typed flags (--budget). */
 function renameFields(e: unknown): unknown {
+  if (e instanceof Error && 'code' in e && (e as { code: string }).code === 'E_RESUME') {
+    e.message = e.message.replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => `"${flagName(k)}"`);
+    const hinted = e as { hint?: string };
+    if (hinted.hint) Object.assign(e, { hint: hinted.hint.replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => flagName(k)) });
+  }
   if (e instanceof Error && 'code' in e && (e as { code: string }).code === 'E_OPTION') {
     e.message = e.message.replace(/^([a-zA-Z]+)(?=[:\[ ])/, (k) => flagName(k)).replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => `"${flagName(k)}"`);
   }
@@ -102,4 +210,5 @@ function printResult(r: SearchResult): void {
   }
   out.write(`best value ${formatValue(r.best.value)} at trial ${r.best.trial}\n`);
   for (const [k, v] of Object.entries(r.best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
+  if (r.out !== undefined) out.write(`run folder ${r.out} (pictures: evotune report ${r.out})\n`);
 }

@@ -1,0 +1,159 @@
+/**
+ * Where a trial's time goes when the fitness does nothing, and how evaluations scale with workers when it is
+ * CPU-bound. Run from dist/ (workers need compiled files): `node dist/benchmarks/pool-overhead.js [--quick]`.
+ * Each figure is the best of a few repeats: the machine is shared, and the minimum is the least noisy estimate
+ * of a fixed cost.
+ */
+import { performance } from 'node:perf_hooks';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Piscina } from 'piscina';
+import { PoolEvaluator } from '../src/eval/pool.js';
+import { InlineEvaluator } from '../src/eval/inline.js';
+import { runStudy } from '../src/study/study.js';
+import { search } from '../src/search.js';
+import { Space } from '../src/space/codec.js';
+import type { SpaceSpec } from '../src/space/spec.js';
+import { resolveStrategy } from '../strategies/index.js';
+import { table } from './report-markdown.js';
+
+const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
+const fixture = (name: string) => {
+  const url = new URL(name, FIXTURES);
+  if (!existsSync(url)) throw new Error(`fixture ${fileURLToPath(url)} not found: run from dist/ (node dist/benchmarks/pool-overhead.js)`);
+  return url.href;
+};
+
+const SPACE: SpaceSpec = {
+  x: { type: 'float', low: -1, high: 1, log: false },
+  y: { type: 'float', low: -1, high: 1, log: false },
+};
+
+export interface PoolOverheadOptions {
+  /** No-op trials per measurement. */
+  readonly trials?: number;
+  /** CPU-bound trials per scaling measurement. */
+  readonly cpuTrials?: number;
+  /** Repeats of each measurement; the best is kept. */
+  readonly repeats?: number;
+}
+
+/** Microseconds per trial (or evaluations per second), by number of workers. */
+export interface PerWorkers {
+  readonly 1: number;
+  readonly 2: number;
+}
+
+export interface PoolOverhead {
+  /** A bare Piscina task round trip, `workers` tasks in flight: the floor for one trial per task. */
+  readonly piscinaRoundTripUs: PerWorkers;
+  /** PoolEvaluator.run with every trial handed over at once (chunking applies). */
+  readonly evaluatorUs: PerWorkers;
+  /** The study loop alone (ask, decode, seeds, events, dispatch) on an in-process no-op. */
+  readonly studyInlineUs: number;
+  /** search() on a no-op fitness module: the study's own clock (after the pool has started). */
+  readonly searchUs: PerWorkers;
+  /** search() wall time including starting and stopping the pool, per trial. */
+  readonly searchWallUs: PerWorkers;
+  /** Evaluations per second of a CPU-bound pure-JS fitness (about a millisecond each). */
+  readonly cpuEvalsPerSec: PerWorkers;
+  /** cpuEvalsPerSec[2] / cpuEvalsPerSec[1]. */
+  readonly scaling: number;
+}
+
+async function best(repeats: number, measure: () => Promise<number>, higherIsBetter = false): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < repeats; i++) values.push(await measure());
+  return higherIsBetter ? Math.max(...values) : Math.min(...values);
+}
+
+const usPer = (ms: number, n: number) => (ms * 1000) / n;
+
+async function piscinaRoundTrip(workers: number, trials: number): Promise<number> {
+  // fast.mjs's default export works as a Piscina task handler too: it sums the numbers in what it is given.
+  const pool = new Piscina({ filename: fixture('fast.mjs'), minThreads: workers, maxThreads: workers, idleTimeout: Infinity });
+  try {
+    await Promise.all(Array.from({ length: workers }, () => pool.run({})));
+    const task = { x: 0.1, y: 0.2 };
+    let next = 0;
+    const lane = async () => {
+      while (next++ < trials) await pool.run(task);
+    };
+    const t = performance.now();
+    await Promise.all(Array.from({ length: workers }, lane));
+    return usPer(performance.now() - t, trials);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function evaluator(workers: number, trials: number): Promise<number> {
+  const ev = new PoolEvaluator({ source: { kind: 'module', url: fixture('fast.mjs') }, workers });
+  try {
+    await ev.warm();
+    const t = performance.now();
+    await Promise.all(Array.from({ length: trials }, (_, i) => ev.run({ number: i, params: { x: 0.1, y: 0.2 }, seed: i })));
+    return usPer(performance.now() - t, trials);
+  } finally {
+    await ev.close();
+  }
+}
+
+async function studyInline(trials: number): Promise<number> {
+  const { strategy, options } = resolveStrategy('random');
+  const ev = new InlineEvaluator((p) => (p.x as number) ** 2);
+  const t = performance.now();
+  await runStudy({ space: new Space(SPACE), strategy, strategyOptions: options, evaluator: ev, seed: 1, budget: trials });
+  return usPer(performance.now() - t, trials);
+}
+
+async function searchRun(workers: number, trials: number, fitness: string): Promise<{ studyUs: number; wallUs: number; evalsPerSec: number }> {
+  const t = performance.now();
+  const r = await search({ fitness, space: SPACE, budget: trials, workers, seed: 1, strategy: 'random' });
+  const wall = performance.now() - t;
+  if (r.failed > 0) throw new Error(`benchmark fitness failed ${r.failed} times: ${JSON.stringify(r.failuresByKind)}`);
+  return { studyUs: usPer(r.elapsedMs, trials), wallUs: usPer(wall, trials), evalsPerSec: (trials * 1000) / r.elapsedMs };
+}
+
+export async function poolOverhead(opts: PoolOverheadOptions = {}): Promise<PoolOverhead> {
+  const trials = opts.trials ?? 2000;
+  const cpuTrials = opts.cpuTrials ?? 400;
+  const repeats = opts.repeats ?? 3;
+  const byWorkers = async (f: (w: 1 | 2) => Promise<number>, higherIsBetter = false): Promise<PerWorkers> => ({
+    1: await best(repeats, () => f(1), higherIsBetter),
+    2: await best(repeats, () => f(2), higherIsBetter),
+  });
+  const fast = fixture('fast.mjs');
+  const cpu = fixture('cpu.mjs');
+  const piscinaRoundTripUs = await byWorkers((w) => piscinaRoundTrip(w, trials));
+  const evaluatorUs = await byWorkers((w) => evaluator(w, trials));
+  const studyInlineUs = await best(repeats, () => studyInline(trials));
+  const searchUs = await byWorkers(async (w) => (await searchRun(w, trials, fast)).studyUs);
+  const searchWallUs = await byWorkers(async (w) => (await searchRun(w, trials, fast)).wallUs);
+  const cpuEvalsPerSec = await byWorkers(async (w) => (await searchRun(w, cpuTrials, cpu)).evalsPerSec, true);
+  return { piscinaRoundTripUs, evaluatorUs, studyInlineUs, searchUs, searchWallUs, cpuEvalsPerSec, scaling: cpuEvalsPerSec[2] / cpuEvalsPerSec[1] };
+}
+
+export function toMarkdown(r: PoolOverhead): string {
+  const us = (v: number) => v.toFixed(1);
+  return table(
+    ['measure', '1 worker', '2 workers'],
+    [
+      ['Piscina round trip, no-op task (us/task)', us(r.piscinaRoundTripUs[1]), us(r.piscinaRoundTripUs[2])],
+      ['PoolEvaluator.run, no-op fitness (us/trial)', us(r.evaluatorUs[1]), us(r.evaluatorUs[2])],
+      ['study loop, in-process no-op (us/trial)', us(r.studyInlineUs), ''],
+      ['search(), no-op fitness, study clock (us/trial)', us(r.searchUs[1]), us(r.searchUs[2])],
+      ['search(), no-op fitness, wall incl. pool start (us/trial)', us(r.searchWallUs[1]), us(r.searchWallUs[2])],
+      ['search(), CPU-bound fitness (evaluations/s)', r.cpuEvalsPerSec[1].toFixed(0), `${r.cpuEvalsPerSec[2].toFixed(0)} (x${r.scaling.toFixed(2)})`],
+    ],
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const t0 = Date.now();
+  const r = await poolOverhead(values.quick ? { trials: 500, cpuTrials: 100, repeats: 1 } : {});
+  console.log(toMarkdown(r));
+  console.log(`\n(${((Date.now() - t0) / 1000).toFixed(0)} s on a shared 2-core machine; best of the repeats, still noisy)`);
+}

@@ -1,0 +1,136 @@
+/**
+ * The benchmark runner: every section (or those named) in one process, one after another, then a markdown report,
+ * a JSON file and SVG charts in benchmarks/results/. A full run of every section also refreshes the generated part
+ * of benchmarks/RESULTS.md.
+ *   npm run bench -- --quick                      # every section, small budgets: a few minutes
+ *   npm run bench                                 # the full run (an hour or more: use a quiet machine)
+ *   npm run bench -- --sections functions,pool --out /tmp/bench
+ */
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { describe, errors } from '../src/errors.js';
+import { reportError } from '../src/cli/output.js';
+import { gitCommit, machineInfo, renderJson, renderMarkdown, type Chart, type RunMeta, type SectionOutcome } from './report.js';
+import { withGenerated } from './report-results.js';
+import { SECTIONS, type Section } from './sections.js';
+
+export const DEFAULT_OUT = join('benchmarks', 'results');
+export const RESULTS_MD = join('benchmarks', 'RESULTS.md');
+
+export interface RunArgs {
+  readonly quick: boolean;
+  readonly sections: readonly Section[];
+  /** Folder for the report files; undefined: benchmarks/results (and RESULTS.md may be refreshed). */
+  readonly out?: string;
+}
+
+const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.map((s) => s.id).join(',')}] [--out DIR]`;
+
+export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        quick: { type: 'boolean', default: false },
+        sections: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    throw errors.optionConflict(describe(e), USAGE);
+  }
+  if (values.help) return 'help';
+  const known = SECTIONS.map((s) => s.id);
+  const ids = values.sections?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? known;
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0 || ids.length === 0) throw errors.option('--sections', `a comma-separated list of ${known.join(', ')}`, values.sections);
+  return { quick: values.quick, sections: SECTIONS.filter((s) => ids.includes(s.id)), ...(values.out !== undefined ? { out: values.out } : {}) };
+}
+
+/**
+ * File-name stem of a run: the day, marked when the run is quick (git ignores those) or covers only some sections,
+ * so that neither overwrites the day's full run.
+ */
+export function outputStem(date: string, quick: boolean, sectionIds: readonly string[]): string {
+  const partial = sectionIds.length < SECTIONS.length ? sectionIds : [];
+  return [quick ? 'tmp-quick' : '', date.slice(0, 10), ...partial].filter((s) => s !== '').join('-');
+}
+
+/** The command as typed, to put in the report. */
+function commandLine(argv: readonly string[]): string {
+  const args = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
+  return `node ${relative(process.cwd(), process.argv[1] ?? 'benchmarks/run.js')}${args ? ` ${args}` : ''}`;
+}
+
+async function runSection(section: Section, quick: boolean): Promise<SectionOutcome> {
+  const log = (line: string) => process.stderr.write(`[${section.id}] ${line}\n`);
+  const t0 = performance.now();
+  try {
+    const r = await section.run({ quick, backend: 'wasm', log });
+    if (r.kind === 'skipped') {
+      log(`skipped: ${r.reason}`);
+      return { id: section.id, title: section.title, status: 'skipped', reason: r.reason };
+    }
+    const { kind: _k, ...body } = r;
+    return { id: section.id, title: section.title, status: 'ran', elapsedMs: performance.now() - t0, ...body };
+  } catch (e) {
+    log(`failed: ${describe(e)}`);
+    return { id: section.id, title: section.title, status: 'failed', elapsedMs: performance.now() - t0, error: describe(e) };
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if (parsed === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const commit = gitCommit();
+  const meta: RunMeta = {
+    date: new Date().toISOString(),
+    command: commandLine(argv),
+    quick: parsed.quick,
+    ...(commit ? { commit } : {}),
+    machine: machineInfo(),
+  };
+  const outcomes: SectionOutcome[] = [];
+  for (const section of parsed.sections) {
+    process.stderr.write(`\n== ${section.title}\n`);
+    const outcome = await runSection(section, parsed.quick);
+    outcomes.push(outcome);
+    if (outcome.status === 'ran') process.stdout.write(`\n## ${outcome.title}\n\n${outcome.markdown}\n`);
+  }
+
+  const outDir = resolve(parsed.out ?? DEFAULT_OUT);
+  const stem = outputStem(meta.date, meta.quick, parsed.sections.map((s) => s.id));
+  const chartFile = (section: string, c: Chart) => `${stem}-${section}-${c.name}.svg`;
+  mkdirSync(outDir, { recursive: true });
+  for (const o of outcomes) if (o.status === 'ran') for (const c of o.charts) writeFileSync(join(outDir, chartFile(o.id, c)), c.svg);
+  writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(renderJson(meta, outcomes, chartFile), null, 1)}\n`);
+  writeFileSync(join(outDir, `${stem}.md`), renderMarkdown(meta, outcomes, chartFile));
+  process.stderr.write(`\nwrote ${relative(process.cwd(), join(outDir, stem))}.{md,json}${outcomes.some((o) => o.status === 'ran' && o.charts.length > 0) ? ' and SVG charts' : ''}\n`);
+
+  const full = !meta.quick && parsed.sections.length === SECTIONS.length && parsed.out === undefined && outcomes.every((o) => o.status !== 'failed');
+  if (full) {
+    const updated = withGenerated(existsSync(RESULTS_MD) ? readFileSync(RESULTS_MD, 'utf8') : undefined, renderMarkdown(meta, outcomes, (s, c) => `results/${chartFile(s, c)}`));
+    if (updated.ok) {
+      writeFileSync(RESULTS_MD, updated.text);
+      process.stderr.write(`refreshed ${RESULTS_MD}: now write its reading\n`);
+    } else {
+      process.stderr.write(`left ${RESULTS_MD} as it is: ${updated.problem}\n`);
+    }
+  } else {
+    process.stderr.write(`${RESULTS_MD} is refreshed only by a full run of every section, none failed, into ${DEFAULT_OUT}\n`);
+  }
+  return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2)).catch((e) => reportError(e, process.argv.includes('--verbose')));
+}

@@ -1,0 +1,15 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { writeReport } from '../../report/report.js';
+
+export const command = 'report <dir>';
+export const describe = 'Write report.html and SVG pictures (history, parallel coordinates, parameters, LR range test) for a run folder';
+
+export function builder(y: Argv) {
+  return y.positional('dir', { type: 'string', demandOption: true, describe: 'a run folder written by `evotune search --out`' });
+}
+
+export async function handler(args: ArgumentsCamelCase<{ dir: string }>): Promise<void> {
+  const r = await writeReport(args.dir);
+  for (const w of r.warnings) process.stderr.write(`evotune: warning: ${w}\n`);
+  process.stdout.write(`${r.html}\n${r.svgs.map((s) => `  ${s}\n`).join('')}`);
+}

@@ -1,0 +1,134 @@
+import { performance } from 'node:perf_hooks';
+import cliProgress from 'cli-progress';
+import type { Best, StudyEvent } from '../study/types.js';
+import { formatValue } from './output.js';
+
+/** A bar on a terminal, plain lines in a log file or pipe, nothing with --json. */
+export type ProgressMode = 'bar' | 'lines' | 'off';
+
+export const progressMode = (json: boolean, stream: { isTTY?: boolean }): ProgressMode => (json ? 'off' : stream.isTTY ? 'bar' : 'lines');
+
+export interface Progress {
+  readonly onEvent: (e: StudyEvent) => void;
+  /** Prints a line without tearing the bar. */
+  log(line: string): void;
+  stop(): void;
+}
+
+/**
+ * What the user is shown: trials done of budget, best so far, failures, evaluations per second and ETA.
+ * Speed counts only trials run in this session: replayed ones (resume) arrive all at once and would make the
+ * ETA meaningless.
+ */
+export class ProgressStats {
+  done = 0;
+  failed = 0;
+  running = 0;
+  best: Best | undefined;
+  private live = 0;
+  private liveSince: number | undefined;
+
+  constructor(public budget: number) {}
+
+  update(e: StudyEvent, nowMs: number): void {
+    if (e.type === 'asked') {
+      this.running++;
+      this.liveSince ??= nowMs;
+      return;
+    }
+    ({ done: this.done, failed: this.failed, best: this.best, budget: this.budget } = e);
+    if (!e.record.replayed) {
+      this.live++;
+      this.running = Math.max(0, this.running - 1);
+    }
+  }
+
+  /** Trials per second in this session, once one has finished. */
+  rate(nowMs: number): number | undefined {
+    if (this.live === 0 || this.liveSince === undefined || nowMs <= this.liveSince) return undefined;
+    return this.live / ((nowMs - this.liveSince) / 1000);
+  }
+
+  eta(nowMs: number): number | undefined {
+    const r = this.rate(nowMs);
+    return r === undefined ? undefined : Math.max(0, this.budget - this.done) / r;
+  }
+
+  fields(nowMs: number) {
+    const r = this.rate(nowMs);
+    const eta = this.eta(nowMs);
+    return {
+      best: this.best ? `${formatValue(this.best.value)} (trial ${this.best.trial})` : '-',
+      failed: String(this.failed),
+      rate: r === undefined ? '-' : r >= 10 ? r.toFixed(0) : r.toPrecision(2),
+      eta: eta === undefined ? '-' : formatDuration(eta),
+    };
+  }
+
+  /** One plain line, for logs. */
+  line(nowMs: number): string {
+    const f = this.fields(nowMs);
+    return `trial ${this.done}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} trials/s  ETA ${f.eta}`;
+  }
+}
+
+/** 42s, 3m05s, 1h02m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Shows a search's progress on `stream`. `budget` is the expected total until the study reports its own.
+ * Plain lines are printed every 5% of the budget and at the end, so a log has a bounded, predictable size.
+ */
+export function createProgress(mode: ProgressMode, budget: number, stream: NodeJS.WritableStream = process.stderr, now: () => number = () => performance.now()): Progress {
+  const stats = new ProgressStats(budget);
+  if (mode === 'off') return { onEvent: () => undefined, log: () => undefined, stop: () => undefined };
+  if (mode === 'lines') {
+    let printed = 0;
+    return {
+      onEvent: (e) => {
+        stats.update(e, now());
+        const step = Math.max(1, Math.ceil(stats.budget / 20));
+        if (e.type === 'finished' && (stats.done - printed >= step || stats.done === stats.budget)) {
+          printed = stats.done;
+          stream.write(`${stats.line(now())}\n`);
+        }
+      },
+      log: (line) => stream.write(`${line}\n`),
+      stop: () => undefined,
+    };
+  }
+  const multi = new cliProgress.MultiBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} trials | best {best} | failed {failed} | {rate}/s | ETA {eta}',
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
+      barsize: 30,
+      hideCursor: true,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bar = multi.create(budget, 0, stats.fields(now()));
+  // cli-progress redraws on its own timer, but the payload only changes on our updates: refresh ETA and speed.
+  const tick = setInterval(() => bar.update(stats.done, stats.fields(now())), 1000);
+  tick.unref();
+  return {
+    onEvent: (e) => {
+      stats.update(e, now());
+      if (bar.getTotal() !== stats.budget) bar.setTotal(stats.budget);
+      bar.update(stats.done, stats.fields(now()));
+    },
+    log: (line) => multi.log(`${line}\n`),
+    stop: () => {
+      clearInterval(tick);
+      bar.update(stats.done, stats.fields(now()));
+      multi.stop();
+    },
+  };
+}

@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { describe, errors, type EvotuneError } from '../../errors.js';
+import type { FitnessSource } from '../source.js';
+import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
+import type { ConnectionWatch } from './connection.js';
+import { MAX_RETAKES, PREFIX, queueName, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
+import { announceStudy, endStudy, HEARTBEAT_MS, readWorkers } from './registry.js';
+import { repeat, within } from './timing.js';
+import { scrub, type RedisTarget } from './url.js';
+
+export interface QueueEvaluatorOptions {
+  readonly target: RedisTarget;
+  readonly source: FitnessSource;
+  readonly trialTimeoutMs?: number;
+  readonly maxHeapMb?: number;
+  /** Give up (run() rejects) once no worker has been connected for this long while trials wait; default: wait. */
+  readonly workerWaitMs?: number;
+  /** Status lines for the user: no worker yet, workers joined, Redis unreachable, a trial taken up again. */
+  readonly notify?: (line: string) => void;
+}
+
+/** Say "no worker" only after this long: workers poll for new studies about every second. */
+const NOTICE_AFTER_MS = 3_000;
+/** Safety net behind the event stream: look up every waiting trial's job this often (and after a reconnect). */
+const RECONCILE_MS = 5_000;
+/** close() gives up cleaning the study's keys after this long (Redis may be unreachable). */
+const CLEANUP_MS = 5_000;
+
+interface Waiting {
+  readonly request: TrialRequest;
+  readonly started: number;
+  /** Its job is in Redis (the add returned): only then can reconciliation tell a lost job from a pending add. */
+  queued: boolean;
+  settle(outcome: TrialOutcome): void;
+  reject(e: unknown): void;
+}
+
+interface Connection {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  readonly watch: ConnectionWatch;
+}
+
+/**
+ * Runs trials on `evotune worker` processes through a BullMQ queue on Redis. The study stays the only writer of
+ * results: each trial is a job with id (study, trial number), and a result is taken once per trial number,
+ * however often it arrives (event stream, reconciliation, a retaken job).
+ */
+export class QueueEvaluator implements Evaluator {
+  /** This study's id in Redis: names its queue and its jobs. */
+  readonly study = randomBytes(6).toString('hex');
+  readonly description: string;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly manifest: OpenStudy;
+  private connection: Connection | undefined;
+  private opening: Promise<Connection> | undefined;
+  private stoppers: Array<() => void> = [];
+  /** Worker slots serving this study now, and the most seen at once. */
+  private liveSlots = 0;
+  private slots = 0;
+  private backend: string | undefined;
+  private retaken = 0;
+  private requeued = 0;
+  private lastConnected = performance.now();
+  private noWorkerNoticed = false;
+  /** Set when the evaluator gives up (no worker for workerWaitMs, credentials refused): every run rejects. */
+  private broken: EvotuneError | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: QueueEvaluatorOptions) {
+    this.description = `redis queue ${opts.target.display} (study ${this.study})`;
+    this.manifest = {
+      state: 'open',
+      source: opts.source,
+      host: hostname(),
+      ...(opts.trialTimeoutMs !== undefined ? { trialTimeoutMs: opts.trialTimeoutMs } : {}),
+      ...(opts.maxHeapMb !== undefined ? { maxHeapMb: opts.maxHeapMb } : {}),
+    };
+  }
+
+  /** Worker slots serving the study (the most seen at once); 1 until a worker shows up. */
+  get concurrency(): number {
+    return Math.max(1, this.slots);
+  }
+
+  /**
+   * Trials to keep on the queue: twice the slots serving now, so that a worker finishing a trial finds the next
+   * one waiting instead of waiting a round trip to this process. One while no worker serves the study.
+   */
+  capacity(): number {
+    return Math.max(1, 2 * this.liveSlots);
+  }
+
+  async run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
+    if (this.closed) throw errors.internal('the redis evaluator is closed');
+    if (this.broken) throw this.broken;
+    const started = performance.now();
+    if (signal?.aborted) return aborted(0);
+    const conn = await this.open();
+    return new Promise<TrialOutcome>((resolve, reject) => {
+      const onAbort = () => this.settle(request.number, aborted(performance.now() - started));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (f: () => void) => {
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const waiting: Waiting = {
+        request,
+        started,
+        queued: false,
+        settle: (o) => done(() => resolve(o)),
+        reject: (e) => done(() => reject(e)),
+      };
+      this.waiting.set(request.number, waiting);
+      this.enqueue(conn, request).then(
+        () => (waiting.queued = true),
+        (e) => this.giveUp(errors.executor(`could not queue trial ${request.number}: ${scrub(this.opts.target, describe(e))}`)),
+      );
+    });
+  }
+
+  private enqueue(conn: Connection, request: TrialRequest) {
+    return conn.queue.add('trial', request, { jobId: trialJobId(this.study, request.number) });
+  }
+
+  /** Connects once: the queue, its event stream, the study's roster entry, and the watch loops. */
+  private open(): Promise<Connection> {
+    this.opening ??= (async () => {
+      // bullmq and ioredis take a third of a second to import: a search on local threads should not pay for them.
+      const [{ Queue, QueueEvents }, { connectRedis, watchConnection }] = await Promise.all([import('bullmq'), import('./connection.js')]);
+      const { target } = this.opts;
+      const redis = connectRedis(target, `evotune-study-${this.study}`);
+      const watch = watchConnection(redis, target, {
+        report: (line) => this.notify(line),
+        onReady: () => void this.afterReconnect(),
+        onAuthError: (message) => this.giveUp(errors.executor(`${target.display} refused the credentials: ${message}`, 'check the user and password in the URL')),
+      });
+      const queue = new Queue(queueName(this.study), { connection: redis, prefix: PREFIX });
+      // Read the stream from its start: a result that lands before the first read is not missed.
+      const events = new QueueEvents(queueName(this.study), { connection: redis, prefix: PREFIX, lastEventId: '0-0' });
+      const ignore = () => undefined; // connection errors are reported once by the watch; the rest surface as trial outcomes
+      queue.on('error', ignore);
+      events.on('error', ignore);
+      events.on('completed', ({ jobId, returnvalue }) => this.deliver(jobId, returnvalue));
+      events.on('failed', ({ jobId, failedReason }) => this.deliverFailure(jobId, failedReason));
+      events.on('stalled', ({ jobId }) => {
+        const n = trialOfJob(this.study, jobId);
+        if (n !== undefined) this.notify(`trial ${n}: its worker stopped responding; the trial is back on the queue`);
+      });
+      this.connection = { redis, queue, events, watch };
+      this.lastConnected = performance.now();
+      // Nothing here waits for Redis: while it is unreachable, trials wait in the offline queue and the wait limit runs.
+      this.stoppers.push(
+        repeat(HEARTBEAT_MS, () => announceStudy(redis, this.study, this.manifest)),
+        repeat(1_000, () => this.checkWorkers(redis)),
+        repeat(RECONCILE_MS, () => this.reconcile()),
+        // A plain timer, not waiting on Redis: the wait limit must fire while Redis is unreachable too.
+        repeat(1_000, async () => this.checkWaitLimit()),
+      );
+      return this.connection;
+    })();
+    return this.opening;
+  }
+
+  private async afterReconnect(): Promise<void> {
+    const conn = this.connection;
+    if (!conn || this.closed) return;
+    // Redis may have restarted empty: put the study's entry and its waiting trials back at once.
+    await announceStudy(conn.redis, this.study, this.manifest).catch(() => undefined);
+    await this.reconcile().catch(() => undefined);
+  }
+
+  /** Takes a result once per trial number: later copies of the same trial's result are dropped. */
+  private deliver(jobId: string, raw: unknown): void {
+    const n = trialOfJob(this.study, jobId);
+    const waiting = n === undefined ? undefined : this.waiting.get(n);
+    if (n === undefined || !waiting) return;
+    this.waiting.delete(n);
+    const parsed = trialResultSchema.safeParse(raw);
+    if (!parsed.success) return waiting.settle(failed('invalid', 'the worker sent a malformed result', waiting));
+    if (parsed.data.attempt > 1) this.retaken++;
+    waiting.settle(parsed.data.outcome);
+  }
+
+  /** Workers return every trial's own failure as a result, so a failed job means the trial could not be run. */
+  private deliverFailure(jobId: string, reason: string): void {
+    const n = trialOfJob(this.study, jobId);
+    const waiting = n === undefined ? undefined : this.waiting.get(n);
+    if (n === undefined || !waiting) return;
+    this.waiting.delete(n);
+    const stalled = /stalled/i.test(reason);
+    if (stalled) this.retaken++;
+    const message = stalled
+      ? `its worker was lost ${MAX_RETAKES + 1} times (the trial was taken up again ${MAX_RETAKES} times)`
+      : `no worker could run it: ${reason}`;
+    waiting.settle(failed('crash', message, waiting));
+  }
+
+  /**
+   * The safety net behind the event stream: a waiting trial whose job finished is delivered from the job itself,
+   * and one whose job is gone (Redis restarted without persistence) is queued again under the same id.
+   */
+  private async reconcile(): Promise<void> {
+    const conn = this.connection;
+    if (!conn) return;
+    let lost = 0;
+    const waiting = [...this.waiting].filter(([, w]) => w.queued);
+    const jobs = await Promise.all(waiting.map(([n]) => conn.queue.getJob(trialJobId(this.study, n))));
+    for (const [i, [n, w]] of waiting.entries()) {
+      const job = jobs[i];
+      const id = trialJobId(this.study, n);
+      if (!this.waiting.has(n)) continue;
+      if (!job) {
+        lost++;
+        await this.enqueue(conn, w.request);
+      } else if (job.finishedOn !== undefined) {
+        if (job.failedReason) this.deliverFailure(id, job.failedReason);
+        else this.deliver(id, job.returnvalue);
+      }
+    }
+    if (lost > 0) {
+      this.requeued += lost;
+      this.notify(`${lost} waiting trial${lost === 1 ? ' was' : 's were'} missing from Redis (restarted?); queued again`);
+    }
+  }
+
+  private async checkWorkers(redis: Redis): Promise<void> {
+    const workers = [...(await readWorkers(redis)).values()];
+    const serving = workers.flatMap((w) => w.serving.filter((s) => s.study === this.study).map((s) => ({ ...s, w })));
+    this.liveSlots = serving.reduce((sum, s) => sum + s.w.slots, 0);
+    this.slots = Math.max(this.slots, this.liveSlots);
+    if (serving.length > 0) {
+      this.lastConnected = performance.now();
+      this.backend ??= serving.find((s) => s.backend !== undefined)?.backend;
+      if (this.noWorkerNoticed) {
+        const names = serving.map((s) => `${s.w.host}:${s.w.pid}${s.state === 'loading' ? ' (loading)' : ''}`);
+        this.notify(`${serving.length} worker${serving.length === 1 ? '' : 's'} serving this study: ${names.join(', ')}`);
+        this.noWorkerNoticed = false;
+      }
+      return;
+    }
+    if (this.noWorkerNoticed || this.waiting.size === 0 || performance.now() - this.lastConnected < NOTICE_AFTER_MS) return;
+    this.noWorkerNoticed = true;
+    const refusals = workers.flatMap((w) => w.refused.filter((r) => r.study === this.study).map((r) => `${w.host}:${w.pid}: ${r.reason}`));
+    this.notify(
+      `no worker is serving study ${this.study} on ${this.opts.target.display}` +
+        (refusals.length > 0 ? `; workers refused it: ${refusals.join('; ')}` : `; start one with: evotune worker --redis ${this.opts.target.display}`) +
+        (this.opts.workerWaitMs === undefined ? '; waiting' : `; giving up after ${this.opts.workerWaitMs / 1000} s`),
+    );
+  }
+
+  private checkWaitLimit(): void {
+    const limit = this.opts.workerWaitMs;
+    if (limit === undefined || this.waiting.size === 0 || performance.now() - this.lastConnected < limit) return;
+    const down = this.connection?.watch.down();
+    this.giveUp(
+      errors.executor(
+        `no worker was connected to study ${this.study} for ${limit / 1000} s` + (down ? ` (${this.opts.target.display} is unreachable: ${down})` : ''),
+        `start workers with: evotune worker --redis ${this.opts.target.display}`,
+      ),
+    );
+  }
+
+  /** Every waiting and later run rejects with `error`. */
+  private giveUp(error: EvotuneError): void {
+    this.broken ??= error;
+    for (const [n, w] of [...this.waiting]) {
+      this.waiting.delete(n);
+      w.reject(this.broken);
+    }
+  }
+
+  private settle(n: number, outcome: TrialOutcome): void {
+    const w = this.waiting.get(n);
+    if (!w) return;
+    this.waiting.delete(n);
+    w.settle(outcome);
+  }
+
+  private notify(line: string): void {
+    this.opts.notify?.(line);
+  }
+
+  info(): Record<string, unknown> {
+    return {
+      executor: 'redis',
+      study: this.study,
+      workerSlots: this.slots,
+      retakenTrials: this.retaken,
+      requeuedTrials: this.requeued,
+      ...(this.backend ? { backend: this.backend } : {}),
+    };
+  }
+
+  /** Stops the loops, marks the study ended (its workers drop it at once) and deletes its queue. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of this.stoppers) stop();
+    for (const n of [...this.waiting.keys()]) this.settle(n, aborted(0));
+    if (!this.opening) return;
+    const conn = await this.opening;
+    const cleanup = (async () => {
+      await endStudy(conn.redis, this.study);
+      await conn.queue.obliterate({ force: true });
+    })();
+    if (!(await within(CLEANUP_MS, cleanup))) this.notify(`could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`);
+    await Promise.allSettled([conn.events.close(), conn.queue.close()]);
+    conn.redis.disconnect();
+  }
+}
+
+const aborted = (durationMs: number): TrialOutcome => ({ state: 'failed', kind: 'aborted', message: 'the search was stopped', durationMs, worker: 'redis' });
+
+const failed = (kind: FailureKind, message: string, w: Waiting): TrialOutcome => ({
+  state: 'failed',
+  kind,
+  message,
+  durationMs: performance.now() - w.started,
+  worker: 'redis',
+});

@@ -1,0 +1,75 @@
+/**
+ * What a study and its workers exchange through Redis, and the names they meet under. Everything read back from
+ * Redis is validated here: another process wrote it.
+ */
+import * as z from 'zod';
+import { BACKENDS } from '../../options.js';
+import type { FailureKind } from '../types.js';
+
+/** Prefix of every key evotune writes, so that a Redis shared with other programs stays tidy. */
+export const PREFIX = 'evotune';
+
+/** One queue per study, so that several studies share a Redis without seeing each other's trials. */
+export const queueName = (study: string) => `trials-${study}`;
+
+/** A trial's job id: adding the same trial twice keeps one job (BullMQ drops a job whose id exists). */
+export const trialJobId = (study: string, trial: number) => `${study}-${trial}`;
+
+/** The trial number of one of this study's job ids, or undefined for any other id. */
+export function trialOfJob(study: string, jobId: string | undefined): number | undefined {
+  if (jobId === undefined || !jobId.startsWith(`${study}-`)) return undefined;
+  const n = Number(jobId.slice(study.length + 1));
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Times a trial whose worker vanished is put back on the queue before it fails as a crash. */
+export const MAX_RETAKES = 2;
+
+const sourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('module'), url: z.string() }),
+  z.object({ kind: z.literal('task'), task: z.string(), backend: z.enum(BACKENDS) }),
+]);
+
+/** A study's entry in the roster: what its workers load and how they run it; "ended" once it closed. */
+export const studyEntrySchema = z.discriminatedUnion('state', [
+  z.object({
+    state: z.literal('open'),
+    source: sourceSchema,
+    trialTimeoutMs: z.number().positive().optional(),
+    maxHeapMb: z.int().min(16).optional(),
+    host: z.string(),
+  }),
+  z.object({ state: z.literal('ended') }),
+]);
+export type StudyEntry = z.infer<typeof studyEntrySchema>;
+export type OpenStudy = Extract<StudyEntry, { state: 'open' }>;
+
+/** A worker's entry in the roster: what it serves (loading or ready), and what it refused and why. */
+export const workerEntrySchema = z.object({
+  host: z.string(),
+  pid: z.int(),
+  slots: z.int().min(1),
+  serving: z.array(z.object({ study: z.string(), state: z.enum(['loading', 'ready']), backend: z.string().optional() })),
+  refused: z.array(z.object({ study: z.string(), reason: z.string() })),
+});
+export type WorkerEntry = z.infer<typeof workerEntrySchema>;
+
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+
+export const trialRequestSchema = z.object({
+  number: z.int().min(0),
+  params: z.record(z.string(), paramValue),
+  seed: z.int().min(0),
+});
+
+// A Record over FailureKind: adding a kind to the Evaluator types without adding it here fails the build.
+const failureKinds: Record<FailureKind, true> = { error: true, nan: true, infinite: true, invalid: true, timeout: true, crash: true, oom: true, aborted: true };
+
+const outcomeSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), durationMs: z.number(), worker: z.string() }),
+  z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), durationMs: z.number(), worker: z.string() }),
+]);
+
+/** What a worker returns for a trial: its outcome, and which start of the job produced it (1 unless retaken). */
+export const trialResultSchema = z.object({ outcome: outcomeSchema, attempt: z.int().min(1) });
+export type TrialResult = z.infer<typeof trialResultSchema>;

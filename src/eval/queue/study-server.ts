@@ -1,0 +1,129 @@
+import { WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { describe } from '../../errors.js';
+import { PoolEvaluator } from '../pool.js';
+import type { TrialOutcome } from '../types.js';
+import { isConnectionError } from './connection.js';
+import { MAX_RETAKES, PREFIX, queueName, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
+import type { Slots } from './slots.js';
+
+export type ServerEvent =
+  | { readonly type: 'started'; readonly study: string; readonly trial: number; readonly attempt: number }
+  | { readonly type: 'finished'; readonly study: string; readonly trial: number; readonly outcome: TrialOutcome }
+  | { readonly type: 'problem'; readonly study: string; readonly message: string };
+
+export interface ServerOptions {
+  readonly redis: Redis;
+  /** The worker's trial slots, shared with the other studies it serves. */
+  readonly slots: Slots;
+  /** Names this worker in each outcome (host:pid), so that a journal shows which machine ran a trial. */
+  readonly workerId: string;
+  /** A trial whose worker stops renewing its lock for this long is put back on the queue (BullMQ stall check). */
+  readonly stallMs: number;
+  readonly report: (event: ServerEvent) => void;
+  /** The server cannot go on (its pool broke): the worker stops serving the study. */
+  readonly onBroken: (reason: string) => void;
+}
+
+/**
+ * Serves one study on this worker: a pool of threads that loaded the study's fitness source -- the same pool and
+ * worker code as a local search -- fed by a BullMQ worker on the study's queue. A trial's own failure is a result
+ * like any other; a trial this worker cannot finish goes back to the queue for another worker, at once when this
+ * worker hands it back, or after the stall check when the worker was lost.
+ */
+export class StudyServer {
+  state: 'loading' | 'ready' = 'loading';
+  private readonly pool: PoolEvaluator;
+  private bull: Worker | undefined;
+  /** Aborted to stop the running trials: handed back to the queue, or dropped with the study. */
+  private readonly interrupt = new AbortController();
+  private dropped = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    readonly study: string,
+    entry: OpenStudy,
+    private readonly opts: ServerOptions,
+  ) {
+    this.pool = new PoolEvaluator({ source: entry.source, workers: opts.slots.size, trialTimeoutMs: entry.trialTimeoutMs, maxHeapMb: entry.maxHeapMb });
+  }
+
+  get backend(): string | undefined {
+    const b = this.pool.info().backend;
+    return typeof b === 'string' ? b : undefined;
+  }
+
+  /** Loads the source in every thread, then takes the study's trials. Rejects if the source cannot load. */
+  async start(): Promise<void> {
+    await this.pool.warm();
+    if (this.stopped) return;
+    this.bull = new Worker<unknown, TrialResult>(queueName(this.study), (job, token) => this.process(job, token), {
+      connection: this.opts.redis,
+      prefix: PREFIX,
+      concurrency: this.opts.slots.size,
+      lockDuration: this.opts.stallMs,
+      stalledInterval: this.opts.stallMs,
+      maxStalledCount: MAX_RETAKES,
+    });
+    this.bull.on('error', (e) => {
+      // Connection errors are reported once per outage by the worker's connection watch.
+      if (!isConnectionError(e) && !this.dropped) this.opts.report({ type: 'problem', study: this.study, message: describe(e) });
+    });
+    this.state = 'ready';
+  }
+
+  private async process(job: Job<unknown, TrialResult>, token: string | undefined): Promise<TrialResult> {
+    const parsed = trialRequestSchema.safeParse(job.data);
+    if (!parsed.success) throw new Error(`malformed trial request: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+    const request = parsed.data;
+    const attempt = job.attemptsStarted;
+    await this.opts.slots.acquire();
+    let outcome: TrialOutcome;
+    try {
+      if (this.interrupt.signal.aborted) return await this.handBack(job, token);
+      this.opts.report({ type: 'started', study: this.study, trial: request.number, attempt });
+      outcome = await this.pool.run(request, this.interrupt.signal);
+    } catch (e) {
+      if (e instanceof WaitingError) throw e;
+      // The pool broke (its threads cannot be replaced): leave this trial, and the study, to other workers.
+      if (!this.interrupt.signal.aborted) this.opts.onBroken(describe(e));
+      return await this.handBack(job, token);
+    } finally {
+      this.opts.slots.release();
+    }
+    // An interrupted trial did not run to its end: it is no result, and must not reach the study as one.
+    if (this.interrupt.signal.aborted) return await this.handBack(job, token);
+    this.opts.report({ type: 'finished', study: this.study, trial: request.number, outcome });
+    return { outcome: { ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, attempt };
+  }
+
+  /** Puts the job back at the head of the queue, where another worker takes it up (BullMQ's manual pattern). */
+  private async handBack(job: Job, token: string | undefined): Promise<never> {
+    if (!this.dropped) await job.moveToWait(token);
+    throw new WaitingError();
+  }
+
+  /** Stops the running trials and hands them back to the queue; with stop('finish'), a worker stops at once. */
+  handBackAll(): void {
+    this.interrupt.abort();
+  }
+
+  /**
+   * 'finish': take no more trials; finish the running ones (or hand them back, see handBackAll), then close.
+   * 'drop': the study ended or vanished: stop its trials, deliver nothing.
+   */
+  stop(mode: 'finish' | 'drop'): Promise<void> {
+    if (mode === 'drop') this.dropped = true;
+    this.stopped ??= (async () => {
+      if (mode === 'drop') {
+        // Force-closing first: BullMQ then ignores what the interrupted trials return.
+        await this.bull?.close(true);
+        this.interrupt.abort();
+      } else {
+        await this.bull?.close();
+      }
+      await this.pool.close();
+    })();
+    return this.stopped;
+  }
+}

@@ -1,0 +1,159 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errors } from '../errors.js';
+import type { Evaluator, TrialOutcome } from '../eval/types.js';
+import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
+import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine } from './format.js';
+import type { Journal } from './reader.js';
+import type { RunConfig } from './config.js';
+import { replayMap } from './trials.js';
+import { ioProblem, JournalWriter } from './writer.js';
+
+/** What a fresh run records about itself before its first trial. */
+export interface RunHeader {
+  readonly config: RunConfig;
+  readonly objective: Objective;
+  readonly space: StudyLine['space'];
+  readonly strategy: string;
+  readonly strategyOptions: Record<string, unknown>;
+  /** Trials the run will record at most: sizes the free-space check. */
+  readonly budget: number;
+}
+
+/**
+ * The journal of one search session, wired to the study: "asked" lines from the study's events, "finished" lines
+ * from the evaluator the moment each trial ends (not when its generation ends, so a trial that finished is never
+ * run again after a crash), an fsync before the user hears about a finished trial, and "done" at the end.
+ * The study itself knows nothing of files. Only the main thread writes.
+ */
+export class RunJournal {
+  private readonly asked = new Map<number, readonly number[]>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly writer: JournalWriter,
+    /** Finished trials of earlier sessions, for the study to replay. */
+    readonly replay: ReadonlyMap<number, ReplayedTrial>,
+  ) {}
+
+  /** Creates the run folder, its config and its journal; refuses a folder that already holds a run. */
+  static create(dir: string, header: RunHeader): RunJournal {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw errors.outDir(dir, `cannot create the folder: ${ioProblem(e)}`);
+    }
+    if (existsSync(join(dir, JOURNAL_FILE))) {
+      throw errors.outDir(dir, `already holds a run (${JOURNAL_FILE}): resume it with --resume ${dir}, or choose another --out`);
+    }
+    checkFreeSpace(dir, header);
+    writeConfig(dir, header.config);
+    const writer = new JournalWriter(join(dir, JOURNAL_FILE), 'wx', dir);
+    const { config, objective, space, strategy, strategyOptions } = header;
+    writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, true);
+    syncDir(dir);
+    return new RunJournal(dir, writer, new Map());
+  }
+
+  /** Continues a run: cuts a torn last line off, records the session and what changed, replays its trials. */
+  static resume(dir: string, journal: Journal, config: RunConfig, changed: Record<string, { from: unknown; to: unknown }>): RunJournal {
+    try {
+      truncateSync(journal.file, journal.validBytes);
+    } catch (e) {
+      throw errors.outDir(dir, `cannot write ${JOURNAL_FILE}: ${ioProblem(e)}`);
+    }
+    if (Object.keys(changed).length > 0) writeConfig(dir, config);
+    const writer = new JournalWriter(journal.file, 'a', dir);
+    writer.write({ type: 'resumed', changed }, true);
+    return new RunJournal(dir, writer, replayMap(journal));
+  }
+
+  /** Wraps the caller's event handler: records asks, and makes finished trials durable before they are reported. */
+  onEvent(next?: (e: StudyEvent) => void): (e: StudyEvent) => void {
+    return (e) => {
+      if (e.type === 'asked') {
+        this.asked.set(e.trial, e.x);
+        this.writer.write({ type: 'asked', trial: e.trial, generation: e.generation, x: [...e.x], params: e.params, seed: e.seed });
+      } else if (e.type === 'finished') {
+        this.writer.sync();
+      }
+      next?.(e);
+    };
+  }
+
+  /** The evaluator, recording each outcome as soon as it exists. Aborted trials did not run to their end: a resume runs them again. */
+  evaluator(inner: Evaluator): Evaluator {
+    const record = (trial: number, outcome: TrialOutcome) => {
+      const x = this.asked.get(trial);
+      if (!x) throw errors.internal(`trial ${trial} finished but was never asked`);
+      this.asked.delete(trial);
+      if (outcome.state === 'failed' && outcome.kind === 'aborted') return;
+      this.writer.write({ type: 'finished', trial, x: [...x], ...outcome });
+    };
+    const run: Evaluator['run'] = async (request, signal) => {
+      const outcome = await inner.run(request, signal);
+      record(request.number, outcome);
+      return outcome;
+    };
+    // Everything but `run` is read through from the inner evaluator at each use (a remote evaluator's concurrency
+    // grows as workers join), including members the Evaluator interface gains later.
+    return new Proxy(inner, {
+      get: (target, prop) => {
+        if (prop === 'run') return run;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+
+  /** Records the LR range test's result (its curve, suggestion, bounds and rule). */
+  lrRange(result: Record<string, unknown>): void {
+    this.writer.write({ type: 'lr-range', result }, true);
+  }
+
+  done(s: StudySummary): void {
+    const best = s.best && { value: s.best.value, trial: s.best.trial, params: s.best.params };
+    this.writer.write({ type: 'done', stoppedBy: s.stoppedBy, trials: s.trials.length, failed: s.failed, ...(best ? { best } : {}), elapsedMs: Math.round(s.elapsedMs) }, true);
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}
+
+/** A rough upper bound of journal bytes per trial: an "asked" and a "finished" line, each with x and params. */
+const bytesPerTrial = (dim: number) => 2 * (300 + 60 * dim);
+
+function checkFreeSpace(dir: string, header: RunHeader): void {
+  const needed = header.budget * bytesPerTrial(Object.keys(header.space).length) + (1 << 16);
+  const s = statfsSync(dir);
+  const free = s.bavail * s.bsize;
+  if (free < needed) {
+    throw errors.outDir(dir, `only ${(free / 1e6).toFixed(1)} MB free; the journal of ${header.budget} trials needs about ${(needed / 1e6).toFixed(1)} MB`);
+  }
+}
+
+/** Replaces config.json atomically (write aside, fsync, rename): a crash leaves the old or the new one, whole. */
+function writeConfig(dir: string, config: RunConfig): void {
+  const file = join(dir, CONFIG_FILE);
+  const tmp = `${file}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`);
+    const fd = openSync(tmp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (e) {
+    throw errors.outDir(dir, `cannot write ${CONFIG_FILE}: ${ioProblem(e)}`);
+  }
+}
+
+/** Makes the folder's new entries (config.json, journal.jsonl) survive a machine crash. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { errors, show } from '../errors.js';
+import { parseSearchOptions, searchOptionsSchema } from '../options.js';
+import type { PreparedSearch, SearchInput } from '../search.js';
+import { RESUMABLE_CHANGES, runConfig, sameJson, withAbsolutePaths, type RunConfig } from './config.js';
+import { CONFIG_FILE, type Objective } from './format.js';
+import { readJournal, type Journal } from './reader.js';
+import { RunJournal } from './run.js';
+
+/** A run to continue: its journal, and the options this session runs with. */
+export interface ResumePlan {
+  readonly dir: string;
+  readonly journal: Journal;
+  /** The run's config with the allowed changes applied, and `out` set to the run folder. */
+  readonly options: RunConfig;
+  readonly changed: Record<string, { from: unknown; to: unknown }>;
+}
+
+/**
+ * Reads a run folder and merges the options given now over its config. Options that decide the trials must be
+ * the same (or not given); only RESUMABLE_CHANGES may differ. Paths given are relative to the current folder.
+ */
+export function planResume(dir: string, input: SearchInput): ResumePlan {
+  const journal = readJournal(dir);
+  const saved = readRunConfig(dir);
+  const { objective } = journal.study;
+  if (objective.kind === 'function' && typeof input.fitness !== 'function') {
+    throw errors.resume(dir, `the run optimised a function passed in code (${objective.name})`, 'resume it from code: search({ resume: dir, fitness: theSameFunction })');
+  }
+  const { out, ...rest } = withAbsolutePaths(givenOptions(input), process.cwd());
+  if (typeof out === 'string' && resolve(out) !== resolve(dir)) {
+    throw errors.resume(dir, `"out" is ${show(out)}: a resumed run keeps writing to its own folder`, 'leave out --out when resuming');
+  }
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || sameJson(saved[key], value)) continue;
+    if (!RESUMABLE_CHANGES.has(key)) {
+      throw errors.resume(
+        dir,
+        `"${key}" is ${show(value)} but the run used ${show(saved[key])}`,
+        `only ${[...RESUMABLE_CHANGES].map((k) => `"${k}"`).join(', ')} may change when resuming; start a new run in another folder to change "${key}"`,
+      );
+    }
+    changed[key] = { from: saved[key], to: value };
+  }
+  return { dir, journal, options: { ...saved, ...rest, out: dir }, changed };
+}
+
+/** The serialisable search options in an input (no functions, hooks or signals): what a resume compares. */
+export function givenOptions(input: SearchInput): Record<string, unknown> {
+  const source = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(searchOptionsSchema.def.shape)) {
+    const v = source[key];
+    if (v === undefined || typeof v === 'function') continue;
+    out[key] = v instanceof URL ? v.href : v;
+  }
+  return out;
+}
+
+function readRunConfig(dir: string): RunConfig {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8'));
+  } catch (e) {
+    throw errors.runFolder(dir, `cannot read ${CONFIG_FILE}: ${e instanceof SyntaxError ? 'not valid JSON' : (e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    parseSearchOptions(config);
+  } catch (e) {
+    throw errors.runFolder(dir, `${CONFIG_FILE}: ${(e as Error).message}`);
+  }
+  return config as RunConfig;
+}
+
+export const objectiveOf = (source: PreparedSearch['source']): Objective =>
+  source.kind === 'function' ? { kind: 'function', name: source.fn.name || 'anonymous' } : source.kind === 'module' ? { kind: 'module', url: source.url } : { kind: 'task', task: source.task };
+
+/**
+ * The journal of a search session: a new run with `out`, the run's own when resuming, none without either.
+ * `input` supplies what the validated options leave out: a space passed as an object.
+ */
+export function openJournal(prepared: PreparedSearch, plan: ResumePlan | undefined, input: SearchInput): RunJournal | undefined {
+  const objective = objectiveOf(prepared.source);
+  const spaceObject = typeof input.space === 'object' ? { space: input.space } : {};
+  const config = runConfig({ ...prepared.options, ...spaceObject }, prepared.strategyName);
+  if (plan) {
+    checkSameStudy(plan, prepared, objective);
+    return RunJournal.resume(plan.dir, plan.journal, config, plan.changed);
+  }
+  const { out, budget } = prepared.options;
+  if (out === undefined) return undefined;
+  return RunJournal.create(out, {
+    config,
+    objective,
+    space: prepared.space,
+    strategy: prepared.strategyName,
+    strategyOptions: prepared.strategy.options,
+    budget,
+  });
+}
+
+/** What resolves from the options (the objective, the space as read from its file, strategy options) must match too. */
+function checkSameStudy(plan: ResumePlan, prepared: PreparedSearch, objective: Objective): void {
+  const { study } = plan.journal;
+  const fail = (problem: string, hint?: string) => {
+    throw errors.resume(plan.dir, problem, hint);
+  };
+  // A function's name is only a label (wrappers and arrows rename it): what it computes cannot be compared.
+  const same = study.objective.kind === 'function' ? objective.kind === 'function' : sameJson(study.objective, objective);
+  if (!same) {
+    fail(`the run optimised ${describeObjective(study.objective)}, not ${describeObjective(objective)}`);
+  }
+  if (!sameJson(study.space, prepared.space)) fail('the space differs from the one the run searched (was the space file edited?)', 'restore the space file, or start a new run');
+  if (study.strategy !== prepared.strategyName || !sameJson(study.strategyOptions, prepared.strategy.options)) {
+    fail(`the strategy or its options differ from the run's (${study.strategy} ${JSON.stringify(study.strategyOptions)})`);
+  }
+}
+
+const describeObjective = (o: Objective) => (o.kind === 'task' ? `task ${o.task}` : o.kind === 'module' ? `fitness module ${o.url}` : `function ${o.name}`);

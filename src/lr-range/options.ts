@@ -1,0 +1,45 @@
+import * as z from 'zod';
+import { errors } from '../errors.js';
+import { BACKEND_CHOICES } from '../tf/backend.js';
+import { OPTIMIZERS } from '../tasks/config.js';
+import { SIGNALS } from './curve.js';
+import { RULE_NAMES } from './rules.js';
+import { SCHEDULES } from './schedule.js';
+
+const positive = z.number({ error: 'expected a number > 0' }).positive({ error: 'expected a number > 0' }).finite({ error: 'expected a number > 0' });
+
+/** The range test's options, for the API and the `lr-find` flags alike; defaults are filled in here only. */
+export const lrRangeOptionsSchema = z
+  .strictObject({
+    startLr: positive.default(1e-7),
+    endLr: positive.default(10),
+    /** Steps of the test; default: see defaultSteps. */
+    steps: z.int({ error: 'expected a whole number >= 10' }).min(10, { error: 'expected a whole number >= 10' }).optional(),
+    schedule: z.enum(SCHEDULES, { error: `expected one of ${SCHEDULES.join(', ')}` }).default('exponential'),
+    signal: z.enum(SIGNALS, { error: `expected one of ${SIGNALS.join(', ')}` }).default('val'),
+    beta: z.number({ error: 'expected a number in [0, 1)' }).min(0, { error: 'expected a number in [0, 1)' }).lt(1, { error: 'expected a number in [0, 1)' }).default(0.98),
+    divergence: z.number({ error: 'expected a number > 1' }).gt(1, { error: 'expected a number > 1' }).finite({ error: 'expected a number > 1' }).default(4),
+    rule: z.enum(RULE_NAMES, { error: `expected one of ${RULE_NAMES.join(', ')}` }).default('valley'),
+    /** Train with this optimizer instead of the task's own choice for the test. */
+    optimizer: z.enum(OPTIMIZERS, { error: `expected one of ${OPTIMIZERS.join(', ')}` }).optional(),
+    backend: z.enum(BACKEND_CHOICES as ['auto', 'tensorflow', 'wasm', 'cpu'], { error: `expected one of ${BACKEND_CHOICES.join(', ')}` }).default('auto'),
+    /** Seed of the train/validation split: the search's trials use split 0. */
+    dataSeed: z.int({ error: 'expected a whole number >= 0' }).min(0, { error: 'expected a whole number >= 0' }).default(0),
+  })
+  .refine((o) => o.startLr < o.endLr, { path: ['endLr'], error: 'expected endLr > startLr' });
+
+export type LrRangeOptionsInput = z.input<typeof lrRangeOptionsSchema>;
+export type LrRangeOptions = z.output<typeof lrRangeOptionsSchema>;
+
+/** Validates options; the first problem is a usage error naming the field (`fieldName` maps it to a flag). */
+export function parseLrRangeOptions(raw: unknown, fieldName: (key: string) => string = (k) => k): LrRangeOptions {
+  const r = lrRangeOptionsSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(lrRangeOptionsSchema.def.shape ?? {}).map(fieldName);
+    throw errors.optionConflict(`unknown LR range test option ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known: ${known.join(', ')}`);
+  }
+  const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) : '(options)';
+  throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);
+}

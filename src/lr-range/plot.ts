@@ -1,0 +1,145 @@
+import type { Curve } from './curve.js';
+
+/** What the picture shows: the curve, and the suggestion and bounds marked on it. */
+export interface PlotInput {
+  readonly title: string;
+  readonly curve: Curve;
+  readonly suggestion?: number;
+  readonly bounds?: readonly [number, number];
+}
+
+const W = 760;
+const M = { left: 64, right: 20 };
+const TOP = { y: 44, h: 300 };
+const BOTTOM = { y: 414, h: 150 };
+const H = BOTTOM.y + BOTTOM.h + 44;
+
+/**
+ * A self-contained SVG: loss against LR on a log axis (raw loss faint, smoothed loss bold, bounds shaded,
+ * suggestion as a line), and below it the LR against the step. The loss axis is cut a little above the starting
+ * loss, so that the blow-up that ends the test does not squash the part worth reading.
+ */
+export function renderSvg(p: PlotInput): string {
+  const pts = p.curve.points;
+  if (pts.length === 0) return frame(p.title, `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no finite loss was recorded</text>`);
+  const lrs = pts.map((q) => q.lr);
+  const lrLo = Math.min(...lrs, ...(p.bounds ?? []), p.suggestion ?? Infinity);
+  const lrHi = Math.max(...lrs, ...(p.bounds ?? []), p.suggestion ?? 0);
+  const x = logScale(lrLo, lrHi, M.left, W - M.right);
+
+  const finite = pts.flatMap((q) => [q.loss, q.smoothed]);
+  const yMin = Math.min(...finite);
+  const yMax = Math.min(Math.max(...finite), pts[0]!.smoothed + 0.5 * (pts[0]!.smoothed - yMin) + 1e-12);
+  const yTicks = niceTicks(yMin, yMax, 5);
+  const y = linearScale(yTicks[0]!, yTicks[yTicks.length - 1]!, TOP.y + TOP.h, TOP.y);
+
+  const shade = p.bounds
+    ? `<rect x="${f(x(p.bounds[0]))}" y="${TOP.y}" width="${f(x(p.bounds[1]) - x(p.bounds[0]))}" height="${TOP.h}" fill="#4c9f70" fill-opacity="0.15"/>`
+    : '';
+  const mark =
+    p.suggestion === undefined
+      ? ''
+      : `<line x1="${f(x(p.suggestion))}" x2="${f(x(p.suggestion))}" y1="${TOP.y}" y2="${TOP.y + TOP.h}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="5 3"/>`;
+  const top = [
+    `<clipPath id="plot"><rect x="${M.left}" y="${TOP.y}" width="${W - M.left - M.right}" height="${TOP.h}"/></clipPath>`,
+    shade,
+    axisLog(x, lrLo, lrHi, TOP.y + TOP.h, 'learning rate (log scale)'),
+    axisLinear(y, yTicks, 'loss'),
+    `<g clip-path="url(#plot)">`,
+    polyline(pts.map((q) => [x(q.lr), y(q.loss)]), '#9bb7d4', 1),
+    polyline(pts.map((q) => [x(q.lr), y(q.smoothed)]), '#1f4e89', 2.2),
+    '</g>',
+    mark,
+  ];
+  const legend = [
+    ['#9bb7d4', 'loss'],
+    ['#1f4e89', 'smoothed loss'],
+    ...(p.bounds ? [['#4c9f70', `bounds ${num(p.bounds[0])} .. ${num(p.bounds[1])}`]] : []),
+    ...(p.suggestion !== undefined ? [['#c0392b', `suggestion ${num(p.suggestion)}`]] : []),
+  ].map(([c, t], i) => `<rect x="${M.left + 10 + i * 175}" y="${TOP.y - 20}" width="12" height="12" fill="${c}"/><text x="${M.left + 27 + i * 175}" y="${TOP.y - 10}">${esc(t!)}</text>`);
+
+  const steps = pts.map((q) => q.step);
+  const sx = linearScale(0, Math.max(1, steps[steps.length - 1]!), M.left, W - M.right);
+  const ly = logScale(Math.min(...lrs), Math.max(...lrs), BOTTOM.y + BOTTOM.h, BOTTOM.y);
+  const bottom = [
+    axisLinear(sx, niceTicks(0, Math.max(1, steps[steps.length - 1]!), 6), 'step', 'x', BOTTOM.y + BOTTOM.h),
+    axisLogY(ly, Math.min(...lrs), Math.max(...lrs), 'LR'),
+    polyline(pts.map((q) => [sx(q.step), ly(q.lr)]), '#1f4e89', 2),
+  ];
+  return frame(p.title, [...top, ...legend, ...bottom].filter((s) => s !== '').join('\n'));
+}
+
+type Scale = (v: number) => number;
+const f = (v: number) => v.toFixed(1);
+const num = (v: number) => Number(v.toPrecision(3)).toExponential().replace(/\.?0*e/, 'e').replace('e+', 'e');
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function frame(title: string, body: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
+<rect width="${W}" height="${H}" fill="white"/>
+<text x="${W / 2}" y="18" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>
+${body}
+</svg>
+`;
+}
+
+function logScale(lo: number, hi: number, from: number, to: number): Scale {
+  const a = Math.log10(lo);
+  const b = Math.log10(hi) === a ? a + 1 : Math.log10(hi);
+  return (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from);
+}
+
+function linearScale(lo: number, hi: number, from: number, to: number): Scale {
+  const span = hi === lo ? 1 : hi - lo;
+  return (v) => from + ((v - lo) / span) * (to - from);
+}
+
+/** About `count` round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  const span = hi > lo ? hi - lo : Math.abs(lo) || 1;
+  const raw = span / count;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const first = Math.floor(lo / step) * step;
+  const ticks: number[] = [];
+  for (let t = first; t < hi + step * 0.999; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks.length >= 2 ? ticks : [first, first + step];
+}
+
+const decades = (lo: number, hi: number) => {
+  const out: number[] = [];
+  for (let e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(e);
+  return out;
+};
+
+function axisLog(x: Scale, lo: number, hi: number, yBase: number, label: string): string {
+  const ticks = decades(lo, hi).map((e) => {
+    const px = f(x(10 ** e));
+    return `<line x1="${px}" x2="${px}" y1="${TOP.y}" y2="${yBase}" stroke="#e3e3e3"/><text x="${px}" y="${yBase + 16}" text-anchor="middle">1e${e}</text>`;
+  });
+  return `${ticks.join('')}<line x1="${M.left}" x2="${W - M.right}" y1="${yBase}" y2="${yBase}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${yBase + 34}" text-anchor="middle">${label}</text>`;
+}
+
+function axisLogY(y: Scale, lo: number, hi: number, label: string): string {
+  const ticks = decades(lo, hi).map((e) => {
+    const py = f(y(10 ** e));
+    return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">1e${e}</text>`;
+  });
+  return `${ticks.join('')}<line x1="${M.left}" x2="${M.left}" y1="${BOTTOM.y}" y2="${BOTTOM.y + BOTTOM.h}" stroke="#333"/><text x="16" y="${BOTTOM.y + BOTTOM.h / 2}" transform="rotate(-90 16 ${BOTTOM.y + BOTTOM.h / 2})" text-anchor="middle">${label}</text>`;
+}
+
+function axisLinear(s: Scale, ticks: number[], label: string, dir: 'x' | 'y' = 'y', base = 0): string {
+  if (dir === 'y') {
+    const lines = ticks.map((t) => {
+      const py = f(s(t));
+      return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${Number(t.toPrecision(4))}</text>`;
+    });
+    return `${lines.join('')}<line x1="${M.left}" x2="${M.left}" y1="${TOP.y}" y2="${TOP.y + TOP.h}" stroke="#333"/><text x="16" y="${TOP.y + TOP.h / 2}" transform="rotate(-90 16 ${TOP.y + TOP.h / 2})" text-anchor="middle">${label}</text>`;
+  }
+  const lines = ticks.map((t) => `<text x="${f(s(t))}" y="${base + 16}" text-anchor="middle">${t}</text>`);
+  return `${lines.join('')}<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">${label}</text>`;
+}
+
+function polyline(xy: Array<[number, number]>, color: string, width: number): string {
+  return `<polyline fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round" points="${xy.map(([a, b]) => `${f(a)},${f(b)}`).join(' ')}"/>`;
+}

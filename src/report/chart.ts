@@ -1,0 +1,37 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export type ChartSpec = TopLevelSpec;
+
+/** Look shared by every evotune picture: white background (SVGs are opened on their own), plain fonts. */
+export const CHART_CONFIG = {
+  background: 'white',
+  font: 'sans-serif',
+  padding: 12,
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 15, anchor: 'start' as const },
+};
+
+/**
+ * Renders a Vega-Lite spec to a standalone SVG in Node, without a browser or a canvas (text widths are
+ * estimated). Data must be inline (`data: { values }`): nothing is fetched.
+ */
+export async function renderSvg(spec: ChartSpec): Promise<string> {
+  const { spec: vgSpec } = compile({ ...spec, config: { ...CHART_CONFIG, ...spec.config } } as ChartSpec);
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Values spanning two decades or more, all positive, read better on a log axis. */
+export function wantsLogScale(values: readonly number[]): boolean {
+  if (values.length === 0) return false;
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo > 0 && hi / lo >= 100;
+}

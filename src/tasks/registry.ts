@@ -1,0 +1,33 @@
+import { pathToFileURL } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
+import { describe, errors } from '../errors.js';
+import { digits } from './bundled/digits.js';
+import { digitsCnn } from './bundled/digits-cnn.js';
+import { iris } from './bundled/iris.js';
+import { sine } from './bundled/sine.js';
+import { spirals } from './bundled/spirals.js';
+import { wine } from './bundled/wine.js';
+import type { Task } from './types.js';
+import { validateTask } from './validate.js';
+
+export const BUNDLED_TASKS: Readonly<Record<string, Task>> = Object.freeze(
+  Object.fromEntries([digits, digitsCnn, wine, iris, spirals, sine].map((t) => [t.name, t])),
+);
+
+/** A path or URL rather than a bundled name: anything with a slash, a dot or a scheme. */
+const looksLikeModule = (s: string) => /[\\/.]/.test(s) || /^[a-z]+:/i.test(s);
+
+/** A bundled task by name, or the default export of a task module (path or file URL), validated. */
+export async function resolveTask(nameOrPath: string): Promise<Task> {
+  const bundled = Object.hasOwn(BUNDLED_TASKS, nameOrPath) ? BUNDLED_TASKS[nameOrPath] : undefined;
+  if (bundled) return bundled;
+  if (!looksLikeModule(nameOrPath)) throw errors.unknownTask(nameOrPath, Object.keys(BUNDLED_TASKS));
+  const url = /^[a-z][a-z0-9+.-]*:/i.test(nameOrPath) && !/^[a-z]:[\\/]/i.test(nameOrPath) ? nameOrPath : pathToFileURL(resolvePath(nameOrPath)).href;
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(url)) as { default?: unknown };
+  } catch (e) {
+    throw errors.module(`task module ${nameOrPath}`, `could not be imported: ${describe(e).split('\n')[0]}`);
+  }
+  return validateTask(`task module ${nameOrPath}`, mod.default);
+}

@@ -1,0 +1,110 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { OptimizerConfig } from '../tasks/config.js';
+import type { TF } from '../tasks/types.js';
+
+type Tensor = tfjs.Tensor;
+
+const BETA2 = 0.999;
+const ADAM_EPS = 1e-7;
+const RMS_DECAY = 0.9;
+const RMS_EPS = 1e-7;
+
+/**
+ * Adam, SGD with momentum and RMSProp over ONE flat vector holding every trainable weight, so that a step costs
+ * about a dozen kernels whatever the number of layers (tf.train's optimizers run that many per variable), and the
+ * learning rate is a plain argument of each step: schedules change it per step without rebuilding anything.
+ * The model's variables are written back from the flat vector after each step (one split, no copies on wasm/cpu).
+ * L2 weight decay is added to the gradient of kernels (rank >= 2), not biases.
+ */
+export class FlatOptimizer {
+  private theta: Tensor;
+  private readonly sizes: number[];
+  private readonly state: Tensor[];
+  private readonly decay: Tensor | undefined;
+  private readonly consts: Record<string, Tensor>;
+  private t = 0;
+
+  constructor(
+    private readonly tf: TF,
+    private readonly vars: readonly tfjs.Variable[],
+    private readonly cfg: OptimizerConfig,
+    weightDecay: number,
+  ) {
+    this.sizes = vars.map((v) => v.size);
+    this.theta = tf.keep(tf.tidy(() => tf.concat(vars.map((v) => v.reshape([-1])))));
+    const n = this.theta.size;
+    const slots = cfg.kind === 'adam' ? 2 : cfg.kind === 'sgd' ? 1 : cfg.momentum > 0 ? 2 : 1;
+    this.state = Array.from({ length: slots }, () => tf.keep(tf.zeros([n])));
+    this.decay =
+      weightDecay > 0
+        ? tf.keep(tf.tidy(() => tf.concat(vars.map((v) => tf.fill([v.size], v.rank >= 2 ? weightDecay : 0)))))
+        : undefined;
+    // Constant scalars made once: a number operand would upload a fresh scalar tensor on every use.
+    const c = (v: number) => tf.keep(tf.scalar(v));
+    this.consts =
+      cfg.kind === 'adam'
+        ? { b1: c(cfg.beta1), nb1: c(1 - cfg.beta1), b2: c(BETA2), nb2: c(1 - BETA2), eps: c(ADAM_EPS) }
+        : cfg.kind === 'sgd'
+          ? { mu: c(cfg.momentum) }
+          : { rho: c(RMS_DECAY), nrho: c(1 - RMS_DECAY), eps: c(RMS_EPS), mu: c(cfg.momentum) };
+  }
+
+  /** One update from the gradients (same order as the variables) at this learning rate. Call inside tf.tidy. */
+  step(grads: readonly Tensor[], lr: number): void {
+    const tf = this.tf;
+    const k = this.consts;
+    this.t++;
+    let g = tf.concat(grads.map((x) => x.reshape([-1])));
+    if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
+    let update: Tensor;
+    switch (this.cfg.kind) {
+      case 'adam': {
+        const [m0, v0] = this.state as [Tensor, Tensor];
+        const m = tf.add(tf.mul(m0, k.b1!), tf.mul(g, k.nb1!));
+        const v = tf.add(tf.mul(v0, k.b2!), tf.mul(tf.square(g), k.nb2!));
+        this.replace(0, m);
+        this.replace(1, v);
+        // Bias corrections folded into the step size (the form Kingma & Ba give after Algorithm 1).
+        const lrT = (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - this.cfg.beta1 ** this.t);
+        update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), k.eps!)), tf.scalar(lrT));
+        break;
+      }
+      case 'sgd': {
+        const vel = this.cfg.momentum > 0 ? tf.add(tf.mul(this.state[0]!, k.mu!), g) : g;
+        if (this.cfg.momentum > 0) this.replace(0, vel);
+        update = tf.mul(vel, tf.scalar(lr));
+        break;
+      }
+      case 'rmsprop': {
+        const ms = tf.add(tf.mul(this.state[0]!, k.rho!), tf.mul(tf.square(g), k.nrho!));
+        this.replace(0, ms);
+        const scaled = tf.mul(tf.div(g, tf.sqrt(tf.add(ms, k.eps!))), tf.scalar(lr));
+        if (this.cfg.momentum > 0) {
+          update = tf.add(tf.mul(this.state[1]!, k.mu!), scaled);
+          this.replace(1, update);
+        } else update = scaled;
+        break;
+      }
+    }
+    const theta = tf.sub(this.theta, update);
+    this.theta.dispose();
+    this.theta = tf.keep(theta);
+    const parts = tf.split(theta, this.sizes);
+    this.vars.forEach((v, i) => v.assign(parts[i]!.reshape(v.shape)));
+  }
+
+  /** Sum of all weights: one number that is NaN or infinite as soon as any weight is. */
+  checksum(): Tensor {
+    return this.tf.sum(this.theta);
+  }
+
+  private replace(slot: number, value: Tensor): void {
+    this.state[slot]!.dispose();
+    this.state[slot] = this.tf.keep(value);
+  }
+
+  dispose(): void {
+    this.tf.dispose([this.theta, ...this.state, ...Object.values(this.consts)]);
+    this.decay?.dispose();
+  }
+}

@@ -1,0 +1,185 @@
+import { errors } from '../src/errors.js';
+import { norm } from '../src/util/linalg.js';
+import { clamp01, gaussian, type Rng } from '../src/util/rng.js';
+import { intOrAuto, num, numOrAuto, oneOf } from './options.js';
+import { isComplete, ranking, record, untold, type Pending } from './generation.js';
+import { marginScale } from './cmaes/margin.js';
+import { cmaParams, defaultLambda } from './cmaes/params.js';
+import { HISTORY_LIMIT, medianOf, stopReason } from './cmaes/stop.js';
+import { coordinateScales, updateDistribution, whiten, type Distribution } from './cmaes/update.js';
+import { defineStrategy } from './types.js';
+
+interface Options {
+  sigma0: number;
+  populationSize: number | null;
+  restarts: 'none' | 'ipop';
+  margin: number | null;
+}
+
+/** One CMA-ES run: the distribution, its population size, and what the restart test looks back on. */
+interface Run extends Distribution {
+  lambda: number;
+  history: { best: number[]; median: number[] };
+}
+
+/** A generation in flight, with the steps y and the margin's widening A it was sampled with (x = mean + sigma * A * y). */
+interface Sampled extends Pending {
+  ys: number[][];
+  scale: number[];
+}
+
+interface State {
+  dim: number;
+  options: Options;
+  /** Bin boundaries per gene (empty: continuous); see InitContext.binEdges. */
+  edges: number[][];
+  /** Population size of the first run; IPOP doubles it at every restart. */
+  baseLambda: number;
+  restarts: number;
+  run: Run;
+  pending: Sampled;
+}
+
+/** Samples redrawn before a point outside the cube is clipped (as in Optuna's `cmaes` package). */
+const MAX_RESAMPLES = 100;
+/** IPOP's population stops doubling after this many restarts (Auger & Hansen 2005 allow 9); later restarts reuse it. */
+const MAX_DOUBLINGS = 9;
+
+/**
+ * CMA-ES (Hansen's tutorial, arXiv:1604.00772): weighted recombination, cumulative step-size adaptation,
+ * rank-one and rank-mu covariance updates with active (negative) weights; optional IPOP restarts.
+ *
+ * Bounds: a sample outside the cube is redrawn (up to 100 times), then clipped, and the update learns from the
+ * step actually evaluated, (clipped x - mean) / sigma, as Optuna's CMA-ES does. While the optimum is inside,
+ * redrawing leaves the distribution almost untouched; when it sits on a face, clipping puts samples exactly on
+ * it (hyperparameters often are best at a bound), and because every told point is inside the cube the mean,
+ * a positive combination of them, never leaves it.
+ *
+ * Int and categorical genes (given by `binEdges`) are not redrawn: out of the cube they decode like the nearest
+ * bin, so they are clipped for evaluation while the update keeps the raw step, and the margin (cmaes/margin.ts)
+ * keeps them from freezing in one bin.
+ */
+export const cmaes = defineStrategy<Options, State>({
+  name: 'cmaes',
+  summary: 'CMA-ES with active covariance update, CSA step size, optional IPOP restarts and a margin for int/categorical genes.',
+  options: {
+    // 1/6 puts the whole cube within mean +- 3 sigma0 around its centre, Hansen's rule for x0 and sigma0
+    // (Optuna's default too); 0.3 is his advice for a uniformly random x0 instead.
+    sigma0: num('initial step size, as a fraction of the unit cube (the search starts at its centre)', 1 / 6, { min: 0, max: 1, minExclusive: true }),
+    populationSize: intOrAuto('samples per generation; null means 4 + floor(3 ln dim)', { min: 2 }),
+    restarts: oneOf(
+      '"ipop" restarts from a random point with a doubled population when the run converges or stagnates',
+      'ipop',
+      ['none', 'ipop'],
+    ),
+    margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
+  },
+  init({ dim, options, rng, seeds, binEdges }) {
+    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => [...e]);
+    if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
+    const given = (seeds ?? []).map((s) => {
+      if (s.length !== dim) throw errors.internal(`cmaes: seed point has ${s.length} genes, expected ${dim}`);
+      return s.map(clamp01);
+    });
+    const baseLambda = options.populationSize ?? defaultLambda(dim);
+    const run = newRun(Array.from({ length: dim }, () => 0.5), options.sigma0, baseLambda);
+    const state = { dim, options, edges, baseLambda, restarts: 0, run };
+    return { ...state, pending: sample(state, given, rng) };
+  },
+  ask: (state) => ({ xs: untold(state.pending), state }),
+  tell(state, told, rng) {
+    const pending = record(state.pending, told, 'cmaes');
+    if (!isComplete(pending)) return { ...state, pending };
+    const values = pending.scores.filter((s): s is number => s !== null);
+    // A generation that only failed says nothing about where to go: sample it again from the same distribution.
+    if (values.length === 0) return { ...state, pending: sample(state, [], rng) };
+
+    const p = cmaParams(state.dim, state.run.lambda);
+    const selected = ranking(pending.scores)
+      .slice(0, state.run.lambda)
+      .map((i) => pending.ys[i]!);
+    const history = {
+      best: [...state.run.history.best, Math.min(...values)].slice(-HISTORY_LIMIT),
+      median: [...state.run.history.median, medianOf(values)].slice(-HISTORY_LIMIT),
+    };
+    const run: Run = { ...updateDistribution(state.run, selected, pending.scale, p), lambda: state.run.lambda, history };
+    const next =
+      state.options.restarts === 'ipop' && stopReason(run, values, p) !== null
+        ? restart(state, rng)
+        : { ...state, run };
+    return { ...next, pending: sample(next, [], rng) };
+  },
+});
+
+function newRun(mean: number[], sigma: number, lambda: number): Run {
+  const n = mean.length;
+  return {
+    mean,
+    sigma,
+    B: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))),
+    D: Array.from({ length: n }, () => 1),
+    pc: Array.from({ length: n }, () => 0),
+    ps: Array.from({ length: n }, () => 0),
+    generation: 0,
+    lambda,
+    history: { best: [], median: [] },
+  };
+}
+
+/** IPOP: a fresh distribution from a uniform random point, with twice the population of the last run. */
+function restart(state: State, rng: Rng): State {
+  const restarts = state.restarts + 1;
+  const lambda = state.baseLambda * 2 ** Math.min(restarts, MAX_DOUBLINGS);
+  const mean = Array.from({ length: state.dim }, () => rng());
+  return { ...state, restarts, run: newRun(mean, state.options.sigma0, lambda) };
+}
+
+/** The next generation: the seeds first (injected), then samples up to lambda. */
+function sample(state: Omit<State, 'pending'>, seeds: readonly number[][], rng: Rng): Sampled {
+  const { run, edges } = state;
+  const n = state.dim;
+  const discrete = edges.map((e) => e.length > 0);
+  const alpha = state.options.margin ?? 1 / (n * run.lambda);
+  const A = marginScale(run.mean, coordinateScales(run).map((s) => run.sigma * s), edges, alpha);
+  const xs: number[][] = [];
+  const ys: number[][] = [];
+  for (const seed of seeds) {
+    xs.push(seed);
+    ys.push(injected(run, seed.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!))));
+  }
+  while (xs.length < run.lambda) {
+    let y = draw(run, rng);
+    for (let tries = 1; tries < MAX_RESAMPLES && !inside(run, A, y, discrete); tries++) y = draw(run, rng);
+    const raw = y.map((yi, i) => run.mean[i]! + run.sigma * A[i]! * yi);
+    const x = raw.map(clamp01);
+    xs.push(x);
+    ys.push(y.map((yi, i) => (discrete[i] ? yi : (x[i]! - run.mean[i]!) / (run.sigma * A[i]!))));
+  }
+  return { xs, ys, scale: A, scores: [] };
+}
+
+/** y = B D z with z standard normal: a draw from N(0, C). */
+function draw(run: Run, rng: Rng): number[] {
+  const dz = run.D.map((d) => d * gaussian(rng));
+  return run.B.map((row) => row.reduce((s, b, k) => s + b * dz[k]!, 0));
+}
+
+function inside(run: Run, A: readonly number[], y: readonly number[], discrete: readonly boolean[]): boolean {
+  return y.every((yi, i) => {
+    if (discrete[i]) return true;
+    const x = run.mean[i]! + run.sigma * A[i]! * yi;
+    return x >= 0 && x <= 1;
+  });
+}
+
+/**
+ * A seed point is not a draw from the distribution; its step is shortened to Mahalanobis length at most
+ * sqrt(n) + 2n / (n + 2), as Hansen (2011, "Injecting external solutions into CMA-ES") prescribes, so a far
+ * seed guides the mean without blowing up the covariance or the step size.
+ */
+function injected(run: Run, y: number[]): number[] {
+  const n = y.length;
+  const limit = Math.sqrt(n) + (2 * n) / (n + 2);
+  const length = norm(whiten(run, y));
+  return length > limit ? y.map((v) => (v * limit) / length) : y;
+}

@@ -1,0 +1,77 @@
+import { errors } from '../src/errors.js';
+import { bool, int } from './options.js';
+import { MAX_PERMUTATION_SIZE, permute, randomPermutation, type Permutation } from './permutation.js';
+import { startingPoints } from './population.js';
+import { defineStrategy } from './types.js';
+
+interface Options {
+  pointsPerParam: number;
+  shuffle: boolean;
+  batch: number;
+}
+
+interface State {
+  dim: number;
+  pointsPerParam: number;
+  batch: number;
+  /** Grid points in all: pointsPerParam ** dim. */
+  size: number;
+  /** How many grid points have been handed out. */
+  next: number;
+  /** The visiting order when shuffled; null walks the grid in order (last parameter fastest). */
+  order: Permutation | null;
+  /** Seed points not yet handed out (they come before the grid). */
+  pending: number[][];
+}
+
+/**
+ * Exhaustive grid search. Points sit at bin centres (i + 0.5) / k of the cube, so a log parameter gets
+ * log-spaced values and an int or categorical one gets whole bins. Once every point has been asked, `ask`
+ * returns an empty batch: the study stops there.
+ */
+export const grid = defineStrategy<Options, State>({
+  name: 'grid',
+  summary: 'Grid search over bin centres (log-spaced for log parameters); stops when the grid is exhausted.',
+  options: {
+    pointsPerParam: int('values tried per parameter; the grid has pointsPerParam^dim points', 5, { min: 1 }),
+    shuffle: bool('visit the grid in random order (matters when the budget is smaller than the grid)', true),
+    batch: int('points asked per batch (results never change what comes next)', 32, { min: 1 }),
+  },
+  init({ dim, options, rng, seeds }) {
+    const size = options.pointsPerParam ** dim;
+    if (size > MAX_PERMUTATION_SIZE) {
+      throw errors.strategyOption('grid', 'pointsPerParam', `a grid of at most 2^52 points (pointsPerParam^${dim})`, options.pointsPerParam);
+    }
+    return {
+      dim,
+      pointsPerParam: options.pointsPerParam,
+      batch: options.batch,
+      size,
+      next: 0,
+      order: options.shuffle ? randomPermutation(size, rng) : null,
+      pending: startingPoints(dim, 0, seeds, rng),
+    };
+  },
+  ask(state) {
+    const xs = state.pending.slice(0, state.batch).map((x) => [...x]);
+    let next = state.next;
+    while (xs.length < state.batch && next < state.size) {
+      xs.push(gridPoint(state.order ? permute(next, state.order) : next, state));
+      next++;
+    }
+    return { xs, state: { ...state, next, pending: state.pending.slice(Math.min(state.batch, state.pending.length)) } };
+  },
+  tell: (state) => state,
+});
+
+/** The grid point with this index, read as a base-k number whose last digit is the last parameter. */
+function gridPoint(index: number, state: State): number[] {
+  const k = state.pointsPerParam;
+  const x = new Array<number>(state.dim);
+  let rest = index;
+  for (let d = state.dim - 1; d >= 0; d--) {
+    x[d] = ((rest % k) + 0.5) / k;
+    rest = Math.floor(rest / k);
+  }
+  return x;
+}

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { analyseCurve } from '../src/lr-range/analyse.js';
+import type { Curve } from '../src/lr-range/curve.js';
+import { diagnose, isHealthy } from '../src/lr-range/diagnose.js';
+import { renderSvg } from '../src/lr-range/plot.js';
+import { RULES, RULE_NAMES } from '../src/lr-range/rules.js';
+import { scheduledLr } from '../src/lr-range/schedule.js';
+import { smoothLosses } from '../src/lr-range/smoothing.js';
+import { CurveRecorder, sweep, type RangeSession, type SweepOptions } from '../src/lr-range/sweep.js';
+import { readWindow } from '../src/lr-range/window.js';
+import { gaussian, rngFor } from '../src/util/rng.js';
+
+/**
+ * Least squares trained by plain minibatch SGD, in plain JS: loss 0.5 * mean((Xw - y)^2) has the Hessian
+ * H = X'X / n, and (full-batch) gradient descent diverges exactly when lr > 2 / lambda_max(H). Minibatches keep
+ * every direction of the weights a little off the optimum, as in real training, so that a divergence shows.
+ */
+function linearRegression(seed: number, n = 256, scales = [4, 2, 1, 0.5, 0.25], batch = 32) {
+  const rng = rngFor(seed, 'linreg');
+  const d = scales.length;
+  const X = Array.from({ length: n }, () => scales.map((s) => s * gaussian(rng)));
+  const wTrue = scales.map(() => gaussian(rng));
+  const y = X.map((row) => row.reduce((a, x, j) => a + x * wTrue[j]!, 0) + 0.01 * gaussian(rng));
+  const H = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => X.reduce((a, row) => a + row[i]! * row[j]!, 0) / n));
+  let v = Array.from({ length: d }, () => 1);
+  let lambdaMax = 0;
+  for (let it = 0; it < 500; it++) {
+    const hv = H.map((row) => row.reduce((a, h, j) => a + h * v[j]!, 0));
+    lambdaMax = Math.hypot(...hv);
+    v = hv.map((x) => x / lambdaMax);
+  }
+  const w = new Array<number>(d).fill(0);
+  let lr = 0;
+  let step = 0;
+  const loss = () => X.reduce((a, row, i) => a + (row.reduce((s, x, j) => s + x * w[j]!, 0) - y[i]!) ** 2, 0) / (2 * n);
+  const session: RangeSession = {
+    setLearningRate: (next) => {
+      lr = next;
+    },
+    trainSteps: (steps) => {
+      const out = new Float32Array(steps);
+      for (let s = 0; s < steps; s++) {
+        out[s] = loss();
+        const rows = Array.from({ length: batch }, (_, k) => ((step * batch + k) * 7919) % n);
+        step++;
+        const r = rows.map((i) => X[i]!.reduce((a, x, j) => a + x * w[j]!, 0) - y[i]!);
+        for (let j = 0; j < d; j++) w[j]! -= (lr * rows.reduce((a, i, k) => a + X[i]![j]! * r[k]!, 0)) / batch;
+      }
+      return out;
+    },
+    validationLoss: loss,
+  };
+  return { session, lambdaMax };
+}
+
+const OPTS: SweepOptions = { startLr: 1e-7, endLr: 10, steps: 400, schedule: 'exponential', signal: 'train', beta: 0.98, divergence: 4 };
+
+/** A synthetic curve: flat, falling between lrFall and lrLow (log scale), rising after, with noise of `noise` x the drop. */
+function syntheticCurve(o: { steps?: number; lrFall?: number; lrLow?: number; noise?: number; seed?: number; rise?: boolean }): Curve {
+  const steps = o.steps ?? 300;
+  const [a, b] = [Math.log(o.lrFall ?? 1e-4), Math.log(o.lrLow ?? 1e-2)];
+  const rng = rngFor(o.seed ?? 0, 'synthetic');
+  const rec = new CurveRecorder({ signal: 'train', beta: 0.98, divergence: 4 });
+  for (let i = 0; i < steps; i++) {
+    const lr = scheduledLr('exponential', 1e-7, 10, steps, i);
+    const x = Math.log(lr);
+    const fall = x <= a ? 0 : x >= b ? 1 : (x - a) / (b - a);
+    const rise = o.rise === false || x <= b ? 0 : Math.exp(2 * (x - b)) - 1;
+    const loss = 2 - 1.8 * fall + rise + (o.noise ?? 0) * 1.8 * gaussian(rng);
+    if (!rec.add(i, lr, loss, loss)) break;
+  }
+  return rec.curve();
+}
+
+describe('schedule', () => {
+  it('exponential goes from start to end with a constant ratio between steps', () => {
+    const lrs = Array.from({ length: 50 }, (_, i) => scheduledLr('exponential', 1e-6, 1, 50, i));
+    expect(lrs[0]).toBeCloseTo(1e-6, 12);
+    expect(lrs[49]).toBeCloseTo(1, 9);
+    const ratios = lrs.slice(1).map((v, i) => v / lrs[i]!);
+    for (const r of ratios) expect(r).toBeCloseTo(ratios[0]!, 9);
+  });
+
+  it('linear goes from start to end with a constant difference between steps', () => {
+    const lrs = Array.from({ length: 11 }, (_, i) => scheduledLr('linear', 0.1, 1.1, 11, i));
+    expect(lrs[0]).toBeCloseTo(0.1, 12);
+    expect(lrs[10]).toBeCloseTo(1.1, 12);
+    for (let i = 1; i < 11; i++) expect(lrs[i]! - lrs[i - 1]!).toBeCloseTo(0.1, 9);
+  });
+});
+
+describe('smoothing', () => {
+  it('is bias-corrected: the first value is the first loss and a constant series stays constant', () => {
+    const s = smoothLosses([3, 3, 3, 3], 0.98);
+    for (const v of s) expect(v).toBeCloseTo(3, 12);
+    expect(smoothLosses([5, 1], 0.9)[0]).toBeCloseTo(5, 12);
+  });
+});
+
+describe('sweep on linear regression', () => {
+  it('stops at divergence within a small factor above 2 / lambda_max', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { session, lambdaMax } = linearRegression(seed);
+      const curve = await sweep(session, { ...OPTS, steps: 1000 });
+      expect(curve.stop.reason).toBe('diverged');
+      if (curve.stop.reason === 'end') throw new Error('unreachable');
+      const critical = 2 / lambdaMax;
+      expect(curve.stop.lr).toBeGreaterThan(critical);
+      expect(curve.stop.lr).toBeLessThan(2 * critical);
+    }
+  });
+
+  it('gives the same curve for the same run, point for point', async () => {
+    const a = await sweep(linearRegression(7).session, OPTS);
+    const b = await sweep(linearRegression(7).session, OPTS);
+    expect(b).toEqual(a);
+  });
+
+  it('stops on the first NaN loss and keeps it out of the curve', async () => {
+    let lr = 0;
+    const session: RangeSession = {
+      setLearningRate: (v) => {
+        lr = v;
+      },
+      trainSteps: () => Float32Array.of(lr > 1e-3 ? NaN : 1),
+      validationLoss: () => 1,
+    };
+    const curve = await sweep(session, { ...OPTS, signal: 'val' });
+    expect(curve.stop.reason).toBe('non-finite');
+    if (curve.stop.reason === 'end') throw new Error('unreachable');
+    expect(curve.stop.lr).toBeGreaterThan(1e-3);
+    expect(curve.points.every((p) => Number.isFinite(p.loss) && p.lr <= 1e-3)).toBe(true);
+    expect(curve.points.length).toBe(curve.stop.step);
+  });
+
+  it('records the validation loss when asked', async () => {
+    let calls = 0;
+    const session: RangeSession = { setLearningRate: () => undefined, trainSteps: () => Float32Array.of(1), validationLoss: () => ++calls };
+    const curve = await sweep(session, { ...OPTS, steps: 20, signal: 'val', divergence: 1e9 });
+    expect(curve.signal).toBe('val');
+    expect(curve.points.map((p) => p.loss)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+});
+
+describe('rules', () => {
+  const curve = syntheticCurve({ lrFall: 1e-4, lrLow: 1e-2 });
+
+  it('minimum is the LR of the lowest smoothed loss over ten', () => {
+    const w = readWindow(curve);
+    const iMin = w.smoothed.indexOf(Math.min(...w.smoothed));
+    expect(RULES.minimum.suggest(w)).toBeCloseTo(w.lrs[iMin]! / 10, 12);
+  });
+
+  it('valley and steepest land inside the falling region', () => {
+    for (const r of ['valley', 'steepest'] as const) {
+      const s = RULES[r].suggest(readWindow(curve))!;
+      expect(s).toBeGreaterThan(1e-4);
+      expect(s).toBeLessThan(3e-2);
+    }
+  });
+
+  it('bounds are ordered, inside [start, end], hold the suggestion and span at most two decades', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -6.5, max: -1, noNaN: true }),
+        fc.double({ min: 0.3, max: 4, noNaN: true }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom(...RULE_NAMES),
+        (fallExp, width, noise, seed, rule) => {
+          const c = syntheticCurve({ lrFall: 10 ** fallExp, lrLow: 10 ** Math.min(0.9, fallExp + width), noise, seed, steps: 200 });
+          const a = analyseCurve(c, rule, [1e-7, 10]);
+          const [lo, hi] = a.bounds;
+          expect(lo).toBeLessThan(hi);
+          expect(lo).toBeGreaterThanOrEqual(1e-7);
+          expect(hi).toBeLessThanOrEqual(10);
+          expect(Math.log10(hi / lo)).toBeLessThanOrEqual(2 + 1e-9);
+          expect(a.suggestion).toBeGreaterThanOrEqual(lo);
+          expect(a.suggestion).toBeLessThanOrEqual(hi);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('diagnosis', () => {
+  it('finds flat, falling and rising regions in order on a clean curve, and calls it healthy', () => {
+    const d = diagnose(syntheticCurve({ lrFall: 1e-4, lrLow: 1e-2 }));
+    expect(d.issues).toEqual([]);
+    expect(isHealthy(d)).toBe(true);
+    const { flat, falling, rising } = d.regions;
+    expect(flat![1]).toBeLessThanOrEqual(falling![0]);
+    expect(falling![1]).toBeLessThanOrEqual(rising![0]);
+  });
+
+  it('warns when the loss never falls, with advice', () => {
+    const d = diagnose(syntheticCurve({ lrFall: 1e3, lrLow: 1e4, noise: 0.01 }));
+    const issue = d.issues.find((i) => i.code === 'no-fall');
+    expect(issue?.advice).toMatch(/more steps/);
+    expect(issue?.advice).toMatch(/optimizer/);
+  });
+
+  it('warns when the curve is too noisy to read', () => {
+    const d = diagnose(syntheticCurve({ lrFall: 1e-4, lrLow: 1e-2, noise: 2 }));
+    expect(d.issues.map((i) => i.code)).toContain('noisy');
+  });
+
+  it('warns when the loss never rises', () => {
+    const d = diagnose(syntheticCurve({ lrFall: 1e-4, lrLow: 1e-2, rise: false }));
+    expect(d.issues.map((i) => i.code)).toContain('no-rise');
+  });
+});
+
+describe('plot', () => {
+  it('draws both panels with the suggestion and bounds named', () => {
+    const curve = syntheticCurve({});
+    const a = analyseCurve(curve, 'valley', [1e-7, 10]);
+    const svg = renderSvg({ title: 'digits <adam>', curve, suggestion: a.suggestion, bounds: a.bounds });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('learning rate (log scale)');
+    expect(svg).toContain('digits &lt;adam&gt;');
+    expect(svg).toMatch(/suggestion \d/);
+    expect(svg).toMatch(/bounds \d/);
+    expect(svg.match(/<polyline/g)).toHaveLength(3);
+  });
+});
