@@ -41,10 +41,11 @@ export function compare(contenders: readonly Contender[], alpha = 0.05): Compari
     const p = adjusted[others.indexOf(s)]!;
     return { label: s.c.label, summary: s.summary, verdict: p < alpha ? { kind: 'worse', p } : { kind: 'within-noise', p } };
   });
+  // Holm multiplies the smallest p by the number of comparisons: below this floor no call is possible at all.
   const n = Math.min(...contenders.map((c) => c.values.length));
-  const floor = smallestExactP(n, n);
-  return floor >= alpha
-    ? { alpha, rows, tooFewSeeds: `with ${n} seeds per contender the smallest possible p is ${floor.toPrecision(2)}, so no difference can reach p < ${alpha}` }
+  const floor = Math.min(1, smallestExactP(n, n) * others.length);
+  return others.length > 0 && floor >= alpha
+    ? { alpha, rows, tooFewSeeds: `with ${n} seeds per contender and ${others.length} comparison${others.length === 1 ? '' : 's'} the smallest possible adjusted p is ${floor.toPrecision(2)}, so no difference can reach p < ${alpha}` }
     : { alpha, rows };
 }
 

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { searchBounds } from '../src/lr-range/bounds.js';
 import type { Signal } from '../src/lr-range/curve.js';
 import { findRegions } from '../src/lr-range/regions.js';
-import { RULES } from '../src/lr-range/rules.js';
+import { RULE_NAMES, RULES } from '../src/lr-range/rules.js';
 import { readWindow, type Window } from '../src/lr-range/window.js';
 import { END_LR, gridBest, interpolatedLoss, replay, START_LR, type CaseData } from './lr-range-data.js';
 
@@ -22,11 +22,9 @@ export interface Variant {
   readonly rule: string;
 }
 
-/** Candidate rules: the three standard ones, and the minimum over other factors than 10. */
+/** Candidate rules: every rule of the test, and the minimum over other factors than 10. */
 const CANDIDATES: Record<string, (w: Window) => number | undefined> = {
-  valley: (w) => RULES.valley.suggest(w),
-  steepest: (w) => RULES.steepest.suggest(w),
-  'minimum/10': (w) => RULES.minimum.suggest(w),
+  ...Object.fromEntries(RULE_NAMES.map((r) => [r, (w: Window) => RULES[r].suggest(w)])),
   ...Object.fromEntries([1, 2, 3, 5].map((k) => [`minimum/${k}`, (w: Window) => (RULES.minimum.suggest(w) ?? NaN) * (10 / k)])),
 };
 
@@ -99,7 +97,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       medianLoss: median(s.map((x) => x.lossRatio)),
     };
   });
-  rows.sort((a, b) => b.goal - a.goal || b.lossOk - a.lossOk || a.worst - b.worst);
+  rows.sort((a, b) => b.goal - a.goal || b.within2 - a.within2 || a.worst - b.worst);
   console.log(`${cases.length} cases (${cases.map((c) => `${c.task}/${c.optimizer}`).join(', ')})\n`);
   console.log('| variant | meets goal (1.5x and 5%) | val loss within 5% | within 2x | bounds hold grid-best | worst miss | median loss ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');

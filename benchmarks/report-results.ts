@@ -15,8 +15,18 @@ ${END}
 
 ## Reading
 
-To be written after each full run: what the numbers say, where evotune stands against the anchors, which
-differences are within noise, and what changed since the previous run.
+Written by hand after each full run (replace every line below): what the numbers say, and what changed since the
+previous run. Call a difference only where the tables do (no ≈, p < 0.05).
+
+- Standard functions: does GA beat the DEAP GA anchor and PSO the pyswarms anchor on every function? Which
+  strategy leads each function, and which others are within noise of it?
+- Population family: does cmaes match Optuna's CMA-ES; what does rotation cost each strategy?
+- Bundled tasks: which strategies lead each task at this budget, which are within noise; do bounds from the LR
+  range test lower the best validation loss, and is it worth the time the test takes?
+- LR range test: how many suggestions land within 1.5x of the grid-best LR, and where it misses.
+- Pool: microseconds of overhead per trial; the 2-worker speed-up against the 2-core ceiling, on the CPU-bound
+  fitness and on a training task; utilisation.
+- Throughput: evotune's training loop against model.fit per task and backend.
 `;
 
 /**

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { search } from '../src/search.js';
 import type { BackendOption } from '../src/options.js';
+import type { LrRangeResult } from '../src/lr-range/index.js';
 import type { TrialRecord } from '../src/study/types.js';
 import { summarize } from './stats.js';
 import type { CurvePoint } from './report-chart.js';
@@ -37,8 +38,10 @@ export interface QualityRun {
   readonly failed: number;
   /** The study's own clock: trials only. */
   readonly elapsedMs: number;
-  /** The whole call: pool start-up, the LR range test (for 'auto') and the study. */
+  /** The whole call but the LR range test: pool start-up and the study. */
   readonly wallMs: number;
+  /** 'auto' only: what the LR range test of this task and seed took (run once, shared by every strategy). */
+  readonly rangeTestMs?: number;
   readonly backend?: string;
 }
 
@@ -50,20 +53,25 @@ export interface QualityCell {
   readonly bests: readonly number[];
   readonly curve: readonly CurvePoint[];
   readonly medianWallMs: number;
+  readonly medianRangeTestMs?: number;
   readonly failed: number;
 }
 
 /**
  * Every strategy on every task at an equal evaluation budget over the same seeds, through the public search():
  * what a user gets. Runs go seed by seed, and within a seed through every task, seeding and strategy, so that a
- * change in machine load over the run falls on all strategies alike.
+ * change in machine load over the run falls on all strategies alike. The LR range test depends on the task and
+ * seed only: it runs with the first strategy and the others reuse its result, as a resumed search does.
  */
 export async function runSearchQuality(o: SearchQualityOptions): Promise<QualityRun[]> {
   const plan = Array.from({ length: o.seeds }, (_, seed) =>
     o.tasks.flatMap((task) => o.lrSeeding.flatMap((lr) => o.strategies.map((strategy) => ({ task, lr, strategy, seed })))),
   ).flat();
+  const rangeTests = new Map<string, LrRangeResult>();
   const runs: QualityRun[] = [];
   for (const p of plan) {
+    const key = JSON.stringify([p.task, p.seed]);
+    const reused = rangeTests.get(key);
     const t0 = performance.now();
     const r = await search({
       task: p.task,
@@ -72,8 +80,10 @@ export async function runSearchQuality(o: SearchQualityOptions): Promise<Quality
       seed: p.seed,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.backend !== undefined ? { backend: o.backend } : {}),
-      ...(p.lr === 'auto' ? { lrBounds: 'auto' as const } : {}),
+      ...(p.lr === 'auto' ? { lrBounds: 'auto' as const, ...(reused ? { lrRange: reused } : {}) } : {}),
     });
+    const wallMs = performance.now() - t0;
+    if (r.lrRange && !reused) rangeTests.set(key, r.lrRange);
     const run: QualityRun = {
       ...p,
       best: r.best?.value ?? Infinity,
@@ -81,7 +91,8 @@ export async function runSearchQuality(o: SearchQualityOptions): Promise<Quality
       trials: r.trials,
       failed: r.failed,
       elapsedMs: r.elapsedMs,
-      wallMs: performance.now() - t0,
+      wallMs: r.lrRange && !reused ? wallMs - r.lrRange.elapsedMs : wallMs,
+      ...(r.lrRange ? { rangeTestMs: r.lrRange.elapsedMs } : {}),
       ...(r.backend !== undefined ? { backend: r.backend } : {}),
     };
     runs.push(run);
@@ -120,6 +131,7 @@ export function cells(runs: readonly QualityRun[]): QualityCell[] {
     bests: g.map((r) => r.best),
     curve: medianCurve(g.map((r) => r.curve)),
     medianWallMs: summarize(g.map((r) => r.wallMs)).median,
+    ...(g[0]!.rangeTestMs !== undefined ? { medianRangeTestMs: summarize(g.map((r) => r.rangeTestMs ?? NaN)).median } : {}),
     failed: g.reduce((s, r) => s + r.failed, 0),
   }));
 }

@@ -2,7 +2,11 @@
  * The benchmark's sections: what each runs in quick and full mode, and how its results read. Each section's
  * measuring lives in its own module; this file only sets budgets and turns rows into tables, data and charts.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
+import { compiledSibling } from '../src/util/compiled.js';
 import { compare } from './compare.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
@@ -13,6 +17,7 @@ import { curveCharts, qualityGroups, seedingTable, strategyTable } from './repor
 import { cells, LR_SEEDINGS, runSearchQuality } from './search-quality.js';
 import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './standard-functions.js';
 import { summarize } from './stats.js';
+import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -39,12 +44,12 @@ const functions: Section = {
   title: '1a. Search quality: standard functions (10 dimensions)',
   async run({ quick, log }) {
     const budget = quick ? 1000 : 5000;
-    // Five seeds is the fewest for which a rank test can call a difference at 5%; functions are cheap.
-    const seeds = quick ? 5 : 10;
+    // Functions are cheap: quick mode cuts the budget, not the seeds the rank tests need.
+    const seeds = 10;
     log(`standard functions: ${budget} evaluations, ${seeds} seeds`);
     const rows = runStandardFunctions({ budget, seeds });
     const strategies = unique(rows.map((r) => r.strategy));
-    const table = comparisonTable(
+    const body = comparisonTable(
       ['function'],
       strategies,
       unique(rows.map((r) => r.fn)).map((fn) => {
@@ -57,8 +62,8 @@ const functions: Section = {
       }),
       ['anchor: random', 'anchor: DEAP GA', 'anchor: pyswarms PSO'],
     );
-    const note = `${budget} evaluations, ${seeds} seeds per strategy, default options. Anchors: median best of 10 seeds at 5000 evaluations, from the core issue${quick ? ' (so not comparable with this quick run)' : ''}.`;
-    return ran(`${note}\n\n${table}`, { budget, seeds, rows: rows.map(withSummary) });
+    const note = `${budget} evaluations, ${seeds} seeds per strategy, default options. Anchors: median best of 10 seeds at 5000 evaluations, from the core issue${quick ? ' (not comparable with this quick run\'s budget)' : ''}.`;
+    return ran(`${note}\n\n${body}`, { budget, seeds, rows: rows.map(withSummary) });
   },
 };
 
@@ -67,7 +72,7 @@ const population: Section = {
   title: '1b. Search quality: population family (DE, CMA-ES), plain and rotated functions',
   async run({ quick, log }) {
     const budgets = quick ? [500] : [500, 5000];
-    const seeds = quick ? 5 : 10;
+    const seeds = 10;
     log(`population family: budgets ${budgets.join(', ')}, ${seeds} seeds`);
     const rows = runPopulationFamily({ budgets, seeds });
     const configs = unique(rows.map((r) => r.config));
@@ -82,7 +87,7 @@ const population: Section = {
       }),
     );
     return ran(
-      `${seeds} seeds per configuration${quick ? ' (the anchors are for 10 seeds)' : ''}.\n\n${populationMarkdown(rows)}\n\nThe same runs with their spread and rank tests:\n\n${noise}`,
+      `${seeds} seeds per configuration.\n\n${populationMarkdown(rows)}\n\nThe same runs with their spread and rank tests:\n\n${noise}`,
       { budgets, seeds, rows: rows.map(withSummary) },
     );
   },
@@ -161,6 +166,56 @@ function poolTaskMarkdown(r: PoolTaskResult): string {
   ].join('\n');
 }
 
+const throughput: Section = {
+  id: 'throughput',
+  title: '4. Training throughput: steps per second per task and backend, against model.fit',
+  async run({ quick, log }) {
+    // The cpu backend is the slow fallback: quick mode measures the backend every other section uses.
+    const backends = quick ? (['wasm'] as const) : (['wasm', 'cpu'] as const);
+    log(`training throughput: backends ${backends.join(', ')}`);
+    const result = await runTaskBenchmark({ quick, backends, log });
+    return ran(throughputMarkdown(result), result);
+  },
+};
+
+const lrRange: Section = {
+  id: 'lr-range',
+  title: '2. LR range test fidelity: suggestion against the grid-best LR, per task and optimizer',
+  // lr-range.ts prints its table rather than returning rows: it runs as its own process.
+  run: ({ quick, backend, log }) => script('lr-range', [...(quick ? ['--quick'] : []), '--backend', backend], log),
+};
+
+const queue: Section = {
+  id: 'queue',
+  title: '5. Redis queue against the local pool',
+  run: ({ quick, log }) => script('queue', quick ? ['--quick'] : [], log),
+};
+
+/**
+ * Runs a benchmark module that prints its markdown table on stdout, in its own process; its progress (stderr)
+ * goes to the log. A module missing from this build makes the section skip, saying which.
+ */
+async function script(file: string, args: readonly string[], log: (line: string) => void): Promise<SectionRun> {
+  const url = compiledSibling(import.meta.url, `${file}.js`);
+  if (!existsSync(url)) return { kind: 'skipped', reason: `benchmarks/${file}.ts is not in this build` };
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(url), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let why = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n').filter((l) => l.trim() !== '')) {
+        // The error's own line says more than the stack and Node's version banner after it.
+        if (/^\s*\w*Error\b/.test(line)) why = line.trim();
+        log(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file}.js exited with code ${code}${why ? `: ${why}` : ''}`))));
+  });
+  return ran(stdout.trim(), { stdout });
+}
+
 /** Rows as they came, plus the quartiles the markdown shows. */
 const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R) => {
   const { q1, q3 } = summarize(r.bests);
@@ -168,4 +223,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, pool];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue];

@@ -4,6 +4,7 @@ import { errors } from '../src/errors.js';
 import { getStrategy, strategyNames } from '../strategies/index.js';
 import { minimize } from './driver.js';
 import { FUNCTIONS, onCube } from './functions.js';
+import { median } from './stats.js';
 
 /**
  * Reference medians at the benchmark's full setting (10 dimensions, 5000 evaluations, median best of 10 seeds),
@@ -49,12 +50,6 @@ export function runStandardFunctions(opts: StandardFunctionsOptions = {}): Stand
   return rows;
 }
 
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** One line per function: each strategy's median, then the anchors. */
 export function toMarkdown(rows: readonly StandardFunctionsRow[]): string {
   const strategies = [...new Set(rows.map((r) => r.strategy))];
@@ -66,6 +61,35 @@ export function toMarkdown(rows: readonly StandardFunctionsRow[]): string {
     return [fn, ...ours, ...(a ? [a.random, a.deapGa, a.pyswarmsPso].map(fmt) : ['', '', ''])];
   });
   return [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+type Anchor = 'deapGa' | 'pyswarmsPso';
+
+/**
+ * The bar set for the defaults: ga under the DEAP GA anchor and pso under the pyswarms PSO anchor on every
+ * function, and the better of the two under both anchors on at least three. One line each, saying where it fails.
+ */
+export function verdicts(rows: readonly StandardFunctionsRow[]): string[] {
+  const medianOf = (strategy: string, fn: string) => rows.find((r) => r.strategy === strategy && r.fn === fn)?.median;
+  const fns = [...new Set(rows.map((r) => r.fn))].filter((fn) => ANCHORS[fn]);
+  const line = (label: string, beats: (fn: string) => boolean | undefined) => {
+    const judged = fns.filter((fn) => beats(fn) !== undefined);
+    const lost = judged.filter((fn) => !beats(fn));
+    return `${label}: better on ${judged.length - lost.length}/${judged.length}${lost.length ? ` (not on ${lost.join(', ')})` : ''}`;
+  };
+  const under = (strategy: string, anchor: Anchor) => (fn: string) => {
+    const m = medianOf(strategy, fn);
+    return m === undefined ? undefined : m < ANCHORS[fn]![anchor];
+  };
+  const bestOfBoth = (fn: string) => {
+    const ms = ['ga', 'pso'].map((s) => medianOf(s, fn)).filter((m): m is number => m !== undefined);
+    return ms.length === 0 ? undefined : Math.min(...ms) < Math.min(ANCHORS[fn]!.deapGa, ANCHORS[fn]!.pyswarmsPso);
+  };
+  return [
+    line('ga vs DEAP GA', under('ga', 'deapGa')),
+    line('pso vs pyswarms PSO', under('pso', 'pyswarmsPso')),
+    line('better of ga and pso vs both anchors', bestOfBoth),
+  ];
 }
 
 function count(flag: string, text: string): number {
@@ -91,4 +115,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = runStandardFunctions({ seeds, budget, strategies });
   console.log(`10 dimensions, ${budget} evaluations, median best of ${seeds} seeds (anchors: 5000 evaluations, 10 seeds)\n`);
   console.log(toMarkdown(rows));
+  if (budget === 5000) console.log(`\n${verdicts(rows).join('\n')}`);
 }

@@ -11,8 +11,9 @@ export function quantile(values: readonly number[], q: number): number {
   const h = (s.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, s.length - 1);
-  // Equal neighbours short-cut the interpolation, so that Infinity (a run with no finished trial) stays Infinity.
-  return s[lo] === s[hi] ? s[lo]! : s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
+  const frac = h - lo;
+  // No interpolation when none is needed, so that an Infinity (a run with no finished trial) never makes a NaN.
+  return frac === 0 || s[lo] === s[hi] ? s[lo]! : s[lo]! + frac * (s[hi]! - s[lo]!);
 }
 
 export const median = (values: readonly number[]) => quantile(values, 0.5);

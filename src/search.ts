@@ -15,7 +15,7 @@ import type { Best, StopReason, StudyEvent, TrialRecord } from './study/types.js
 import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
-import { openJournal, planResume } from './journal/session.js';
+import { openJournal, planResume, preflightRunFolder } from './journal/session.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
@@ -32,6 +32,8 @@ export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
   resume?: string;
   /** Problems that do not stop the search, e.g. a truncated last journal line. */
   onWarning?: (message: string) => void;
+  /** With lrBounds "auto": a finished LR range test to use instead of running one (a resumed run reuses its own). */
+  lrRange?: LrRangeResult;
 };
 
 export interface SearchResult {
@@ -73,7 +75,7 @@ export interface PreparedSearch {
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
 export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
-  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, ...rest } = input;
+  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, lrRange: reusedLrRange, ...rest } = input;
   const fitnessIsPath = typeof fitness === 'string' || fitness instanceof URL;
   const options = parseSearchOptions({
     ...rest,
@@ -127,7 +129,7 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
       const { lrRangeTest } = await import('./lr-range/index.js');
       const { seedPoints } = await import('./lr-range/seeds.js');
-      lrRange = await lrRangeTest(resolvedTask, { backend: options.backend }, options.seed, input.abortSignal);
+      lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);
       initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
     } else space = withLogRange(space, lr, ...options.lrBounds);
@@ -154,7 +156,8 @@ export function createEvaluator(prepared: PreparedSearch, notify?: (message: str
 export async function search(input: SearchInput): Promise<SearchResult> {
   const plan = input.resume === undefined ? undefined : planResume(input.resume, input);
   for (const w of plan?.journal.warnings ?? []) input.onWarning?.(w);
-  const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options } as SearchInput) : input);
+  if (!plan && typeof input.out === 'string') preflightRunFolder(input.out); // before an LR range test trains
+  const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input);
   const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;
   const evaluator = createEvaluator(prepared, input.onWarning);

@@ -42,6 +42,11 @@ interface State {
 
 /** Samples redrawn before a point outside the cube is clipped (as in Optuna's `cmaes` package). */
 const MAX_RESAMPLES = 100;
+/**
+ * Genes with more bins than this are treated as continuous (and their edges not stored in the state): their
+ * bins are so narrow that a distribution unable to leave one has converged anyway.
+ */
+const MAX_BINS = 1000;
 /** IPOP's population stops doubling after this many restarts (Auger & Hansen 2005 allow 9); later restarts reuse it. */
 const MAX_DOUBLINGS = 9;
 
@@ -53,19 +58,23 @@ const MAX_DOUBLINGS = 9;
  * step actually evaluated, (clipped x - mean) / sigma, as Optuna's CMA-ES does. While the optimum is inside,
  * redrawing leaves the distribution almost untouched; when it sits on a face, clipping puts samples exactly on
  * it (hyperparameters often are best at a bound), and because every told point is inside the cube the mean,
- * a positive combination of them, never leaves it.
+ * a positive combination of them, never leaves it on a continuous gene.
  *
- * Int and categorical genes (given by `binEdges`) are not redrawn: out of the cube they decode like the nearest
- * bin, so they are clipped for evaluation while the update keeps the raw step, and the margin (cmaes/margin.ts)
- * keeps them from freezing in one bin.
+ * Int and categorical genes (given by `binEdges`) are not redrawn: beyond the cube they decode like its edge bin,
+ * a plateau like any other, so they are only clipped for evaluation while the update keeps the raw step; the
+ * margin (cmaes/margin.ts) keeps them from freezing in one bin.
  */
 export const cmaes = defineStrategy<Options, State>({
   name: 'cmaes',
   summary: 'CMA-ES with active covariance update, CSA step size, optional IPOP restarts and a margin for int/categorical genes.',
   options: {
-    // 1/6 puts the whole cube within mean +- 3 sigma0 around its centre, Hansen's rule for x0 and sigma0
-    // (Optuna's default too); 0.3 is his advice for a uniformly random x0 instead.
-    sigma0: num('initial step size, as a fraction of the unit cube (the search starts at its centre)', 1 / 6, { min: 0, max: 1, minExclusive: true }),
+    // Hansen's rule: the optimum should lie within x0 +- 3 sigma0. From the centre of the cube that is 1/6
+    // (Optuna's default too); his 0.3 is for a uniformly random x0.
+    sigma0: num(
+      'initial step size as a fraction of the unit cube; the search starts at its centre, and 1/6 puts the whole cube within 3 sigma0',
+      1 / 6,
+      { min: 0, max: 1, minExclusive: true },
+    ),
     populationSize: intOrAuto('samples per generation; null means 4 + floor(3 ln dim)', { min: 2 }),
     restarts: oneOf(
       '"ipop" restarts from a random point with a doubled population when the run converges or stagnates',
@@ -75,7 +84,7 @@ export const cmaes = defineStrategy<Options, State>({
     margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
   },
   init({ dim, options, rng, seeds, binEdges }) {
-    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => [...e]);
+    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => (e.length < MAX_BINS ? [...e] : []));
     if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
     const given = (seeds ?? []).map((s) => {
       if (s.length !== dim) throw errors.internal(`cmaes: seed point has ${s.length} genes, expected ${dim}`);

@@ -16,18 +16,19 @@ interface State {
   batch: number;
   /** Grid points in all: pointsPerParam ** dim. */
   size: number;
-  /** How many grid points have been handed out. */
+  /** How many grid points have results; the next batch starts there. */
   next: number;
   /** The visiting order when shuffled; null walks the grid in order (last parameter fastest). */
   order: Permutation | null;
-  /** Seed points not yet handed out (they come before the grid). */
+  /** Seed points without results yet (they come before the grid). */
   pending: number[][];
 }
 
 /**
  * Exhaustive grid search. Points sit at bin centres (i + 0.5) / k of the cube, so a log parameter gets
- * log-spaced values and an int or categorical one gets whole bins. Once every point has been asked, `ask`
- * returns an empty batch: the study stops there.
+ * log-spaced values and an int or categorical one gets whole bins. Only `tell` moves through the grid, so
+ * points of a batch cut short are asked again (a resumed study with a larger budget misses none). Once every
+ * point has a result, `ask` returns an empty batch: the study stops there.
  */
 export const grid = defineStrategy<Options, State>({
   name: 'grid',
@@ -54,14 +55,17 @@ export const grid = defineStrategy<Options, State>({
   },
   ask(state) {
     const xs = state.pending.slice(0, state.batch).map((x) => [...x]);
-    let next = state.next;
-    while (xs.length < state.batch && next < state.size) {
-      xs.push(gridPoint(state.order ? permute(next, state.order) : next, state));
-      next++;
+    for (let i = state.next; xs.length < state.batch && i < state.size; i++) {
+      xs.push(gridPoint(state.order ? permute(i, state.order) : i, state));
     }
-    return { xs, state: { ...state, next, pending: state.pending.slice(Math.min(state.batch, state.pending.length)) } };
+    return { xs, state };
   },
-  tell: (state) => state,
+  tell(state, told) {
+    const seedsTold = Math.min(told.length, state.pending.length);
+    const next = state.next + told.length - seedsTold;
+    if (next > state.size) throw errors.internal(`grid: told ${told.length} results but fewer points were asked`);
+    return { ...state, next, pending: state.pending.slice(seedsTold) };
+  },
 });
 
 /** The grid point with this index, read as a base-k number whose last digit is the last parameter. */

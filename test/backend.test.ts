@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { isEvotuneError } from '../src/errors.js';
@@ -53,5 +58,40 @@ describe('loadTf', () => {
     const cpu = await grad('cpu');
     const wasm = await grad('wasm');
     wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i]!, 3));
+  });
+});
+
+describe('the tfjs-node path, with a stand-in for the addon (the real one cannot install here)', () => {
+  it('auto picks it on the main thread with the thread cap set; a worker thread falls back to wasm or is told why', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'evotune-tfjs-node-'));
+    try {
+      // A copy of the compiled code next to a node_modules that has every real package plus the stand-in.
+      cpSync(join(root, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
+      cpSync(join(root, 'src', 'tasks', 'data'), join(dir, 'src', 'tasks', 'data'), { recursive: true });
+      mkdirSync(join(dir, 'node_modules', '@tensorflow', 'tfjs-node'), { recursive: true });
+      for (const name of readdirSync(join(root, 'node_modules'))) {
+        if (name !== '@tensorflow') symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+      }
+      for (const name of readdirSync(join(root, 'node_modules', '@tensorflow'))) {
+        // A real but unloadable tfjs-node (its install script could not fetch libtensorflow) gives way to the stand-in.
+        if (name !== 'tfjs-node') symlinkSync(join(root, 'node_modules', '@tensorflow', name), join(dir, 'node_modules', '@tensorflow', name));
+      }
+      cpSync(join(root, 'test', 'fixtures', 'tfjs-node-stub.cjs'), join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'index.js'));
+      writeFileSync(join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', main: 'index.js' }));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      cpSync(join(root, 'test', 'fixtures', 'tfjs-node-check.mjs'), join(dir, 'check.mjs'));
+      const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'check.mjs')], { encoding: 'utf8' }));
+      expect(out.available).toBe(true);
+      expect(out.backend).toBe('tensorflow');
+      expect(out.threadsAtLoad).toBe('2');
+      expect(Number.isFinite(out.loss)).toBe(true);
+      expect(out.worker.auto).toBe('wasm');
+      expect(out.worker.forced.code).toBe('E_BACKEND');
+      expect(out.worker.forced.message).toMatch(/Module did not self-register/);
+      expect(out.worker.forced.hint).toMatch(/one thread per process/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { searchCli } from './helpers/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'evotune-bad-input-'));
@@ -14,21 +14,6 @@ const file = (name: string, content: unknown) => {
   return path;
 };
 
-/** Runs `evotune search ...args` in this process and returns its exit code and what it printed. */
-export async function searchCli(args: readonly string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  try {
-    const code = await main(['search', ...args]);
-    return { code, stderr, stdout };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
-}
-
 const XY = file('xy.json', { x: { type: 'float', low: -1, high: 1 }, y: { type: 'float', low: -1, high: 1 } });
 const LR = file('lr.json', { lr: { type: 'float', low: 1e-5, high: 1, log: true } });
 const FAST = ['--fitness', fixture('fast.mjs'), '--space', XY];
@@ -37,7 +22,7 @@ const FAST = ['--fitness', fixture('fast.mjs'), '--space', XY];
 const CASES: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
   // modules
   ['a fitness module that does not exist', ['--fitness', join(dir, 'nope.mjs'), '--space', XY], /^evotune: fitness module: file not found: .*nope\.mjs$/],
-  ['a fitness "module" that cannot be read as one (a folder)', ['--fitness', dir, '--space', XY], /^evotune: fitness module .*: could not be imported: Directory import/],
+  ['a fitness "module" that cannot be read as one (a folder)', ['--fitness', dir, '--space', XY], new RegExp(`^evotune: fitness module ${dir}: could not be imported: `)],
   ['a fitness module with a broken import', ['--fitness', fixture('broken-import.mjs'), '--space', XY], /broken-import\.mjs: could not be imported: Cannot find package 'evotune-fixture-missing-package'/],
   ['a fitness module without a default export', ['--fitness', fixture('no-default.mjs'), '--space', XY], /no-default\.mjs: has no default export$/],
   ['a fitness module whose default export is not a function', ['--fitness', fixture('wrong-shape.mjs'), '--space', XY], /wrong-shape\.mjs: default export must be a function \(params, ctx\) => number, got object$/],

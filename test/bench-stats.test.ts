@@ -19,6 +19,7 @@ describe('order statistics', () => {
     expect(median([])).toBeNaN();
     // A seed whose search finished no trial counts as the worst value, not as a hole in the statistics.
     expect(median([1, Infinity, Infinity])).toBe(Infinity);
+    expect(median([3, 5, Infinity])).toBe(5);
     expect(quantile([1, 2, Infinity], 0.25)).toBe(1.5);
   });
 });

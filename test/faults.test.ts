@@ -104,17 +104,20 @@ describe('in-process fitness functions', () => {
 });
 
 describe('when every trial fails', () => {
-  it('stops after the run of consecutive failures, without burning the budget, keeping the trials that ran', async () => {
+  it.each([
+    ['a dependency missing at run time', 'lazy-import', 5, /error: .*evotune-fixture-missing-package/],
+    ['a fitness that throws at once', 'always-throws', 20, /error: paramz is not defined$/],
+  ])('stops after a run of failures (%s) without burning the budget, keeping the trials that ran', async (_what, name, limit, reason) => {
     const finished: number[] = [];
-    const run = search({ fitness: fixture('lazy-import'), space, budget: 500, workers: 2, maxConsecutiveFailures: 5, onEvent: (e) => e.type === 'finished' && finished.push(e.record.number) });
+    const run = search({ fitness: fixture(name), space, budget: 500, workers: 2, maxConsecutiveFailures: limit, onEvent: (e) => e.type === 'finished' && finished.push(e.record.number) });
     await expect(run).rejects.toMatchObject({
       code: 'E_ALL_FAILED',
       kind: 'runtime',
-      message: expect.stringMatching(/^stopped early: 5 trials in a row failed, the last \(trial 4\) with error: .*evotune-fixture-missing-package/),
+      message: expect.stringMatching(new RegExp(`^stopped early: ${limit} trials in a row failed, the last \\(trial ${limit - 1}\\) with ${reason.source}`)),
     });
-    // Trials 0-4 failed; at most the two then running finished after them.
-    expect(finished.length).toBeGreaterThanOrEqual(5);
-    expect(finished.length).toBeLessThanOrEqual(7);
+    // The first `limit` trials failed; at most the two then running finished after them.
+    expect(finished.length).toBeGreaterThanOrEqual(limit);
+    expect(finished.length).toBeLessThanOrEqual(limit + 2);
     expect(finished).toEqual([...Array(finished.length).keys()]);
   });
 

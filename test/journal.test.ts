@@ -11,7 +11,7 @@ import type { Params } from '../src/space/spec.js';
 
 const space = {
   lr: { type: 'float', low: 1e-4, high: 1, log: true },
-  units: { type: 'int', low: 8, high: 64 },
+  units: { type: 'int', low: 8, high: 64, log: false },
   act: { type: 'categorical', choices: ['relu', 'tanh'] },
 } as const;
 const fitness = (p: Params) => ({ loss: (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.units) - 32) ** 2 / 100 + (p.act === 'tanh' ? 0.5 : 0), units: Number(p.units) });

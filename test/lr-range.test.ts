@@ -152,6 +152,14 @@ describe('rules', () => {
     expect(RULES.minimum.suggest(w)).toBeCloseTo(w.lrs[iMin]! / 10, 12);
   });
 
+  it('minimum-or-valley reads the minimum when the loss rose, and the valley when it never did', () => {
+    const rising = readWindow(curve);
+    expect(RULES['minimum-or-valley'].suggest(rising)).toBe(RULES.minimum.suggest(rising));
+    const flatEnd = readWindow(syntheticCurve({ lrFall: 1e-4, lrLow: 10, rise: false }));
+    expect(RULES['minimum-or-valley'].suggest(flatEnd)).toBe(RULES.valley.suggest(flatEnd));
+    expect(RULES.valley.suggest(flatEnd)).not.toBe(RULES.minimum.suggest(flatEnd));
+  });
+
   it('valley and steepest land inside the falling region', () => {
     for (const r of ['valley', 'steepest'] as const) {
       const s = RULES[r].suggest(readWindow(curve))!;

@@ -91,6 +91,8 @@ describe.skipIf(!existsSync(bin))('killed and resumed (child process)', () => {
     const done = await last.exited;
     expect(done.code, done.stderr).toBe(0);
     expect(JSON.parse(done.stdout).trials).toBe(80);
+    // One "finished" line per trial: no finished trial ran twice.
+    expect(finishedCount(out)).toBe(80);
     expect(outcome(out)).toEqual(ref);
   });
 

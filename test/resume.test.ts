@@ -9,7 +9,7 @@ import type { Params } from '../src/space/spec.js';
 
 const space = {
   lr: { type: 'float', low: 1e-4, high: 1, log: true },
-  units: { type: 'int', low: 8, high: 64 },
+  units: { type: 'int', low: 8, high: 64, log: false },
   act: { type: 'categorical', choices: ['relu', 'tanh'] },
 } as const;
 const score = (p: Params) => (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.units) - 32) ** 2 / 100 + (p.act === 'tanh' ? 0.5 : 0);
@@ -95,7 +95,7 @@ describe('resume', () => {
     writeFileSync(spaceFile, JSON.stringify(space));
     const out = join(dir, 'run');
     await search({ ...base, space: spaceFile, budget: 8, out });
-    writeFileSync(spaceFile, JSON.stringify({ ...space, units: { type: 'int', low: 8, high: 128 } }));
+    writeFileSync(spaceFile, JSON.stringify({ ...space, units: { type: 'int', low: 8, high: 128, log: false } }));
     await expect(search({ fitness, resume: out })).rejects.toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('the space differs') });
   });
 

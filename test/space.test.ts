@@ -36,6 +36,7 @@ const CASES: ReadonlyArray<readonly [string, unknown, string]> = [
   ['low equal to high', { lr: { type: 'float', low: 1, high: 1 } }, 'space: parameter "lr": "low" must be less than "high", got low 1 and high 1'],
   ['low above high', { units: { type: 'int', low: 64, high: 8 } }, 'space: parameter "units": "low" must be less than "high", got low 64 and high 8'],
   ['a log scale from zero', { lr: { type: 'float', low: 0, high: 1, log: true } }, 'space: parameter "lr": a log-scale parameter needs "low" > 0, got 0'],
+  ['a parameter named __proto__', JSON.parse('{"__proto__": {"type": "float", "low": 0, "high": 1}}'), 'space: parameter "__proto__": this name is reserved; rename the parameter'],
   ['a log scale from a negative low', { units: { type: 'int', low: -4, high: 8, log: true } }, 'space: parameter "units": a log-scale parameter needs "low" > 0, got -4'],
 ];
 

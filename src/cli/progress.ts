@@ -61,14 +61,15 @@ export class ProgressStats {
       best: this.best ? `${formatValue(this.best.value)} (trial ${this.best.trial})` : '-',
       failed: String(this.failed),
       rate: r === undefined ? '-' : r >= 10 ? r.toFixed(0) : r.toPrecision(2),
-      eta: eta === undefined ? '-' : formatDuration(eta),
+      // Not "eta": cli-progress has its own {eta} token (from its own, replay-blind, rate).
+      remaining: eta === undefined ? '-' : formatDuration(eta),
     };
   }
 
   /** One plain line, for logs. */
   line(nowMs: number): string {
     const f = this.fields(nowMs);
-    return `trial ${this.done}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} trials/s  ETA ${f.eta}`;
+    return `trial ${this.done}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} trials/s  ETA ${f.remaining}`;
   }
 }
 
@@ -86,7 +87,8 @@ export function formatDuration(seconds: number): string {
  */
 export function createProgress(mode: ProgressMode, budget: number, stream: NodeJS.WritableStream = process.stderr, now: () => number = () => performance.now()): Progress {
   const stats = new ProgressStats(budget);
-  if (mode === 'off') return { onEvent: () => undefined, log: () => undefined, stop: () => undefined };
+  // Messages (a warning, a stop) still reach stderr with --json: only stdout is kept for the result.
+  if (mode === 'off') return { onEvent: () => undefined, log: (line) => stream.write(`${line}\n`), stop: () => undefined };
   if (mode === 'lines') {
     let printed = 0;
     return {
@@ -105,30 +107,41 @@ export function createProgress(mode: ProgressMode, budget: number, stream: NodeJ
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: ' {bar} {value}/{total} trials | best {best} | failed {failed} | {rate}/s | ETA {eta}',
+      format: ' {bar} {value}/{total} trials | best {best} | failed {failed} | {rate}/s | ETA {remaining}',
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
-      barsize: 30,
+      // The facts matter more than the bar: on a narrow terminal the bar shrinks so that they fit one line.
+      barsize: Math.max(8, Math.min(30, ((stream as { columns?: number }).columns ?? 80) - 74)),
       hideCursor: true,
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
   );
-  const bar = multi.create(budget, 0, stats.fields(now()));
-  // cli-progress redraws on its own timer, but the payload only changes on our updates: refresh ETA and speed.
-  const tick = setInterval(() => bar.update(stats.done, stats.fields(now())), 1000);
-  tick.unref();
+  // Drawn from the first trial on: a search that fails before it starts shows no empty bar.
+  let shown: { bar: cliProgress.SingleBar; tick: NodeJS.Timeout } | undefined;
+  const show = () => {
+    if (shown) return shown.bar;
+    const bar = multi.create(stats.budget, 0, stats.fields(now()));
+    // cli-progress redraws on its own timer, but the payload only changes on our updates: refresh ETA and speed.
+    const tick = setInterval(() => bar.update(stats.done, stats.fields(now())), 1000);
+    tick.unref();
+    shown = { bar, tick };
+    return bar;
+  };
   return {
     onEvent: (e) => {
       stats.update(e, now());
+      const bar = show();
       if (bar.getTotal() !== stats.budget) bar.setTotal(stats.budget);
       bar.update(stats.done, stats.fields(now()));
     },
-    log: (line) => multi.log(`${line}\n`),
+    log: (line) => (shown ? multi.log(`${line}\n`) : stream.write(`${line}\n`)),
     stop: () => {
-      clearInterval(tick);
-      bar.update(stats.done, stats.fields(now()));
+      if (!shown) return;
+      clearInterval(shown.tick);
+      shown.bar.update(stats.done, stats.fields(now()));
       multi.stop();
+      shown = undefined;
     },
   };
 }

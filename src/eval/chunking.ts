@@ -20,7 +20,7 @@ export class ChunkPolicy {
   private seen = 0;
   private disabled = false;
 
-  /** Feeds the time one trial took in its worker. */
+  /** Feeds the time one complete trial took in its worker. */
   observe(durationMs: number): void {
     this.seen++;
     this.meanMs = this.seen === 1 ? durationMs : this.meanMs + ALPHA * (durationMs - this.meanMs);

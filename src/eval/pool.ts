@@ -169,8 +169,10 @@ export class PoolEvaluator implements Evaluator {
         this.free++;
         chunk.forEach((p, i) => {
           const o = outcomes[i]!;
-          this.chunks.observe(o.durationMs);
-          if (o.state === 'failed' && o.kind === 'timeout') this.chunks.disable();
+          // Only successes say how long trials take: a module whose every trial throws at once must not be
+          // chunked, or a stop after failures in a row would come a whole chunk late.
+          if (o.state === 'complete') this.chunks.observe(o.durationMs);
+          else if (o.kind === 'timeout') this.chunks.disable();
           this.settle(p, o);
         });
         this.schedulePump();
@@ -207,7 +209,8 @@ export class PoolEvaluator implements Evaluator {
 
   private crashOutcome(e: unknown, ms: number): TrialOutcome {
     if ((e as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return failure('oom', `the trial ran out of memory (heap limit ${this.opts.maxHeapMb ?? 'default'} MB); its worker was replaced`, ms, WORKER);
+      const limit = this.opts.maxHeapMb === undefined ? "the worker's heap limit" : `heap limit ${this.opts.maxHeapMb} MB`;
+      return failure('oom', `the trial ran out of memory (${limit}); its worker was replaced`, ms, WORKER);
     }
     return failure('crash', `its worker died (${errorMessage(e)}); it was replaced`, ms, WORKER);
   }

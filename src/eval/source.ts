@@ -1,4 +1,4 @@
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { errors } from '../errors.js';
@@ -20,17 +20,19 @@ export function moduleUrl(what: string, spec: string | URL): string {
 
 /** Imports a fitness module and checks that its default export is a function; errors name the module. */
 export async function importFitness(url: string): Promise<FitnessFn> {
+  // Named as the user would type it: a path, not a file URL.
+  const what = `fitness module ${url.startsWith('file:') ? fileURLToPath(url) : url}`;
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw errors.module(`fitness module ${url}`, `could not be imported: ${msg}`);
+    throw errors.module(what, `could not be imported: ${msg}`);
   }
   const fn = mod.default;
   if (typeof fn !== 'function') {
     throw errors.module(
-      `fitness module ${url}`,
+      what,
       fn === undefined ? 'has no default export' : `default export must be a function (params, ctx) => number, got ${typeof fn}`,
       'export default function fitness(params, ctx) { return loss; }',
     );

@@ -34,11 +34,14 @@ export function withAbsolutePaths<T extends Record<string, unknown>>(options: T,
   return out as T;
 }
 
+/** Where this session's trials run: never written to the run folder (a Redis URL may carry a password). */
+export const SESSION_ONLY: ReadonlySet<string> = new Set(['executor', 'workerWait']);
+
 /** The config a run folder keeps: the validated options with their defaults, minus where the run lives. */
 export function runConfig(options: SearchOptions, strategy: string): RunConfig {
   const { out: _out, ...rest } = options;
   const config: RunConfig = withAbsolutePaths({ ...rest, strategy }, process.cwd());
-  for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
+  for (const k of Object.keys(config)) if (config[k] === undefined || SESSION_ONLY.has(k)) delete config[k];
   return config;
 }
 

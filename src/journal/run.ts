@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { errors } from '../errors.js';
 import type { Evaluator, TrialOutcome } from '../eval/types.js';
 import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
@@ -18,6 +18,8 @@ export interface RunHeader {
   readonly strategyOptions: Record<string, unknown>;
   /** Trials the run will record at most: sizes the free-space check. */
   readonly budget: number;
+  /** The LR range test that set the LR bounds, if one ran. */
+  readonly lrRange?: object;
 }
 
 /**
@@ -38,19 +40,13 @@ export class RunJournal {
 
   /** Creates the run folder, its config and its journal; refuses a folder that already holds a run. */
   static create(dir: string, header: RunHeader): RunJournal {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw errors.outDir(dir, `cannot create the folder: ${ioProblem(e)}`);
-    }
-    if (existsSync(join(dir, JOURNAL_FILE))) {
-      throw errors.outDir(dir, `already holds a run (${JOURNAL_FILE}): resume it with --resume ${dir}, or choose another --out`);
-    }
+    createRunFolder(dir);
     checkFreeSpace(dir, header);
     writeConfig(dir, header.config);
     const writer = new JournalWriter(join(dir, JOURNAL_FILE), 'wx', dir);
-    const { config, objective, space, strategy, strategyOptions } = header;
-    writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, true);
+    const { config, objective, space, strategy, strategyOptions, lrRange } = header;
+    writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, !lrRange);
+    if (lrRange) writer.write({ type: 'lr-range', result: JSON.parse(JSON.stringify(lrRange)) as Record<string, unknown> }, true);
     syncDir(dir);
     return new RunJournal(dir, writer, new Map());
   }
@@ -106,11 +102,6 @@ export class RunJournal {
     });
   }
 
-  /** Records the LR range test's result (its curve, suggestion, bounds and rule). */
-  lrRange(result: Record<string, unknown>): void {
-    this.writer.write({ type: 'lr-range', result }, true);
-  }
-
   done(s: StudySummary): void {
     const best = s.best && { value: s.best.value, trial: s.best.trial, params: s.best.params };
     this.writer.write({ type: 'done', stoppedBy: s.stoppedBy, trials: s.trials.length, failed: s.failed, ...(best ? { best } : {}), elapsedMs: Math.round(s.elapsedMs) }, true);
@@ -118,6 +109,37 @@ export class RunJournal {
 
   close(): void {
     this.writer.close();
+  }
+}
+
+/**
+ * Checks, before anything expensive runs (an LR range test, the first trial), that a new run can be written to
+ * `dir`, without creating anything yet (a search that then fails on a bad option leaves no empty folder behind):
+ * the nearest existing folder on the path must be writable, and `dir` must not already hold a run.
+ */
+export function preflightRunFolder(dir: string): void {
+  if (existsSync(join(dir, JOURNAL_FILE))) {
+    throw errors.outDir(dir, `already holds a run (${JOURNAL_FILE}): resume it with --resume ${dir}, or choose another --out`);
+  }
+  let existing = resolve(dir);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!statSync(existing).isDirectory()) throw Object.assign(new Error(existing), { code: 'ENOTDIR' });
+    accessSync(existing, constants.W_OK);
+    const fs = statfsSync(existing);
+    if (fs.bavail === 0) throw Object.assign(new Error(existing), { code: 'ENOSPC' });
+  } catch (e) {
+    throw errors.outDir(dir, `cannot write there: ${ioProblem(e)}`);
+  }
+}
+
+/** Creates the run folder; refuses one that already holds a run. */
+function createRunFolder(dir: string): void {
+  preflightRunFolder(dir);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw errors.outDir(dir, `cannot create the folder: ${ioProblem(e)}`);
   }
 }
 

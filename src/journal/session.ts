@@ -3,10 +3,13 @@ import { join, resolve } from 'node:path';
 import { errors, show } from '../errors.js';
 import { parseSearchOptions, searchOptionsSchema } from '../options.js';
 import type { PreparedSearch, SearchInput } from '../search.js';
-import { RESUMABLE_CHANGES, runConfig, sameJson, withAbsolutePaths, type RunConfig } from './config.js';
+import { RESUMABLE_CHANGES, runConfig, sameJson, SESSION_ONLY, withAbsolutePaths, type RunConfig } from './config.js';
 import { CONFIG_FILE, type Objective } from './format.js';
 import { readJournal, type Journal } from './reader.js';
 import { RunJournal } from './run.js';
+import type { LrRangeResult } from '../lr-range/index.js';
+
+export { preflightRunFolder } from './run.js';
 
 /** A run to continue: its journal, and the options this session runs with. */
 export interface ResumePlan {
@@ -15,6 +18,8 @@ export interface ResumePlan {
   /** The run's config with the allowed changes applied, and `out` set to the run folder. */
   readonly options: RunConfig;
   readonly changed: Record<string, { from: unknown; to: unknown }>;
+  /** The LR range test the run recorded: reused, so that the LR bounds (hence the trials) stay the same. */
+  readonly lrRange?: LrRangeResult;
 }
 
 /**
@@ -34,7 +39,7 @@ export function planResume(dir: string, input: SearchInput): ResumePlan {
   }
   const changed: Record<string, { from: unknown; to: unknown }> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined || sameJson(saved[key], value)) continue;
+    if (value === undefined || SESSION_ONLY.has(key) || sameJson(saved[key], value)) continue;
     if (!RESUMABLE_CHANGES.has(key)) {
       throw errors.resume(
         dir,
@@ -44,7 +49,9 @@ export function planResume(dir: string, input: SearchInput): ResumePlan {
     }
     changed[key] = { from: saved[key], to: value };
   }
-  return { dir, journal, options: { ...saved, ...rest, out: dir }, changed };
+  const lrLine = journal.lines.find((l) => l.type === 'lr-range');
+  const lrRange = lrLine?.type === 'lr-range' ? (lrLine.result as unknown as LrRangeResult) : undefined;
+  return { dir, journal, options: { ...saved, ...rest, out: dir }, changed, ...(lrRange ? { lrRange } : {}) };
 }
 
 /** The serialisable search options in an input (no functions, hooks or signals): what a resume compares. */
@@ -98,6 +105,7 @@ export function openJournal(prepared: PreparedSearch, plan: ResumePlan | undefin
     strategy: prepared.strategyName,
     strategyOptions: prepared.strategy.options,
     budget,
+    ...(prepared.lrRange ? { lrRange: prepared.lrRange } : {}),
   });
 }
 

@@ -136,7 +136,7 @@ function axisLinear(s: Scale, ticks: number[], label: string, dir: 'x' | 'y' = '
     });
     return `${lines.join('')}<line x1="${M.left}" x2="${M.left}" y1="${TOP.y}" y2="${TOP.y + TOP.h}" stroke="#333"/><text x="16" y="${TOP.y + TOP.h / 2}" transform="rotate(-90 16 ${TOP.y + TOP.h / 2})" text-anchor="middle">${label}</text>`;
   }
-  const lines = ticks.map((t) => `<text x="${f(s(t))}" y="${base + 16}" text-anchor="middle">${t}</text>`);
+  const lines = ticks.map((t, i) => `<text x="${f(s(t))}" y="${base + 16}" text-anchor="${i === ticks.length - 1 ? 'end' : 'middle'}">${t}</text>`);
   return `${lines.join('')}<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">${label}</text>`;
 }
 

@@ -21,15 +21,19 @@ export function longestValley(smoothed: readonly number[]): [number, number] | u
   return len[end]! < 2 ? undefined : [Math.max(0, end - len[end]!), end];
 }
 
+const valley = (w: Window): number | undefined => {
+  const v = longestValley(w.smoothed);
+  if (!v) return undefined;
+  const third = (v[1] - v[0]) / 3;
+  return w.lrs[v[0] + Math.floor(third) + Math.floor(third / 2)];
+};
+
+const minimum = (w: Window): number | undefined => (w.lrs.length === 0 ? undefined : w.lrs[argmin(w.smoothed)]! / 10);
+
 export const RULES = {
   valley: {
     describe: 'fastai: halfway along the longest stretch of falling loss',
-    suggest: (w) => {
-      const v = longestValley(w.smoothed);
-      if (!v) return undefined;
-      const third = (v[1] - v[0]) / 3;
-      return w.lrs[v[0] + Math.floor(third) + Math.floor(third / 2)];
-    },
+    suggest: valley,
   },
   steepest: {
     describe: 'torch-lr-finder / Lightning: where the smoothed loss falls fastest against log LR',
@@ -37,7 +41,11 @@ export const RULES = {
   },
   minimum: {
     describe: 'fastai: the LR of the lowest smoothed loss, divided by 10',
-    suggest: (w) => (w.lrs.length === 0 ? undefined : w.lrs[argmin(w.smoothed)]! / 10),
+    suggest: minimum,
+  },
+  'minimum-or-valley': {
+    describe: 'minimum; but valley when the lowest loss is at the end of the test (the loss never rose, so nothing marks the top)',
+    suggest: (w) => (argmin(w.smoothed) >= w.smoothed.length - 2 ? valley(w) : minimum(w)),
   },
 } satisfies Record<string, Rule>;
 

@@ -120,13 +120,24 @@ export function paramsFigure(d: RunData): Figure {
   const done = completeRows(d);
   const values = done.map((c) => c.value);
   // Parameter names may hold dots or brackets, which Vega-Lite reads as paths: use positional field names.
-  const data = done.map((c) => Object.fromEntries([['trial', c.row.trial], ['value', c.value], ...names.map((n, i) => [`p${i}`, c.row.params[n]])]));
+  // Choices as text, so that numbers and booleans among them sit on a nominal axis like strings.
+  const cell = (n: string) => (v: ParamValue | undefined) => (d.space[n]!.type === 'categorical' ? String(v) : v);
+  const data = done.map((c) => Object.fromEntries([['trial', c.row.trial], ['value', c.value], ...names.map((n, i) => [`p${i}`, cell(n)(c.row.params[n])])]));
   const charts = names.map((name, i) => {
     const p = d.space[name]!;
     const x =
       p.type === 'categorical'
-        ? ({ field: `p${i}`, type: 'nominal', title: name, sort: p.choices.map(String), axis: { labelAngle: 0 } } as const)
-        : ({ field: `p${i}`, type: 'quantitative', title: p.log ? `${name} (log scale)` : name, scale: p.log ? { type: 'log' as const } : { zero: false } } as const);
+        ? // Every choice, tried or not: an empty column says something too.
+          ({ field: `p${i}`, type: 'nominal', title: name, scale: { domain: p.choices.map(String) }, axis: { labelAngle: 0 } } as const)
+        : ({
+            field: `p${i}`,
+            type: 'quantitative',
+            title: p.log ? `${name} (log scale)` : name,
+            // The whole searched range, so that a cluster at one end shows as such.
+            scale: { domain: [p.low, p.high], ...(p.log ? { type: 'log' as const } : { zero: false }) },
+            // Decimals of small numbers are unreadable at a glance: 1e-5 rather than 0.00001.
+            ...(p.low > 0 && p.low < 1e-2 ? { axis: { format: '.0e' } } : {}),
+          } as const);
     return {
       width: 220,
       height: 180,
@@ -157,25 +168,21 @@ export function lrRangeFigure(r: LrRange): Figure {
     { lr: p.lr, loss: Math.min(p.loss, top), series: 'loss' },
     { lr: p.lr, loss: Math.min(p.smoothed, top), series: 'smoothed loss' },
   ]);
-  const x = { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: { type: 'log' } } as const;
+  const x = { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: { type: 'log' }, axis: { format: '.0e' } } as const;
   const layers: NonNullable<Extract<ChartSpec, { layer: unknown }>['layer']> = [];
   if (r.bounds) {
     layers.push({ data: { values: [{ lo: r.bounds[0], hi: r.bounds[1] }] }, mark: { type: 'rect', color: '#4c9f70', opacity: 0.15 }, encoding: { x: { ...x, field: 'lo' }, x2: { field: 'hi' } } });
   }
-  layers.push({
-    data: { values: curve },
-    mark: { type: 'line' },
-    encoding: {
-      x,
-      y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false, domainMax: top } },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['loss', 'smoothed loss'], range: ['#9bb7d4', '#1f4e89'] } },
-      strokeWidth: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['loss', 'smoothed loss'], range: [1, 2.4] } },
-    },
-  });
+  const y = { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: false, domainMax: top } } as const;
+  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: ['loss', 'smoothed loss'], range: ['#9bb7d4', '#1f4e89'] } } as const;
+  for (const [series, width] of [['loss', 1], ['smoothed loss', 2.4]] as const) {
+    layers.push({ data: { values: curve.filter((c) => c.series === series) }, mark: { type: 'line', strokeWidth: width }, encoding: { x, y, color } });
+  }
   if (r.suggestion !== undefined) {
     layers.push({ data: { values: [{ lr: r.suggestion }] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [5, 3], strokeWidth: 1.6 }, encoding: { x } });
   }
-  const facts = [r.suggestion !== undefined ? `suggestion ${label(r.suggestion)}` : '', r.bounds ? `bounds ${label(r.bounds[0])} .. ${label(r.bounds[1])}` : '', r.rule ? `rule ${r.rule}` : ''].filter(Boolean);
+  const sci = (v: number) => Number(v.toPrecision(3)).toExponential().replace('e+', 'e');
+  const facts = [r.suggestion !== undefined ? `suggestion ${sci(r.suggestion)}` : '', r.bounds ? `bounds ${sci(r.bounds[0])} .. ${sci(r.bounds[1])}` : '', r.rule ? `rule ${r.rule}` : ''].filter(Boolean);
   return {
     file: 'lr-range.svg',
     title: 'LR range test',

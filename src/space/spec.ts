@@ -49,6 +49,8 @@ export function parseSpace(input: unknown): SpaceSpec {
 }
 
 function parseParam(name: string, raw: unknown): ParamSpec {
+  // Assigning it would set an object's prototype instead: the parameter would silently vanish.
+  if (name === '__proto__') throw errors.space(name, 'this name is reserved; rename the parameter');
   if (!isPlainObject(raw)) throw errors.space(name, `expected an object with a "type", got ${show(raw)}`);
   const type = raw.type;
   if (type !== 'float' && type !== 'int' && type !== 'categorical') {

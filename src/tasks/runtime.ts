@@ -9,20 +9,35 @@ export interface TaskFitnessSpec {
   readonly threads?: number;
   /** Seed of the train/validation split, the same for every trial (default 0). */
   readonly dataSeed?: number;
+  /** Training steps run once, before the first trial, to warm V8's JIT (default WARMUP_STEPS; 0: none). */
+  readonly warmupSteps?: number;
 }
+
+/**
+ * About how many steps V8 needs to finish optimising tfjs's code paths. Until then each worker's JIT compiles
+ * on V8's helper threads, costing 0.6-1x the training's own CPU (measured: helper-thread CPU per 310-step trial
+ * fell 33, 14, 8, 5, 1, 0 ticks against 11 for the training thread), so two workers on two cores would need
+ * three: the pool would scale 1.2x instead of 2x for its first seconds.
+ */
+export const WARMUP_STEPS = 1500;
 
 export type TaskMetrics = { loss: number } & Record<string, number | string | boolean>;
 export type TaskFitness = (params: Params, ctx: { seed: number; trial: number; signal: AbortSignal }) => Promise<TaskMetrics>;
 
 /**
- * What a worker sets up once: tfjs with the backend, the task, its data split (cached). The fitness trains one
- * model per trial, seeded by the trial's seed, and reports the backend beside the scores.
+ * What a worker sets up once: tfjs with the backend, the task, its data split (cached), and a JIT warm-up on the
+ * task's default model. The fitness trains one model per trial, seeded by the trial's seed, and reports the
+ * backend beside the scores.
  */
 export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness: TaskFitness; backend: string }> {
   const { tf, backend } = await loadTf({ backend: spec.backend, threads: spec.threads });
   const task = await resolveTask(spec.task);
   const dataSeed = spec.dataSeed ?? 0;
   await taskData(task, dataSeed);
+  const warmup = spec.warmupSteps ?? WARMUP_STEPS;
+  for (let steps = 0, i = 0; steps < warmup; i++) {
+    steps += (await trainAndEvaluate(task, {}, { tf, backend, seed: i, dataSeed })).steps;
+  }
   const fitness: TaskFitness = async (params, ctx) => {
     const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed });
     const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec) };

@@ -12,6 +12,7 @@ import { rngFor, shuffleInPlace } from '../util/rng.js';
 import { gradientProgram, type GradientProgram } from '../tf/gradients.js';
 import { accuracy, lossValue } from '../tf/loss.js';
 import { FlatOptimizer } from '../tf/optimizer.js';
+import { sliceFlat } from '../tf/flat-kernels.js';
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import type { LayersModel, Task, TaskContext, TaskData } from './types.js';
@@ -163,10 +164,10 @@ class Run {
   }
 }
 
+/** Rows [start, start + rows) of t: contiguous in memory, so one flat copy. */
 function sliceRows(tf: TaskContext['tf'], t: Tensor, start: number, rows: number): Tensor {
-  const begin = t.shape.map((_, i) => (i === 0 ? start : 0));
-  const size = t.shape.map((d, i) => (i === 0 ? rows : d));
-  return tf.slice(t, begin, size);
+  const rowSize = t.size / t.shape[0]!;
+  return sliceFlat(tf, t, start * rowSize, [rows, ...t.shape.slice(1)]);
 }
 
 /** Lets an abort from another thread arrive (its message needs the event loop), then honours it. */

@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../tasks/config.js';
 import type { TF } from '../tasks/types.js';
+import { concatFlat, sliceFlat } from './flat-kernels.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -13,12 +14,12 @@ const RMS_EPS = 1e-7;
  * Adam, SGD with momentum and RMSProp over ONE flat vector holding every trainable weight, so that a step costs
  * about a dozen kernels whatever the number of layers (tf.train's optimizers run that many per variable), and the
  * learning rate is a plain argument of each step: schedules change it per step without rebuilding anything.
- * The model's variables are written back from the flat vector after each step (one split, no copies on wasm/cpu).
+ * The model's variables are written back from the flat vector after each step (one small copy each).
  * L2 weight decay is added to the gradient of kernels (rank >= 2), not biases.
  */
 export class FlatOptimizer {
   private theta: Tensor;
-  private readonly sizes: number[];
+  private readonly offsets: number[];
   private readonly state: Tensor[];
   private readonly decay: Tensor | undefined;
   private readonly consts: Record<string, Tensor>;
@@ -30,8 +31,8 @@ export class FlatOptimizer {
     private readonly cfg: OptimizerConfig,
     weightDecay: number,
   ) {
-    this.sizes = vars.map((v) => v.size);
-    this.theta = tf.keep(tf.tidy(() => tf.concat(vars.map((v) => v.reshape([-1])))));
+    this.offsets = vars.map((_, i) => vars.slice(0, i).reduce((n, v) => n + v.size, 0));
+    this.theta = tf.keep(tf.tidy(() => concatFlat(tf, vars)));
     const n = this.theta.size;
     const slots = cfg.kind === 'adam' ? 2 : cfg.kind === 'sgd' ? 1 : cfg.momentum > 0 ? 2 : 1;
     this.state = Array.from({ length: slots }, () => tf.keep(tf.zeros([n])));
@@ -54,7 +55,7 @@ export class FlatOptimizer {
     const tf = this.tf;
     const k = this.consts;
     this.t++;
-    let g = tf.concat(grads.map((x) => x.reshape([-1])));
+    let g = concatFlat(tf, grads);
     if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
     let update: Tensor;
     switch (this.cfg.kind) {
@@ -89,8 +90,7 @@ export class FlatOptimizer {
     const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    const parts = tf.split(theta, this.sizes);
-    this.vars.forEach((v, i) => v.assign(parts[i]!.reshape(v.shape)));
+    this.vars.forEach((v, i) => v.assign(sliceFlat(tf, theta, this.offsets[i]!, v.shape)));
   }
 
   /** Sum of all weights: one number that is NaN or infinite as soon as any weight is. */

@@ -20,8 +20,10 @@ export interface Distribution {
 /** Eigenvalues are kept within this ratio of the largest so the covariance stays invertible whatever the input;
  *  an IPOP restart triggers well before (condition 1e14, see stop.ts). */
 const MIN_EIGEN_RATIO = 1e-16;
-/** sigma stays a positive normal double: steps are divided by it. */
+/** sigma stays a positive normal double (steps are divided by it) and finite: beyond ~1 every sample of the unit
+ *  cube is clipped to a corner anyway, and an infinite sigma would turn sigma * 0 into NaN. */
 const MIN_SIGMA = 1e-300;
+const MAX_SIGMA = 1e6;
 
 /** y -> C^{-1/2} y = B D^{-1} B^T y. */
 export function whiten(dist: Distribution, y: readonly number[]): number[] {
@@ -39,8 +41,8 @@ export const coordinateScales = (dist: Distribution): number[] =>
  * One generation of CMA-ES (tutorial eqs. 39-47): `ys` are the steps of the selected points in the model
  * N(0, C), best first, at most lambda of them (weights past their count are unused). The points evaluated were
  * mean + sigma * scale * y: `scale` is the margin's widening of discrete genes (1 elsewhere). The mean moves to
- * the weighted average of the points evaluated (c_m = 1), so a discrete gene follows a winning sample into the
- * next bin; the paths and the covariance learn from the unwidened steps, which is what the model sampled.
+ * the weighted average of those points (c_m = 1), so a discrete gene follows a winning sample into the next
+ * bin; the paths and the covariance learn from the unwidened steps, which is what the model sampled.
  */
 export function updateDistribution(
   dist: Distribution,
@@ -58,7 +60,7 @@ export function updateDistribution(
   const cyw = whiten(dist, yw);
   const ps = dist.ps.map((v, i) => (1 - p.cs) * v + csFactor * cyw[i]!);
   const psNorm = norm(ps);
-  const sigma = Math.max(MIN_SIGMA, dist.sigma * Math.exp((p.cs / p.ds) * (psNorm / p.chiN - 1)));
+  const sigma = Math.min(MAX_SIGMA, Math.max(MIN_SIGMA, dist.sigma * Math.exp((p.cs / p.ds) * (psNorm / p.chiN - 1))));
 
   // Stall the rank-one path while ||ps|| is large (sigma is still growing), so C does not grow too fast.
   const generation = dist.generation + 1;

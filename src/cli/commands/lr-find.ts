@@ -8,7 +8,7 @@ import { RULE_NAMES } from '../../lr-range/rules.js';
 import { SCHEDULES } from '../../lr-range/schedule.js';
 import { BACKENDS } from '../../options.js';
 import { OPTIMIZERS } from '../../tasks/config.js';
-import { flagName, formatValue } from '../output.js';
+import { flagName } from '../output.js';
 
 export const command = 'lr-find';
 export const describe = 'Run the LR range test on a task: suggested LR, search bounds, diagnosis and a plot of the curve';
@@ -18,13 +18,13 @@ export function builder(y: Argv) {
     .option('task', { type: 'string', demandOption: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
     .option('optimizer', { type: 'string', choices: [...OPTIMIZERS], describe: 'optimizer to test (default: the task\'s own)' })
     .option('schedule', { type: 'string', choices: [...SCHEDULES], describe: 'how the LR grows (default exponential)' })
-    .option('steps', { type: 'number', describe: 'training steps of the test (default: 1000, or one epoch if longer)' })
+    .option('steps', { type: 'number', describe: 'training steps of the test (default: 300, or one epoch if longer)' })
     .option('start-lr', { type: 'number', describe: 'first LR (default 1e-7)' })
     .option('end-lr', { type: 'number', describe: 'last LR (default 10)' })
-    .option('signal', { type: 'string', choices: [...SIGNALS], describe: 'loss the curve records: validation (default) or training' })
+    .option('signal', { type: 'string', choices: [...SIGNALS], describe: 'loss the curve records: training (default) or validation (sees overfitting, costs an evaluation per step)' })
     .option('beta', { type: 'number', describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
     .option('divergence', { type: 'number', describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
-    .option('rule', { type: 'string', choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve' })
+    .option('rule', { type: 'string', choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum: LR of the lowest loss / 10)' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the model\'s initial weights and batch order' })
     .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('plot', { type: 'string', describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
@@ -68,7 +68,8 @@ export function lrRangeJson(r: LrRangeResult, plot?: string) {
   return { ...rest, diagnosis: { healthy: isHealthy(diagnosis), ...diagnosis }, elapsedMs: Math.round(elapsedMs), ...(plot ? { plot } : {}) };
 }
 
-const lr = (v: number) => formatValue(v);
+/** LRs with three significant digits: 1e-7, 3.16e-4, 0.0123, 2.5. */
+const lr = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e'));
 const range = (i: readonly [number, number] | undefined) => (i ? `${lr(i[0])} .. ${lr(i[1])}` : 'none');
 
 /** The human summary: what to use, then how far to trust it. */

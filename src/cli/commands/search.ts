@@ -1,14 +1,13 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { errors } from '../../errors.js';
 import { search, type SearchInput, type SearchResult } from '../../search.js';
-import { strategyNames } from '../../../strategies/index.js';
-import { BACKENDS } from '../../options.js';
+import type { StudyEvent } from '../../study/types.js';
+import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
+import { BACKENDS, parseSearchOptions, type SearchOptions } from '../../options.js';
 import { flagName, formatValue } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { basename, join } from 'node:path';
-import { parseSearchOptions, type SearchOptions } from '../../options.js';
-import { DEFAULT_STRATEGY } from '../../../strategies/index.js';
 import { givenOptions, planResume } from '../../journal/session.js';
 import { loadConfigFile } from '../config.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -38,7 +37,11 @@ export function builder(y: Argv) {
     .option('out', { type: 'string', describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>)' })
     .option('resume', { type: 'string', describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
     .option('config', { type: 'string', describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result, nothing else' });
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result, nothing else' })
+    .epilog(
+      'Ctrl-C (or SIGTERM) once: no new generation starts, running trials get 10 s to finish, the journal is closed, exit code 1 ' +
+        'and the command to resume. Twice: quit at once (exit 130; the journal stays whole).',
+    );
 }
 
 type Args = ArgumentsCamelCase<Record<string, unknown>>;
@@ -80,8 +83,14 @@ export async function handler(args: Args): Promise<void> {
   } catch (e) {
     throw renameFields(e);
   }
-  if (!json) err.write(`${run.resumed ? 'resuming' : 'run folder'} ${run.dir}\n`);
   const progress = createProgress(progressMode(json, err), run.budget);
+  // Named once the journal exists (at the first trial), not before: a search that fails to start leaves no folder.
+  let named = json;
+  const onEvent = (e: StudyEvent) => {
+    if (!named) progress.log(`${run.resumed ? 'resuming' : 'run folder'} ${run.dir}`);
+    named = true;
+    progress.onEvent(e);
+  };
   const resumeHint = `resume with: evotune search --resume ${run.dir}`;
   const signals = watchSignals({
     first: (sig) => progress.log(`evotune: ${sig}: stopping; running trials get ${GRACE_MS / 1000} s to finish (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)`),
@@ -94,7 +103,7 @@ export async function handler(args: Args): Promise<void> {
   try {
     result = await search({
       ...run.input,
-      onEvent: progress.onEvent,
+      onEvent,
       onWarning: (w) => progress.log(`evotune: warning: ${w}`),
       stopSignal: signals.stopSignal,
       abortSignal: signals.abortSignal,

@@ -28,8 +28,10 @@ export function handler(args: ArgumentsCamelCase<{ json: boolean }>): void {
   const out: string[] = [];
   for (const s of list) {
     out.push(`${s.name}${s.default ? ' (default)' : ''}: ${s.summary}`);
+    const defaults = s.options.map((o) => `default ${JSON.stringify(o.default)}`);
     const width = Math.max(0, ...s.options.map((o) => o.name.length));
-    for (const o of s.options) out.push(`  ${o.name.padEnd(width)}  default ${JSON.stringify(o.default)}  ${o.doc} (${o.expected})`);
+    const dwidth = Math.max(0, ...defaults.map((d) => d.length));
+    s.options.forEach((o, i) => out.push(`  ${o.name.padEnd(width)}  ${defaults[i]!.padEnd(dwidth)}  ${o.doc} (${o.expected})`));
     out.push('');
   }
   out.push('Set options with --strategy-options \'{"name": value}\' or "strategyOptions" in a --config file.');

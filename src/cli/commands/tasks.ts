@@ -1,6 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { ParamSpec } from '../../space/spec.js';
-import { formatValue } from '../output.js';
 
 export const command = 'tasks';
 export const describe = 'List the bundled tasks, with their search spaces and default hyperparameters';
@@ -9,7 +8,8 @@ export function builder(y: Argv) {
   return y.option('json', { type: 'boolean', default: false, describe: 'print them as JSON' });
 }
 
-const num = (v: number) => formatValue(v);
+/** Shortest exact-enough form: 0.0001, 256, 1e-7. */
+const num = (v: number) => String(Number(v.toPrecision(4)));
 
 /** "float 1e-4 .. 0.1 (log)", "int 8 .. 128", "one of adam, sgd". */
 export function describeParam(p: ParamSpec): string {

@@ -67,9 +67,13 @@ export async function handler(args: Args): Promise<void> {
     if (signals === 1) {
       log(`${sig}: taking no more trials; finishing ${worker.running} running (${sig} again hands them back to the queue)`);
       void worker.stop().then(finished);
-    } else {
-      log(`${sig}: handing running trials back to the queue`);
+    } else if (signals === 2) {
+      log(`${sig}: handing running trials back to the queue (${sig} again quits at once)`);
       void worker.stopNow().then(finished);
+    } else {
+      // Redis may be unreachable, so handing back may never end; trials left running are retaken after the stall timeout.
+      log(`${sig}: quitting at once`);
+      process.exit(130);
     }
   };
   process.on('SIGINT', onSignal);

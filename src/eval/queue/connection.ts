@@ -8,10 +8,15 @@ export const backoffMs = (attempt: number) => Math.min(5_000, 250 * 2 ** Math.mi
 /**
  * A connection that never gives up on a command (BullMQ requires maxRetriesPerRequest: null): while Redis is
  * unreachable, commands wait and are sent once it is back, so a finished trial is delivered late, never lost.
- * BullMQ duplicates it for its blocking connections, with the same options.
+ * It reconnects until `keepTrying()` turns false: BullMQ duplicates it, with these options, for connections it
+ * closes only once they were ready, so ending the retries is what lets a closing process exit while Redis is down.
  */
-export function connectRedis(target: RedisTarget, name: string): Redis {
-  return new Redis(target.url, { maxRetriesPerRequest: null, retryStrategy: backoffMs, connectionName: name });
+export function connectRedis(target: RedisTarget, name: string, keepTrying: () => boolean): Redis {
+  return new Redis(target.url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => (keepTrying() ? backoffMs(attempt) : null),
+    connectionName: name,
+  });
 }
 
 /** Redis refused the credentials: retrying cannot help. */
@@ -22,7 +27,7 @@ const CONNECTION_ERROR = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|E
 export const isConnectionError = (e: unknown) => CONNECTION_ERROR.test(describe(e));
 
 export interface ConnectionWatch {
-  /** The last connection error while Redis is unreachable; undefined while connected. */
+  /** Why Redis is unreachable, while it is; undefined while connected. */
   readonly down: () => string | undefined;
 }
 
@@ -35,17 +40,23 @@ export function watchConnection(
   target: RedisTarget,
   hooks: { report: (line: string) => void; onReady?: () => void; onAuthError: (message: string) => void },
 ): ConnectionWatch {
-  let down: string | undefined;
+  let lastError: string | undefined;
+  let down = false;
   redis.on('error', (e: unknown) => {
     const message = scrub(target, describe(e));
     if (isAuthError(e)) return hooks.onAuthError(message);
-    if (down === undefined) hooks.report(`cannot reach ${target.display}: ${message}; retrying with backoff`);
-    down = message;
+    lastError = message;
+  });
+  // A server that closes the connection (a restart) raises no error: 'reconnecting' is what every outage shares.
+  redis.on('reconnecting', () => {
+    if (!down) hooks.report(`cannot reach ${target.display}: ${lastError ?? 'the connection closed'}; retrying with backoff`);
+    down = true;
   });
   redis.on('ready', () => {
-    if (down !== undefined) hooks.report(`reconnected to ${target.display}`);
-    down = undefined;
+    if (down) hooks.report(`reconnected to ${target.display}`);
+    down = false;
+    lastError = undefined;
     hooks.onReady?.();
   });
-  return { down: () => down };
+  return { down: () => (down ? (lastError ?? 'the connection closed') : undefined) };
 }

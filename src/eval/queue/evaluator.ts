@@ -134,7 +134,7 @@ export class QueueEvaluator implements Evaluator {
       // bullmq and ioredis take a third of a second to import: a search on local threads should not pay for them.
       const [{ Queue, QueueEvents }, { connectRedis, watchConnection }] = await Promise.all([import('bullmq'), import('./connection.js')]);
       const { target } = this.opts;
-      const redis = connectRedis(target, `evotune-study-${this.study}`);
+      const redis = connectRedis(target, `evotune-study-${this.study}`, () => !this.closed);
       const watch = watchConnection(redis, target, {
         report: (line) => this.notify(line),
         onReady: () => void this.afterReconnect(),
@@ -305,12 +305,18 @@ export class QueueEvaluator implements Evaluator {
     for (const n of [...this.waiting.keys()]) this.settle(n, aborted(0));
     if (!this.opening) return;
     const conn = await this.opening;
-    const cleanup = (async () => {
+    const cleanup = async () => {
       await endStudy(conn.redis, this.study);
       await conn.queue.obliterate({ force: true });
-    })();
-    if (!(await within(CLEANUP_MS, cleanup))) this.notify(`could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`);
-    await Promise.allSettled([conn.events.close(), conn.queue.close()]);
+    };
+    const reachable = conn.redis.status === 'ready';
+    // Not while Redis is unreachable: the commands would only wait. The study's entry then expires by itself.
+    const cleaned = reachable && (await within(CLEANUP_MS, cleanup()));
+    if (!cleaned && !this.broken) this.notify(`could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`);
+    // BullMQ's close() waits for a connection that never got ready, and then reports its failure with no listener
+    // left (an uncaught error). Unreachable, the connections are only dropped: with `closed` set they stop
+    // reconnecting, and their errors still go to the handlers installed in open().
+    if (reachable) await Promise.allSettled([conn.events.close(), conn.queue.close()]);
     conn.redis.disconnect();
   }
 }

@@ -51,15 +51,18 @@ export class QueueWorker {
   private stopDiscovery: (() => void) | undefined;
   private stopHeartbeat: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Once set, the connections stop reconnecting. */
+  private closed = false;
 
   constructor(private readonly opts: QueueWorkerOptions) {
     this.slots = new Slots(opts.slots);
-    this.redis = connectRedis(opts.target, `evotune-worker-${this.id.replace(/[^\w.-]/g, '_')}`);
+    this.redis = connectRedis(opts.target, `evotune-worker-${this.id.replace(/[^\w.-]/g, '_')}`, () => !this.closed);
     watchConnection(this.redis, opts.target, {
       report: (message) => opts.report({ type: 'connection', message }),
       onReady: () => void this.heartbeat().catch(() => undefined),
       onAuthError: (message) => {
         // Nothing can run without Redis: drop everything and let the caller report it.
+        this.closed = true;
         this.stopDiscovery?.();
         this.stopHeartbeat?.();
         for (const s of this.servers.values()) void s.stop('drop');
@@ -171,6 +174,7 @@ export class QueueWorker {
       await Promise.all([...this.servers.values()].map((s) => s.stop('finish')));
       this.stopHeartbeat?.();
       await within(LEAVE_MS, withdrawWorker(this.redis, this.id));
+      this.closed = true;
       this.redis.disconnect();
     })();
     return this.stopping;

@@ -11,8 +11,8 @@ export interface RedisTarget {
   readonly url: string;
   /** The URL with its user info masked. */
   readonly display: string;
-  /** The password in the URL (decoded), to scrub from error messages; '' when there is none. */
-  readonly secret: string;
+  /** The password in the URL, as written and decoded, to scrub from error messages; empty when there is none. */
+  readonly secrets: readonly string[];
 }
 
 /**
@@ -43,12 +43,20 @@ function urlProblem(raw: string): string | undefined {
 export function redisTarget(raw: string, field: string): RedisTarget {
   const problem = urlProblem(raw);
   if (problem !== undefined) throw errors.option(field, problem, redactUrl(raw));
-  return { url: raw, display: redactUrl(raw), secret: decodeURIComponent(new URL(raw).password) };
+  const password = new URL(raw).password;
+  return { url: raw, display: redactUrl(raw), secrets: [...new Set([password, safeDecode(password)])].filter((s) => s !== '') };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** `text` with the target's password replaced by ***, for messages that may echo what was sent. */
-export const scrub = (target: RedisTarget, text: string): string =>
-  target.secret === '' ? text : text.split(target.secret).join('***');
+export const scrub = (target: RedisTarget, text: string): string => target.secrets.reduce((t, s) => t.split(s).join('***'), text);
 
 /** The `executor` search option: "threads", or the URL of the Redis that `evotune worker`s serve. */
 export const executorOption = z.string({ error: `expected "${LOCAL_EXECUTOR}" or ${EXPECTED_URL}` }).superRefine((value, ctx) => {

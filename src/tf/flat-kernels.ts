@@ -1,0 +1,69 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { TF } from '../tasks/types.js';
+
+type Tensor = tfjs.Tensor;
+
+/** The part of tfjs-backend-wasm's backend its own kernels use to make outputs and see tensors in the heap. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tfjs.DataType): tfjs.TensorInfo;
+  typedArrayFromHeap(t: tfjs.TensorInfo): Float32Array;
+}
+
+const SLICE = 'EvotuneSliceFlat';
+const CONCAT = 'EvotuneConcatFlat';
+
+/**
+ * Two copies the trainer makes every step, as single wasm kernels. The stock wasm Slice copies its WHOLE input out
+ * of the heap into JavaScript before taking the part it wants (so cutting a 32-row batch out of 2000 rows copied
+ * 2000 rows, and SplitV does that once per output), and Concat needs a reshape per input. These copy just the
+ * elements asked for, heap to heap.
+ */
+export function registerWasmFlatKernels(tf: TF): void {
+  if (tf.getKernel(SLICE, 'wasm')) return;
+  tf.registerKernel({
+    kernelName: SLICE,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const heap = backend as unknown as WasmHeap;
+      const { offset, shape } = attrs as unknown as { offset: number; shape: number[] };
+      const x = inputs.x as tfjs.TensorInfo;
+      const out = heap.makeOutput(shape, x.dtype);
+      const size = shape.reduce((a, b) => a * b, 1);
+      heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size));
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: CONCAT,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const heap = backend as unknown as WasmHeap;
+      const parts = Object.values(inputs) as tfjs.TensorInfo[];
+      const total = parts.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+      const out = heap.makeOutput([total], 'float32');
+      const view = heap.typedArrayFromHeap(out);
+      let at = 0;
+      for (const t of parts) {
+        const src = heap.typedArrayFromHeap(t);
+        view.set(src, at);
+        at += src.length;
+      }
+      return out;
+    },
+  });
+}
+
+const fast = (tf: TF, kernel: string) => tf.getBackend() === 'wasm' && tf.getKernel(kernel, 'wasm') !== undefined;
+
+/** The `shape`-sized run of x's elements (row-major) starting at flat `offset`, as a tensor of that shape. */
+export function sliceFlat(tf: TF, x: Tensor, offset: number, shape: readonly number[]): Tensor {
+  if (fast(tf, SLICE)) return tf.engine().runKernel(SLICE, { x }, { offset, shape: [...shape] } as never) as Tensor;
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.reshape(tf.slice(tf.reshape(x, [-1]), offset, size), [...shape]);
+}
+
+/** Every tensor's elements, one after another, as one float32 vector. */
+export function concatFlat(tf: TF, xs: readonly Tensor[]): Tensor {
+  if (fast(tf, CONCAT)) return tf.engine().runKernel(CONCAT, Object.fromEntries(xs.map((x, i) => [String(i), x]))) as Tensor;
+  return tf.concat(xs.map((x) => tf.reshape(x, [-1])));
+}

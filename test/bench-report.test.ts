@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { compare } from '../benchmarks/compare.js';
+import { comparisonTable, num, table } from '../benchmarks/report-markdown.js';
+import { END, START, withGenerated } from '../benchmarks/report-results.js';
+import { renderJson, renderMarkdown, type RunMeta, type SectionOutcome } from '../benchmarks/report.js';
+import { curvesSvg } from '../benchmarks/report-chart.js';
+import { bestSoFar, cells, medianCurve, type QualityRun } from '../benchmarks/search-quality.js';
+import { qualityGroups, seedingTable, strategyTable } from '../benchmarks/report-quality.js';
+import type { TrialRecord } from '../src/study/types.js';
+
+const tenSeeds = (base: number) => Array.from({ length: 10 }, (_, i) => base + i * 0.01);
+
+describe('compare', () => {
+  it('bolds the lowest median and calls a clear gap worse, an overlap within noise', () => {
+    const c = compare([
+      { label: 'random', values: tenSeeds(5) },
+      { label: 'ga', values: tenSeeds(1) },
+      { label: 'pso', values: tenSeeds(1.005) },
+    ]);
+    expect(c.rows.map((r) => [r.label, r.verdict.kind])).toEqual([
+      ['random', 'worse'],
+      ['ga', 'leader'],
+      ['pso', 'within-noise'],
+    ]);
+    expect(c.tooFewSeeds).toBeUndefined();
+  });
+
+  it('says when the seeds are too few for any call, counting the Holm adjustment', () => {
+    const few = compare([
+      { label: 'a', values: [1, 2, 3] },
+      { label: 'b', values: [10, 11, 12] },
+    ]);
+    expect(few.rows.find((r) => r.label === 'b')!.verdict).toEqual({ kind: 'within-noise', p: expect.closeTo(0.1, 10) });
+    expect(few.tooFewSeeds).toMatch(/3 seeds per contender and 1 comparison/);
+    // 5 seeds allow a call against one rival (p 0.008) but not against seven (7 x 0.008 > 0.05).
+    const rivals = (k: number) => [{ label: 'best', values: [1, 2, 3, 4, 5] }, ...Array.from({ length: k }, (_, i) => ({ label: `r${i}`, values: [10, 11, 12, 13, 14] }))];
+    expect(compare(rivals(1)).tooFewSeeds).toBeUndefined();
+    expect(compare(rivals(7)).tooFewSeeds).toMatch(/7 comparisons/);
+  });
+
+  it('counts a seed with no finished trial (Infinity) as the worst value', () => {
+    const c = compare([
+      { label: 'broken', values: Array(10).fill(Infinity) },
+      { label: 'ok', values: tenSeeds(1) },
+    ]);
+    expect(c.rows.find((r) => r.label === 'ok')!.verdict.kind).toBe('leader');
+    expect(c.rows.find((r) => r.label === 'broken')!.verdict.kind).toBe('worse');
+  });
+});
+
+describe('markdown', () => {
+  it('writes a table with escaped pipes and numbers to three digits', () => {
+    expect(table(['a', 'b'], [['x|y', num(0.000123456)]])).toBe('| a | b |\n| --- | --- |\n| x\\|y | 1.23e-4 |');
+    expect([num(1234.5), num(Infinity), num(NaN), num(0)]).toEqual(['1230', '∞', 'n/a', '0']);
+  });
+
+  it('shows each contender as median [quartiles] with its p-value and a legend', () => {
+    const oneToTen = Array.from({ length: 10 }, (_, i) => i + 1);
+    const md = comparisonTable(['task'], ['ga', 'random'], [
+      { keys: ['digits'], comparison: compare([{ label: 'ga', values: oneToTen }, { label: 'random', values: oneToTen.map((v) => v + 50) }]) },
+    ]);
+    expect(md.split('\n')[2]).toBe('| digits | **5.5 [3.25, 7.75]** | 55.5 [53.3, 57.8] p=<0.001 |');
+    expect(md).toMatch(/Mann-Whitney U/);
+    expect(md).not.toMatch(/Note:/);
+  });
+});
+
+describe('RESULTS.md', () => {
+  it('replaces only the generated part and keeps the hand-written reading', () => {
+    const first = withGenerated(undefined, 'run one');
+    if (!first.ok) throw new Error(first.problem);
+    const edited = `${first.text.slice(0, first.text.indexOf('## Reading'))}## Reading\n\nOur reading: GA wins on digits.\n`;
+    const second = withGenerated(edited, 'run two');
+    if (!second.ok) throw new Error(second.problem);
+    expect(second.text).toContain(`${START}\nrun two\n${END}`);
+    expect(second.text).not.toContain('run one');
+    expect(second.text).toContain('Our reading: GA wins on digits.');
+  });
+
+  it('refuses to touch a file whose markers are gone', () => {
+    expect(withGenerated('# Results\nhand-written only\n', 'run')).toMatchObject({ ok: false, problem: expect.stringMatching(/markers/) });
+  });
+});
+
+describe('run report', () => {
+  const meta: RunMeta = {
+    date: '2025-03-04T05:06:07.000Z',
+    command: 'npm run bench -- --quick',
+    quick: true,
+    commit: 'abc1234',
+    machine: { cpu: 'Test CPU', cores: 2, memoryGb: 24, os: 'Linux', node: 'v20', loadAtStart: 0.5 },
+  };
+  const sections: SectionOutcome[] = [
+    { id: 'functions', title: 'Functions', status: 'ran', elapsedMs: 2000, markdown: '| table |', data: { rows: [1] }, charts: [{ name: 'curves-x', svg: '<svg/>' }] },
+    { id: 'queue', title: 'Queue', status: 'skipped', reason: 'no Redis server at redis://127.0.0.1:6379' },
+    { id: 'pool', title: 'Pool', status: 'failed', elapsedMs: 1000, error: 'boom' },
+  ];
+
+  it('says how the run was made and what happened to every section', () => {
+    const md = renderMarkdown(meta, sections, (s, c) => `results/${s}-${c.name}.svg`);
+    expect(md).toContain('`npm run bench -- --quick`');
+    expect(md).toContain('Test CPU, 2 cores, 24 GB');
+    expect(md).toContain('Commit: abc1234');
+    expect(md).toContain('![curves-x](results/functions-curves-x.svg)');
+    expect(md).toContain('Skipped: no Redis server at redis://127.0.0.1:6379');
+    expect(md).toContain('Failed after 1 s: boom');
+  });
+
+  it('puts data and chart file names in the JSON, not the markdown or SVG text', () => {
+    const json = renderJson(meta, sections, (s, c) => `${s}-${c.name}.svg`) as { sections: Array<Record<string, unknown>> };
+    expect(json.sections[0]).toEqual({ id: 'functions', title: 'Functions', status: 'ran', elapsedMs: 2000, data: { rows: [1] }, charts: ['functions-curves-x.svg'] });
+    expect(json.sections[1]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/Redis/) });
+  });
+});
+
+const trial = (number: number, value: number | 'failed'): TrialRecord => ({
+  number,
+  generation: 0,
+  x: [0.5],
+  params: { lr: 0.01 },
+  seed: number,
+  replayed: false,
+  outcome:
+    value === 'failed'
+      ? { state: 'failed', kind: 'nan', message: 'NaN', durationMs: 1, worker: 'w' }
+      : { state: 'complete', value, metrics: {}, durationMs: 1, worker: 'w' },
+});
+
+describe('best-so-far curves', () => {
+  it('follows trial numbers, skips failures, and holds the best when the search stopped early', () => {
+    const history = [trial(1, 0.5), trial(0, 'failed'), trial(2, 0.7), trial(3, 0.2)];
+    expect(bestSoFar(history, 6)).toEqual([Infinity, 0.5, 0.5, 0.2, 0.2, 0.2]);
+  });
+
+  it('aggregates seeds into median and quartiles per evaluation count', () => {
+    const curve = medianCurve([
+      [3, 2, 1],
+      [5, 4, 3],
+      [Infinity, 6, 5],
+    ]);
+    expect(curve).toEqual([
+      { evals: 1, median: 5, q1: 4, q3: Infinity },
+      { evals: 2, median: 4, q1: 3, q3: 5 },
+      { evals: 3, median: 3, q1: 2, q3: 4 },
+    ]);
+  });
+});
+
+describe('task quality report', () => {
+  const run = (strategy: string, lr: 'none' | 'auto', seed: number, best: number): QualityRun => ({
+    task: 'wine',
+    strategy,
+    lr,
+    seed,
+    best,
+    curve: [best + 1, best],
+    trials: 2,
+    failed: 0,
+    elapsedMs: 100,
+    wallMs: lr === 'auto' ? 1200 : 1000,
+    ...(lr === 'auto' ? { rangeTestMs: 2500 } : {}),
+  });
+  const runs = [0, 1, 2, 3, 4, 5].flatMap((seed) => [
+    run('ga', 'none', seed, 0.1 + seed / 100),
+    run('random', 'none', seed, 0.5 + seed / 100),
+    run('ga', 'auto', seed, 0.05 + seed / 100),
+    run('random', 'auto', seed, 0.3 + seed / 100),
+  ]);
+
+  it('groups seeds per task, seeding and strategy, and tables strategies per row', () => {
+    const grouped = cells(runs);
+    expect(grouped.map((c) => [c.strategy, c.lr, c.bests.length])).toEqual([
+      ['ga', 'none', 6],
+      ['random', 'none', 6],
+      ['ga', 'auto', 6],
+      ['random', 'auto', 6],
+    ]);
+    const md = strategyTable(qualityGroups(grouped));
+    expect(md).toMatch(/\| wine \| task range \| \*\*0\.125 .*\| 0\.525 .* p=0\.002 \|/);
+    expect(md).toMatch(/\| wine \| LR range test \| \*\*0\.075 /);
+  });
+
+  it('compares with and without range-test bounds, with the wall time each cost', () => {
+    const md = seedingTable(cells(runs))!;
+    expect(md).toMatch(/\| wine \| ga \| 0\.125 \[0\.113, 0\.138\] \| 0\.075 \[0\.0625, 0\.0875\] \| range test \(p=0\.\d+\) \| 1\.0 \| 1\.2 \+ 2\.5 \|/);
+    expect(seedingTable(cells(runs.filter((r) => r.lr === 'none')))).toBeUndefined();
+  });
+});
+
+describe('curve chart', () => {
+  it('renders an SVG with one legend entry per series, leaving out points before the first finished trial', async () => {
+    const svg = await curvesSvg('wine', [
+      { label: 'ga-series', points: medianCurve([[Infinity, 0.5, 0.2]]) },
+      { label: 'random-series', points: medianCurve([[0.9, 0.8, 0.8]]) },
+    ]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('ga-series');
+    expect(svg).toContain('random-series');
+    expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+});
