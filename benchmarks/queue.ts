@@ -2,8 +2,9 @@
  * Evaluations per second and per-trial overhead through the Redis queue, against the local pool, with 1 and 2
  * worker processes (1 slot each) and 1 and 2 pool threads. Needs redis-server on PATH and a build:
  *   node dist/benchmarks/queue.js [--quick] [--json]
- * Rates are steady-state: from the first result to the last, so that a worker discovering the study and loading
- * its module is reported apart (first result). The machine is shared: each figure is the median of repeats.
+ * The study records a generation's results when the whole generation is back, so rates are taken from the end of
+ * the first generation to the end of the last: a worker discovering the study and loading its module falls in the
+ * first generation, reported apart (first result). The machine is shared: each figure is the median of repeats.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ export interface QueueBenchRow {
   readonly evalsPerSec: number;
   /** Slot time per trial not spent in the fitness: slots x wall / trials - mean trial duration. */
   readonly overheadMs: number;
-  /** From the start of search() to its first result. */
+  /** From the start of search() to its first result (the end of the first generation). */
   readonly firstResultMs: number;
 }
 
@@ -53,6 +54,9 @@ interface Run {
   readonly firstResultMs: number;
 }
 
+/** Trials per generation (random search's batch); budgets are whole generations. */
+const BATCH = 32;
+
 async function measure(fitness: string, budget: number, slots: number, executor: string | undefined): Promise<Run> {
   const times: number[] = [];
   let busyMs = 0;
@@ -61,21 +65,21 @@ async function measure(fitness: string, budget: number, slots: number, executor:
     fitness,
     space: SPACE,
     strategy: 'random',
-    strategyOptions: { batch: 32 },
+    strategyOptions: { batch: BATCH },
     budget,
     ...(executor ? { executor } : { workers: slots }),
     onEvent: (e) => {
       if (e.type !== 'finished') return;
       times.push(performance.now());
-      busyMs += e.record.outcome.durationMs;
+      if (times.length > BATCH) busyMs += e.record.outcome.durationMs;
     },
   });
   if (result.failed > 0) throw new Error(`${result.failed} trials failed: ${JSON.stringify(result.failuresByKind)}`);
-  const span = times[times.length - 1]! - times[0]!;
-  const n = times.length - 1;
+  const span = times[times.length - 1]! - times[BATCH - 1]!;
+  const n = times.length - BATCH;
   return {
     evalsPerSec: (n * 1000) / span,
-    overheadMs: (slots * span) / n - busyMs / times.length,
+    overheadMs: (slots * span - busyMs) / n,
     firstResultMs: times[0]! - start,
   };
 }
@@ -88,7 +92,7 @@ const median = (xs: readonly number[]) => {
 export async function queueBenchmark({ quick, log }: QueueBenchOptions): Promise<QueueBenchRow[]> {
   if (!redisServerBinary) throw new Error('no redis-server on PATH (scripts/ci-redis.sh installs it)');
   const repeats = quick ? 1 : 3;
-  const budgets: Record<FitnessName, number> = quick ? { noop: 100, cpu10ms: 40 } : { noop: 400, cpu10ms: 160 };
+  const budgets: Record<FitnessName, number> = quick ? { noop: 4 * BATCH, cpu10ms: 2 * BATCH } : { noop: 12 * BATCH, cpu10ms: 5 * BATCH };
   const dir = mkdtempSync(join(tmpdir(), 'evotune-queue-bench-'));
   const files = Object.fromEntries(
     Object.entries(FITNESS).map(([name, code]) => {

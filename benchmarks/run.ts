@@ -1,7 +1,8 @@
 /**
  * The benchmark runner: every section (or those named) in one process, one after another, then a markdown report,
  * a JSON file and SVG charts in benchmarks/results/. A full run of every section also refreshes the generated part
- * of benchmarks/RESULTS.md.
+ * of benchmarks/RESULTS.md. It runs from dist/ (build first: npm run build); paths are relative to the current
+ * folder, which npm sets to the repository root.
  *   npm run bench -- --quick                      # every section, small budgets: a few minutes
  *   npm run bench                                 # the full run (an hour or more: use a quiet machine)
  *   npm run bench -- --sections functions,pool --out /tmp/bench
@@ -17,8 +18,8 @@ import { gitCommit, machineInfo, renderJson, renderMarkdown, type Chart, type Ru
 import { withGenerated } from './report-results.js';
 import { SECTIONS, type Section } from './sections.js';
 
-export const DEFAULT_OUT = join('benchmarks', 'results');
-export const RESULTS_MD = join('benchmarks', 'RESULTS.md');
+const DEFAULT_OUT = join('benchmarks', 'results');
+const RESULTS_MD = join('benchmarks', 'RESULTS.md');
 
 export interface RunArgs {
   readonly quick: boolean;

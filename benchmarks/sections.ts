@@ -18,6 +18,8 @@ import { cells, LR_SEEDINGS, runSearchQuality } from './search-quality.js';
 import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './standard-functions.js';
 import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
+import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
+import { redisServerBinary } from '../test/redis-harness.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -188,7 +190,12 @@ const lrRange: Section = {
 const queue: Section = {
   id: 'queue',
   title: '5. Redis queue against the local pool',
-  run: ({ quick, log }) => script('queue', quick ? ['--quick'] : [], log),
+  async run({ quick, log }) {
+    if (!redisServerBinary) return { kind: 'skipped', reason: 'no redis-server on PATH (scripts/ci-redis.sh installs it)' };
+    log('queue: no-op and 10 ms fitness, Redis queue against the pool, 1 and 2 slots');
+    const rows = await queueBenchmark({ quick, log });
+    return ran(queueMarkdown(rows), rows);
+  },
 };
 
 /**

@@ -27,6 +27,21 @@ export class Space {
     return out;
   }
 
+  /** Per gene, the sorted boundaries between its bins in [0, 1] (empty for a float): lets a strategy such as
+   *  CMA-ES with margin keep a chance of leaving a discrete parameter's current bin. */
+  binEdges(): number[][] {
+    return this.names.map((name) => {
+      const p = this.spec[name]!;
+      if (p.type === 'float') return [];
+      if (p.type === 'categorical') return Array.from({ length: p.choices.length - 1 }, (_, k) => (k + 1) / p.choices.length);
+      const [lo, hi] = intRange(p);
+      return Array.from({ length: p.high - p.low }, (_, k) => {
+        const edge = p.low + k + 0.5;
+        return ((p.log ? Math.log(edge) : edge) - lo) / (hi - lo);
+      });
+    });
+  }
+
   encode(params: Params): number[] {
     return this.names.map((name) => {
       if (!(name in params)) throw errors.space(name, 'missing from the given parameters');

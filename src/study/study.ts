@@ -59,7 +59,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   let stoppedBy: StopReason = 'budget';
   const maxFailures = cfg.maxConsecutiveFailures ?? 20;
 
-  let state = strategy.init({ dim: space.dim, options: cfg.strategyOptions, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints });
+  let state = strategy.init({ dim: space.dim, options: cfg.strategyOptions, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints, binEdges: space.binEdges() });
 
   const record = (rec: TrialRecord) => {
     trials.push(rec);

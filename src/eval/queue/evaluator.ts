@@ -5,6 +5,7 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, errors, type EvotuneError } from '../../errors.js';
 import type { FitnessSource } from '../source.js';
+import { ABORTED_MESSAGE, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
 import { MAX_RETAKES, PREFIX, queueName, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
@@ -321,12 +322,7 @@ export class QueueEvaluator implements Evaluator {
   }
 }
 
-const aborted = (durationMs: number): TrialOutcome => ({ state: 'failed', kind: 'aborted', message: 'the search was stopped', durationMs, worker: 'redis' });
-
-const failed = (kind: FailureKind, message: string, w: Waiting): TrialOutcome => ({
-  state: 'failed',
-  kind,
-  message,
-  durationMs: performance.now() - w.started,
-  worker: 'redis',
-});
+/** Outcomes decided by the study, not a worker. */
+const WORKER = 'redis';
+const aborted = (durationMs: number) => failure('aborted', ABORTED_MESSAGE, durationMs, WORKER);
+const failed = (kind: FailureKind, message: string, w: Waiting) => failure(kind, message, performance.now() - w.started, WORKER);

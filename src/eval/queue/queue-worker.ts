@@ -132,7 +132,7 @@ export class QueueWorker {
         void this.heartbeat().catch(() => undefined);
       },
       (e: unknown) => {
-        if (this.servers.get(study) !== server) return;
+        if (this.servers.get(study) !== server || this.stopping) return;
         this.servers.delete(study);
         void server.stop('drop');
         this.refuse(study, `its fitness could not be loaded: ${e instanceof Error ? e.message : String(e)}`);

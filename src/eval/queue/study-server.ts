@@ -4,7 +4,7 @@ import { describe } from '../../errors.js';
 import { PoolEvaluator } from '../pool.js';
 import type { TrialOutcome } from '../types.js';
 import { isConnectionError } from './connection.js';
-import { MAX_RETAKES, PREFIX, queueName, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
+import { MAX_RETAKES, PREFIX, queueName, trialOfJob, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
 import type { Slots } from './slots.js';
 
 export type ServerEvent =
@@ -38,6 +38,7 @@ export class StudyServer {
   /** Aborted to stop the running trials: handed back to the queue, or dropped with the study. */
   private readonly interrupt = new AbortController();
   private dropped = false;
+  private readonly reported = new Set<string>();
   private stopped: Promise<void> | undefined;
 
   constructor(
@@ -67,7 +68,12 @@ export class StudyServer {
     });
     this.bull.on('error', (e) => {
       // Connection errors are reported once per outage by the worker's connection watch.
-      if (!isConnectionError(e) && !this.dropped) this.opts.report({ type: 'problem', study: this.study, message: describe(e) });
+      if (isConnectionError(e) || this.dropped) return;
+      const message = explain(this.study, describe(e));
+      // BullMQ may report one failure more than once (it retries the command).
+      if (this.reported.has(message)) return;
+      this.reported.add(message);
+      this.opts.report({ type: 'problem', study: this.study, message });
     });
     this.state = 'ready';
   }
@@ -126,4 +132,12 @@ export class StudyServer {
     })();
     return this.stopped;
   }
+}
+
+/** BullMQ's message for a job that vanished under a worker, in the user's terms. */
+function explain(study: string, message: string): string {
+  const gone = /^Missing (?:key|lock) for job (\S+?)\.? /.exec(message);
+  const trial = gone ? trialOfJob(study, gone[1]) : undefined;
+  if (trial === undefined) return message;
+  return `trial ${trial}: its result could not be delivered, its job is gone from Redis (restarted empty?); the study queues it again`;
 }
