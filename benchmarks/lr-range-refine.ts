@@ -7,7 +7,7 @@ const cases = JSON.parse(readFileSync('/work/main/benchmarks/results/lr-range-da
 const refine = JSON.parse(readFileSync('/work/main/benchmarks/results/lr-range-refine-data.json', 'utf8')) as RefineCase[];
 
 type Select = 'raw' | 'smooth' | 'parabola' | 'smooth-parabola' | 'median3';
-interface V { probes: number; reps: number; select: Select; fine: boolean; extend: number; divAs: 'inf' | 'worst'; center?: boolean; spacing?: number }
+interface V { agg?: 'arith'; probes: number; reps: number; select: Select; fine: boolean; extend: number; divAs: 'inf' | 'worst'; center?: boolean; spacing?: number }
 
 function run(v: V, c: CaseData, s: RefineCase['seeds'][number]) {
   const look = (lr: number, k: number) => {
@@ -22,7 +22,8 @@ function run(v: V, c: CaseData, s: RefineCase['seeds'][number]) {
   const score = (lr: number) => {
     evals += v.reps;
     const ls = Array.from({ length: v.reps }, (_, k) => look(lr, k));
-    return ls.some((l) => !Number.isFinite(l)) ? Infinity : ls.reduce((a, b) => a + Math.log(b), 0) / ls.length;
+    if (ls.some((l) => !Number.isFinite(l))) return Infinity;
+    return v.agg === 'arith' ? Math.log(ls.reduce((a, b) => a + b, 0) / ls.length) : ls.reduce((a, b) => a + Math.log(b), 0) / ls.length;
   };
   const [lo, hi] = s.bounds;
   let lrs: number[];
@@ -100,10 +101,12 @@ for (const probes of [5, 6, 7, 9, 11])
       for (const fine of [false, true]) for (const extend of [0, 2]) for (const divAs of ['inf', 'worst'] as const) variants.push({ probes, reps, select, fine, extend, divAs });
 for (const probes of [5, 7, 9]) for (const spacing of [0.125, 0.25]) for (const reps of [1, 2]) for (const select of ['raw', 'smooth', 'smooth-parabola'] as Select[]) for (const fine of [false, true]) variants.push({ probes, reps, select, fine, extend: 2, divAs: 'worst', center: true, spacing });
 
+for (const v of [...variants]) if (v.reps === 2) variants.push({ ...v, agg: 'arith' });
 const only = process.argv[2];
 const rows = [];
 for (const v of variants) {
   let goal = 0, w2 = 0, loss5 = 0, n = 0, evals = 0;
+  const lossRatios: number[] = [];
   const per: string[] = [];
   for (const rc of refine) {
     const c = cases.find((x) => x.task === rc.task && x.optimizer === rc.optimizer)!;
@@ -116,10 +119,14 @@ for (const v of variants) {
       if (ok) { goal++; g++; }
       if (r.ratio <= 2 && r.ratio >= 0.5) w2++;
       if (r.loss <= 1.05) loss5++;
+      lossRatios.push(r.loss);
     }
     per.push(`${rc.task}/${rc.optimizer}:${g}`);
   }
-  rows.push({ name: JSON.stringify(v), goal, w2, loss5, n, evals: evals / n, per: per.join(' ') });
+  lossRatios.sort((a, b) => a - b);
+  const gm = Math.exp(lossRatios.reduce((a, b) => a + Math.log(b), 0) / lossRatios.length);
+  rows.push({ name: JSON.stringify(v), goal, w2, loss5, n, evals: evals / n, per: per.join(' '), med: lossRatios[Math.floor(lossRatios.length / 2)]!, gm, worst: lossRatios[lossRatios.length - 1]! });
 }
-rows.sort((a, b) => b.goal - a.goal || a.evals - b.evals);
-for (const r of rows.slice(0, Number(only ?? 40))) console.log(`${r.goal}/${r.n} w2 ${r.w2} loss5 ${r.loss5} evals ${r.evals.toFixed(1)} ${r.name}\n    ${r.per}`);
+const key = process.argv[3] ?? 'goal';
+rows.sort((a, b) => (key === 'gm' ? a.gm - b.gm : b.goal - a.goal) || a.evals - b.evals);
+for (const r of rows.slice(0, Number(only ?? 40))) console.log(`${r.goal}/${r.n} w2 ${r.w2} loss5 ${r.loss5} med ${r.med.toFixed(3)} gm ${r.gm.toFixed(3)} worst ${r.worst.toFixed(2)} evals ${r.evals.toFixed(1)} ${r.name}`);

@@ -21,7 +21,7 @@ describe('redis URLs', () => {
   });
 
   it('rejects a malformed executor without echoing its password', () => {
-    expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).toThrow(/executor: expected threads \(the default\) or a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).toThrow(/executor: expected "threads" or a redis:\/\/ or rediss:\/\/ URL/);
     expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).not.toThrow(/hunter2/);
     expect(() => parseSearchOptions({ executor: 'http://:hunter2@host' })).not.toThrow(/hunter2/);
     expect(parseSearchOptions({ executor: 'rediss://:hunter2@host:6380/1' }).executor).toBe('rediss://:hunter2@host:6380/1');

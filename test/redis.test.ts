@@ -124,6 +124,22 @@ describe.skipIf(!redisServerBinary)('redis executor', () => {
     expect(w.output()).toMatch(/SIGINT: taking no more trials; finishing 1 running[\s\S]*stopped: 1 trials run, 0 failed/);
   });
 
+  it('hands the running trial back to the queue on a second SIGINT', async () => {
+    // A stall timeout longer than the test: only a hand-back lets another worker take the trial.
+    const a = worker(redis.url, ['--concurrency', '1', '--stall-timeout', '600']);
+    const running = search(base(slow, { executor: redis.url, budget: 2 }));
+    const [, trial] = await a.waitFor(/trial (\d+) started/);
+    a.kill('SIGINT');
+    await a.waitFor(/SIGINT: taking no more trials/);
+    a.kill('SIGINT');
+    expect(await a.exited).toBe(0);
+    const b = worker(redis.url, ['--concurrency', '1', '--stall-timeout', '600']);
+    const result = await running;
+    expect(result.failed).toBe(0);
+    expect(result.history[Number(trial)]!.outcome.worker).toMatch(new RegExp(`:${b.pid}/`));
+    expect(b.output()).toMatch(new RegExp(`trial ${trial} started \\(attempt 2\\)`));
+  });
+
   it('times a trial out as the local pool does, and goes on', async () => {
     const hang = join(dir, 'hang.mjs');
     writeFileSync(hang, 'export default async (p, ctx) => { if (ctx.trial === 1) await new Promise(() => {}); return p.x ** 2; };\n');

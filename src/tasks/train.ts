@@ -104,9 +104,17 @@ class Run {
     const cfg = trainConfig(task.name, { ...task.defaults, ...params });
     const data = await taskData(task, ctx.dataSeed ?? 0);
     const model = task.build({ ...task.defaults, ...params }, ctx);
-    const program = gradientProgram(tf, task.kind, model);
-    const optimizer = new FlatOptimizer(tf, program.vars, cfg.optimizer, cfg.weightDecay);
-    return new Run(tf, task, ctx.seed, cfg, model, program, optimizer, data);
+    let optimizer: FlatOptimizer | undefined;
+    try {
+      const program = gradientProgram(tf, task.kind, model);
+      optimizer = new FlatOptimizer(tf, program.vars, cfg.optimizer, cfg.weightDecay);
+      return new Run(tf, task, ctx.seed, cfg, model, program, optimizer, data);
+    } catch (e) {
+      // e.g. a user task whose data do not match its declared shapes: free what was made before rethrowing.
+      optimizer?.dispose();
+      model.dispose();
+      throw e;
+    }
   }
 
   /** One optimizer step at this LR; returns the batch's loss as a tensor if asked (the caller disposes it). */

@@ -32,7 +32,6 @@ export interface ServerOptions {
  * worker hands it back, or after the stall check when the worker was lost.
  */
 export class StudyServer {
-  state: 'loading' | 'ready' = 'loading';
   private readonly pool: PoolEvaluator;
   private bull: Worker | undefined;
   /** Aborted to stop the running trials: handed back to the queue, or dropped with the study. */
@@ -47,6 +46,11 @@ export class StudyServer {
     private readonly opts: ServerOptions,
   ) {
     this.pool = new PoolEvaluator({ source: entry.source, workers: opts.slots.size, trialTimeoutMs: entry.trialTimeoutMs, maxHeapMb: entry.maxHeapMb });
+  }
+
+  /** Loading its fitness source, or taking trials. */
+  get state(): 'loading' | 'ready' {
+    return this.bull ? 'ready' : 'loading';
   }
 
   get backend(): string | undefined {
@@ -75,7 +79,6 @@ export class StudyServer {
       this.reported.add(message);
       this.opts.report({ type: 'problem', study: this.study, message });
     });
-    this.state = 'ready';
   }
 
   private async process(job: Job<unknown, TrialResult>, token: string | undefined): Promise<TrialResult> {

@@ -59,9 +59,9 @@ function safeDecode(s: string): string {
 export const scrub = (target: RedisTarget, text: string): string => target.secrets.reduce((t, s) => t.split(s).join('***'), text);
 
 /** The `executor` search option: "threads", or the URL of the Redis that `evotune worker`s serve. */
-export const executorOption = z.string({ error: `expected ${LOCAL_EXECUTOR} (the default) or ${EXPECTED_URL}` }).superRefine((value, ctx) => {
+export const executorOption = z.string({ error: `expected "${LOCAL_EXECUTOR}" or ${EXPECTED_URL}` }).superRefine((value, ctx) => {
   if (value === LOCAL_EXECUTOR) return;
   const problem = urlProblem(value);
   // The input goes into the error message: mask it, as the URL may carry a password.
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected ${LOCAL_EXECUTOR} (the default) or ${problem}`, input: redactUrl(value) });
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `expected "${LOCAL_EXECUTOR}" or ${problem}`, input: redactUrl(value) });
 });
