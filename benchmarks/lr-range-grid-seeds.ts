@@ -4,7 +4,7 @@
  * it was. With 3 seeds the grid-best LR of several tasks moves by a quarter decade or more from seed set to seed set
  * (see benchmarks/results/lr-range.md), which no suggestion can follow.
  *   node dist/benchmarks/lr-range-grid-seeds.js [--data benchmarks/results/lr-range-data.json]
- *        [--out benchmarks/results/lr-range-grid10.json] [--seeds 4,5,6,7,8,9,10] [--backend wasm]
+ *        [--out benchmarks/results/lr-range-grid20.json] [--seeds 4,...,20] [--backend wasm]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,8 +26,8 @@ async function main() {
   const { values } = parseArgs({
     options: {
       data: { type: 'string', default: 'benchmarks/results/lr-range-data.json' },
-      out: { type: 'string', default: 'benchmarks/results/lr-range-grid10.json' },
-      seeds: { type: 'string', default: '4,5,6,7,8,9,10' },
+      out: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
+      seeds: { type: 'string', default: Array.from({ length: 17 }, (_, i) => i + 4).join(",") },
       backend: { type: 'string', default: 'wasm' },
     },
   });

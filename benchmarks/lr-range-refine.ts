@@ -4,6 +4,11 @@ import { gridBest, interpolatedLoss, type CaseData } from './lr-range-data.js';
 import type { RefineCase } from './lr-range-refine-collect.js';
 
 const cases = JSON.parse(readFileSync('/work/main/benchmarks/results/lr-range-data.json', 'utf8')) as CaseData[];
+const truthFile = process.env.TRUTH;
+if (truthFile) {
+  const t = JSON.parse(readFileSync(truthFile, 'utf8')) as Array<{ task: string; optimizer: string; grid: CaseData['grid'] }>;
+  for (const c of cases) (c as { grid: CaseData['grid'] }).grid = t.find((x) => x.task === c.task && x.optimizer === c.optimizer)!.grid;
+}
 const refine = JSON.parse(readFileSync('/work/main/benchmarks/results/lr-range-refine-data.json', 'utf8')) as RefineCase[];
 
 type Select = 'raw' | 'smooth' | 'parabola' | 'smooth-parabola' | 'median3';

@@ -62,6 +62,8 @@ export function seedingTable(cells: readonly QualityCell[]): string | undefined 
     ];
   });
   return [
+    'What bounds from the LR range test change:',
+    '',
     table(['task', 'strategy', 'task range', 'LR range test', 'better', 'search s', 'search s + range test s'], rows),
     '',
     'Same seeds and budget; p from a two-sided Mann-Whitney U test across seeds (one test per row, not adjusted). ' +

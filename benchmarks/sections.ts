@@ -120,14 +120,14 @@ const quality: Section = {
       `Validation loss after each task's short training; ${plan.budget} evaluations per search, seeds 0..${plan.seeds - 1}, backend ${runs[0]?.backend ?? backend}, default strategy options.`,
       '',
       strategyTable(groups),
-      ...(seeding ? ['', 'What bounds from the LR range test change:', '', seeding] : []),
+      ...(seeding ? ['', seeding] : []),
     ].join('\n');
     return ran(markdown, { ...plan, backend, groups, runs }, await curveCharts(grouped));
   },
 };
 
 const POOL = {
-  quick: { overhead: { trials: 500, cpuTrials: 100, repeats: 1 }, task: { task: 'digits', budget: 4, repeats: 1 } },
+  quick: { overhead: { trials: 500, cpuTrials: 100, repeats: 1 }, task: { task: 'digits', budget: 8, repeats: 2 } },
   full: { overhead: {}, task: { task: 'digits', budget: 24, repeats: 3 } },
 } as const;
 

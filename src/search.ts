@@ -51,6 +51,8 @@ export interface SearchResult {
   readonly evaluator: string;
   /** The tfjs backend that ran the trials, for tasks. */
   readonly backend?: string;
+  /** What the evaluator counted: worker restarts, trials retaken from the queue, ... */
+  readonly evaluatorStats: Record<string, unknown>;
   readonly utilisation: number;
   readonly stoppedBy: StopReason;
   readonly generations: number;
@@ -194,6 +196,7 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       workers: evaluator.concurrency,
       evaluator: evaluator.description,
       ...(typeof info.backend === 'string' ? { backend: info.backend } : {}),
+      evaluatorStats: Object.fromEntries(Object.entries(info).filter(([k]) => k !== 'backend')),
       utilisation: summary.utilisation,
       stoppedBy: summary.stoppedBy,
       generations: summary.generations,

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STRATEGIES } from '../strategies/index.js';
+import { DEFAULT_STRATEGY, STRATEGIES } from '../strategies/index.js';
 
 /** The CLI as a user runs it, from dist/ (build first; `npm test` does). stdout and stderr are not a terminal. */
 const root = resolve(import.meta.dirname, '..');
@@ -134,7 +134,7 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(tasks.stdout).toMatch(/^ {2}defaults: lr=/m);
     const strategies = evotune(['strategies']);
     expect(strategies.code).toBe(0);
-    expect(strategies.stdout).toMatch(/^random \(default\): /m);
+    expect(strategies.stdout).toMatch(new RegExp(`^${DEFAULT_STRATEGY} \\(default\\): `, 'm'));
     expect(strategies.stdout).toMatch(/^ga: /m);
     const pop = STRATEGIES.ga!.options.populationSize as { default: number };
     expect(strategies.stdout).toMatch(new RegExp(`^ {2}populationSize +default ${pop.default} +individuals per generation \\(a whole number >= 2\\)$`, 'm'));

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSearchOptions } from '../src/options.js';
 import { admit } from '../src/eval/queue/admission.js';
+import { printable } from '../src/eval/queue/protocol.js';
 import { redactUrl, redisTarget, scrub } from '../src/eval/queue/url.js';
 import { search } from '../src/search.js';
 
@@ -32,6 +33,10 @@ describe('redis URLs', () => {
     const target = redisTarget('redis://:pa%3Ass@host', '--redis');
     expect(target.display).toBe('redis://***@host');
     expect(scrub(target, 'AUTH pa:ss failed; url had pa%3Ass')).toBe('AUTH *** failed; url had ***');
+  });
+
+  it('defuses terminal escapes in text that came through Redis before printing it', () => {
+    expect(printable('host\u001b[2J\u0007-1\nnext')).toBe('host?[2J?-1?next');
   });
 
   it('refuses a fitness function with a redis executor', async () => {

@@ -3,7 +3,7 @@ import { errors } from '../../errors.js';
 import { search, type SearchInput, type SearchResult } from '../../search.js';
 import type { StudyEvent } from '../../study/types.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
-import { BACKENDS, parseSearchOptions, type SearchOptions } from '../../options.js';
+import { BACKENDS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
 import { flagName, formatValue } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -190,16 +190,20 @@ function watchSignals(on: { first: (sig: NodeJS.Signals) => void; second: (sig: 
   };
 }
 
-/** Option errors name API fields (budget); on the command line the user typed flags (--budget). */
+/** Option errors name API fields (budget); on the command line the user typed flags (--budget). Only words that
+ *  are option names are renamed, so values such as "auto" or "threads" stay as they are. */
 function renameFields(e: unknown): unknown {
-  if (e instanceof Error && 'code' in e && (e as { code: string }).code === 'E_RESUME') {
-    e.message = e.message.replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => `"${flagName(k)}"`);
-    const hinted = e as { hint?: string };
-    if (hinted.hint) Object.assign(e, { hint: hinted.hint.replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => flagName(k)) });
-  }
-  if (e instanceof Error && 'code' in e && (e as { code: string }).code === 'E_OPTION') {
-    e.message = e.message.replace(/^([a-zA-Z]+)(?=[:\[ ])/, (k) => flagName(k)).replace(/"([a-z][a-zA-Z]+)"/g, (_m, k: string) => `"${flagName(k)}"`);
-  }
+  const code = (e as { code?: string } | undefined)?.code;
+  if (!(e instanceof Error) || (code !== 'E_OPTION' && code !== 'E_RESUME')) return e;
+  const keys = new Set(Object.keys(searchOptionsSchema.def.shape));
+  // In the message a renamed option stays quoted ("--seed" is 4); in the hint it reads as a flag (only --budget ...).
+  const rename = (text: string, quote: string) =>
+    text
+      .replace(/^([a-zA-Z]+)(?=[:\[ ])/, (k) => (keys.has(k) ? flagName(k) : k))
+      .replace(/"([a-z][a-zA-Z]+)"/g, (m, k: string) => (keys.has(k) ? `${quote}${flagName(k)}${quote}` : m));
+  e.message = rename(e.message, '"');
+  const hinted = e as { hint?: string };
+  if (hinted.hint) Object.assign(e, { hint: rename(hinted.hint, '') });
   return e;
 }
 

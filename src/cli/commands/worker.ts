@@ -6,6 +6,7 @@ import { errors, type EvotuneError } from '../../errors.js';
 import type { FitnessSource } from '../../eval/source.js';
 import type { TrialOutcome } from '../../eval/types.js';
 import type { WorkerEvent } from '../../eval/queue/queue-worker.js';
+import { printable } from '../../eval/queue/protocol.js';
 import { redisTarget } from '../../eval/queue/url.js';
 import { formatValue } from '../output.js';
 
@@ -41,7 +42,8 @@ export async function handler(args: Args): Promise<void> {
   // Loaded here, not at the top: bullmq and ioredis take a third of a second to import, and every command pays
   // for the imports of every command module.
   const { QueueWorker } = await import('../../eval/queue/queue-worker.js');
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  // Lines quote what studies wrote to Redis (host names, module paths): printable() defuses terminal escapes.
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${printable(line)}\n`);
   const tally = { done: 0, failed: 0 };
   let fatal: EvotuneError | undefined;
   let finished!: () => void;

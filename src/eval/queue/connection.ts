@@ -3,7 +3,7 @@ import { describe } from '../../errors.js';
 import { scrub, type RedisTarget } from './url.js';
 
 /** Reconnect delay: 0.25 s doubling up to 5 s, forever. Commands wait in ioredis' offline queue meanwhile. */
-export const backoffMs = (attempt: number) => Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 5));
+const backoffMs = (attempt: number) => Math.min(5_000, 250 * 2 ** Math.min(attempt - 1, 5));
 
 /**
  * A connection that never gives up on a command (BullMQ requires maxRetriesPerRequest: null): while Redis is
@@ -20,7 +20,7 @@ export function connectRedis(target: RedisTarget, name: string, keepTrying: () =
 }
 
 /** Redis refused the credentials: retrying cannot help. */
-export const isAuthError = (e: unknown) => /\b(WRONGPASS|NOAUTH|NOPERM)\b/.test(describe(e));
+const isAuthError = (e: unknown) => /\b(WRONGPASS|NOAUTH|NOPERM)\b/.test(describe(e));
 
 const CONNECTION_ERROR = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b|Connection is closed/;
 /** An error that only says the connection is down (reported once per outage by watchConnection). */

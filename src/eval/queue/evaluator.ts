@@ -8,7 +8,7 @@ import type { FitnessSource } from '../source.js';
 import { ABORTED_MESSAGE, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
-import { MAX_RETAKES, PREFIX, queueName, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
+import { MAX_RETAKES, PREFIX, printable, queueName, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
 import { announceStudy, endStudy, HEARTBEAT_MS, readWorkers } from './registry.js';
 import { repeat, within } from './timing.js';
 import { scrub, type RedisTarget } from './url.js';
@@ -284,7 +284,8 @@ export class QueueEvaluator implements Evaluator {
   }
 
   private notify(line: string): void {
-    this.opts.notify?.(line);
+    // Lines may quote what workers wrote to Redis (their host names, why they refused the study).
+    this.opts.notify?.(printable(line));
   }
 
   info(): Record<string, unknown> {

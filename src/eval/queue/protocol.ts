@@ -22,6 +22,9 @@ export function trialOfJob(study: string, jobId: string | undefined): number | u
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** Text that came through Redis, safe to print: control characters (terminal escapes) become "?". */
+export const printable = (text: string) => text.replace(/\p{Cc}/gu, '?');
+
 /** Times a trial whose worker vanished is put back on the queue before it fails as a crash. */
 export const MAX_RETAKES = 2;
 
