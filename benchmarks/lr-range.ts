@@ -1,74 +1,135 @@
 /**
- * The LR range test against the truth: per bundled task and optimizer (Adam; SGD with momentum 0.9), the grid-best
- * LR for the task's training budget (quarter decades 1e-5..1, 3 seeds) against the default suggestion (one per sweep
- * seed), the validation loss measured by training at the suggestion (same 3 seeds), and the bounds.
- *   node dist/benchmarks/lr-range.js [--quick] [--data FILE] [--backend wasm]
+ * The LR range test against the truth, end to end: per bundled task and optimizer (Adam; SGD with momentum 0.9) and
+ * range-test seed, the finder runs as `lr-find` does (default options: curve, then refine), and its suggestion is
+ * trained on the grid's seeds to measure its validation loss against the grid-best's. Two truths:
+ *  - the issue's: the grid of the data file (quarter decades 1e-5..1, training seeds 1-3);
+ *  - with --truth, a steadier one: the same grid over more seeds (lr-range-grid-seeds), the suggestion then also
+ *    trained on all of them.
+ *   node dist/benchmarks/lr-range.js [--quick] [--data FILE] [--truth FILE] [--backend wasm]
  * --data reuses (and extends) a file written by lr-range-collect; the full run collects about 20 minutes of data.
+ * --quick: two tasks on a small grid it collects itself (a few minutes).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import type { OptimizerName } from '../src/tasks/config.js';
 import type { BackendChoice } from '../src/tf/backend.js';
+import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
-import { defaultSteps } from '../src/lr-range/index.js';
 import { collect, FULL, QUICK } from './lr-range-collect.js';
-import { gridBest, loadBackend, validationLoss, type CaseData } from './lr-range-data.js';
-import { meetsGoal, scoreVariant, type Scored } from './lr-range-rules.js';
+import { gridBest, loadBackend, validationLoss, type CaseData, type GridPoint, type Tf } from './lr-range-data.js';
+import type { SeededGrid } from './lr-range-grid-seeds.js';
 
 const fmt = (v: number) => (v >= 1e-3 && v < 1e3 ? Number(v.toPrecision(3)).toString() : v.toExponential(1));
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** A truth: a grid over training seeds, and those seeds (to train a suggestion on). */
+interface Truth {
+  readonly grid: readonly GridPoint[];
+  readonly seeds: readonly number[];
+}
+
+/** One suggestion against one truth. */
+interface Graded {
+  readonly ratio: number;
+  /** Measured mean validation loss at the suggestion over the grid-best's (Infinity if a seed diverged). */
+  readonly loss: number;
+  readonly holds: boolean;
+  readonly meets: boolean;
+}
+
+async function gradeAgainst(t: Tf, c: CaseData, r: LrRangeResult, truth: Truth): Promise<Graded> {
+  const best = gridBest(truth.grid);
+  const losses = await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer, r.suggestion, truth.seeds);
+  const loss = losses.every(Number.isFinite) ? mean(losses) / best.loss : Infinity;
+  const ratio = r.suggestion / best.lr;
+  return { ratio, loss, holds: r.bounds[0] <= best.lr && best.lr <= r.bounds[1], meets: ratio <= 1.5 && ratio >= 1 / 1.5 && loss <= 1.05 };
+}
+
 interface Row {
   readonly c: CaseData;
-  readonly scored: Scored[];
-  /** Measured mean validation loss at each suggestion over the grid's. */
-  readonly measured: number[];
-  readonly anchors: Record<string, number[]>;
+  readonly results: LrRangeResult[];
+  readonly issue: Graded[];
+  readonly steady: Graded[] | undefined;
+  readonly steadyBest: number | undefined;
+}
+
+function summary(name: string, graded: readonly Graded[]): string {
+  const n = graded.length;
+  const losses = graded.map((g) => g.loss).sort((a, b) => a - b);
+  return (
+    `${name}: meets goal ${graded.filter((g) => g.meets).length}/${n}, val loss within 5% ${graded.filter((g) => g.loss <= 1.05).length}/${n}, ` +
+    `within 1.5x ${graded.filter((g) => g.ratio <= 1.5 && g.ratio >= 1 / 1.5).length}/${n}, within 2x ${graded.filter((g) => g.ratio <= 2 && g.ratio >= 0.5).length}/${n}, ` +
+    `bounds hold the grid-best ${graded.filter((g) => g.holds).length}/${n}, median val loss ratio ${losses[Math.floor(n / 2)]!.toFixed(3)}, worst ${losses[n - 1]!.toFixed(2)}`
+  );
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, data: { type: 'string' }, backend: { type: 'string', default: 'wasm' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      truth: { type: 'string' },
+      backend: { type: 'string', default: 'wasm' },
+    },
   });
   const plan = values.quick ? QUICK : FULL;
+  const backend = values.backend as BackendChoice;
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const t0 = performance.now();
-  const cases = await collect(plan, values.backend as BackendChoice, values.data, log);
-  const defaults = lrRangeOptionsSchema.parse({});
-  const t = await loadBackend(values.backend as BackendChoice);
+  const cases = await collect(plan, backend, values.data, log);
+  const steadyGrids = values.truth ? (JSON.parse(readFileSync(values.truth, 'utf8')) as SeededGrid[]) : undefined;
+  const t = await loadBackend(backend);
   const rows: Row[] = [];
   for (const c of cases) {
-    const steps = defaultSteps(c.stepsPerEpoch);
-    if (!c.sweeps[steps]) throw new Error(`no sweeps of ${steps} steps collected for ${c.task}/${c.optimizer}`);
-    const variant = { signal: defaults.signal, steps, beta: defaults.beta, lagCorrected: false, rule: defaults.rule };
-    const scored = scoreVariant([c], variant);
-    const best = gridBest(c.grid);
-    const measured: number[] = [];
-    for (const s of scored) measured.push(mean(await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer as OptimizerName, s.suggestion, plan.gridSeeds)) / best.loss);
-    const anchors: Record<string, number[]> = {};
-    for (const rule of ['valley', 'steepest', 'minimum']) {
-      anchors[rule] = scoreVariant([c], { signal: 'train', steps, beta: 0.98, lagCorrected: false, rule }).map((s) => s.ratio);
+    const results: LrRangeResult[] = [];
+    const issue: Graded[] = [];
+    const steady: Graded[] = [];
+    const sg = steadyGrids?.find((g) => g.task === c.task && g.optimizer === c.optimizer);
+    for (const seed of plan.rangeSeeds) {
+      const r = await lrRangeTest(BUNDLED_TASKS[c.task]!, { optimizer: c.optimizer as OptimizerName, backend }, seed);
+      results.push(r);
+      issue.push(await gradeAgainst(t, c, r, { grid: c.grid, seeds: plan.gridSeeds }));
+      if (sg) steady.push(await gradeAgainst(t, c, r, sg));
+      log(`${c.task}/${c.optimizer} seed ${seed}: suggestion ${fmt(r.suggestion)} (curve ${fmt(r.refinement?.from ?? r.suggestion)}), ${r.cost.evaluations} trainings, ${(r.elapsedMs / 1000).toFixed(1)} s`);
     }
-    rows.push({ c, scored, measured, anchors });
+    rows.push({ c, results, issue, steady: sg ? steady : undefined, steadyBest: sg ? gridBest(sg.grid).lr : undefined });
   }
-  const ratios = (xs: number[]) => xs.map((r) => `${fmt(r)}x`).join(' ');
-  console.log(`Default: ${defaults.signal === 'val' ? 'validation' : 'training'} loss, rule ${defaults.rule}, steps max(${defaultSteps(0)}, one epoch), beta ${defaults.beta}; ${plan.rangeSeeds.length} sweep seeds, grid ${plan.grid.length} LRs x ${plan.gridSeeds.length} seeds\n`);
-  console.log('| task / optimizer | grid-best LR (val loss) | suggestion / grid-best | val loss at suggestion / grid-best (measured) | meets goal | bounds | decades | hold grid-best | rules of the anchors on the same curves: valley; steepest; minimum/10 (x grid-best) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  let goal = 0;
-  let n = 0;
-  for (const { c, scored, measured, anchors } of rows) {
+
+  const o = lrRangeOptionsSchema.parse({});
+  const ratios = (gs: readonly Graded[]) => gs.map((g) => `${fmt(g.ratio)}x`).join(' ');
+  const losses = (gs: readonly Graded[]) => gs.map((g) => g.loss.toFixed(2)).join(' ');
+  const count = (gs: readonly Graded[], f: (g: Graded) => boolean) => `${gs.filter(f).length}/${gs.length}`;
+  console.log(
+    `Default: curve of the training loss (300 steps or one epoch, rule ${o.rule}), then refine ${o.refine} LRs x ${o.refineSeeds} seeds; ` +
+      `${plan.rangeSeeds.length} range-test seeds; issue truth: grid ${plan.grid.length} LRs x ${plan.gridSeeds.length} seeds` +
+      `${steadyGrids ? `; steady truth: the same grid x ${steadyGrids[0]!.seeds.length} seeds` : ''}. Suggestions trained on each truth's seeds.\n`,
+  );
+  const steadyCols = steadyGrids ? ' steady grid-best LR | suggestion / steady grid-best | val loss / steady grid-best\'s | meets goal (steady) | bounds hold steady grid-best |' : '';
+  console.log(`| task / optimizer | grid-best LR (val loss) | curve's suggestion / grid-best | suggestion / grid-best | val loss at suggestion / grid-best's | meets goal |${steadyCols} bounds | decades | hold grid-best | refine: trainings, s |`);
+  console.log(`| --- | --- | --- | --- | --- | --- |${steadyGrids ? ' --- | --- | --- | --- | --- |' : ''} --- | --- | --- | --- |`);
+  for (const { c, results, issue, steady, steadyBest } of rows) {
     const best = gridBest(c.grid);
-    const ok = scored.map((s, i) => meetsGoal({ ...s, lossRatio: measured[i]! }));
-    goal += ok.filter(Boolean).length;
-    n += ok.length;
-    const b = scored[0]!.bounds;
+    const b = results[0]!.bounds;
+    const widths = results.map((r) => Math.log10(r.bounds[1] / r.bounds[0]));
+    const steadyPart = steady ? ` ${fmt(steadyBest!)} | ${ratios(steady)} | ${losses(steady)} | ${count(steady, (g) => g.meets)} | ${count(steady, (g) => g.holds)} |` : '';
     console.log(
-      `| ${c.task} / ${c.optimizer} | ${fmt(best.lr)} (${best.loss.toFixed(3)}) | ${ratios(scored.map((s) => s.ratio))} | ${measured.map((m) => m.toFixed(2)).join(' ')} | ${ok.filter(Boolean).length}/${ok.length} | ${fmt(b[0])} .. ${fmt(b[1])} | ${Math.log10(b[1] / b[0]).toFixed(1)} | ${scored.filter((s) => s.boundsHoldBest).length}/${scored.length} | ${Object.values(anchors).map(ratios).join('; ')} |`,
+      `| ${c.task} / ${c.optimizer} | ${fmt(best.lr)} (${best.loss.toFixed(3)}) | ${results.map((r) => `${fmt((r.refinement?.from ?? r.suggestion) / best.lr)}x`).join(' ')} | ${ratios(issue)} | ${losses(issue)} | ${count(issue, (g) => g.meets)} |${steadyPart} ` +
+        `${fmt(b[0])} .. ${fmt(b[1])} | ${Math.max(...widths).toFixed(1)} | ${count(issue, (g) => g.holds)} | ${mean(results.map((r) => r.cost.evaluations)).toFixed(0)}, ${mean(results.map((r) => r.cost.refineMs / 1000)).toFixed(1)} |`,
     );
   }
-  console.log(`\n${goal}/${n} suggestions within 1.5x of the grid-best LR and 5% of its validation loss. ${((performance.now() - t0) / 1000).toFixed(0)} s on a shared 2-core machine (timings noisy).`);
+  const all = (f: (r: Row) => readonly Graded[] | undefined) => rows.flatMap((r) => f(r) ?? []);
+  const results = rows.flatMap((r) => r.results);
+  console.log('');
+  console.log(summary('Issue truth (3 seeds)', all((r) => r.issue)));
+  if (steadyGrids) console.log(summary(`Steady truth (${steadyGrids[0]!.seeds.length} seeds)`, all((r) => r.steady)));
+  console.log(
+    `Bounds: at most ${Math.max(...results.map((r) => Math.log10(r.bounds[1] / r.bounds[0]))).toFixed(2)} decades wide. ` +
+      `Cost per test: sweep ${mean(results.map((r) => r.cost.sweepMs / 1000)).toFixed(1)} s, refine ${mean(results.map((r) => r.cost.evaluations)).toFixed(1)} trainings in ` +
+      `${mean(results.map((r) => r.cost.refineMs / 1000)).toFixed(1)} s (mean; ${fmt(mean(results.map((r) => r.cost.sweepSteps / r.cost.trainingSteps)))} of a training for the sweep). ` +
+      `${((performance.now() - t0) / 1000).toFixed(0)} s in all on a shared 2-core machine (timings noisy).`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
