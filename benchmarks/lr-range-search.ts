@@ -1,21 +1,28 @@
 /**
- * What the LR bounds buy a search: GA and PSO on a task's space with `lrBounds: 'auto'` against the same search with
- * the LR over a wide range (1e-6..1), at equal cost: the auto run gives up as many evaluations as the range test
- * took time (in units of the wide run's mean evaluation time).
- *   node dist/benchmarks/lr-range-search.js [--task digits] [--budget 30] [--seeds 0,1] [--workers 1]
+ * What the LR range test buys a search: GA and PSO on a task's space with `lrBounds: 'auto'` against the same search
+ * with the LR over a wide range (1e-6..1), at equal cost: the auto runs give up as many evaluations as the test
+ * cost, counted in trainings of the task's budget (refine's trainings, plus the sweep's steps as a share of one
+ * training, rounded up). Two finders: the curve alone (refine 0) and the default (curve, then refine).
+ *   node dist/benchmarks/lr-range-search.js [--task digits] [--budget 30] [--seeds 0,1,2,3,4] [--workers 1]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { search } from '../src/search.js';
+import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
+import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
+import { BUNDLED_TASKS } from '../src/tasks/registry.js';
+import { search, type SearchResult } from '../src/search.js';
 
 const WIDE: [number, number] = [1e-6, 1];
+
+/** The test's cost in trainings of the task's budget, what one search evaluation runs. */
+export const costInEvaluations = (r: LrRangeResult) => Math.ceil(r.cost.evaluations + r.cost.sweepSteps / r.cost.trainingSteps);
 
 async function main() {
   const { values } = parseArgs({
     options: {
       task: { type: 'string', default: 'digits' },
       budget: { type: 'string', default: '30' },
-      seeds: { type: 'string', default: '0,1' },
+      seeds: { type: 'string', default: '0,1,2,3,4' },
       workers: { type: 'string', default: '1' },
       strategies: { type: 'string', default: 'ga,pso' },
     },
@@ -23,31 +30,35 @@ async function main() {
   const budget = Number(values.budget);
   const seeds = values.seeds.split(',').map(Number);
   const common = { task: values.task, backend: 'wasm' as const, workers: Number(values.workers) };
+  const finders = [
+    { name: 'curve only', options: { refine: 0 } },
+    { name: `curve + refine ${lrRangeOptionsSchema.parse({}).refine}`, options: {} },
+  ];
   console.log(`task ${values.task}, budget ${budget} evaluations, seeds ${seeds.join(',')}, ${common.workers} worker(s), backend wasm\n`);
-  console.log('| strategy | seed | wide 1e-6..1: best val loss (LR) | auto: test cost (evals) | auto: best val loss (LR) | auto bounds |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  const sums: Record<string, { wide: number[]; auto: number[] }> = {};
+  console.log(`| strategy | seed | wide 1e-6..1: best val loss (LR) | ${finders.map((f) => `auto, ${f.name}: cost (evals) | best val loss (LR) | bounds`).join(' | ')} |`);
+  console.log(`| --- | --- | --- |${finders.map(() => ' --- | --- | --- |').join('')}`);
+  const best = (r: SearchResult) => (r.best ? `${r.best.value.toFixed(4)} (${Number(r.best.params.lr).toExponential(1)})` : '-');
+  const sums: Record<string, number[]> = {};
+  const add = (key: string, r: SearchResult) => (sums[key] ??= []).push(r.best?.value ?? NaN);
   for (const strategy of values.strategies.split(',')) {
     for (const seed of seeds) {
       const wide = await search({ ...common, strategy, seed, budget, lrBounds: WIDE });
-      const perEval = wide.elapsedMs / Math.max(1, wide.trials) * common.workers;
-      const t0 = performance.now();
-      // The range test runs inside prepareSearch; timing the whole auto run minus its study gives the test's cost.
-      const probe = await search({ ...common, strategy, seed, budget: 1, lrBounds: 'auto' });
-      const testMs = performance.now() - t0 - probe.elapsedMs;
-      const cost = Math.ceil(testMs / perEval);
-      const auto = await search({ ...common, strategy, seed, budget: Math.max(1, budget - cost), lrBounds: 'auto' });
-      const best = (r: typeof wide) => (r.best ? `${r.best.value.toFixed(4)} (${Number(r.best.params.lr).toExponential(1)})` : '-');
-      const b = auto.lrRange!.bounds;
-      console.log(`| ${strategy} | ${seed} | ${best(wide)} | ${cost} | ${best(auto)} | ${b[0].toExponential(1)} .. ${b[1].toExponential(1)} |`);
-      const s = (sums[strategy] ??= { wide: [], auto: [] });
-      s.wide.push(wide.best?.value ?? NaN);
-      s.auto.push(auto.best?.value ?? NaN);
+      add(`${strategy} wide`, wide);
+      const cells: string[] = [];
+      for (const f of finders) {
+        // The search would run this same test (its seed, the task's params); run here to choose its options.
+        const test = await lrRangeTest(BUNDLED_TASKS[values.task]!, { ...f.options, backend: 'wasm' }, seed);
+        const cost = costInEvaluations(test);
+        const auto = await search({ ...common, strategy, seed, budget: Math.max(1, budget - cost), lrBounds: 'auto', lrRange: test });
+        add(`${strategy} ${f.name}`, auto);
+        cells.push(`${cost} | ${best(auto)} | ${test.bounds[0].toExponential(1)} .. ${test.bounds[1].toExponential(1)}`);
+      }
+      console.log(`| ${strategy} | ${seed} | ${best(wide)} | ${cells.join(' | ')} |`);
     }
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log('');
-  for (const [k, s] of Object.entries(sums)) console.log(`${k}: mean best val loss wide ${mean(s.wide).toFixed(4)}, auto ${mean(s.auto).toFixed(4)}`);
+  console.log('\nMean best validation loss over the seeds:');
+  for (const [k, xs] of Object.entries(sums)) console.log(`- ${k}: ${mean(xs).toFixed(4)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -5,7 +5,7 @@
  *  - the issue's: the grid of the data file (quarter decades 1e-5..1, training seeds 1-3);
  *  - with --truth, a steadier one: the same grid over more seeds (lr-range-grid-seeds), the suggestion then also
  *    trained on all of them.
- *   node dist/benchmarks/lr-range.js [--quick] [--data FILE] [--truth FILE] [--backend wasm]
+ *   node dist/benchmarks/lr-range.js [--quick] [--data FILE] [--truth FILE] [--backend wasm] [--refine N] [--refine-seeds N]
  * --data reuses (and extends) a file written by lr-range-collect; the full run collects about 20 minutes of data.
  * --quick: two tasks on a small grid it collects itself (a few minutes).
  */
@@ -72,8 +72,15 @@ async function main() {
       data: { type: 'string' },
       truth: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
+      refine: { type: 'string' },
+      'refine-seeds': { type: 'string' },
     },
   });
+  // Other refine settings than the default, to compare them end to end.
+  const finder = {
+    ...(values.refine !== undefined ? { refine: Number(values.refine) } : {}),
+    ...(values['refine-seeds'] !== undefined ? { refineSeeds: Number(values['refine-seeds']) } : {}),
+  };
   const plan = values.quick ? QUICK : FULL;
   const backend = values.backend as BackendChoice;
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -88,7 +95,7 @@ async function main() {
     const steady: Graded[] = [];
     const sg = steadyGrids?.find((g) => g.task === c.task && g.optimizer === c.optimizer);
     for (const seed of plan.rangeSeeds) {
-      const r = await lrRangeTest(BUNDLED_TASKS[c.task]!, { optimizer: c.optimizer as OptimizerName, backend }, seed);
+      const r = await lrRangeTest(BUNDLED_TASKS[c.task]!, { ...finder, optimizer: c.optimizer as OptimizerName, backend }, seed);
       results.push(r);
       issue.push(await gradeAgainst(t, c, r, { grid: c.grid, seeds: plan.gridSeeds }));
       if (sg) steady.push(await gradeAgainst(t, c, r, sg));
@@ -97,12 +104,12 @@ async function main() {
     rows.push({ c, results, issue, steady: sg ? steady : undefined, steadyBest: sg ? gridBest(sg.grid).lr : undefined });
   }
 
-  const o = lrRangeOptionsSchema.parse({});
+  const o = lrRangeOptionsSchema.parse(finder);
   const ratios = (gs: readonly Graded[]) => gs.map((g) => `${fmt(g.ratio)}x`).join(' ');
   const losses = (gs: readonly Graded[]) => gs.map((g) => g.loss.toFixed(2)).join(' ');
   const count = (gs: readonly Graded[], f: (g: Graded) => boolean) => `${gs.filter(f).length}/${gs.length}`;
   console.log(
-    `Default: curve of the training loss (300 steps or one epoch, rule ${o.rule}), then refine ${o.refine} LRs x ${o.refineSeeds} seeds; ` +
+    `Finder: curve of the training loss (300 steps or one epoch, rule ${o.rule}), then ${o.refine > 0 ? `refine ${o.refine} LRs x ${o.refineSeeds} seeds` : 'no refine'}; ` +
       `${plan.rangeSeeds.length} range-test seeds; issue truth: grid ${plan.grid.length} LRs x ${plan.gridSeeds.length} seeds` +
       `${steadyGrids ? `; steady truth: the same grid x ${steadyGrids[0]!.seeds.length} seeds` : ''}. Suggestions trained on each truth's seeds.\n`,
   );

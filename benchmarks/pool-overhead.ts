@@ -60,6 +60,8 @@ export interface PoolOverhead {
   readonly cpuEvalsPerSec: PerWorkers;
   /** Median over repeats of evaluations/s with 2 workers over 1, each pair run back to back. */
   readonly scaling: number;
+  /** The same ratio for bare Piscina running the same fitness: what the machine allows at that moment. */
+  readonly piscinaScaling: number;
 }
 
 async function best(repeats: number, measure: () => Promise<number>): Promise<number> {
@@ -83,6 +85,19 @@ async function piscinaRoundTrip(workers: number, trials: number): Promise<number
     const t = performance.now();
     await Promise.all(Array.from({ length: workers }, lane));
     return usPer(performance.now() - t, trials);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Evaluations per second of bare Piscina running a fitness module's default export, all trials queued at once. */
+async function piscinaEvalsPerSec(workers: number, trials: number, fitness: string): Promise<number> {
+  const pool = new Piscina({ filename: fitness, minThreads: workers, maxThreads: workers, idleTimeout: Infinity });
+  try {
+    await Promise.all(Array.from({ length: workers }, () => pool.run({ x: 0.1, y: 0.2 })));
+    const t = performance.now();
+    await Promise.all(Array.from({ length: trials }, () => pool.run({ x: 0.1, y: 0.2 })));
+    return (trials * 1000) / (performance.now() - t);
   } finally {
     await pool.destroy();
   }
@@ -132,14 +147,17 @@ export async function poolOverhead(opts: PoolOverheadOptions = {}): Promise<Pool
   const studyUs = await best(repeats, () => studyAlone(trials));
   const searchUs = await byWorkers(async (w) => (await searchRun(w, trials, fast)).studyUs);
   const searchWallUs = await byWorkers(async (w) => (await searchRun(w, trials, fast)).wallUs);
-  // Pairs back to back, so that the load of other processes weighs on both counts alike.
+  // Pairs back to back, so that the load of other processes weighs on both counts alike; bare Piscina alongside,
+  // as a control: when other processes hold a core, neither can scale.
   const pairs: Array<[number, number]> = [];
+  const controls: Array<[number, number]> = [];
   for (let i = 0; i < Math.max(3, repeats); i++) {
     pairs.push([(await searchRun(1, cpuTrials, cpu)).evalsPerSec, (await searchRun(2, cpuTrials, cpu)).evalsPerSec]);
+    controls.push([await piscinaEvalsPerSec(1, cpuTrials, cpu), await piscinaEvalsPerSec(2, cpuTrials, cpu)]);
   }
-  const ratios = pairs.map(([one, two]) => two / one).sort((a, b) => a - b);
+  const medianRatio = (ps: Array<[number, number]>) => ps.map(([one, two]) => two / one).sort((a, b) => a - b)[Math.floor(ps.length / 2)]!;
   const cpuEvalsPerSec = { 1: Math.max(...pairs.map((p) => p[0])), 2: Math.max(...pairs.map((p) => p[1])) };
-  return { piscinaRoundTripUs, evaluatorUs, studyUs, searchUs, searchWallUs, cpuEvalsPerSec, scaling: ratios[Math.floor(ratios.length / 2)]! };
+  return { piscinaRoundTripUs, evaluatorUs, studyUs, searchUs, searchWallUs, cpuEvalsPerSec, scaling: medianRatio(pairs), piscinaScaling: medianRatio(controls) };
 }
 
 export function toMarkdown(r: PoolOverhead): string {
@@ -154,6 +172,7 @@ export function toMarkdown(r: PoolOverhead): string {
       ['search(), no-op fitness, wall incl. pool start (us/trial)', us(r.searchWallUs[1]), us(r.searchWallUs[2])],
       ['search(), CPU-bound fitness, best (evaluations/s)', r.cpuEvalsPerSec[1].toFixed(0), r.cpuEvalsPerSec[2].toFixed(0)],
       ['2 workers over 1, median of back-to-back pairs', '', `x${r.scaling.toFixed(2)}`],
+      ['control: bare Piscina, same fitness, 2 workers over 1', '', `x${r.piscinaScaling.toFixed(2)}`],
     ],
   );
 }

@@ -59,7 +59,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], RegExp]> = [
   ['an unknown backend', [...FAST, '--backend', 'gpu'], /^evotune: Invalid values: Argument: backend, Given: "gpu", Choices: "auto"/],
   ['an unknown option', [...FAST, '--populationsize', '4'], /^evotune: Unknown argument: populationsize$/],
   ['strategy options that are not JSON', [...FAST, '--strategy-options', '{batch: 4}'], /^evotune: --strategy-options: expected a JSON object/],
-  ['an unknown strategy option', [...FAST, '--strategy-options', '{"popSize": 4}'], /^evotune: strategy "random" option "popSize": expected one of the known options \(batch\)/],
+  ['an unknown strategy option', [...FAST, '--strategy', 'random', '--strategy-options', '{"popSize": 4}'], /^evotune: strategy "random" option "popSize": expected one of the known options \(batch\)/],
   // LR bounds
   ['LR bounds with one number', [...FAST, '--lr-bounds', '1e-3'], /^evotune: --lr-bounds: expected "auto" or LO,HI such as 1e-4,1e-1, got "1e-3"$/],
   ['LR bounds that are not numbers', [...FAST, '--lr-bounds', 'low,high'], /^evotune: --lr-bounds: expected "auto" or LO,HI such as 1e-4,1e-1, got "low,high"$/],

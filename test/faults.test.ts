@@ -115,21 +115,23 @@ describe('when every trial fails', () => {
       kind: 'runtime',
       message: expect.stringMatching(new RegExp(`^stopped early: ${limit} trials in a row failed, the last \\(trial ${limit - 1}\\) with ${reason.source}`)),
     });
-    // The first `limit` trials failed; at most the two then running finished after them.
+    // The first `limit` trials failed; trials already started when the limit was seen finish and are kept. How many
+    // that is depends on scheduling (a worker that stalls lets the other run ahead), so bound it loosely: the point
+    // is that the search stops far short of its budget of 500.
     expect(finished.length).toBeGreaterThanOrEqual(limit);
-    expect(finished.length).toBeLessThanOrEqual(limit + 2);
+    expect(finished.length).toBeLessThanOrEqual(limit * 2);
     expect(finished).toEqual([...Array(finished.length).keys()]);
   });
 
   it('counts a run of failures across generations', async () => {
     // Batches of 3: trials 0-1 succeed, then everything fails; the 4th failure in a row is trial 5, in the 2nd batch.
-    const run = search({ fitness: (_p, ctx) => (ctx.trial < 2 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategyOptions: { batch: 3 } });
+    const run = search({ fitness: (_p, ctx) => (ctx.trial < 2 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategy: 'random', strategyOptions: { batch: 3 } });
     await expect(run).rejects.toMatchObject({ code: 'E_ALL_FAILED', message: expect.stringMatching(/4 trials in a row failed, the last \(trial 5\) with nan/) });
   });
 
   it('does not stop while successes keep breaking the run', async () => {
     // Three failures out of four, but never four in a row.
-    const r = await search({ fitness: (_p, ctx) => (ctx.trial % 4 === 3 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategyOptions: { batch: 3 } });
+    const r = await search({ fitness: (_p, ctx) => (ctx.trial % 4 === 3 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategy: 'random', strategyOptions: { batch: 3 } });
     expect(r).toMatchObject({ trials: 40, failed: 30, stoppedBy: 'budget' });
   });
 });

@@ -30,6 +30,25 @@ describe('LR range test on a bundled task', () => {
   it('rejects options a user got wrong, naming the field', async () => {
     await expect(lrRangeTest(iris, { startLr: 1, endLr: 0.1 })).rejects.toThrow(/endLr/);
     await expect(lrRangeTest(iris, { beta: 1 })).rejects.toThrow(/beta: expected a number in \[0, 1\)/);
+    await expect(lrRangeTest(iris, { refine: 2 })).rejects.toThrow(/refine: expected 0 \(off\) or a whole number >= 3/);
+    await expect(lrRangeTest(iris, { refineSeeds: 0 })).rejects.toThrow(/refineSeeds: expected a whole number >= 1/);
+  });
+
+  it('with refine 0 suggests what the curve says; refine trains around that, inside the same bounds, and reports its cost', async () => {
+    const curveOnly = await lrRangeTest(iris, { ...quick, refine: 0 }, 3);
+    expect(curveOnly.refinement).toBeUndefined();
+    expect(curveOnly.suggestion).toBe(curveOnly.suggestions[curveOnly.rule]);
+    expect(curveOnly.cost).toMatchObject({ sweepSteps: 60, evaluations: 0, refineMs: 0 });
+
+    const refined = await lrRangeTest(iris, { ...quick, refine: 3, refineSeeds: 2 }, 3);
+    expect(refined.curve).toEqual(curveOnly.curve);
+    expect(refined.bounds).toEqual(curveOnly.bounds);
+    expect(refined.refinement!.from).toBe(curveOnly.suggestion);
+    expect(refined.cost.evaluations).toBe(refined.refinement!.probes.length * 2);
+    expect(refined.refinement!.probes.length).toBeGreaterThanOrEqual(3);
+    expect(refined.suggestion).toBeGreaterThanOrEqual(refined.bounds[0]);
+    expect(refined.suggestion).toBeLessThanOrEqual(refined.bounds[1]);
+    expect(refined.cost.trainingSteps).toBe(30 * 7); // iris: 30 epochs of 7 steps, what one search trial trains
   });
 });
 

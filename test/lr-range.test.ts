@@ -9,6 +9,7 @@ import { scheduledLr } from '../src/lr-range/schedule.js';
 import { smoothLosses } from '../src/lr-range/smoothing.js';
 import { CurveRecorder, sweep, type RangeSession, type SweepOptions } from '../src/lr-range/sweep.js';
 import { readWindow } from '../src/lr-range/window.js';
+import { firstProbes, pickLr, probeSeed, PROBE_STEP, refine, type Probe } from '../src/lr-range/refine.js';
 import { gaussian, rngFor } from '../src/util/rng.js';
 
 /**
@@ -232,5 +233,87 @@ describe('plot', () => {
     expect(svg).toMatch(/suggestion \d/);
     expect(svg).toMatch(/bounds \d/);
     expect(svg.match(/<polyline/g)).toHaveLength(3);
+  });
+});
+
+/** A fitness with a known best LR: validation loss rises with the squared distance from `best` in decades, scattered
+ *  by `noise` (relative, one draw per LR and seed), and NaN (diverged) from `cliff` up. */
+function knownBest(best: number, o: { noise?: number; cliff?: number } = {}) {
+  const calls: Array<{ lr: number; seed: number }> = [];
+  const probe: Probe = async (lr, seed) => {
+    calls.push({ lr, seed });
+    if (o.cliff !== undefined && lr >= o.cliff) return NaN;
+    const d = Math.log10(lr / best);
+    return (0.05 + 0.2 * d * d) * (1 + (o.noise ?? 0) * gaussian(rngFor(seed, 'probe', lr)));
+  };
+  return { probe, calls };
+}
+
+const decadesOff = (a: number, b: number) => Math.abs(Math.log10(a / b));
+const STEP_DECADES = Math.log10(PROBE_STEP);
+
+describe('refine', () => {
+  it('finds a known best LR within half a probe step, from a curve suggestion up to a decade off', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.double({ min: -5, max: -1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.constantFrom(5, 7), async (bestExp, off, probes) => {
+        const best = 10 ** bestExp;
+        const from = best * 10 ** off;
+        const { suggestion } = await refine(knownBest(best).probe, from, [from / 10, from * 10], { probes, seeds: 1 }, 0);
+        expect(decadesOff(suggestion, best)).toBeLessThanOrEqual(STEP_DECADES / 2);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('finds it within one probe step when single trainings scatter by 20%', async () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const best = 3e-3;
+      const { suggestion } = await refine(knownBest(best, { noise: 0.2 }).probe, best * 2, [best / 5, best * 20], { probes: 5, seeds: 2 }, seed);
+      expect(decadesOff(suggestion, best)).toBeLessThanOrEqual(STEP_DECADES);
+    }
+  });
+
+  it('stays below a cliff where training diverges, even when the loss falls up to it', async () => {
+    const cliff = 1e-2;
+    const { suggestion, refinement } = await refine(knownBest(1e-1, { cliff }).probe, 5e-3, [5e-4, 5e-2], { probes: 5, seeds: 2 }, 0);
+    expect(refinement.probes.some((p) => p.losses.every(Number.isNaN))).toBe(true);
+    expect(suggestion).toBeLessThan(cliff);
+  });
+
+  it('falls back to the lowest LR it probed when every training diverged', async () => {
+    const { suggestion, refinement } = await refine(async () => NaN, 1e-3, [1e-4, 1e-2], { probes: 5, seeds: 1 }, 0);
+    expect(suggestion).toBe(refinement.probes[0]!.lr);
+  });
+
+  it('probes inside the bounds, a quarter decade apart around the suggestion, each LR with the same seeds', async () => {
+    const bounds = [1e-3, 1e-2] as const;
+    const { probe, calls } = knownBest(1e-1);
+    const { suggestion, refinement } = await refine(probe, 2e-3, bounds, { probes: 5, seeds: 3 }, 42);
+    const lrs = refinement.probes.map((p) => p.lr);
+    for (const lr of lrs) expect(lr >= bounds[0] * (1 - 1e-12) && lr <= bounds[1] * (1 + 1e-12)).toBe(true);
+    for (let i = 1; i < lrs.length; i++) expect(lrs[i]! / lrs[i - 1]!).toBeCloseTo(PROBE_STEP, 9);
+    expect(suggestion).toBeGreaterThanOrEqual(bounds[0]);
+    expect(suggestion).toBeLessThanOrEqual(bounds[1]);
+    expect(calls).toHaveLength(lrs.length * 3);
+    const seeds = [probeSeed(42, 0), probeSeed(42, 1), probeSeed(42, 2)];
+    for (const lr of lrs) expect(calls.filter((c) => c.lr === lr).map((c) => c.seed)).toEqual(seeds);
+    expect(new Set(seeds).size).toBe(3);
+    expect(probeSeed(43, 0)).not.toBe(probeSeed(42, 0));
+  });
+
+  it('starts with the asked number of LRs centred on the curve suggestion', () => {
+    const lrs = firstProbes(1e-3, 5, [1e-7, 10]);
+    expect(lrs).toHaveLength(5);
+    expect(lrs[2]).toBeCloseTo(1e-3, 15);
+    expect(firstProbes(1e-3, 5, [1e-3, 10]).map((lr) => Math.round(Math.log10(lr / 1e-3) / STEP_DECADES))).toEqual([0, 1, 2]);
+  });
+
+  it('picks between two equally good neighbours, and a lone best probe itself', () => {
+    const at = (lr: number, loss: number) => ({ lr, losses: [loss] });
+    const s = PROBE_STEP;
+    const between = pickLr([at(1, 2), at(s, 1), at(s * s, 1), at(s ** 3, 2)]);
+    expect(between).toBeGreaterThan(s);
+    expect(between).toBeLessThan(s * s);
+    expect(pickLr([at(1, 2), at(s, 1), at(s * s, 2)])).toBeCloseTo(s, 12);
   });
 });

@@ -88,6 +88,16 @@ describe('PoolEvaluator', () => {
     });
   });
 
+  it('ends running and queued trials as aborted when closed', async () => {
+    const pool = new PoolEvaluator({ source: { kind: 'module', url: fixture('hanging') }, workers: 1 });
+    await pool.warm();
+    // Trial 1 hangs; trial 2 waits behind it.
+    const pending = Promise.all([1, 2].map((n) => pool.run(request(n))));
+    await new Promise((r) => setTimeout(r, 50));
+    await pool.close();
+    expect((await pending).map((o) => (o.state === 'failed' ? o.kind : 'ok'))).toEqual(['aborted', 'aborted']);
+  });
+
   it('rejects a module that does not load with a usage error naming it', async () => {
     const pool = new PoolEvaluator({ source: { kind: 'module', url: fixture('broken-import') }, workers: 1 });
     try {

@@ -30,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own parse errors (YError: "Not enough arguments following: budget") are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      msg ??= err?.message ?? 'invalid arguments';
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): the user gets one line.
       usageError = msg.replace(/:?\s*\n\s*/g, ': ');
       // Throwing stops yargs from running the command's handler after a usage error.

@@ -20,6 +20,8 @@ export function runInOrder<T, R>(
     readonly window: () => number;
     readonly run: (item: T, index: number) => Promise<R>;
     readonly halt?: (result: R, index: number) => boolean;
+    /** Checked before each start: once it says true, no further item starts (a stop request). */
+    readonly stopped?: () => boolean;
   },
 ): Promise<InOrderRun<R>> {
   return new Promise((resolve) => {
@@ -32,7 +34,7 @@ export function runInOrder<T, R>(
     let errorAt: number | undefined;
 
     const launch = () => {
-      while (!stopped && started < items.length && inFlight < Math.max(1, opts.window())) {
+      while (!stopped && !opts.stopped?.() && started < items.length && inFlight < Math.max(1, opts.window())) {
         const i = started++;
         inFlight++;
         let p: Promise<R>;

@@ -146,6 +146,7 @@ export class PoolEvaluator implements Evaluator {
   }
 
   private pump(): void {
+    if (this.closed) return;
     while (this.free > 0 && this.queue.length > 0) {
       const take = Math.min(this.chunks.size, Math.ceil(this.queue.length / this.free));
       this.dispatch(this.queue.splice(0, take));
@@ -246,9 +247,11 @@ export class PoolEvaluator implements Evaluator {
     return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...(this.backend ? { backend: this.backend } : {}) };
   }
 
+  /** Ends every trial not finished yet as aborted (running ones are terminated with their workers). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const p of this.queue.splice(0)) this.settle(p, failure('aborted', ABORTED_MESSAGE, 0, WORKER));
     await this.pool.destroy();
   }
 }

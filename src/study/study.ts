@@ -107,6 +107,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     let failureRun = consecutiveFailures;
     const dispatched = await runInOrder<(typeof batch)[number], { outcome: TrialOutcome; replayed: boolean }>(batch, {
       window: () => evaluator.capacity?.() ?? evaluator.concurrency,
+      // A stop request (first Ctrl-C) starts no further trial of this generation; running ones finish.
+      stopped: () => cfg.stopSignal?.aborted === true,
       halt: ({ outcome: o }) => {
         if (o.state === 'complete') failureRun = 0;
         else if (o.kind !== 'aborted') failureRun++;
@@ -143,7 +145,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const last = outcomes[dispatched.haltedAt]!.outcome;
       throw errors.allFailed(maxFailures, batch[dispatched.haltedAt]!.number, last.state === 'failed' ? `${last.kind}: ${last.message}` : 'unknown');
     }
-    if (keep >= 0) {
+    if (keep >= 0 || usable.length < batch.length) {
       stoppedBy = 'stopped';
       break;
     }

@@ -20,13 +20,13 @@ const DEFAULTS = {
 
 export function builder(y: Argv) {
   return y
-    .option('tasks', { type: 'string', describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})` })
-    .option('strategies', { type: 'string', describe: `comma-separated strategies (default ${DEFAULTS.full.strategies})` })
-    .option('budget', { type: 'number', describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})` })
-    .option('seeds', { type: 'number', describe: `searches per strategy and task, seeds 0..N-1 (default ${DEFAULTS.full.seeds})` })
-    .option('workers', { type: 'number', describe: 'worker threads per search (default: number of cores)' })
-    .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
-    .option('lr-bounds', { type: 'string', choices: LR_CHOICES as unknown as string[], default: 'none', describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them' })
+    .option('tasks', { type: 'string', requiresArg: true, describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})` })
+    .option('strategies', { type: 'string', requiresArg: true, describe: `comma-separated strategies (default ${DEFAULTS.full.strategies})` })
+    .option('budget', { type: 'number', requiresArg: true, describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})` })
+    .option('seeds', { type: 'number', requiresArg: true, describe: `searches per strategy and task, seeds 0..N-1 (default ${DEFAULTS.full.seeds})` })
+    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads per search (default: number of cores)' })
+    .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
+    .option('lr-bounds', { type: 'string', requiresArg: true, choices: LR_CHOICES as unknown as string[], default: 'none', describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them' })
     .option('quick', { type: 'boolean', default: false, describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.seeds} seeds` })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' });
 }

@@ -15,19 +15,21 @@ export const describe = 'Run the LR range test on a task: suggested LR, search b
 
 export function builder(y: Argv) {
   return y
-    .option('task', { type: 'string', demandOption: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
-    .option('optimizer', { type: 'string', choices: [...OPTIMIZERS], describe: 'optimizer to test (default: the task\'s own)' })
-    .option('schedule', { type: 'string', choices: [...SCHEDULES], describe: 'how the LR grows (default exponential)' })
-    .option('steps', { type: 'number', describe: 'training steps of the test (default: 300, or one epoch if longer)' })
-    .option('start-lr', { type: 'number', describe: 'first LR (default 1e-7)' })
-    .option('end-lr', { type: 'number', describe: 'last LR (default 10)' })
-    .option('signal', { type: 'string', choices: [...SIGNALS], describe: 'loss the curve records: training (default) or validation (sees overfitting, costs an evaluation per step)' })
-    .option('beta', { type: 'number', describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
-    .option('divergence', { type: 'number', describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
-    .option('rule', { type: 'string', choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum: LR of the lowest loss / 10)' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed of the model\'s initial weights and batch order' })
-    .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
-    .option('plot', { type: 'string', describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
+    .option('task', { type: 'string', requiresArg: true, demandOption: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
+    .option('optimizer', { type: 'string', requiresArg: true, choices: [...OPTIMIZERS], describe: 'optimizer to test (default: the task\'s own)' })
+    .option('schedule', { type: 'string', requiresArg: true, choices: [...SCHEDULES], describe: 'how the LR grows (default exponential)' })
+    .option('steps', { type: 'number', requiresArg: true, describe: 'training steps of the test (default: 300, or one epoch if longer)' })
+    .option('start-lr', { type: 'number', requiresArg: true, describe: 'first LR (default 1e-7)' })
+    .option('end-lr', { type: 'number', requiresArg: true, describe: 'last LR (default 10)' })
+    .option('signal', { type: 'string', requiresArg: true, choices: [...SIGNALS], describe: 'loss the curve records: training (default) or validation (sees overfitting, costs an evaluation per step)' })
+    .option('beta', { type: 'number', requiresArg: true, describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
+    .option('divergence', { type: 'number', requiresArg: true, describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
+    .option('rule', { type: 'string', requiresArg: true, choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum-or-valley)' })
+    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget at this many LRs around the curve\'s suggestion and suggest the best (default 5; 0: the curve\'s suggestion)' })
+    .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per refine LR, each from its own seed (default 2)' })
+    .option('seed', { type: 'number', requiresArg: true, default: 0, describe: 'seed of the model\'s initial weights and batch order' })
+    .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
+    .option('plot', { type: 'string', requiresArg: true, describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the numbers, nothing else' });
 }
 
@@ -35,7 +37,7 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
 /** Only flags the user gave go to the options schema, so defaults live in one place. */
 export function lrRangeInputFromArgs(args: Args): LrRangeOptionsInput {
-  const keys = ['optimizer', 'schedule', 'steps', 'startLr', 'endLr', 'signal', 'beta', 'divergence', 'rule', 'backend'] as const;
+  const keys = ['optimizer', 'schedule', 'steps', 'startLr', 'endLr', 'signal', 'beta', 'divergence', 'rule', 'refine', 'refineSeeds', 'backend'] as const;
   const input: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) input[k] = args[k];
   return input as LrRangeOptionsInput;
@@ -69,7 +71,7 @@ export function lrRangeJson(r: LrRangeResult, plot?: string) {
 }
 
 /** LRs with three significant digits: 1e-7, 3.16e-4, 0.0123, 2.5. */
-const lr = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e'));
+export const lr = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e'));
 const range = (i: readonly [number, number] | undefined) => (i ? `${lr(i[0])} .. ${lr(i[1])}` : 'none');
 
 /** The human summary: what to use, then how far to trust it. */
@@ -77,9 +79,15 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
   const o = r.options;
   const stop = r.curve.stop.reason === 'end' ? 'ran to the end' : `${r.curve.stop.reason === 'diverged' ? 'diverged' : 'NaN/Infinity'} at LR ${lr(r.curve.stop.lr)}`;
   const d = r.diagnosis;
+  const others = RULE_NAMES.filter((n) => n !== r.rule).map((n) => `${n} ${r.suggestions[n] === null ? '-' : lr(r.suggestions[n]!)}`).join(', ');
+  const f = r.refinement;
   const lines = [
     `LR range test on ${r.task} (${String(r.params.optimizer ?? 'task default')}), ${r.curve.points.length}/${r.steps} steps, ${o.schedule} ${lr(o.startLr)} .. ${lr(o.endLr)}, ${r.curve.signal === 'val' ? 'validation' : 'training'} loss, backend ${r.backend}, ${(r.elapsedMs / 1000).toFixed(1)} s: ${stop}`,
-    `suggested LR  ${lr(r.suggestion)}   (rule ${r.rule}; ${RULE_NAMES.filter((n) => n !== r.rule).map((n) => `${n} ${r.suggestions[n] === null ? '-' : lr(r.suggestions[n]!)}`).join(', ')})`,
+    f
+      ? `suggested LR  ${lr(r.suggestion)}   (refined from the curve's ${lr(f.from)}, rule ${r.rule}; other rules: ${others})`
+      : `suggested LR  ${lr(r.suggestion)}   (rule ${r.rule}; ${others})`,
+    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p.losses)}`).join(', ')}   (LR and mean validation loss of ${o.refineSeeds} training${o.refineSeeds > 1 ? 's' : ''} each)`] : []),
+    `cost          ${costLine(r)}`,
     `bounds        ${range(r.bounds)}   (for search: --lr-bounds ${r.bounds.map((b) => Number(b.toPrecision(3))).join(',')})`,
     `regions       flat ${range(d.regions.flat)}, falling ${range(d.regions.falling)}, rising ${range(d.regions.rising)}`,
     isHealthy(d) ? 'diagnosis     healthy: flat, falling and rising regions, readable noise' : `diagnosis     ${d.issues.length} warning${d.issues.length > 1 ? 's' : ''}:`,
@@ -87,4 +95,20 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
     ...(plot ? [`plot          ${plot}`] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A probe's mean validation loss, or "diverged". */
+const meanLoss = (losses: readonly number[]) => (losses.every(Number.isFinite) ? Number((losses.reduce((a, b) => a + b, 0) / losses.length).toPrecision(3)).toString() : 'diverged');
+
+/** The sweep's steps (also as a share of one training of the task's budget), refine's trainings, and their times. */
+function costLine(r: LrRangeResult): string {
+  const c = r.cost;
+  const sweep = `sweep ${c.sweepSteps} steps (${(c.sweepSteps / c.trainingSteps).toFixed(1)} of a training) ${(c.sweepMs / 1000).toFixed(1)} s`;
+  return c.evaluations > 0 ? `${sweep} + refine ${c.evaluations} trainings ${(c.refineMs / 1000).toFixed(1)} s` : sweep;
+}
+
+/** The test in a search's summary: what it suggested, the bounds the search got, and what it cost. */
+export function lrRangeSummary(r: LrRangeResult): string {
+  const from = r.refinement ? `refined from the curve's ${lr(r.refinement.from)}, ` : '';
+  return `LR range test: suggested lr ${lr(r.suggestion)} (${from}rule ${r.rule}), searched within ${range(r.bounds)}\n  its cost, before the trials: ${costLine(r)}\n`;
 }

@@ -11,32 +11,33 @@ import { basename, join } from 'node:path';
 import { givenOptions, planResume } from '../../journal/session.js';
 import { loadConfigFile } from '../config.js';
 import { createProgress, progressMode } from '../progress.js';
+import { lrRangeSummary } from './lr-find.js';
 
 export const command = 'search';
 export const describe = 'Search hyperparameters of a task or a fitness module with a population strategy';
 
 export function builder(y: Argv) {
   return y
-    .option('task', { type: 'string', describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
-    .option('fitness', { type: 'string', describe: 'path to a fitness module: its default export (params, ctx) => loss' })
-    .option('space', { type: 'string', describe: 'path to a space JSON file (default: the task\'s space)' })
-    .option('strategy', { type: 'string', describe: `search strategy: ${strategyNames().join(', ')}` })
-    .option('strategy-options', { type: 'string', describe: 'strategy options as JSON, e.g. \'{"populationSize":30}\'' })
-    .option('budget', { type: 'number', describe: 'number of evaluations (default 100)' })
-    .option('time-budget', { type: 'number', describe: 'stop after this many seconds (not reproducible)' })
-    .option('workers', { type: 'number', describe: 'worker threads (default: number of cores)' })
-    .option('executor', { type: 'string', describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s' })
-    .option('worker-wait', { type: 'number', describe: 'with a redis executor: give up after this many seconds without a worker (default: wait)' })
-    .option('seed', { type: 'number', describe: 'root seed: decides every trial (default 0)' })
-    .option('backend', { type: 'string', choices: BACKENDS as unknown as string[], describe: 'tfjs backend for tasks (default auto)' })
-    .option('trial-timeout', { type: 'number', describe: 'seconds a trial may run before its worker is replaced' })
-    .option('max-heap-mb', { type: 'number', describe: 'heap limit per worker in MB' })
-    .option('lr-bounds', { type: 'string', describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
-    .option('target', { type: 'number', describe: 'stop once the best value is at or below this' })
-    .option('max-consecutive-failures', { type: 'number', describe: 'stop after this many failed trials in a row (0: never)' })
-    .option('out', { type: 'string', describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>)' })
-    .option('resume', { type: 'string', describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
-    .option('config', { type: 'string', describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
+    .option('task', { type: 'string', requiresArg: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
+    .option('fitness', { type: 'string', requiresArg: true, describe: 'path to a fitness module: its default export (params, ctx) => loss' })
+    .option('space', { type: 'string', requiresArg: true, describe: 'path to a space JSON file (default: the task\'s space)' })
+    .option('strategy', { type: 'string', requiresArg: true, describe: `search strategy: ${strategyNames().join(', ')}` })
+    .option('strategy-options', { type: 'string', requiresArg: true, describe: 'strategy options as JSON, e.g. \'{"populationSize":30}\'' })
+    .option('budget', { type: 'number', requiresArg: true, describe: 'number of evaluations (default 100)' })
+    .option('time-budget', { type: 'number', requiresArg: true, describe: 'stop after this many seconds (not reproducible)' })
+    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: number of cores)' })
+    .option('executor', { type: 'string', requiresArg: true, describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s' })
+    .option('worker-wait', { type: 'number', requiresArg: true, describe: 'with a redis executor: give up after this many seconds without a worker (default: wait)' })
+    .option('seed', { type: 'number', requiresArg: true, describe: 'root seed: decides every trial (default 0)' })
+    .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend for tasks (default auto)' })
+    .option('trial-timeout', { type: 'number', requiresArg: true, describe: 'seconds a trial may run before its worker is replaced' })
+    .option('max-heap-mb', { type: 'number', requiresArg: true, describe: 'heap limit per worker in MB' })
+    .option('lr-bounds', { type: 'string', requiresArg: true, describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
+    .option('target', { type: 'number', requiresArg: true, describe: 'stop once the best value is at or below this' })
+    .option('max-consecutive-failures', { type: 'number', requiresArg: true, describe: 'stop after this many failed trials in a row (0: never)' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>)' })
+    .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
+    .option('config', { type: 'string', requiresArg: true, describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result, nothing else' })
     .epilog(
       'Ctrl-C (or SIGTERM) once: no new generation starts, running trials get 10 s to finish, the journal is closed, exit code 1 ' +
@@ -217,6 +218,7 @@ function printResult(r: SearchResult): void {
   out.write(`strategy ${r.strategy}, seed ${r.seed}, ${r.evaluator}${r.backend ? `, backend ${r.backend}` : ''}\n`);
   out.write(`${r.trials} trials (${r.failed} failed) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, stopped by ${r.stoppedBy}\n`);
   if (r.failed > 0) out.write(`failures: ${Object.entries(r.failuresByKind).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+  if (r.lrRange) out.write(lrRangeSummary(r.lrRange));
   if (!r.best) {
     out.write('no trial completed\n');
     return;

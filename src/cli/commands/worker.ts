@@ -18,14 +18,14 @@ const URL_ENV = 'EVOTUNE_REDIS_URL';
 
 export function builder(y: Argv) {
   return y
-    .option('redis', { type: 'string', describe: `redis://[:password@]host:6379, rediss:// for TLS (default: $${URL_ENV})` })
-    .option('concurrency', { type: 'number', describe: 'trials run at once, one thread each (default: number of cores)' })
+    .option('redis', { type: 'string', requiresArg: true, describe: `redis://[:password@]host:6379, rediss:// for TLS (default: $${URL_ENV})` })
+    .option('concurrency', { type: 'number', requiresArg: true, describe: 'trials run at once, one thread each (default: number of cores)' })
     .option('allow', {
       type: 'string',
       array: true,
       describe: 'load fitness and task modules only from under this folder (repeatable; default: any module file on this machine)',
     })
-    .option('stall-timeout', { type: 'number', default: 30, describe: 'seconds without a sign of life from a worker before its trials go back to the queue' });
+    .option('stall-timeout', { type: 'number', requiresArg: true, default: 30, describe: 'seconds without a sign of life from a worker before its trials go back to the queue' });
 }
 
 type Args = ArgumentsCamelCase<Record<string, unknown>>;
