@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { availableParallelism } from 'node:os';
-import { errors, show } from './errors.js';
+import { show } from './errors.js';
+import { parseOptions } from './util/schema.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 
 /**
@@ -56,16 +57,8 @@ export type SearchOptionsInput = z.input<typeof searchOptionsSchema>;
 export type SearchOptions = z.output<typeof searchOptionsSchema>;
 
 /** Validates options; the first problem becomes one clear usage error naming the field. */
-export function parseSearchOptions(raw: unknown, fieldName: (key: string) => string = (k) => k): SearchOptions {
-  const r = searchOptionsSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(searchOptionsSchema.def.shape ?? {}).map(fieldName);
-    throw errors.optionConflict(`unknown option ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known options: ${known.join(', ')}`);
-  }
-  const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) + issue.path.slice(1).map((p) => `[${String(p)}]`).join('') : '(options)';
-  throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);
+export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => string): SearchOptions {
+  return parseOptions(searchOptionsSchema, searchOptionsSchema.def.shape, raw, { what: 'option', fieldName });
 }
 
 export { show };
