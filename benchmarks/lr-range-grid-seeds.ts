@@ -27,7 +27,7 @@ async function main() {
     options: {
       data: { type: 'string', default: 'benchmarks/results/lr-range-data.json' },
       out: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
-      seeds: { type: 'string', default: Array.from({ length: 17 }, (_, i) => i + 4).join(",") },
+      seeds: { type: 'string', default: Array.from({ length: 17 }, (_, i) => i + 4).join(',') },
       backend: { type: 'string', default: 'wasm' },
     },
   });

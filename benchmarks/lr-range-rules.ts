@@ -2,7 +2,7 @@
  * Ranks variants of the range test (signal, steps, lag correction, rule) on collected data (lr-range-collect):
  * for each task x optimizer x sweep seed, the suggestion against the grid-best LR, and the validation loss at the
  * suggestion interpolated from the grid (cheap, for ranking; lr-range.ts measures the chosen one by training).
- *   node dist/benchmarks/lr-range-rules.js benchmarks/results/lr-range-data.json [--top 25]
+ *   node dist/benchmarks/lr-range-rules.js benchmarks/results/lr-range-data.json [--top 25] [--truth lr-range-grid20.json]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -79,8 +79,12 @@ export function variants(stepsList: readonly number[]): Variant[] {
 export const variantName = (v: Variant) => `${v.signal} ${v.steps} steps${v.lagCorrected ? ' lag-corrected' : ''} ${v.rule}`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
-  const cases = JSON.parse(readFileSync(positionals[0] ?? 'benchmarks/results/lr-range-data.json', 'utf8')) as CaseData[];
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, truth: { type: 'string' } } });
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as CaseData[];
+  const data = read(positionals[0] ?? 'benchmarks/results/lr-range-data.json');
+  // --truth: grade against another grid of the same LRs (more training seeds, lr-range-grid-seeds) than the data's.
+  const truth = values.truth ? read(values.truth) : undefined;
+  const cases = truth ? data.map((c) => ({ ...c, grid: truth.find((t) => t.task === c.task && t.optimizer === c.optimizer)!.grid })) : data;
   const stepsList = [...new Set(cases.flatMap((c) => Object.keys(c.sweeps).map(Number)))].sort((a, b) => a - b);
   const rows = variants(stepsList).map((v) => {
     const s = scoreVariant(cases, v);

@@ -129,7 +129,7 @@ async function main() {
   const all = (f: (r: Row) => readonly Graded[] | undefined) => rows.flatMap((r) => f(r) ?? []);
   const results = rows.flatMap((r) => r.results);
   console.log('');
-  console.log(summary('Issue truth (3 seeds)', all((r) => r.issue)));
+  console.log(summary(`Issue truth (${plan.gridSeeds.length} seeds)`, all((r) => r.issue)));
   if (steadyGrids) console.log(summary(`Steady truth (${steadyGrids[0]!.seeds.length} seeds)`, all((r) => r.steady)));
   console.log(
     `Bounds: at most ${Math.max(...results.map((r) => Math.log10(r.bounds[1] / r.bounds[0]))).toFixed(2)} decades wide. ` +

@@ -131,7 +131,9 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
       const { lrRangeTest } = await import('./lr-range/index.js');
       const { seedPoints } = await import('./lr-range/seeds.js');
-      lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend }, options.seed, input.abortSignal));
+      // Without refine: the search needs the bounds, which refine leaves alone, and spends those trainings better
+      // itself (benchmarks/results/lr-range-search.md).
+      lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend, refine: 0 }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);
       initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
     } else space = withLogRange(space, lr, ...options.lrBounds);

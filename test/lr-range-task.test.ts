@@ -4,6 +4,7 @@ import { seedPoints } from '../src/lr-range/seeds.js';
 import { Space } from '../src/space/codec.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { prepareSearch } from '../src/search.js';
+import { describeResult, lr, lrRangeSummary } from '../src/cli/commands/lr-find.js';
 
 const iris = BUNDLED_TASKS.iris!;
 const quick = { steps: 60, backend: 'wasm' } as const;
@@ -49,6 +50,15 @@ describe('LR range test on a bundled task', () => {
     expect(refined.suggestion).toBeGreaterThanOrEqual(refined.bounds[0]);
     expect(refined.suggestion).toBeLessThanOrEqual(refined.bounds[1]);
     expect(refined.cost.trainingSteps).toBe(30 * 7); // iris: 30 epochs of 7 steps, what one search trial trains
+
+    const printed = describeResult(refined);
+    expect(printed).toContain(`refined from the curve's ${lr(curveOnly.suggestion)}`);
+    expect(printed).toContain(`refine ${refined.cost.evaluations} trainings`);
+    expect(describeResult(curveOnly)).not.toContain('refine');
+    const summary = lrRangeSummary(curveOnly);
+    expect(summary).toContain(`suggested lr ${lr(curveOnly.suggestion)} (rule ${curveOnly.rule})`);
+    expect(summary).toContain(`searched within ${lr(curveOnly.bounds[0])} .. ${lr(curveOnly.bounds[1])}`);
+    expect(summary).toContain('sweep 60 steps');
   });
 });
 
@@ -77,6 +87,8 @@ describe('search with --lr-bounds auto', () => {
     expect(lr).toEqual({ type: 'float', low: r.bounds[0], high: r.bounds[1], log: true });
     expect(prepared.initialPoints.length).toBeGreaterThan(0);
     expect(new Space(prepared.space).decode(prepared.initialPoints[0]!).lr).toBeCloseTo(r.suggestion, 9);
+    expect(r.refinement).toBeUndefined(); // the search refines the LR with its own trials
+    expect(r.cost.evaluations).toBe(0);
   });
 
   it('leaves the space as given without the flag', async () => {

@@ -169,7 +169,7 @@ describe('rules', () => {
     }
   });
 
-  it('bounds are ordered, inside [start, end], hold the suggestion and span at most two decades', () => {
+  it('bounds are ordered, inside [start, end], hold the suggestion and span at most two decades (or the curve is rejected)', () => {
     fc.assert(
       fc.property(
         fc.double({ min: -6.5, max: -1, noNaN: true }),
@@ -179,7 +179,15 @@ describe('rules', () => {
         fc.constantFrom(...RULE_NAMES),
         (fallExp, width, noise, seed, rule) => {
           const c = syntheticCurve({ lrFall: 10 ** fallExp, lrLow: 10 ** Math.min(0.9, fallExp + width), noise, seed, steps: 200 });
-          const a = analyseCurve(c, rule, [1e-7, 10]);
+          let a: ReturnType<typeof analyseCurve>;
+          try {
+            a = analyseCurve(c, rule, [1e-7, 10]);
+          } catch (e) {
+            // Noise this large can end the curve within a few steps (a "divergence"): too short to read, and said so.
+            expect(c.stop.reason).not.toBe('end');
+            expect(e).toMatchObject({ code: 'E_LR_RANGE' });
+            return;
+          }
           const [lo, hi] = a.bounds;
           expect(lo).toBeLessThan(hi);
           expect(lo).toBeGreaterThanOrEqual(1e-7);
@@ -253,13 +261,14 @@ const decadesOff = (a: number, b: number) => Math.abs(Math.log10(a / b));
 const STEP_DECADES = Math.log10(PROBE_STEP);
 
 describe('refine', () => {
-  it('finds a known best LR within half a probe step, from a curve suggestion up to a decade off', async () => {
+  it('finds a known best LR within a quarter of the probe spacing when its probes bracket it (curve up to 0.75 decade off)', async () => {
+    // 5 probes and 2 more outwards reach 1 decade either side of the curve's suggestion; one step less brackets.
     await fc.assert(
-      fc.asyncProperty(fc.double({ min: -5, max: -1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.constantFrom(5, 7), async (bestExp, off, probes) => {
+      fc.asyncProperty(fc.double({ min: -5, max: -1, noNaN: true }), fc.double({ min: -0.75, max: 0.75, noNaN: true }), fc.constantFrom(5, 7), async (bestExp, off, probes) => {
         const best = 10 ** bestExp;
         const from = best * 10 ** off;
         const { suggestion } = await refine(knownBest(best).probe, from, [from / 10, from * 10], { probes, seeds: 1 }, 0);
-        expect(decadesOff(suggestion, best)).toBeLessThanOrEqual(STEP_DECADES / 2);
+        expect(decadesOff(suggestion, best)).toBeLessThanOrEqual(STEP_DECADES / 4); // between probes: a plain argmin is off by up to 1/2
       }),
       { numRuns: 40 },
     );

@@ -26,7 +26,7 @@ export const lrRangeOptionsSchema = z
     refine: z
       .int({ error: 'expected 0 (off) or a whole number >= 3' })
       .refine((n) => n === 0 || n >= 3, { error: 'expected 0 (off) or a whole number >= 3' })
-      .default(5),
+      .default(7),
     /** Trainings per refine LR, each from its own seed. */
     refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(2),
     /** Train with this optimizer instead of the task's own choice for the test. */

@@ -33,13 +33,13 @@ export interface Refinement {
   readonly probes: readonly ProbeResult[];
 }
 
-/** Probes sit a quarter decade apart: the vertex interpolation between them resolves the best LR to well within 1.5x. */
+/** Probes sit a quarter decade apart, the spacing of the grid the goal is judged on; the vertex can land between two. */
 export const PROBE_STEP = 10 ** 0.25;
 /** Probes refine may add past the outermost one while the best LR sits there (always inside the bounds). */
 export const MAX_EXTRA_PROBES = 2;
 
-/** Training seed of a probe's `replicate`-th run, from the test's seed: the same at every LR (common random numbers,
- *  so that neighbouring LRs differ by the LR, not by the draw), and never one of a caller's own trial seeds. */
+/** Training seed of a probe's `replicate`-th run, from the test's seed: the same at every LR (common random numbers:
+ *  neighbouring LRs start from the same weights and batch order), and unrelated to a search's trial seeds. */
 export const probeSeed = (seed: number, replicate: number) => deriveSeed(seed, 'lr-refine', replicate);
 
 /** The first pass: `n` LRs a step apart, centred on `from`, those inside `bounds` (just `from` if none is). */
@@ -89,23 +89,18 @@ export function pickLr(probes: readonly ProbeResult[]): number {
 }
 
 /**
- * Each probe's score, log of its mean validation loss, smoothed over its neighbours with weights 1-2-1 (2-1 at the
- * ends). A probe where some seed diverged scores a little worse than the worst that trained: a cliff must push the
- * choice away without one blown-up value swamping the average of its neighbours.
+ * Each probe's score, log of its mean validation loss, smoothed over its neighbours with weights 1-2-1. At the ends
+ * the missing neighbour is extrapolated linearly, which leaves an end's score as it is: averaging it with its one
+ * neighbour instead would favour an end next to a worse probe over a better one just inside. A probe where some seed
+ * diverged scores a little worse than the worst that trained: a cliff must push the choice away without one blown-up
+ * value swamping the average of its neighbours.
  */
 export function smoothedScores(probes: readonly ProbeResult[]): number[] {
   const raw = probes.map((p) => (p.losses.every(Number.isFinite) ? Math.log(p.losses.reduce((a, b) => a + b, 0) / p.losses.length) : Infinity));
   if (!raw.some(Number.isFinite)) return raw; // nothing trained: the lowest LR probed is the best guess left
   const worst = Math.max(...raw.filter(Number.isFinite));
   const s = raw.map((v) => (Number.isFinite(v) ? v : worst + Math.LN2));
-  return s.map((v, i) => {
-    const left = s[i - 1];
-    const right = s[i + 1];
-    if (left === undefined && right === undefined) return v;
-    if (left === undefined) return (2 * v + right!) / 3;
-    if (right === undefined) return (2 * v + left) / 3;
-    return (left + 2 * v + right) / 4;
-  });
+  return s.map((v, i) => (i === 0 || i === s.length - 1 ? v : (s[i - 1]! + 2 * v + s[i + 1]!) / 4));
 }
 
 const inside = (lr: number, [lo, hi]: LrInterval) => lr >= lo * (1 - 1e-9) && lr <= hi * (1 + 1e-9);

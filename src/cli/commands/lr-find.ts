@@ -25,7 +25,7 @@ export function builder(y: Argv) {
     .option('beta', { type: 'number', requiresArg: true, describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
     .option('divergence', { type: 'number', requiresArg: true, describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
     .option('rule', { type: 'string', requiresArg: true, choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum-or-valley)' })
-    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget at this many LRs around the curve\'s suggestion and suggest the best (default 5; 0: the curve\'s suggestion)' })
+    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget at this many LRs around the curve\'s suggestion and suggest the best (default 7; 0: the curve\'s suggestion)' })
     .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per refine LR, each from its own seed (default 2)' })
     .option('seed', { type: 'number', requiresArg: true, default: 0, describe: 'seed of the model\'s initial weights and batch order' })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
@@ -66,8 +66,14 @@ export async function handler(args: Args): Promise<void> {
 
 /** The numbers of a test, for --json and for the search result. */
 export function lrRangeJson(r: LrRangeResult, plot?: string) {
-  const { diagnosis, elapsedMs, ...rest } = r;
-  return { ...rest, diagnosis: { healthy: isHealthy(diagnosis), ...diagnosis }, elapsedMs: Math.round(elapsedMs), ...(plot ? { plot } : {}) };
+  const { diagnosis, elapsedMs, cost, ...rest } = r;
+  return {
+    ...rest,
+    diagnosis: { healthy: isHealthy(diagnosis), ...diagnosis },
+    elapsedMs: Math.round(elapsedMs),
+    cost: { ...cost, sweepMs: Math.round(cost.sweepMs), refineMs: Math.round(cost.refineMs) },
+    ...(plot ? { plot } : {}),
+  };
 }
 
 /** LRs with three significant digits: 1e-7, 3.16e-4, 0.0123, 2.5. */
