@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseOptions } from '../util/schema.js';
 import { errors } from '../errors.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
 import { OPTIMIZERS } from '../tasks/config.js';
@@ -41,14 +42,6 @@ export type LrRangeOptionsInput = z.input<typeof lrRangeOptionsSchema>;
 export type LrRangeOptions = z.output<typeof lrRangeOptionsSchema>;
 
 /** Validates options; the first problem is a usage error naming the field (`fieldName` maps it to a flag). */
-export function parseLrRangeOptions(raw: unknown, fieldName: (key: string) => string = (k) => k): LrRangeOptions {
-  const r = lrRangeOptionsSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(lrRangeOptionsSchema.def.shape ?? {}).map(fieldName);
-    throw errors.optionConflict(`unknown LR range test option ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known: ${known.join(', ')}`);
-  }
-  const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) : '(options)';
-  throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);
+export function parseLrRangeOptions(raw: unknown, fieldName?: (key: string) => string): LrRangeOptions {
+  return parseOptions(lrRangeOptionsSchema, lrRangeOptionsSchema.def.shape, raw, { what: 'LR range test option', fieldName });
 }
