@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { availableParallelism } from 'node:os';
-import { show } from './errors.js';
 import { parseOptions } from './util/schema.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 
@@ -61,4 +60,3 @@ export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => st
   return parseOptions(searchOptionsSchema, searchOptionsSchema.def.shape, raw, { what: 'option', fieldName });
 }
 
-export { show };

@@ -1,7 +1,7 @@
 import { errors } from '../src/errors.js';
 import { clamp01, randInt, type Rng } from '../src/util/rng.js';
 import { intOrAuto, num, oneOf } from './options.js';
-import { compareScores, isComplete, ranking, record, untold, type Pending, type Score } from './generation.js';
+import { compareScores, isComplete, ranking, record, untold, type Member, type Pending } from './generation.js';
 import { defineStrategy } from './types.js';
 
 type Variant = 'rand/1/bin' | 'current-to-best/1/bin';
@@ -12,11 +12,6 @@ interface Options {
   CR: number;
   dither: number;
   populationSize: number | null;
-}
-
-interface Member {
-  x: number[];
-  score: Score;
 }
 
 interface State {

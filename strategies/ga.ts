@@ -1,7 +1,7 @@
 import { errors } from '../src/errors.js';
 import { clamp01, randInt, type Rng } from '../src/util/rng.js';
 import { int, num, numOrAuto } from './options.js';
-import { isComplete, ranking, record, untold, type Pending, type Score } from './generation.js';
+import { isComplete, ranking, record, untold, type Member, type Pending } from './generation.js';
 import { startingPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
@@ -14,11 +14,6 @@ interface Options {
   mutationRate: number | null;
   resetRate: number;
   elite: number;
-}
-
-interface Member {
-  x: number[];
-  score: Score;
 }
 
 interface State {

@@ -8,6 +8,12 @@ import type { Told } from './types.js';
  */
 export type Score = number | null;
 
+/** A point with its score, as GA and DE keep them from generation to generation. */
+export interface Member {
+  x: number[];
+  score: Score;
+}
+
 export const toScore = (value: number): Score => (Number.isFinite(value) ? value : null);
 
 /** Ascending, failures last; equal scores compare equal so a stable sort keeps their order. */
