@@ -12,6 +12,9 @@ import type { OptimizerName } from '../src/tasks/config.js';
 import { scheduledLr } from '../src/lr-range/schedule.js';
 import { CurveRecorder } from '../src/lr-range/sweep.js';
 import type { Curve, Signal } from '../src/lr-range/curve.js';
+import { analyseCurve } from '../src/lr-range/analyse.js';
+import { defaultSteps } from '../src/lr-range/index.js';
+import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 
 export const START_LR = 1e-7;
 export const END_LR = 10;
@@ -126,6 +129,16 @@ export function replay(raw: RawSweep, signal: Signal, beta: number, divergence: 
   }
   return rec.curve();
 }
+
+/** The stage-1 result (the curve's suggestion and bounds) the default test gives on one recorded sweep. */
+export function stageOne(c: CaseData, rangeSeed: number) {
+  const o = lrRangeOptionsSchema.parse({});
+  const raw = c.sweeps[defaultSteps(c.stepsPerEpoch)]!.find((s) => s.seed === rangeSeed)!;
+  return analyseCurve(replay(raw, o.signal, o.beta, o.divergence), o.rule, [START_LR, END_LR]);
+}
+
+/** The range-test seeds recorded with the default number of steps. */
+export const rangeSeeds = (c: CaseData) => c.sweeps[defaultSteps(c.stepsPerEpoch)]!.map((s) => s.seed);
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

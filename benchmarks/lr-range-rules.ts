@@ -13,6 +13,7 @@ import { findRegions } from '../src/lr-range/regions.js';
 import { RULE_NAMES, RULES } from '../src/lr-range/rules.js';
 import { readWindow, type Window } from '../src/lr-range/window.js';
 import { END_LR, gridBest, interpolatedLoss, replay, START_LR, type CaseData } from './lr-range-data.js';
+import { lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
 
 export interface Variant {
   readonly signal: Signal;
@@ -65,8 +66,6 @@ export function scoreVariant(cases: readonly CaseData[], v: Variant): Scored[] {
   return out;
 }
 
-/** The goal of the issue for one suggestion: within 1.5x of the grid-best LR and within 5% of its validation loss. */
-export const meetsGoal = (s: Scored) => s.ratio <= 1.5 && s.ratio >= 1 / 1.5 && s.lossRatio <= 1.05;
 
 export function variants(stepsList: readonly number[]): Variant[] {
   const out: Variant[] = [];
@@ -92,9 +91,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
       v,
-      goal: s.filter(meetsGoal).length,
-      lossOk: s.filter((x) => x.lossRatio <= 1.05).length,
-      within2: s.filter((x) => x.ratio <= 2 && x.ratio >= 0.5).length,
+      goal: s.filter((x) => meetsGoal(x.ratio, x.lossRatio)).length,
+      lossOk: s.filter((x) => lossWithin(x.lossRatio)).length,
+      within2: s.filter((x) => lrWithin(x.ratio, 2)).length,
       bounds: s.filter((x) => x.boundsHoldBest).length,
       n: s.length,
       worst: 10 ** worst,

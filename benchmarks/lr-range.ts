@@ -20,6 +20,7 @@ import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { collect, FULL, QUICK } from './lr-range-collect.js';
 import { gridBest, loadBackend, validationLoss, type CaseData, type GridPoint, type Tf } from './lr-range-data.js';
 import type { SeededGrid } from './lr-range-grid-seeds.js';
+import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
 
 const fmt = (v: number) => (v >= 1e-3 && v < 1e3 ? Number(v.toPrecision(3)).toString() : v.toExponential(1));
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -44,7 +45,7 @@ async function gradeAgainst(t: Tf, c: CaseData, r: LrRangeResult, truth: Truth):
   const losses = await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer, r.suggestion, truth.seeds);
   const loss = losses.every(Number.isFinite) ? mean(losses) / best.loss : Infinity;
   const ratio = r.suggestion / best.lr;
-  return { ratio, loss, holds: r.bounds[0] <= best.lr && best.lr <= r.bounds[1], meets: ratio <= 1.5 && ratio >= 1 / 1.5 && loss <= 1.05 };
+  return { ratio, loss, holds: r.bounds[0] <= best.lr && best.lr <= r.bounds[1], meets: meetsGoal(ratio, loss) };
 }
 
 interface Row {
@@ -59,8 +60,8 @@ function summary(name: string, graded: readonly Graded[]): string {
   const n = graded.length;
   const losses = graded.map((g) => g.loss).sort((a, b) => a - b);
   return (
-    `${name}: meets goal ${graded.filter((g) => g.meets).length}/${n}, val loss within 5% ${graded.filter((g) => g.loss <= 1.05).length}/${n}, ` +
-    `within 1.5x ${graded.filter((g) => g.ratio <= 1.5 && g.ratio >= 1 / 1.5).length}/${n}, within 2x ${graded.filter((g) => g.ratio <= 2 && g.ratio >= 0.5).length}/${n}, ` +
+    `${name}: meets goal ${graded.filter((g) => g.meets).length}/${n}, val loss within 5% ${graded.filter((g) => lossWithin(g.loss)).length}/${n}, ` +
+    `within 1.5x ${graded.filter((g) => lrWithin(g.ratio, GOAL_LR_FACTOR)).length}/${n}, within 2x ${graded.filter((g) => lrWithin(g.ratio, 2)).length}/${n}, ` +
     `bounds hold the grid-best ${graded.filter((g) => g.holds).length}/${n}, median val loss ratio ${losses[Math.floor(n / 2)]!.toFixed(3)}, worst ${losses[n - 1]!.toFixed(2)}`
   );
 }
@@ -109,7 +110,7 @@ async function main() {
   const losses = (gs: readonly Graded[]) => gs.map((g) => g.loss.toFixed(2)).join(' ');
   const count = (gs: readonly Graded[], f: (g: Graded) => boolean) => `${gs.filter(f).length}/${gs.length}`;
   console.log(
-    `Finder: curve of the training loss (300 steps or one epoch, rule ${o.rule}), then ${o.refine > 0 ? `refine ${o.refine} LRs x ${o.refineSeeds} seeds` : 'no refine'}; ` +
+    `Finder: curve of the training loss (300 steps or one epoch, rule ${o.rule}), then ${o.refine > 0 ? `refine: one training at each quarter-decade LR in the bounds, the best ${o.refine} raced to ${o.refineSeeds} seeds` : 'no refine'}; ` +
       `${plan.rangeSeeds.length} range-test seeds; issue truth: grid ${plan.grid.length} LRs x ${plan.gridSeeds.length} seeds` +
       `${steadyGrids ? `; steady truth: the same grid x ${steadyGrids[0]!.seeds.length} seeds` : ''}. Suggestions trained on each truth's seeds.\n`,
   );

@@ -31,7 +31,8 @@ describe('LR range test on a bundled task', () => {
   it('rejects options a user got wrong, naming the field', async () => {
     await expect(lrRangeTest(iris, { startLr: 1, endLr: 0.1 })).rejects.toThrow(/endLr/);
     await expect(lrRangeTest(iris, { beta: 1 })).rejects.toThrow(/beta: expected a number in \[0, 1\)/);
-    await expect(lrRangeTest(iris, { refine: 2 })).rejects.toThrow(/refine: expected 0 \(off\) or a whole number >= 3/);
+    await expect(lrRangeTest(iris, { refine: -1 })).rejects.toThrow(/refine: expected 0 \(off\) or a whole number >= 1/);
+    await expect(lrRangeTest(iris, { refine: 1.5 })).rejects.toThrow(/refine: expected 0 \(off\) or a whole number >= 1/);
     await expect(lrRangeTest(iris, { refineSeeds: 0 })).rejects.toThrow(/refineSeeds: expected a whole number >= 1/);
   });
 
@@ -41,12 +42,13 @@ describe('LR range test on a bundled task', () => {
     expect(curveOnly.suggestion).toBe(curveOnly.suggestions[curveOnly.rule]);
     expect(curveOnly.cost).toMatchObject({ sweepSteps: 60, evaluations: 0, refineMs: 0 });
 
-    const refined = await lrRangeTest(iris, { ...quick, refine: 3, refineSeeds: 2 }, 3);
+    const refined = await lrRangeTest(iris, { ...quick, refine: 2, refineSeeds: 3 }, 3);
     expect(refined.curve).toEqual(curveOnly.curve);
     expect(refined.bounds).toEqual(curveOnly.bounds);
     expect(refined.refinement!.from).toBe(curveOnly.suggestion);
-    expect(refined.cost.evaluations).toBe(refined.refinement!.probes.length * 2);
-    expect(refined.refinement!.probes.length).toBeGreaterThanOrEqual(3);
+    expect(refined.cost.evaluations).toBe(refined.refinement!.probes.length + 2 * 2);
+    expect(refined.refinement!.probes.length).toBeGreaterThanOrEqual(4); // bounds span at least a decade
+    expect(refined.refinement!.finalists).toContain(refined.suggestion);
     expect(refined.suggestion).toBeGreaterThanOrEqual(refined.bounds[0]);
     expect(refined.suggestion).toBeLessThanOrEqual(refined.bounds[1]);
     expect(refined.cost.trainingSteps).toBe(30 * 7); // iris: 30 epochs of 7 steps, what one search trial trains

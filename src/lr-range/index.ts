@@ -1,8 +1,8 @@
 /**
  * The LR range test (Smith 2015): train a fresh model for a few hundred steps while the LR grows from a tiny value
  * to a huge one, record the loss, and read from the curve where the LR works (stage 1: suggestion and bounds);
- * then, unless `refine` is 0, train the task's real budget at a few LRs around that suggestion and suggest the one
- * with the lowest validation loss (stage 2, refine.ts). A pure function of (task, options, seed): it builds its own
+ * then, unless `refine` is 0, train the task's real budget at the quarter-decade LRs inside the bounds, race the
+ * best few on with more seeds and suggest the one with the lowest validation loss (stage 2, refine.ts). A pure function of (task, options, seed): it builds its own
  * models and touches no global state but the tfjs backend it loads. See README.md.
  */
 import { performance } from 'node:perf_hooks';
@@ -73,7 +73,7 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   const sweepMs = performance.now() - start;
   // The search's fitness: the same params and data split, trained for the task's budget at a fixed LR.
   const probe = async (lr: number, probeSeed: number) => (await trainAndEvaluate(task, { ...params, lr }, { ...ctx, seed: probeSeed })).loss;
-  const refined = options.refine > 0 ? await refine(probe, analysis.suggestion, analysis.bounds, { probes: options.refine, seeds: options.refineSeeds }, seed) : undefined;
+  const refined = options.refine > 0 ? await refine(probe, analysis.suggestion, analysis.bounds, { finalists: options.refine, seeds: options.refineSeeds }, seed) : undefined;
   const cost: LrRangeCost = {
     sweepSteps: curve.stop.reason === 'end' ? steps : curve.stop.step + 1,
     sweepMs,

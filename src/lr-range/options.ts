@@ -22,14 +22,12 @@ export const lrRangeOptionsSchema = z
     divergence: z.number({ error: 'expected a number > 1' }).gt(1, { error: 'expected a number > 1' }).finite({ error: 'expected a number > 1' }).default(4),
     /** Chosen by benchmarks/lr-range.ts (see benchmarks/results/lr-range.md): closest to the grid-best LR overall. */
     rule: z.enum(RULE_NAMES, { error: `expected one of ${RULE_NAMES.join(', ')}` }).default('minimum-or-valley'),
-    /** Stage 2 (see refine.ts): LRs to train the task's real budget at around the curve's suggestion; 0: the curve's
-     *  suggestion stands. Chosen by benchmarks/lr-range-refine.ts, see benchmarks/results/lr-range-refine.md. */
-    refine: z
-      .int({ error: 'expected 0 (off) or a whole number >= 3' })
-      .refine((n) => n === 0 || n >= 3, { error: 'expected 0 (off) or a whole number >= 3' })
-      .default(7),
-    /** Trainings per refine LR, each from its own seed. */
-    refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(2),
+    /** Stage 2 (see refine.ts): after one training at every quarter-decade LR inside the bounds, this many of the
+     *  best race on with more seeds; 0: no training, the curve's suggestion stands. Chosen by
+     *  benchmarks/lr-range-refine-sim.ts, see benchmarks/results/lr-range-refine.md. */
+    refine: z.int({ error: 'expected 0 (off) or a whole number >= 1' }).min(0, { error: 'expected 0 (off) or a whole number >= 1' }).default(3),
+    /** Trainings per finalist in all, each from its own seed. */
+    refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(4),
     /** Train with this optimizer instead of the task's own choice for the test. */
     optimizer: z.enum(OPTIMIZERS, { error: `expected one of ${OPTIMIZERS.join(', ')}` }).optional(),
     backend: z.enum(BACKEND_CHOICES as ['auto', 'tensorflow', 'wasm', 'cpu'], { error: `expected one of ${BACKEND_CHOICES.join(', ')}` }).default('auto'),

@@ -1,10 +1,10 @@
 /**
- * Stage 2 of the finder: train the task's real budget at a few LRs around the curve's suggestion and take the LR
- * whose validation loss is lowest. The curve cannot see what decides the best LR for a fixed budget on small data
- * (overfitting, a cliff just above the best LR); trainings at fixed LRs can. One training's validation loss
- * scatters by 10-40% from seed to seed, so refine never trusts a single probe: it averages each LR over a few
- * seeds and smooths across neighbouring LRs before it picks (benchmarks/results/lr-range-refine.md: a plain argmin
- * over the same probes does worse than the curve alone).
+ * Stage 2 of the finder: train the task's real budget at fixed LRs inside the curve's bounds and take the LR whose
+ * validation loss is lowest. The curve cannot see what decides the best LR for a fixed budget on small data
+ * (overfitting, a cliff just above the best LR); trainings at fixed LRs can. One training's validation loss scatters
+ * by 10-40% from seed to seed, so refine races: one training at every quarter-decade LR inside the bounds, then the
+ * few best get more seeds, and the pick is the finalist with the lowest mean. At equal trainings this beats probing
+ * fewer LRs with more seeds each and reading a smoothed curve through them (benchmarks/results/lr-range-refine.md).
  */
 import { deriveSeed } from '../util/rng.js';
 import type { LrInterval } from './regions.js';
@@ -14,9 +14,9 @@ import { argmin } from './window.js';
 export type Probe = (lr: number, seed: number) => Promise<number>;
 
 export interface RefineOptions {
-  /** LRs of the first pass, PROBE_STEP apart and centred on the curve's suggestion. */
-  readonly probes: number;
-  /** Trainings per LR, each from its own seed. */
+  /** LRs that race on after the first pass: the best by smoothed score. */
+  readonly finalists: number;
+  /** Trainings per finalist in all, each from its own seed (every other LR gets one). */
   readonly seeds: number;
 }
 
@@ -27,73 +27,73 @@ export interface ProbeResult {
 }
 
 export interface Refinement {
-  /** The curve's suggestion, where the probes are centred. */
+  /** The curve's suggestion, which refine replaces. */
   readonly from: number;
-  /** Every probe, by ascending LR. */
+  /** Every probe, by ascending LR: the quarter-decade LRs inside the bounds. */
   readonly probes: readonly ProbeResult[];
+  /** LRs of the probes that raced on, ascending. */
+  readonly finalists: readonly number[];
 }
 
-/** Probes sit a quarter decade apart, the spacing of the grid the goal is judged on; the vertex can land between two. */
+/** Probes sit on quarter decades (1e-3, 1.78e-3, 3.16e-3, 5.62e-3, ...): finer than the seed-to-seed scatter of the
+ *  best LR can resolve, and the spacing of the grid the issue judges the suggestion on. */
 export const PROBE_STEP = 10 ** 0.25;
-/** Probes refine may add past the outermost one while the best LR sits there (always inside the bounds). */
-export const MAX_EXTRA_PROBES = 2;
 
 /** Training seed of a probe's `replicate`-th run, from the test's seed: the same at every LR (common random numbers:
  *  neighbouring LRs start from the same weights and batch order), and unrelated to a search's trial seeds. */
 export const probeSeed = (seed: number, replicate: number) => deriveSeed(seed, 'lr-refine', replicate);
 
-/** The first pass: `n` LRs a step apart, centred on `from`, those inside `bounds` (just `from` if none is). */
-export function firstProbes(from: number, n: number, bounds: LrInterval): number[] {
-  const lrs = Array.from({ length: n }, (_, i) => from * PROBE_STEP ** (i - (n - 1) / 2)).filter((lr) => inside(lr, bounds));
-  return lrs.length > 0 ? lrs : [from];
+/** The quarter-decade LRs inside `bounds`, ascending; the one nearest the bounds' middle if none is inside. */
+export function latticeLrs([lo, hi]: LrInterval): number[] {
+  const from = Math.ceil(Math.log10(lo) * 4 - 1e-9);
+  const to = Math.floor(Math.log10(hi) * 4 + 1e-9);
+  if (to < from) return [10 ** (Math.round(Math.log10(lo * hi) * 2) / 4)];
+  return Array.from({ length: to - from + 1 }, (_, i) => 10 ** ((from + i) / 4));
 }
 
-/** Runs the probes (first pass, then at most MAX_EXTRA_PROBES outwards while the best is the outermost) and picks. */
+/** Runs the race: one training at every lattice LR, then `seeds - 1` more at each finalist. */
 export async function refine(probe: Probe, from: number, bounds: LrInterval, o: RefineOptions, seed: number): Promise<{ suggestion: number; refinement: Refinement }> {
-  const seeds = Array.from({ length: o.seeds }, (_, k) => probeSeed(seed, k));
-  const run = async (lr: number): Promise<ProbeResult> => {
-    const losses: number[] = [];
-    for (const s of seeds) losses.push(await probe(lr, s));
-    return { lr, losses };
-  };
+  const first = probeSeed(seed, 0);
   const probes: ProbeResult[] = [];
-  for (const lr of firstProbes(from, o.probes, bounds)) probes.push(await run(lr));
-  for (let extra = 0; extra < MAX_EXTRA_PROBES; extra++) {
-    const best = argmin(smoothedScores(probes));
-    const up = best === probes.length - 1;
-    if (!up && best !== 0) break;
-    const next = up ? probes[best]!.lr * PROBE_STEP : probes[0]!.lr / PROBE_STEP;
-    if (!inside(next, bounds)) break;
-    const p = await run(next);
-    if (up) probes.push(p);
-    else probes.unshift(p);
+  for (const lr of latticeLrs(bounds)) probes.push({ lr, losses: [await probe(lr, first)] });
+  const finalists = pickFinalists(probes, o.finalists);
+  for (const i of finalists) {
+    const losses = [...probes[i]!.losses];
+    for (let k = 1; k < o.seeds; k++) losses.push(await probe(probes[i]!.lr, probeSeed(seed, k)));
+    probes[i] = { lr: probes[i]!.lr, losses };
   }
-  return { suggestion: pickLr(probes), refinement: { from, probes } };
+  return { suggestion: pickLr(probes, finalists), refinement: { from, probes, finalists: finalists.map((i) => probes[i]!.lr) } };
 }
 
-/**
- * The suggestion from probes a constant ratio apart (ascending): the lowest smoothed score, moved to the vertex of
- * the parabola through it and its two neighbours (at most half a step either way), so that the suggestion can
- * fall between probes when the loss says so.
- */
-export function pickLr(probes: readonly ProbeResult[]): number {
+/** Indices of the `n` probes with the lowest smoothed scores, ascending (ties: the lower LR first). */
+export function pickFinalists(probes: readonly ProbeResult[], n: number): number[] {
   const s = smoothedScores(probes);
-  const i = argmin(s);
-  const lr = probes[i]!.lr;
-  if (i === 0 || i === probes.length - 1) return lr;
-  const [a, b, c] = [s[i - 1]!, s[i]!, s[i + 1]!];
-  const curvature = a - 2 * b + c;
-  if (!(curvature > 0)) return lr;
-  const offset = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curvature));
-  return lr * (probes[i + 1]!.lr / lr) ** offset;
+  return s
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .slice(0, n)
+    .map(([, i]) => i)
+    .sort((a, b) => a - b);
 }
 
 /**
- * Each probe's score, log of its mean validation loss, smoothed over its neighbours with weights 1-2-1. At the ends
- * the missing neighbour is extrapolated linearly, which leaves an end's score as it is: averaging it with its one
- * neighbour instead would favour an end next to a worse probe over a better one just inside. A probe where some seed
- * diverged scores a little worse than the worst that trained: a cliff must push the choice away without one blown-up
- * value swamping the average of its neighbours.
+ * The finalist with the lowest mean validation loss; a finalist where any seed diverged is out. If all are out, the
+ * lowest smoothed score over every probe (which steers away from divergence), and with nothing trained at all the
+ * lowest LR probed.
+ */
+export function pickLr(probes: readonly ProbeResult[], finalists: readonly number[]): number {
+  const means = probes.map((p, i) => (finalists.includes(i) && p.losses.every(Number.isFinite) ? p.losses.reduce((a, b) => a + b, 0) / p.losses.length : Infinity));
+  const best = argmin(means);
+  return Number.isFinite(means[best]) ? probes[best]!.lr : probes[argmin(smoothedScores(probes))]!.lr;
+}
+
+/**
+ * Each probe's score, log of its mean validation loss, smoothed over its neighbours with weights 1-2-1: with one
+ * training per LR, a neighbour's loss is the best evidence there is about the scatter. At the ends the missing
+ * neighbour is extrapolated linearly, which leaves an end's score as it is: averaging it with its one neighbour
+ * instead would favour an end next to a worse probe over a better one just inside. A probe where some seed diverged
+ * scores a little worse than the worst that trained: a cliff must push the choice away without one blown-up value
+ * swamping the average of its neighbours.
  */
 export function smoothedScores(probes: readonly ProbeResult[]): number[] {
   const raw = probes.map((p) => (p.losses.every(Number.isFinite) ? Math.log(p.losses.reduce((a, b) => a + b, 0) / p.losses.length) : Infinity));
@@ -102,5 +102,3 @@ export function smoothedScores(probes: readonly ProbeResult[]): number[] {
   const s = raw.map((v) => (Number.isFinite(v) ? v : worst + Math.LN2));
   return s.map((v, i) => (i === 0 || i === s.length - 1 ? v : (s[i - 1]! + 2 * v + s[i + 1]!) / 4));
 }
-
-const inside = (lr: number, [lo, hi]: LrInterval) => lr >= lo * (1 - 1e-9) && lr <= hi * (1 + 1e-9);

@@ -25,8 +25,8 @@ export function builder(y: Argv) {
     .option('beta', { type: 'number', requiresArg: true, describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
     .option('divergence', { type: 'number', requiresArg: true, describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
     .option('rule', { type: 'string', requiresArg: true, choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum-or-valley)' })
-    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget at this many LRs around the curve\'s suggestion and suggest the best (default 7; 0: the curve\'s suggestion)' })
-    .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per refine LR, each from its own seed (default 2)' })
+    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget once at every quarter-decade LR inside the bounds, race this many of the best on with more seeds, and suggest the best (default 3; 0: the curve\'s suggestion)' })
+    .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per finalist in all, each from its own seed (default 4)' })
     .option('seed', { type: 'number', requiresArg: true, default: 0, describe: 'seed of the model\'s initial weights and batch order' })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('plot', { type: 'string', requiresArg: true, describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
@@ -92,7 +92,7 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
     f
       ? `suggested LR  ${lr(r.suggestion)}   (refined from the curve's ${lr(f.from)}, rule ${r.rule}; other rules: ${others})`
       : `suggested LR  ${lr(r.suggestion)}   (rule ${r.rule}; ${others})`,
-    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p.losses)}`).join(', ')}   (LR and mean validation loss of ${o.refineSeeds} training${o.refineSeeds > 1 ? 's' : ''} each)`] : []),
+    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p.losses)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`] : []),
     `cost          ${costLine(r)}`,
     `bounds        ${range(r.bounds)}   (for search: --lr-bounds ${r.bounds.map((b) => Number(b.toPrecision(3))).join(',')})`,
     `regions       flat ${range(d.regions.flat)}, falling ${range(d.regions.falling)}, rising ${range(d.regions.rising)}`,

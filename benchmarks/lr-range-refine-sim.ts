@@ -1,0 +1,230 @@
+/**
+ * Ranks ways of spending refine's trainings precisely, by simulation: the 20-seed grid (lr-range-grid-seeds) stands
+ * for the population of training seeds. Per task x optimizer x range-test seed (the curve's suggestion and bounds,
+ * replayed from the sweeps in lr-range-data.json), each draw gives refine fresh seeds from that population (a probe reads the
+ * grid's loss for that seed at the nearest grid LR) and grades its suggestion against a truth drawn independently:
+ * 3 seeds as in the issue, or 20. Many draws make the comparison between policies far steadier than the 36 runs of
+ * the end-to-end benchmark (lr-range.ts), whose own truth moves with its seeds (lr-range-ceiling.ts).
+ *   node dist/benchmarks/lr-range-refine-sim.js [--draws 200]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { rngFor, shuffleInPlace, type Rng } from '../src/util/rng.js';
+import { latticeLrs, pickFinalists, probeSeed, refine, smoothedScores, type ProbeResult } from '../src/lr-range/refine.js';
+import { argmin } from '../src/lr-range/window.js';
+import { gridBest, interpolatedLoss, rangeSeeds, stageOne, type CaseData, type GridPoint } from './lr-range-data.js';
+import type { SeededGrid } from './lr-range-grid-seeds.js';
+import { onSeeds } from './lr-range-ceiling.js';
+import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
+
+/** What a policy knows: the curve's reading. It asks for trainings through `probe` (LR, replicate) and picks an LR. */
+export interface Stage1 {
+  readonly suggestion: number;
+  readonly bounds: readonly [number, number];
+  readonly rangeSeed: number;
+}
+export type SimProbe = (lr: number, replicate: number) => number;
+export interface Policy {
+  readonly name: string;
+  pick(s: Stage1, probe: SimProbe): Promise<{ lr: number; trainings: number }>;
+}
+
+const QUARTER = 10 ** 0.25;
+const snap = (lr: number) => 10 ** (Math.round(Math.log10(lr) * 4) / 4);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const meanOf = (probes: readonly ProbeResult[]) => probes.map((p) => (p.losses.every(Number.isFinite) ? mean(p.losses) : Infinity));
+const seedsOf = (n: number) => Array.from({ length: n }, (_, k) => k);
+const run = (probe: SimProbe, lr: number, replicates: readonly number[]): ProbeResult => ({ lr, losses: replicates.map((k) => probe(lr, k)) });
+
+/** The shipped refine (src/lr-range/refine.ts): the race. */
+function race(finalists: number, seeds: number): Policy {
+  return {
+    name: `race: 1 seed per LR in the bounds, best ${finalists} to ${seeds} seeds`,
+    async pick(s, probe) {
+      const bySeed = new Map(seedsOf(seeds).map((k) => [probeSeed(s.rangeSeed, k), k] as const));
+      const r = await refine(async (lr, seed) => probe(lr, bySeed.get(seed)!), s.suggestion, s.bounds as [number, number], { finalists, seeds }, s.rangeSeed);
+      return { lr: r.suggestion, trainings: r.refinement.probes.reduce((n, p) => n + p.losses.length, 0) };
+    },
+  };
+}
+
+/** A race read another way: the finalist with the lowest smoothed score (neighbours count) rather than mean. */
+function raceSmoothed(finalists: number, seeds: number): Policy {
+  return {
+    name: `race: best ${finalists} to ${seeds} seeds, finalist with the lowest smoothed score`,
+    async pick(s, probe) {
+      const lrs = latticeLrs(s.bounds as [number, number]);
+      const probes = lrs.map((lr) => run(probe, lr, [0]));
+      const fin = pickFinalists(probes, finalists);
+      for (const i of fin) probes[i] = run(probe, probes[i]!.lr, seedsOf(seeds));
+      const sc = smoothedScores(probes).map((v, i) => (fin.includes(i) ? v : Infinity));
+      return { lr: probes[argmin(sc)]!.lr, trainings: lrs.length + fin.length * (seeds - 1) };
+    },
+  };
+}
+
+/** Every lattice LR inside the bounds x `seeds`, the lowest mean. */
+function latticeGrid(seeds: number): Policy {
+  return {
+    name: `every LR in the bounds x ${seeds} seeds, lowest mean`,
+    async pick(s, probe) {
+      const probes = latticeLrs(s.bounds as [number, number]).map((lr) => run(probe, lr, seedsOf(seeds)));
+      return { lr: probes[argmin(meanOf(probes))]!.lr, trainings: probes.length * seeds };
+    },
+  };
+}
+
+/**
+ * The refine shipped before the race (kept here as the yardstick it replaced): `n` LRs a quarter decade apart
+ * centred on the curve's suggestion, 2 more outwards while the best is the outermost, each x `seeds`; the lowest
+ * 1-2-1-smoothed log mean, moved to the vertex of the parabola through it and its neighbours (at most half a step).
+ */
+function centred(n: number, seeds: number): Policy {
+  return {
+    name: `previous refine: ${n} LRs centred on the curve's suggestion x ${seeds} seeds, smoothed, vertex`,
+    async pick(s, probe) {
+      const inside = (lr: number) => lr >= s.bounds[0] * (1 - 1e-9) && lr <= s.bounds[1] * (1 + 1e-9);
+      const firstLrs = seedsOf(n).map((i) => s.suggestion * QUARTER ** (i - (n - 1) / 2)).filter(inside);
+      const probes = (firstLrs.length > 0 ? firstLrs : [s.suggestion]).map((lr) => run(probe, lr, seedsOf(seeds)));
+      for (let extra = 0; extra < 2; extra++) {
+        const best = argmin(smoothedScores(probes));
+        const up = best === probes.length - 1;
+        if (!up && best !== 0) break;
+        const next = up ? probes[best]!.lr * QUARTER : probes[0]!.lr / QUARTER;
+        if (!inside(next)) break;
+        if (up) probes.push(run(probe, next, seedsOf(seeds)));
+        else probes.unshift(run(probe, next, seedsOf(seeds)));
+      }
+      const sc = smoothedScores(probes);
+      const i = argmin(sc);
+      const trainings = probes.length * seeds;
+      if (i === 0 || i === probes.length - 1) return { lr: probes[i]!.lr, trainings };
+      const [a, b, c] = [sc[i - 1]!, sc[i]!, sc[i + 1]!];
+      const curvature = a - 2 * b + c;
+      const offset = curvature > 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curvature)) : 0;
+      return { lr: probes[i]!.lr * QUARTER ** offset, trainings };
+    },
+  };
+}
+
+export const POLICIES: readonly Policy[] = [
+  { name: 'curve only (refine 0)', pick: async (s) => ({ lr: s.suggestion, trainings: 0 }) },
+  centred(7, 2),
+  latticeGrid(1),
+  latticeGrid(2),
+  latticeGrid(3),
+  race(3, 3),
+  raceSmoothed(3, 3),
+  raceSmoothed(3, 4),
+  race(2, 3),
+  race(2, 4),
+  race(3, 4),
+  race(4, 3),
+  race(5, 3),
+  race(3, 5),
+  race(2, 5),
+];
+
+/** The grid's loss for pool seed `seed` at the grid LR nearest `lr`. */
+function reader(grid: readonly GridPoint[], seedOf: readonly number[]): SimProbe {
+  return (lr, replicate) => {
+    const near = grid.reduce((a, b) => (Math.abs(Math.log(b.lr / lr)) < Math.abs(Math.log(a.lr / lr)) ? b : a));
+    const v = near.losses[seedOf[replicate]!];
+    return typeof v === 'number' ? v : NaN; // NaN is stored as null
+  };
+}
+
+export interface SimScore {
+  readonly goal: number;
+  readonly lr: number;
+  readonly loss: number;
+  /** Share of picks whose loss is over BAD_MISS x the truth's best (diverged included). */
+  readonly bad: number;
+  /** Geometric mean of the loss ratio (capped at 10). */
+  readonly meanLoss: number;
+  readonly trainings: number;
+}
+
+/** Seeds of the pool kept for the finder (no policy uses more); the truth is drawn from the others. */
+const FINDER_SEEDS = 5;
+
+/** One policy over every case x range-test seed x draw, against a truth of `truthSeeds` of the pool's other seeds
+ *  (`rest`: all of them). */
+export async function simulate(policy: Policy, cases: readonly CaseData[], pool: readonly SeededGrid[], truthSeeds: number | 'rest', draws: number, grading: 'exact' | 'snapped', root = 1): Promise<SimScore> {
+  let goal = 0;
+  let lr = 0;
+  let loss = 0;
+  let trainings = 0;
+  let bad = 0;
+  let logLoss = 0;
+  let n = 0;
+  for (const c of cases) {
+    const grid = pool.find((p) => p.task === c.task && p.optimizer === c.optimizer)!.grid;
+    const size = grid[0]!.losses.length;
+    for (const rangeSeed of rangeSeeds(c)) {
+      const { suggestion, bounds } = stageOne(c, rangeSeed);
+      const s: Stage1 = { suggestion, bounds, rangeSeed };
+      const rng: Rng = rngFor(root, 'refine-sim', c.task, c.optimizer, rangeSeed, truthSeeds);
+      for (let d = 0; d < draws; d++) {
+        // The finder's seeds are distinct; the truth's, drawn apart from them, may repeat (a bootstrap sample).
+        // The finder's seeds and the truth's are disjoint: a truth the finder never trained on.
+        const order = shuffleInPlace(Array.from({ length: size }, (_, i) => i), rng);
+        const finderSeeds = order.slice(0, FINDER_SEEDS);
+        const truth = onSeeds(grid, order.slice(FINDER_SEEDS, truthSeeds === 'rest' ? size : FINDER_SEEDS + truthSeeds));
+        const picked = await policy.pick(s, reader(grid, finderSeeds));
+        // 'snapped' grades the nearest grid LR: the choice among grid LRs, without the interpolation's penalty on a
+        // pick between two grid points (interpolating linearly overstates the loss near a minimum).
+        const r = grading === 'snapped' ? { ...picked, lr: snap(picked.lr) } : picked;
+        const best = gridBest(truth);
+        const ratio = r.lr / best.lr;
+        const lossRatio = interpolatedLoss(truth, r.lr) / best.loss;
+        goal += Number(meetsGoal(ratio, lossRatio));
+        bad += Number(!(lossRatio <= BAD_MISS));
+        logLoss += Math.log(Math.min(lossRatio, 10)); // a diverged pick counts as 10x
+        lr += Number(lrWithin(ratio, GOAL_LR_FACTOR));
+        loss += Number(lossWithin(lossRatio));
+        trainings += r.trainings;
+        n++;
+      }
+    }
+  }
+  return { goal: goal / n, lr: lr / n, loss: loss / n, bad: bad / n, meanLoss: Math.exp(logLoss / n), trainings: trainings / n };
+}
+
+/** A pick whose validation loss is more than this multiple of the best's is a bad miss. */
+const BAD_MISS = 1.25;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string', default: 'benchmarks/results/lr-range-data.json' },
+      truth: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
+      draws: { type: 'string', default: '200' },
+    },
+  });
+  const cases = JSON.parse(readFileSync(values.data, 'utf8')) as CaseData[];
+  const pool = JSON.parse(readFileSync(values.truth, 'utf8')) as SeededGrid[];
+  const draws = Number(values.draws);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`${cases.length} cases x ${rangeSeeds(cases[0]!).length} range-test seeds x ${draws} draws; population: ${pool[0]!.seeds.length} training seeds\n`);
+  console.log('| policy | trainings (mean) | meets goal, truth 3 seeds (LR / loss) | truth 15 seeds | pick snapped to the grid, truth 3 seeds | snapped, truth 15 seeds | val loss over 1.25x the best, truth 15 seeds | mean val loss over the best (geometric), truth 15 seeds |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const p of POLICIES) {
+    const cells = [];
+    let trainings = 0;
+    let bad = 0;
+    let meanLoss = 0;
+    for (const grading of ['exact', 'snapped'] as const)
+      for (const t of [3, 'rest'] as const) {
+        const a = await simulate(p, cases, pool, t, draws, grading);
+        trainings = a.trainings;
+        if (grading === 'exact' && t === 'rest') bad = a.bad;
+        if (grading === 'exact' && t === 'rest') meanLoss = a.meanLoss;
+        cells.push(`**${pct(a.goal)}** (${pct(a.lr)} / ${pct(a.loss)})`);
+      }
+    console.log(`| ${p.name} | ${trainings.toFixed(1)} | ${cells.join(' | ')} | ${pct(bad)} | ${meanLoss.toFixed(3)} |`);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
