@@ -64,6 +64,23 @@ function raceSmoothed(finalists: number, seeds: number): Policy {
   };
 }
 
+/** A race whose pick is the lowest-LR finalist within `slack` of the best finalist's mean (cliffs lie above). */
+function raceCautious(finalists: number, seeds: number, slack: number): Policy {
+  return {
+    name: `race: best ${finalists} to ${seeds} seeds, lowest LR within ${Math.round(100 * slack)}% of the best mean`,
+    async pick(s, probe) {
+      const lrs = latticeLrs(s.bounds as [number, number]);
+      const probes = lrs.map((lr) => run(probe, lr, [0]));
+      const fin = pickFinalists(probes, finalists);
+      for (const i of fin) probes[i] = run(probe, probes[i]!.lr, seedsOf(seeds));
+      const means = meanOf(probes).map((m, i) => (fin.includes(i) ? m : Infinity));
+      const best = Math.min(...means);
+      const i = Number.isFinite(best) ? means.findIndex((m) => m <= best * (1 + slack)) : argmin(smoothedScores(probes));
+      return { lr: probes[i]!.lr, trainings: lrs.length + fin.length * (seeds - 1) };
+    },
+  };
+}
+
 /** Every lattice LR inside the bounds x `seeds`, the lowest mean. */
 function latticeGrid(seeds: number): Policy {
   return {
@@ -116,6 +133,9 @@ export const POLICIES: readonly Policy[] = [
   latticeGrid(3),
   race(3, 3),
   raceSmoothed(3, 3),
+  raceCautious(3, 4, 0.03),
+  raceCautious(3, 4, 0.06),
+  raceCautious(3, 4, 0.1),
   raceSmoothed(3, 4),
   race(2, 3),
   race(2, 4),

@@ -241,6 +241,27 @@ describe('plot', () => {
     expect(svg).toMatch(/suggestion \d/);
     expect(svg).toMatch(/bounds \d/);
     expect(svg.match(/<polyline/g)).toHaveLength(3);
+    expect(svg).not.toContain('refine:');
+  });
+
+  it("adds refine's race: a dot per training, a cross per diverged one, and the finalists' means set apart", () => {
+    const curve = syntheticCurve({});
+    const refinement = {
+      probes: [
+        { lr: 1e-3, losses: [0.3] },
+        { lr: 1.78e-3, losses: [0.12, 0.1, 0.11] },
+        { lr: 3.16e-3, losses: [0.1, 0.09, 0.13] },
+        { lr: 5.62e-3, losses: [NaN] },
+      ],
+      finalists: [1.78e-3, 3.16e-3],
+    };
+    const svg = renderSvg({ title: 't', curve, suggestion: 3.16e-3, bounds: [1e-3, 6e-3], refinement });
+    expect(svg).toContain('refine: validation loss after training');
+    expect(svg.match(/<circle /g)).toHaveLength(7);
+    expect(svg.match(/>×</g)).toHaveLength(1);
+    expect(svg.match(/stroke="#e67e22"/g)).toHaveLength(2);
+    for (const label of ['1e-3', '1.78e-3', '3.16e-3', '5.62e-3']) expect(svg).toContain(`>${label}</text>`);
+    expect(Number(svg.match(/height="(\d+)"/)![1])).toBeGreaterThan(Number(renderSvg({ title: 't', curve }).match(/height="(\d+)"/)![1]));
   });
 });
 

@@ -1,18 +1,22 @@
 import type { Curve } from './curve.js';
+import type { Refinement } from './refine.js';
 
-/** What the picture shows: the curve, and the suggestion and bounds marked on it. */
+/** What the picture shows: the curve, the suggestion and bounds marked on it, and refine's trainings if it ran. */
 export interface PlotInput {
   readonly title: string;
   readonly curve: Curve;
   readonly suggestion?: number;
   readonly bounds?: readonly [number, number];
+  readonly refinement?: Pick<Refinement, 'probes' | 'finalists'>;
 }
 
 const W = 760;
 const M = { left: 64, right: 20 };
 const TOP = { y: 44, h: 300 };
 const BOTTOM = { y: 414, h: 150 };
+const REFINE = { y: BOTTOM.y + BOTTOM.h + 84, h: 170 };
 const H = BOTTOM.y + BOTTOM.h + 44;
+const H_REFINE = REFINE.y + REFINE.h + 44;
 
 /**
  * A self-contained SVG: loss against LR on a log axis (raw loss faint, smoothed loss bold, bounds shaded,
@@ -21,10 +25,11 @@ const H = BOTTOM.y + BOTTOM.h + 44;
  */
 export function renderSvg(p: PlotInput): string {
   const pts = p.curve.points;
-  if (pts.length === 0) return frame(p.title, `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no finite loss was recorded</text>`);
+  if (pts.length === 0) return frame(p.title, `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no finite loss was recorded</text>`, H);
   const lrs = pts.map((q) => q.lr);
-  const lrLo = Math.min(...lrs, ...(p.bounds ?? []), p.suggestion ?? Infinity);
-  const lrHi = Math.max(...lrs, ...(p.bounds ?? []), p.suggestion ?? 0);
+  const probeLrs = p.refinement?.probes.map((q) => q.lr) ?? [];
+  const lrLo = Math.min(...lrs, ...(p.bounds ?? []), p.suggestion ?? Infinity, ...probeLrs);
+  const lrHi = Math.max(...lrs, ...(p.bounds ?? []), p.suggestion ?? 0, ...probeLrs);
   const x = logScale(lrLo, lrHi, M.left, W - M.right);
 
   const finite = pts.flatMap((q) => [q.loss, q.smoothed]);
@@ -66,7 +71,65 @@ export function renderSvg(p: PlotInput): string {
     axisLogY(ly, Math.min(...lrs), Math.max(...lrs), 'LR'),
     polyline(pts.map((q) => [sx(q.step), ly(q.lr)]), '#1f4e89', 2),
   ];
-  return frame(p.title, [...top, ...legend, ...bottom].filter((s) => s !== '').join('\n'));
+  const refine = p.refinement ? refinePanel(p.refinement, p.suggestion) : [];
+  return frame(p.title, [...top, ...legend, ...bottom, ...refine].filter((s) => s !== '').join('\n'), p.refinement ? H_REFINE : H);
+}
+
+/**
+ * Refine's race on the same LR axis: every training's validation loss (grey dots; a diverged one as a red cross at
+ * the top), the mean of each LR (dark bar) and of each finalist (orange, wider), and the suggestion. Log loss axis:
+ * a training that blew up should not flatten the differences the race decided on.
+ */
+function refinePanel(r: NonNullable<PlotInput['refinement']>, suggestion: number | undefined): string[] {
+  const lrs = r.probes.map((q) => q.lr);
+  // Zoomed to the probes (the bounds), half a step of margin either side.
+  const x = logScale(Math.min(...lrs) / 10 ** 0.15, Math.max(...lrs) * 10 ** 0.15, M.left, W - M.right);
+  const losses = r.probes.flatMap((q) => q.losses).filter((v) => Number.isFinite(v) && v > 0);
+  const top = REFINE.y;
+  const base = REFINE.y + REFINE.h;
+  const head = `<text x="${M.left}" y="${top - 26}" font-weight="bold">refine: validation loss after training the task's budget at a fixed LR</text>`;
+  if (losses.length === 0) return [head, `<text x="${W / 2}" y="${top + REFINE.h / 2}" text-anchor="middle">every refine training diverged</text>`];
+  const lo = Math.log10(Math.min(...losses));
+  const hi = Math.log10(Math.max(...losses));
+  const pad = Math.max(0.05, (hi - lo) * 0.08);
+  const ticks = niceTicks(lo - pad, hi + pad, 4);
+  const y = linearScale(ticks[0]!, ticks[ticks.length - 1]!, base, top);
+  const ly = (v: number) => y(Math.log10(v));
+  const grid = ticks.map((t) => {
+    const py = f(y(t));
+    return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${num(10 ** t)}</text>`;
+  });
+  const marks = r.probes.flatMap((q) => {
+    const px = x(q.lr);
+    const finalist = r.finalists.includes(q.lr);
+    const dots = q.losses.map((v, k) =>
+      Number.isFinite(v) && v > 0
+        ? `<circle cx="${f(px + (k - (q.losses.length - 1) / 2) * 3)}" cy="${f(ly(v))}" r="2.6" fill="#8a8a8a"/>`
+        : `<text x="${f(px)}" y="${top + 10}" text-anchor="middle" fill="#c0392b" font-weight="bold">×</text>`,
+    );
+    const mean = q.losses.every((v) => Number.isFinite(v) && v > 0) ? q.losses.reduce((a, b) => a + b, 0) / q.losses.length : undefined;
+    const half = finalist ? 13 : 8;
+    const bar = mean === undefined ? '' : `<line x1="${f(px - half)}" x2="${f(px + half)}" y1="${f(ly(mean))}" y2="${f(ly(mean))}" stroke="${finalist ? '#e67e22' : '#1f4e89'}" stroke-width="${finalist ? 3 : 2}"/>`;
+    return [...dots, bar];
+  });
+  const mark =
+    suggestion === undefined ? '' : `<line x1="${f(x(suggestion))}" x2="${f(x(suggestion))}" y1="${top}" y2="${base}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="5 3"/>`;
+  const legend = [
+    ['#8a8a8a', 'one training'],
+    ['#1f4e89', 'mean'],
+    ['#e67e22', 'mean of a finalist'],
+    ['#c0392b', 'suggestion; × diverged'],
+  ].map(([c, t], i) => `<rect x="${M.left + 10 + i * 165}" y="${top - 18}" width="12" height="12" fill="${c}"/><text x="${M.left + 27 + i * 165}" y="${top - 8}">${esc(t!)}</text>`);
+  return [
+    head,
+    ...grid,
+    `<line x1="${M.left}" x2="${M.left}" y1="${top}" y2="${base}" stroke="#333"/><text x="16" y="${top + REFINE.h / 2}" transform="rotate(-90 16 ${top + REFINE.h / 2})" text-anchor="middle">validation loss (log)</text>`,
+    `<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">learning rate (log scale, the refine LRs)</text>`,
+    ...lrs.map((lr) => `<text x="${f(x(lr))}" y="${base + 16}" text-anchor="middle">${num(lr)}</text>`),
+    ...marks,
+    mark,
+    ...legend,
+  ];
 }
 
 type Scale = (v: number) => number;
@@ -74,9 +137,9 @@ const f = (v: number) => v.toFixed(1);
 const num = (v: number) => Number(v.toPrecision(3)).toExponential().replace(/\.?0*e/, 'e').replace('e+', 'e');
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-function frame(title: string, body: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
-<rect width="${W}" height="${H}" fill="white"/>
+function frame(title: string, body: string, height: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12">
+<rect width="${W}" height="${height}" fill="white"/>
 <text x="${W / 2}" y="18" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>
 ${body}
 </svg>

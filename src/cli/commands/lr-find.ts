@@ -55,7 +55,7 @@ export async function handler(args: Args): Promise<void> {
   if (plot !== undefined) {
     const title = `LR range test: ${task.name}, ${String(result.params.optimizer ?? '')}, ${result.steps} steps, ${result.curve.signal === 'val' ? 'validation' : 'training'} loss`;
     try {
-      writeFileSync(plot, renderSvg({ title, curve: result.curve, suggestion: result.suggestion, bounds: result.bounds }));
+      writeFileSync(plot, renderSvg({ title, curve: result.curve, suggestion: result.suggestion, bounds: result.bounds, refinement: result.refinement }));
     } catch (e) {
       throw errors.option('--plot', 'a writable file path', `${plot} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
