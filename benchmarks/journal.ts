@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { search } from '../src/search.js';
+import { median } from './stats.js';
 
 const trials = Number(process.argv[2] ?? 20000);
 const space = { x: { type: 'float', low: -1, high: 1, log: false }, y: { type: 'float', low: 1e-4, high: 1, log: true }, k: { type: 'categorical', choices: ['a', 'b'] } } as const;
 const noop = () => 0.5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const root = mkdtempSync(join(tmpdir(), 'evotune-bench-journal-'));
 
 async function timeSearch(strategy: string, strategyOptions: Record<string, unknown>, journal: boolean, i: number): Promise<number> {

@@ -7,13 +7,13 @@
  * Over many random splits, the share that meets the goal is the ceiling for a finder with that much information.
  *   node dist/benchmarks/lr-range-ceiling.js [--truth benchmarks/results/lr-range-grid20.json] [--draws 2000]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { randInt, rngFor, type Rng } from '../src/util/rng.js';
 import { gridBest, gridMeans, type GridPoint } from './lr-range-data.js';
-import type { SeededGrid } from './lr-range-grid-seeds.js';
+import { GRID20_FILE, readSeededGrids, type SeededGrid } from './lr-range-grid-seeds.js';
 import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
+import { mean } from './stats.js';
 
 /** Shares of splits (0..1) where the finder's pick met each part of the goal. */
 export interface Ceiling {
@@ -75,16 +75,15 @@ export const FINDERS: ReadonlyArray<{ readonly finder: Finder; readonly name: st
   { finder: { seeds: 20 }, name: 'grid search, 20 seeds per LR' },
   { finder: 'oracle', name: 'oracle (knows the mean over the population)' },
 ];
-export const TRUTHS = [3, 20] as const;
+const TRUTHS = [3, 20] as const;
 
 const pct = (x: number) => `${Math.round(100 * x)}%`;
 
-export function report(cases: readonly SeededGrid[], draws: number, root = 1): string {
+export function report(cases: readonly SeededGrid[], draws: number): string {
   const lines: string[] = [];
-  const at = (c: SeededGrid, f: Finder, truth: number, k: number) => ceiling(c.grid, truth, f, draws, rngFor(root, 'lr-ceiling', c.task, c.optimizer, truth, k));
+  const at = (c: SeededGrid, f: Finder, truth: number, k: number) => ceiling(c.grid, truth, f, draws, rngFor(1, 'lr-ceiling', c.task, c.optimizer, truth, k));
   // per finder and truth: the per-case shares
   const shares = FINDERS.map((f, k) => TRUTHS.map((t) => cases.map((c) => at(c, f.finder, t, k))));
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
   const grids = cases[0]!.grid.length;
   lines.push(`| finder | trainings | ${TRUTHS.map((t) => `meets the goal, truth ${t} seeds (LR within ${GOAL_LR_FACTOR}x / val loss within 5%)`).join(' | ')} | chance that all ${cases.length} cases meet it, truth 3 seeds |`);
@@ -110,12 +109,11 @@ export function report(cases: readonly SeededGrid[], draws: number, root = 1): s
 async function main() {
   const { values } = parseArgs({
     options: {
-      truth: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
+      truth: { type: 'string', default: GRID20_FILE },
       draws: { type: 'string', default: '2000' },
     },
   });
-  const cases = JSON.parse(readFileSync(values.truth, 'utf8')) as SeededGrid[];
-  console.log(report(cases, Number(values.draws)));
+  console.log(report(readSeededGrids(values.truth), Number(values.draws)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -3,7 +3,7 @@
  * by case (a file already holding a case keeps it, so an interrupted run continues).
  *   node dist/benchmarks/lr-range-collect.js --out benchmarks/results/lr-range-data.json [--quick] [--tasks a,b]
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import type { OptimizerName } from '../src/tasks/config.js';
 import type { BackendChoice } from '../src/tf/backend.js';
 import { errors } from '../src/errors.js';
-import { ANCHOR_GRID, collectCase, loadBackend, type CaseData } from './lr-range-data.js';
+import { ANCHOR_GRID, collectCase, loadBackend, readCases, type CaseData } from './lr-range-data.js';
 
 export interface CollectPlan {
   readonly tasks: readonly string[];
@@ -44,7 +44,7 @@ export const QUICK: CollectPlan = {
 export async function collect(plan: CollectPlan, backend: BackendChoice, out: string | undefined, log: (s: string) => void): Promise<CaseData[]> {
   const t = await loadBackend(backend);
   log(`backend ${t.backend}`);
-  const done: CaseData[] = out && existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as CaseData[]) : [];
+  const done: CaseData[] = out && existsSync(out) ? readCases(out) : [];
   for (const name of plan.tasks) {
     const task = BUNDLED_TASKS[name];
     if (!task) throw errors.unknownTask(name, Object.keys(BUNDLED_TASKS));

@@ -5,6 +5,7 @@
  * on the same runs. Replaying is exact: what the test records does not change how the model trains; the stop only
  * cuts the curve.
  */
+import { readFileSync } from 'node:fs';
 import { loadTf, type BackendChoice } from '../src/tf/backend.js';
 import { openSession, rangeTestParams, trainAndEvaluate } from '../src/tasks/train.js';
 import type { Task } from '../src/tasks/types.js';
@@ -15,6 +16,10 @@ import type { Curve, Signal } from '../src/lr-range/curve.js';
 import { analyseCurve } from '../src/lr-range/analyse.js';
 import { defaultSteps } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
+import { mean } from './stats.js';
+
+/** Where lr-range-collect's data for the LR range test benchmarks is committed. */
+export const DATA_FILE = 'benchmarks/results/lr-range-data.json';
 
 export const START_LR = 1e-7;
 export const END_LR = 10;
@@ -47,6 +52,8 @@ export interface CaseData {
   readonly ms: { readonly sweep: Record<string, number>; readonly gridRun: number };
 }
 
+export const readCases = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as CaseData[];
+
 export interface Tf {
   readonly tf: Awaited<ReturnType<typeof loadTf>>['tf'];
   readonly backend: string;
@@ -59,7 +66,7 @@ export function caseParams(task: Task, optimizer: OptimizerName) {
   return rangeTestParams(task, { optimizer, momentum: 0.9, schedule: 'constant' });
 }
 
-/** Mean validation loss of training at `lr` for the task's budget, over the training seeds (Infinity if any diverged). */
+/** Validation loss of training at `lr` for the task's budget, per training seed (not finite where it diverged). */
 export async function validationLoss(t: Tf, task: Task, optimizer: OptimizerName, lr: number, seeds: readonly number[]): Promise<number[]> {
   const out: number[] = [];
   for (const seed of seeds) {
@@ -139,8 +146,6 @@ export function stageOne(c: CaseData, rangeSeed: number) {
 
 /** The range-test seeds recorded with the default number of steps. */
 export const rangeSeeds = (c: CaseData) => c.sweeps[defaultSteps(c.stepsPerEpoch)]!.map((s) => s.seed);
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Mean validation loss per grid LR, a diverged seed counting as Infinity. */
 export function gridMeans(grid: readonly GridPoint[]): Array<{ lr: number; loss: number }> {

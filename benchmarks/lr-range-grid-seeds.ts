@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import type { BackendChoice } from '../src/tf/backend.js';
 import { FULL } from './lr-range-collect.js';
-import { loadBackend, validationLoss, type CaseData } from './lr-range-data.js';
+import { DATA_FILE, loadBackend, readCases, validationLoss, type CaseData } from './lr-range-data.js';
 
 /** One case's grid with every seed's loss: the file's 3 and the new ones, in that order. */
 export interface SeededGrid {
@@ -22,21 +22,30 @@ export interface SeededGrid {
   readonly grid: CaseData['grid'];
 }
 
+/** Where this script writes the grids, and where the ceiling and the refine simulation read them by default. */
+export const GRID20_FILE = 'benchmarks/results/lr-range-grid20.json';
+
+export const readSeededGrids = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as SeededGrid[];
+
+/** The grid of one task and optimizer. */
+export const seededGridOf = (grids: readonly SeededGrid[], c: { readonly task: string; readonly optimizer: string }) =>
+  grids.find((g) => g.task === c.task && g.optimizer === c.optimizer);
+
 async function main() {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string', default: 'benchmarks/results/lr-range-data.json' },
-      out: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
+      data: { type: 'string', default: DATA_FILE },
+      out: { type: 'string', default: GRID20_FILE },
       seeds: { type: 'string', default: Array.from({ length: 17 }, (_, i) => i + 4).join(',') },
       backend: { type: 'string', default: 'wasm' },
     },
   });
   const extra = values.seeds.split(',').map(Number);
-  const cases = JSON.parse(readFileSync(values.data, 'utf8')) as CaseData[];
-  const done: SeededGrid[] = existsSync(values.out) ? (JSON.parse(readFileSync(values.out, 'utf8')) as SeededGrid[]) : [];
+  const cases = readCases(values.data);
+  const done = existsSync(values.out) ? readSeededGrids(values.out) : [];
   const t = await loadBackend(values.backend as BackendChoice);
   for (const c of cases) {
-    if (done.some((d) => d.task === c.task && d.optimizer === c.optimizer)) continue;
+    if (seededGridOf(done, c)) continue;
     const t0 = performance.now();
     const grid = [];
     for (const g of c.grid) grid.push({ lr: g.lr, losses: [...g.losses, ...(await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer, g.lr, extra))] });

@@ -7,44 +7,56 @@
  * the end-to-end benchmark (lr-range.ts), whose own truth moves with its seeds (lr-range-ceiling.ts).
  *   node dist/benchmarks/lr-range-refine-sim.js [--draws 200]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { rngFor, shuffleInPlace, type Rng } from '../src/util/rng.js';
-import { latticeLrs, pickFinalists, probeSeed, refine, smoothedScores, type ProbeResult } from '../src/lr-range/refine.js';
+import { latticeLrs, probeMean, probeSeed, refine, smoothedScores, type ProbeResult } from '../src/lr-range/refine.js';
 import { argmin } from '../src/lr-range/window.js';
-import { gridBest, interpolatedLoss, rangeSeeds, stageOne, type CaseData, type GridPoint } from './lr-range-data.js';
-import type { SeededGrid } from './lr-range-grid-seeds.js';
+import { DATA_FILE, gridBest, interpolatedLoss, rangeSeeds, readCases, stageOne, type CaseData, type GridPoint } from './lr-range-data.js';
+import { GRID20_FILE, readSeededGrids, seededGridOf, type SeededGrid } from './lr-range-grid-seeds.js';
 import { onSeeds } from './lr-range-ceiling.js';
 import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
 
 /** What a policy knows: the curve's reading. It asks for trainings through `probe` (LR, replicate) and picks an LR. */
-export interface Stage1 {
+interface Stage1 {
   readonly suggestion: number;
   readonly bounds: readonly [number, number];
   readonly rangeSeed: number;
 }
-export type SimProbe = (lr: number, replicate: number) => number;
-export interface Policy {
+type SimProbe = (lr: number, replicate: number) => number;
+interface Policy {
   readonly name: string;
   pick(s: Stage1, probe: SimProbe): Promise<{ lr: number; trainings: number }>;
 }
 
 const QUARTER = 10 ** 0.25;
 const snap = (lr: number) => 10 ** (Math.round(Math.log10(lr) * 4) / 4);
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const meanOf = (probes: readonly ProbeResult[]) => probes.map((p) => (p.losses.every(Number.isFinite) ? mean(p.losses) : Infinity));
 const seedsOf = (n: number) => Array.from({ length: n }, (_, k) => k);
 const run = (probe: SimProbe, lr: number, replicates: readonly number[]): ProbeResult => ({ lr, losses: replicates.map((k) => probe(lr, k)) });
 
-/** The shipped refine (src/lr-range/refine.ts): the race. */
+/**
+ * The shipped refine (src/lr-range/refine.ts) on simulated probes: its pick, and its probes for a policy that reads
+ * the same race another way. Replicate k is the refine's k-th probe seed.
+ */
+async function runRace(s: Stage1, probe: SimProbe, finalists: number, seeds: number) {
+  const bySeed = new Map(seedsOf(seeds).map((k) => [probeSeed(s.rangeSeed, k), k] as const));
+  const r = await refine(async (lr, seed) => probe(lr, bySeed.get(seed)!), s.suggestion, s.bounds as [number, number], { finalists, seeds }, s.rangeSeed);
+  const { probes } = r.refinement;
+  return {
+    suggestion: r.suggestion,
+    probes,
+    isFinalist: (i: number) => r.refinement.finalists.includes(probes[i]!.lr),
+    trainings: probes.reduce((n, p) => n + p.losses.length, 0),
+  };
+}
+
+/** The shipped refine: the race. */
 function race(finalists: number, seeds: number): Policy {
   return {
     name: `race: 1 seed per LR in the bounds, best ${finalists} to ${seeds} seeds`,
     async pick(s, probe) {
-      const bySeed = new Map(seedsOf(seeds).map((k) => [probeSeed(s.rangeSeed, k), k] as const));
-      const r = await refine(async (lr, seed) => probe(lr, bySeed.get(seed)!), s.suggestion, s.bounds as [number, number], { finalists, seeds }, s.rangeSeed);
-      return { lr: r.suggestion, trainings: r.refinement.probes.reduce((n, p) => n + p.losses.length, 0) };
+      const r = await runRace(s, probe, finalists, seeds);
+      return { lr: r.suggestion, trainings: r.trainings };
     },
   };
 }
@@ -54,12 +66,9 @@ function raceSmoothed(finalists: number, seeds: number): Policy {
   return {
     name: `race: best ${finalists} to ${seeds} seeds, finalist with the lowest smoothed score`,
     async pick(s, probe) {
-      const lrs = latticeLrs(s.bounds as [number, number]);
-      const probes = lrs.map((lr) => run(probe, lr, [0]));
-      const fin = pickFinalists(probes, finalists);
-      for (const i of fin) probes[i] = run(probe, probes[i]!.lr, seedsOf(seeds));
-      const sc = smoothedScores(probes).map((v, i) => (fin.includes(i) ? v : Infinity));
-      return { lr: probes[argmin(sc)]!.lr, trainings: lrs.length + fin.length * (seeds - 1) };
+      const r = await runRace(s, probe, finalists, seeds);
+      const sc = smoothedScores(r.probes).map((v, i) => (r.isFinalist(i) ? v : Infinity));
+      return { lr: r.probes[argmin(sc)]!.lr, trainings: r.trainings };
     },
   };
 }
@@ -69,14 +78,11 @@ function raceCautious(finalists: number, seeds: number, slack: number): Policy {
   return {
     name: `race: best ${finalists} to ${seeds} seeds, lowest LR within ${Math.round(100 * slack)}% of the best mean`,
     async pick(s, probe) {
-      const lrs = latticeLrs(s.bounds as [number, number]);
-      const probes = lrs.map((lr) => run(probe, lr, [0]));
-      const fin = pickFinalists(probes, finalists);
-      for (const i of fin) probes[i] = run(probe, probes[i]!.lr, seedsOf(seeds));
-      const means = meanOf(probes).map((m, i) => (fin.includes(i) ? m : Infinity));
+      const r = await runRace(s, probe, finalists, seeds);
+      const means = r.probes.map((p, i) => (r.isFinalist(i) ? probeMean(p) : Infinity));
       const best = Math.min(...means);
-      const i = Number.isFinite(best) ? means.findIndex((m) => m <= best * (1 + slack)) : argmin(smoothedScores(probes));
-      return { lr: probes[i]!.lr, trainings: lrs.length + fin.length * (seeds - 1) };
+      const i = Number.isFinite(best) ? means.findIndex((m) => m <= best * (1 + slack)) : argmin(smoothedScores(r.probes));
+      return { lr: r.probes[i]!.lr, trainings: r.trainings };
     },
   };
 }
@@ -87,7 +93,7 @@ function latticeGrid(seeds: number): Policy {
     name: `every LR in the bounds x ${seeds} seeds, lowest mean`,
     async pick(s, probe) {
       const probes = latticeLrs(s.bounds as [number, number]).map((lr) => run(probe, lr, seedsOf(seeds)));
-      return { lr: probes[argmin(meanOf(probes))]!.lr, trainings: probes.length * seeds };
+      return { lr: probes[argmin(probes.map(probeMean))]!.lr, trainings: probes.length * seeds };
     },
   };
 }
@@ -125,7 +131,7 @@ function centred(n: number, seeds: number): Policy {
   };
 }
 
-export const POLICIES: readonly Policy[] = [
+const POLICIES: readonly Policy[] = [
   { name: 'curve only (refine 0)', pick: async (s) => ({ lr: s.suggestion, trainings: 0 }) },
   centred(7, 2),
   latticeGrid(1),
@@ -155,7 +161,7 @@ function reader(grid: readonly GridPoint[], seedOf: readonly number[]): SimProbe
   };
 }
 
-export interface SimScore {
+interface SimScore {
   readonly goal: number;
   readonly lr: number;
   readonly loss: number;
@@ -166,50 +172,67 @@ export interface SimScore {
   readonly trainings: number;
 }
 
+/**
+ * 'exact' grades the pick where it is; 'snapped' grades the nearest grid LR: the choice among grid LRs, without the
+ * interpolation's penalty on a pick between two grid points (interpolating linearly overstates the loss near a minimum).
+ */
+const GRADINGS = ['exact', 'snapped'] as const;
+type Grading = (typeof GRADINGS)[number];
+
+/** A pick against a truth: its LR over the truth's best, and the truth's loss there over the best's. */
+interface Graded {
+  readonly ratio: number;
+  readonly lossRatio: number;
+}
+
+function grade(truth: readonly GridPoint[], best: { lr: number; loss: number }, lr: number): Graded {
+  return { ratio: lr / best.lr, lossRatio: interpolatedLoss(truth, lr) / best.loss };
+}
+
+function score(graded: readonly Graded[], trainings: number): SimScore {
+  const n = graded.length;
+  const share = (f: (g: Graded) => boolean) => graded.filter(f).length / n;
+  return {
+    goal: share((g) => meetsGoal(g.ratio, g.lossRatio)),
+    lr: share((g) => lrWithin(g.ratio, GOAL_LR_FACTOR)),
+    loss: share((g) => lossWithin(g.lossRatio)),
+    bad: share((g) => !(g.lossRatio <= BAD_MISS)),
+    meanLoss: Math.exp(graded.reduce((sum, g) => sum + Math.log(Math.min(g.lossRatio, 10)), 0) / n), // a diverged pick counts as 10x
+    trainings: trainings / n,
+  };
+}
+
 /** Seeds of the pool kept for the finder (no policy uses more); the truth is drawn from the others. */
 const FINDER_SEEDS = 5;
 
-/** One policy over every case x range-test seed x draw, against a truth of `truthSeeds` of the pool's other seeds
- *  (`rest`: all of them). */
-export async function simulate(policy: Policy, cases: readonly CaseData[], pool: readonly SeededGrid[], truthSeeds: number | 'rest', draws: number, grading: 'exact' | 'snapped', root = 1): Promise<SimScore> {
-  let goal = 0;
-  let lr = 0;
-  let loss = 0;
+/**
+ * One policy over every case x range-test seed x draw, against a truth of `truthSeeds` of the pool's other seeds
+ * (`rest`: all of them); each pick graded both ways.
+ */
+async function simulate(policy: Policy, cases: readonly CaseData[], pool: readonly SeededGrid[], truthSeeds: number | 'rest', draws: number): Promise<Record<Grading, SimScore>> {
+  const graded: Record<Grading, Graded[]> = { exact: [], snapped: [] };
   let trainings = 0;
-  let bad = 0;
-  let logLoss = 0;
-  let n = 0;
   for (const c of cases) {
-    const grid = pool.find((p) => p.task === c.task && p.optimizer === c.optimizer)!.grid;
+    const grid = seededGridOf(pool, c)!.grid;
     const size = grid[0]!.losses.length;
     for (const rangeSeed of rangeSeeds(c)) {
       const { suggestion, bounds } = stageOne(c, rangeSeed);
       const s: Stage1 = { suggestion, bounds, rangeSeed };
-      const rng: Rng = rngFor(root, 'refine-sim', c.task, c.optimizer, rangeSeed, truthSeeds);
+      const rng: Rng = rngFor(1, 'refine-sim', c.task, c.optimizer, rangeSeed, truthSeeds);
       for (let d = 0; d < draws; d++) {
-        // The finder's seeds are distinct; the truth's, drawn apart from them, may repeat (a bootstrap sample).
         // The finder's seeds and the truth's are disjoint: a truth the finder never trained on.
         const order = shuffleInPlace(Array.from({ length: size }, (_, i) => i), rng);
         const finderSeeds = order.slice(0, FINDER_SEEDS);
         const truth = onSeeds(grid, order.slice(FINDER_SEEDS, truthSeeds === 'rest' ? size : FINDER_SEEDS + truthSeeds));
         const picked = await policy.pick(s, reader(grid, finderSeeds));
-        // 'snapped' grades the nearest grid LR: the choice among grid LRs, without the interpolation's penalty on a
-        // pick between two grid points (interpolating linearly overstates the loss near a minimum).
-        const r = grading === 'snapped' ? { ...picked, lr: snap(picked.lr) } : picked;
         const best = gridBest(truth);
-        const ratio = r.lr / best.lr;
-        const lossRatio = interpolatedLoss(truth, r.lr) / best.loss;
-        goal += Number(meetsGoal(ratio, lossRatio));
-        bad += Number(!(lossRatio <= BAD_MISS));
-        logLoss += Math.log(Math.min(lossRatio, 10)); // a diverged pick counts as 10x
-        lr += Number(lrWithin(ratio, GOAL_LR_FACTOR));
-        loss += Number(lossWithin(lossRatio));
-        trainings += r.trainings;
-        n++;
+        graded.exact.push(grade(truth, best, picked.lr));
+        graded.snapped.push(grade(truth, best, snap(picked.lr)));
+        trainings += picked.trainings;
       }
     }
   }
-  return { goal: goal / n, lr: lr / n, loss: loss / n, bad: bad / n, meanLoss: Math.exp(logLoss / n), trainings: trainings / n };
+  return { exact: score(graded.exact, trainings), snapped: score(graded.snapped, trainings) };
 }
 
 /** A pick whose validation loss is more than this multiple of the best's is a bad miss. */
@@ -218,32 +241,23 @@ const BAD_MISS = 1.25;
 async function main() {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string', default: 'benchmarks/results/lr-range-data.json' },
-      truth: { type: 'string', default: 'benchmarks/results/lr-range-grid20.json' },
+      data: { type: 'string', default: DATA_FILE },
+      truth: { type: 'string', default: GRID20_FILE },
       draws: { type: 'string', default: '200' },
     },
   });
-  const cases = JSON.parse(readFileSync(values.data, 'utf8')) as CaseData[];
-  const pool = JSON.parse(readFileSync(values.truth, 'utf8')) as SeededGrid[];
+  const cases = readCases(values.data);
+  const pool = readSeededGrids(values.truth);
   const draws = Number(values.draws);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(`${cases.length} cases x ${rangeSeeds(cases[0]!).length} range-test seeds x ${draws} draws; population: ${pool[0]!.seeds.length} training seeds\n`);
   console.log('| policy | trainings (mean) | meets goal, truth 3 seeds (LR / loss) | truth 15 seeds | pick snapped to the grid, truth 3 seeds | snapped, truth 15 seeds | val loss over 1.25x the best, truth 15 seeds | mean val loss over the best (geometric), truth 15 seeds |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const p of POLICIES) {
-    const cells = [];
-    let trainings = 0;
-    let bad = 0;
-    let meanLoss = 0;
-    for (const grading of ['exact', 'snapped'] as const)
-      for (const t of [3, 'rest'] as const) {
-        const a = await simulate(p, cases, pool, t, draws, grading);
-        trainings = a.trainings;
-        if (grading === 'exact' && t === 'rest') bad = a.bad;
-        if (grading === 'exact' && t === 'rest') meanLoss = a.meanLoss;
-        cells.push(`**${pct(a.goal)}** (${pct(a.lr)} / ${pct(a.loss)})`);
-      }
-    console.log(`| ${p.name} | ${trainings.toFixed(1)} | ${cells.join(' | ')} | ${pct(bad)} | ${meanLoss.toFixed(3)} |`);
+    const three = await simulate(p, cases, pool, 3, draws);
+    const rest = await simulate(p, cases, pool, 'rest', draws);
+    const cells = GRADINGS.flatMap((g) => [three[g], rest[g]]).map((a) => `**${pct(a.goal)}** (${pct(a.lr)} / ${pct(a.loss)})`);
+    console.log(`| ${p.name} | ${rest.exact.trainings.toFixed(1)} | ${cells.join(' | ')} | ${pct(rest.exact.bad)} | ${rest.exact.meanLoss.toFixed(3)} |`);
   }
 }
 

@@ -4,7 +4,6 @@
  * suggestion interpolated from the grid (cheap, for ranking; lr-range.ts measures the chosen one by training).
  *   node dist/benchmarks/lr-range-rules.js benchmarks/results/lr-range-data.json [--top 25] [--truth lr-range-grid20.json]
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { searchBounds } from '../src/lr-range/bounds.js';
@@ -12,7 +11,8 @@ import type { Signal } from '../src/lr-range/curve.js';
 import { findRegions } from '../src/lr-range/regions.js';
 import { RULE_NAMES, RULES } from '../src/lr-range/rules.js';
 import { readWindow, type Window } from '../src/lr-range/window.js';
-import { END_LR, gridBest, interpolatedLoss, replay, START_LR, type CaseData } from './lr-range-data.js';
+import { DATA_FILE, END_LR, gridBest, interpolatedLoss, readCases, replay, START_LR, type CaseData } from './lr-range-data.js';
+import { readSeededGrids, seededGridOf } from './lr-range-grid-seeds.js';
 import { lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
 
 export interface Variant {
@@ -79,11 +79,10 @@ export const variantName = (v: Variant) => `${v.signal} ${v.steps} steps${v.lagC
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, truth: { type: 'string' } } });
-  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as CaseData[];
-  const data = read(positionals[0] ?? 'benchmarks/results/lr-range-data.json');
+  const data = readCases(positionals[0] ?? DATA_FILE);
   // --truth: grade against another grid of the same LRs (more training seeds, lr-range-grid-seeds) than the data's.
-  const truth = values.truth ? read(values.truth) : undefined;
-  const cases = truth ? data.map((c) => ({ ...c, grid: truth.find((t) => t.task === c.task && t.optimizer === c.optimizer)!.grid })) : data;
+  const truth = values.truth ? readSeededGrids(values.truth) : undefined;
+  const cases = truth ? data.map((c) => ({ ...c, grid: seededGridOf(truth, c)!.grid })) : data;
   const stepsList = [...new Set(cases.flatMap((c) => Object.keys(c.sweeps).map(Number)))].sort((a, b) => a - b);
   const rows = variants(stepsList).map((v) => {
     const s = scoreVariant(cases, v);

@@ -11,11 +11,12 @@ import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { search, type SearchResult } from '../src/search.js';
+import { mean } from './stats.js';
 
 const WIDE: [number, number] = [1e-6, 1];
 
 /** The test's cost in trainings of the task's budget, what one search evaluation runs. */
-export const costInEvaluations = (r: LrRangeResult) => Math.ceil(r.cost.evaluations + r.cost.sweepSteps / r.cost.trainingSteps);
+const costInEvaluations = (r: LrRangeResult) => Math.ceil(r.cost.evaluations + r.cost.sweepSteps / r.cost.trainingSteps);
 
 async function main() {
   const { values } = parseArgs({
@@ -40,6 +41,8 @@ async function main() {
   const best = (r: SearchResult) => (r.best ? `${r.best.value.toFixed(4)} (${Number(r.best.params.lr).toExponential(1)})` : '-');
   const sums: Record<string, number[]> = {};
   const add = (key: string, r: SearchResult) => (sums[key] ??= []).push(r.best?.value ?? NaN);
+  // The test depends on the seed and the finder's options, not on the strategy: each runs once.
+  const tests = new Map<string, LrRangeResult>();
   for (const strategy of values.strategies.split(',')) {
     for (const seed of seeds) {
       const wide = await search({ ...common, strategy, seed, budget, lrBounds: WIDE });
@@ -47,7 +50,9 @@ async function main() {
       const cells: string[] = [];
       for (const f of finders) {
         // The search would run this same test (its seed, the task's params); run here to choose its options.
-        const test = await lrRangeTest(BUNDLED_TASKS[values.task]!, { ...f.options, backend: 'wasm' }, seed);
+        const key = `${f.name} ${seed}`;
+        const test = tests.get(key) ?? (await lrRangeTest(BUNDLED_TASKS[values.task]!, { ...f.options, backend: 'wasm' }, seed));
+        tests.set(key, test);
         const cost = costInEvaluations(test);
         const auto = await search({ ...common, strategy, seed, budget: Math.max(1, budget - cost), lrBounds: 'auto', lrRange: test });
         add(`${strategy} ${f.name}`, auto);
@@ -56,7 +61,6 @@ async function main() {
       console.log(`| ${strategy} | ${seed} | ${best(wide)} | ${cells.join(' | ')} |`);
     }
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log('\nMean best validation loss over the seeds:');
   for (const [k, xs] of Object.entries(sums)) console.log(`- ${k}: ${mean(xs).toFixed(4)}`);
 }

@@ -9,7 +9,6 @@
  * --data reuses (and extends) a file written by lr-range-collect; the full run collects about 20 minutes of data.
  * --quick: two tasks on a small grid it collects itself (a few minutes).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
@@ -19,11 +18,11 @@ import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { collect, FULL, QUICK } from './lr-range-collect.js';
 import { gridBest, loadBackend, validationLoss, type CaseData, type GridPoint, type Tf } from './lr-range-data.js';
-import type { SeededGrid } from './lr-range-grid-seeds.js';
+import { readSeededGrids, seededGridOf } from './lr-range-grid-seeds.js';
 import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
+import { mean } from './stats.js';
 
 const fmt = (v: number) => (v >= 1e-3 && v < 1e3 ? Number(v.toPrecision(3)).toString() : v.toExponential(1));
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** A truth: a grid over training seeds, and those seeds (to train a suggestion on). */
 interface Truth {
@@ -87,14 +86,14 @@ async function main() {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const t0 = performance.now();
   const cases = await collect(plan, backend, values.data, log);
-  const steadyGrids = values.truth ? (JSON.parse(readFileSync(values.truth, 'utf8')) as SeededGrid[]) : undefined;
+  const steadyGrids = values.truth ? readSeededGrids(values.truth) : undefined;
   const t = await loadBackend(backend);
   const rows: Row[] = [];
   for (const c of cases) {
     const results: LrRangeResult[] = [];
     const issue: Graded[] = [];
     const steady: Graded[] = [];
-    const sg = steadyGrids?.find((g) => g.task === c.task && g.optimizer === c.optimizer);
+    const sg = steadyGrids && seededGridOf(steadyGrids, c);
     for (const seed of plan.rangeSeeds) {
       const r = await lrRangeTest(BUNDLED_TASKS[c.task]!, { ...finder, optimizer: c.optimizer as OptimizerName, backend }, seed);
       results.push(r);

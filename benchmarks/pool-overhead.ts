@@ -17,6 +17,7 @@ import { Space } from '../src/space/codec.js';
 import type { SpaceSpec } from '../src/space/spec.js';
 import { resolveStrategy } from '../strategies/index.js';
 import { table } from './report-markdown.js';
+import { median } from './stats.js';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
 const fixture = (name: string) => {
@@ -155,7 +156,7 @@ export async function poolOverhead(opts: PoolOverheadOptions = {}): Promise<Pool
     pairs.push([(await searchRun(1, cpuTrials, cpu)).evalsPerSec, (await searchRun(2, cpuTrials, cpu)).evalsPerSec]);
     controls.push([await piscinaEvalsPerSec(1, cpuTrials, cpu), await piscinaEvalsPerSec(2, cpuTrials, cpu)]);
   }
-  const medianRatio = (ps: Array<[number, number]>) => ps.map(([one, two]) => two / one).sort((a, b) => a - b)[Math.floor(ps.length / 2)]!;
+  const medianRatio = (ps: Array<[number, number]>) => median(ps.map(([one, two]) => two / one));
   const cpuEvalsPerSec = { 1: Math.max(...pairs.map((p) => p[0])), 2: Math.max(...pairs.map((p) => p[1])) };
   return { piscinaRoundTripUs, evaluatorUs, studyUs, searchUs, searchWallUs, cpuEvalsPerSec, scaling: medianRatio(pairs), piscinaScaling: medianRatio(controls) };
 }

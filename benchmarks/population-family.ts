@@ -5,6 +5,7 @@ import { getStrategy, strategyNames } from '../strategies/index.js';
 import { minimize } from './driver.js';
 import { FUNCTIONS, onCube, type TestFunction } from './functions.js';
 import { randomRotation, rotated, shifted } from './transforms.js';
+import { table } from './report-markdown.js';
 import { median } from './stats.js';
 
 /**
@@ -134,8 +135,6 @@ export function toMarkdown(rows: readonly PopulationFamilyRow[]): string {
       }),
     ];
   });
-  const table = (head: string[], body: string[][]) =>
-    [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   return `${table(plainHead, plain)}\n\nRotated (in brackets: rotated median / plain median):\n\n${table(rotHead, rot)}`;
 }
 
@@ -208,7 +207,7 @@ export function sweepToMarkdown(rows: readonly SweepRow[]): string {
       }),
     ];
   });
-  return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return table(head, body);
 }
 
 function count(flag: string, text: string): number {

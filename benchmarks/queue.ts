@@ -16,6 +16,7 @@ import { search } from '../src/search.js';
 import type { SpaceSpec } from '../src/space/spec.js';
 import { redisServerBinary, startRedis, startWorker, type WorkerProcess } from '../test/redis-harness.js';
 import { table } from './report-markdown.js';
+import { median } from './stats.js';
 
 const SPACE: SpaceSpec = {
   x: { type: 'float', low: -1, high: 1, log: false },
@@ -83,11 +84,6 @@ async function measure(fitness: string, budget: number, slots: number, executor:
     firstResultMs: times[0]! - start,
   };
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function queueBenchmark({ quick, log }: QueueBenchOptions): Promise<QueueBenchRow[]> {
   if (!redisServerBinary) throw new Error('no redis-server on PATH (scripts/ci-redis.sh installs it)');

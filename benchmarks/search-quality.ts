@@ -3,7 +3,7 @@ import { search } from '../src/search.js';
 import type { BackendOption } from '../src/options.js';
 import type { LrRangeResult } from '../src/lr-range/index.js';
 import type { TrialRecord } from '../src/study/types.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 import type { CurvePoint } from './report-chart.js';
 
 /** Whether a search starts from the task's own LR range or from bounds the LR range test found ('auto'). */
@@ -130,8 +130,8 @@ export function cells(runs: readonly QualityRun[]): QualityCell[] {
     strategy: g[0]!.strategy,
     bests: g.map((r) => r.best),
     curve: medianCurve(g.map((r) => r.curve)),
-    medianWallMs: summarize(g.map((r) => r.wallMs)).median,
-    ...(g[0]!.rangeTestMs !== undefined ? { medianRangeTestMs: summarize(g.map((r) => r.rangeTestMs ?? NaN)).median } : {}),
+    medianWallMs: median(g.map((r) => r.wallMs)),
+    ...(g[0]!.rangeTestMs !== undefined ? { medianRangeTestMs: median(g.map((r) => r.rangeTestMs ?? NaN)) } : {}),
     failed: g.reduce((s, r) => s + r.failed, 0),
   }));
 }

@@ -4,6 +4,7 @@ import { errors } from '../src/errors.js';
 import { getStrategy, strategyNames } from '../strategies/index.js';
 import { minimize } from './driver.js';
 import { FUNCTIONS, onCube } from './functions.js';
+import { table } from './report-markdown.js';
 import { median } from './stats.js';
 
 /**
@@ -60,7 +61,7 @@ export function toMarkdown(rows: readonly StandardFunctionsRow[]): string {
     const ours = strategies.map((s) => fmt(rows.find((r) => r.fn === fn && r.strategy === s)!.median));
     return [fn, ...ours, ...(a ? [a.random, a.deapGa, a.pyswarmsPso].map(fmt) : ['', '', ''])];
   });
-  return [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return table(head, lines);
 }
 
 type Anchor = 'deapGa' | 'pyswarmsPso';

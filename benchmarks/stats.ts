@@ -18,6 +18,9 @@ export function quantile(values: readonly number[], q: number): number {
 
 export const median = (values: readonly number[]) => quantile(values, 0.5);
 
+/** Arithmetic mean (NaN for no values): for quantities that add up, not for best values across seeds. */
+export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
 export interface Summary {
   readonly n: number;
   readonly median: number;

@@ -16,7 +16,7 @@ import { loadTf } from '../src/tf/backend.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { mlp } from '../src/tasks/models.js';
 import { trainAndEvaluate, taskData } from '../src/tasks/train.js';
-import { WARMUP_STEPS } from '../src/tasks/runtime.js';
+import { WARMUP_STEPS, warmUp } from '../src/tasks/runtime.js';
 import { trainConfig } from '../src/tasks/config.js';
 import { lossValue } from '../src/tf/loss.js';
 import { rngFor } from '../src/util/rng.js';
@@ -141,15 +141,10 @@ async function minimizeRate(tf: TF, ctx: TaskContext, epochs: number): Promise<R
 }
 
 /**
- * What a pool worker does before its first trial (see WARMUP_STEPS), so that the JIT has optimised the loop's
- * code; capped at 10 s for the slow cpu backend, where kernels dominate anyway.
+ * What a pool worker does before its first trial, so that the JIT has optimised the loop's code; capped at 10 s for
+ * the slow cpu backend, where kernels dominate anyway.
  */
-async function warmUp(task: Task, ctx: TaskContext): Promise<void> {
-  const start = performance.now();
-  for (let steps = 0, i = 0; steps < WARMUP_STEPS && performance.now() - start < 10_000; i++) {
-    steps += (await trainAndEvaluate(task, {}, { ...ctx, seed: 100 + i })).steps;
-  }
-}
+const workerWarmUp = (task: Task, ctx: TaskContext) => warmUp(task, ctx, WARMUP_STEPS, 10_000);
 
 export async function runTaskBenchmark(o: { quick: boolean; backends: readonly BenchBackend[]; log?: (line: string) => void }): Promise<TaskBenchResult> {
   const log = o.log ?? (() => undefined);
@@ -161,7 +156,7 @@ export async function runTaskBenchmark(o: { quick: boolean; backends: readonly B
     for (const task of Object.values(BUNDLED_TASKS)) {
       await taskData(task, 0);
       const first = await timed(() => trainAndEvaluate(task, {}, ctx));
-      await warmUp(task, ctx);
+      await workerWarmUp(task, ctx);
       const run = await timed(() => trainAndEvaluate(task, {}, ctx));
       const r = run.value;
       const fitEpochs = o.quick ? 1 : Math.max(1, Math.round(trainConfig(task.name, task.defaults).epochs / 2));
@@ -186,7 +181,7 @@ export async function runTaskBenchmark(o: { quick: boolean; backends: readonly B
     const epochs = o.quick ? 3 : 10;
     const loopRate = async (functional: boolean) => {
       const task = referenceTask(functional);
-      await warmUp(task, ctx);
+      await workerWarmUp(task, ctx);
       const t = await timed(() => trainAndEvaluate(task, { epochs }, ctx));
       return rate(t.value.steps, t);
     };

@@ -41,7 +41,6 @@ export function rotated(fn: TestFunction, R: readonly (readonly number[])[]): Te
  */
 export function shifted(fn: TestFunction, dim: number, seed: number): TestFunction {
   const rng = rngFor(seed, 'shift', dim);
-  const c = (fn.low + fn.high) / 2;
   const half = (fn.high - fn.low) / 2;
   const offset = Array.from({ length: dim }, () => (2 * rng() - 1) * 0.8 * half);
   return { ...fn, name: `${fn.name} (shifted)`, f: (x) => fn.f(x.map((v, i) => v - offset[i]!)) };

@@ -57,6 +57,6 @@ export type SearchOptions = z.output<typeof searchOptionsSchema>;
 
 /** Validates options; the first problem becomes one clear usage error naming the field. */
 export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => string): SearchOptions {
-  return parseOptions(searchOptionsSchema, searchOptionsSchema.def.shape, raw, { what: 'option', fieldName });
+  return parseOptions(searchOptionsSchema, raw, { what: 'option', fieldName });
 }
 

@@ -7,6 +7,8 @@ import { marginScale } from './cmaes/margin.js';
 import { cmaParams, defaultLambda } from './cmaes/params.js';
 import { HISTORY_LIMIT, medianOf, stopReason } from './cmaes/stop.js';
 import { coordinateScales, updateDistribution, whiten, type Distribution } from './cmaes/update.js';
+import { clampedSeeds } from './population.js';
+import { MAX_BIN_EDGES } from '../src/space/codec.js';
 import { defineStrategy } from './types.js';
 
 interface Options {
@@ -42,11 +44,6 @@ interface State {
 
 /** Samples redrawn before a point outside the cube is clipped (as in Optuna's `cmaes` package). */
 const MAX_RESAMPLES = 100;
-/**
- * Genes with more bins than this are treated as continuous (and their edges not stored in the state): their
- * bins are so narrow that a distribution unable to leave one has converged anyway.
- */
-const MAX_BINS = 1000;
 /** IPOP's population stops doubling after this many restarts (Auger & Hansen 2005 allow 9); later restarts reuse it. */
 const MAX_DOUBLINGS = 9;
 
@@ -84,12 +81,9 @@ export const cmaes = defineStrategy<Options, State>({
     margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
   },
   init({ dim, options, rng, seeds, binEdges }) {
-    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => (e.length < MAX_BINS ? [...e] : []));
+    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => (e.length < MAX_BIN_EDGES ? [...e] : []));
     if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
-    const given = (seeds ?? []).map((s) => {
-      if (s.length !== dim) throw errors.internal(`cmaes: seed point has ${s.length} genes, expected ${dim}`);
-      return s.map(clamp01);
-    });
+    const given = clampedSeeds(dim, seeds, 'cmaes');
     const baseLambda = options.populationSize ?? defaultLambda(dim);
     const run = newRun(Array.from({ length: dim }, () => 0.5), options.sigma0, baseLambda);
     const state = { dim, options, edges, baseLambda, restarts: 0, run };

@@ -1,7 +1,7 @@
-import { errors } from '../src/errors.js';
-import { clamp01, randInt, type Rng } from '../src/util/rng.js';
+import { randInt, shuffleInPlace, type Rng } from '../src/util/rng.js';
 import { intOrAuto, num, oneOf } from './options.js';
-import { compareScores, isComplete, ranking, record, untold, type Member, type Pending } from './generation.js';
+import { bestFirst, compareScores, isComplete, members, ranking, record, untold, type Member, type Pending } from './generation.js';
+import { clampedSeeds } from './population.js';
 import { defineStrategy } from './types.js';
 
 type Variant = 'rand/1/bin' | 'current-to-best/1/bin';
@@ -69,30 +69,16 @@ export const de = defineStrategy<Options, State>({
  * gene, which spreads a small population better than uniform draws do.
  */
 function startingPoints(dim: number, size: number, seeds: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
-  const given = (seeds ?? []).map((s) => {
-    if (s.length !== dim) throw errors.internal(`de: seed point has ${s.length} genes, expected ${dim}`);
-    return s.map(clamp01);
-  });
+  const given = clampedSeeds(dim, seeds, 'de');
   const n = Math.max(0, size - given.length);
-  const slices = Array.from({ length: dim }, () => shuffled(n, rng));
+  const slices = Array.from({ length: dim }, () => shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng));
   const lhs = Array.from({ length: n }, (_, i) => slices.map((slice) => (slice[i]! + rng()) / n));
   return [...given, ...lhs];
 }
 
-function shuffled(n: number, rng: Rng): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = randInt(rng, i + 1);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /** The best `size` starting points (more seeds than members may have been given). */
 function firstPopulation(p: Pending, size: number): Member[] {
-  return ranking(p.scores)
-    .slice(0, size)
-    .map((i) => ({ x: p.xs[i]!, score: p.scores[i]! }));
+  return bestFirst(members(p)).slice(0, size);
 }
 
 function select(population: readonly Member[], trials: Pending): Member[] {

@@ -1,7 +1,7 @@
 import { errors } from '../src/errors.js';
 import { clamp01, randInt, type Rng } from '../src/util/rng.js';
 import { int, num, numOrAuto } from './options.js';
-import { isComplete, ranking, record, untold, type Member, type Pending } from './generation.js';
+import { bestFirst, isComplete, members, record, untold, type Member, type Pending } from './generation.js';
 import { startingPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
@@ -61,9 +61,7 @@ export const ga = defineStrategy<Options, State>({
     const pending = record(state.pending, told, 'ga');
     if (!isComplete(pending)) return { ...state, pending };
     // Generational replacement: the elite survive and the children replace everyone else.
-    const born = pending.xs.map((x, i) => ({ x, score: pending.scores[i]! }));
-    const next = [...state.population.slice(0, state.options.elite), ...born];
-    const population = ranking(next.map((m) => m.score)).map((i) => next[i]!);
+    const population = bestFirst([...state.population.slice(0, state.options.elite), ...members(pending)]);
     return { ...state, population, pending: { xs: [], scores: [] } };
   },
 });

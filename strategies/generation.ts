@@ -26,6 +26,10 @@ export function compareScores(a: Score, b: Score): number {
 export const ranking = (scores: readonly Score[]): number[] =>
   scores.map((_, i) => i).sort((i, j) => compareScores(scores[i]!, scores[j]!));
 
+/** The population best first (stable). */
+export const bestFirst = (population: readonly Member[]): Member[] =>
+  ranking(population.map((m) => m.score)).map((i) => population[i]!);
+
 /**
  * One generation in flight: the points asked and the scores of the first ones told. The study may cut a batch
  * short (end of the budget, then perhaps a resume with a larger one), so a generation is only used once every
@@ -40,11 +44,19 @@ export const untold = (p: Pending): number[][] => p.xs.slice(p.scores.length).ma
 
 export const isComplete = (p: Pending): boolean => p.scores.length === p.xs.length;
 
+/** The points of a fully told generation with their scores, in the order asked. */
+export const members = (p: Pending): Member[] => p.xs.map((x, i) => ({ x, score: p.scores[i]! }));
+
 /** The generation with `told` (a prefix of its untold points, in order) recorded. */
 export function record<P extends Pending>(p: P, told: readonly Told[], strategy: string): P {
-  const left = p.xs.length - p.scores.length;
+  return { ...p, scores: appendScores(p.scores, p.xs.length, told, strategy) };
+}
+
+/** `scores` of a generation of `size` points, extended by `told` (a prefix of the points still waiting, in order). */
+export function appendScores(scores: readonly Score[], size: number, told: readonly Told[], strategy: string): Score[] {
+  const left = size - scores.length;
   if (told.length > left) {
     throw errors.internal(`${strategy}: told ${told.length} results but only ${left} points were waiting for one`);
   }
-  return { ...p, scores: [...p.scores, ...told.map((t) => toScore(t.value))] };
+  return [...scores, ...told.map((t) => toScore(t.value))];
 }

@@ -6,10 +6,15 @@ import { clamp01, type Rng } from '../src/util/rng.js';
  * All seeds are kept even if there are more than `size` of them, so a suggestion is never silently dropped.
  */
 export function startingPoints(dim: number, size: number, seeds: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
-  const out = (seeds ?? []).map((s) => {
-    if (s.length !== dim) throw errors.internal(`seed point has ${s.length} genes, expected ${dim}`);
-    return s.map(clamp01);
-  });
+  const out = clampedSeeds(dim, seeds);
   while (out.length < size) out.push(Array.from({ length: dim }, () => rng()));
   return out;
+}
+
+/** The seed points clamped into the cube; `strategy`, if given, prefixes the error for a point of the wrong length. */
+export function clampedSeeds(dim: number, seeds: readonly (readonly number[])[] | undefined, strategy?: string): number[][] {
+  return (seeds ?? []).map((s) => {
+    if (s.length !== dim) throw errors.internal(`${strategy ? `${strategy}: ` : ''}seed point has ${s.length} genes, expected ${dim}`);
+    return s.map(clamp01);
+  });
 }

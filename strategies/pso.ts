@@ -1,7 +1,6 @@
-import { errors } from '../src/errors.js';
 import type { Rng } from '../src/util/rng.js';
 import { int, num, oneOf } from './options.js';
-import { compareScores, toScore, type Score } from './generation.js';
+import { appendScores, compareScores, type Score } from './generation.js';
 import { startingPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
@@ -76,9 +75,7 @@ export const pso = defineStrategy<Options, State>({
   },
   ask: (state) => ({ xs: state.swarm.slice(state.scores.length).map((p) => [...p.x]), state }),
   tell(state, told, rng) {
-    const waiting = state.swarm.length - state.scores.length;
-    if (told.length > waiting) throw errors.internal(`pso: told ${told.length} results but only ${waiting} points were waiting for one`);
-    const scores = [...state.scores, ...told.map((t) => toScore(t.value))];
+    const scores = appendScores(state.scores, state.swarm.length, told, 'pso');
     if (scores.length < state.swarm.length) return { ...state, scores };
     const swarm = state.swarm.map((p, i) =>
       compareScores(scores[i]!, p.bestScore) < 0 ? { ...p, best: [...p.x], bestScore: scores[i]! } : p,

@@ -16,7 +16,8 @@ export interface InitContext<O> {
   readonly seeds?: readonly (readonly number[])[];
   /**
    * Per gene, the sorted interior boundaries between the bins an int or categorical gene decodes to (empty for a
-   * float gene); e.g. [0.5] for a boolean. Strategies that would stall on the plateaus of bins use it (CMA-ES margin).
+   * float gene, and for a gene of MAX_BIN_EDGES (src/space/codec.ts) edges or more); e.g. [0.5] for a boolean.
+   * Strategies that would stall on the plateaus of bins use it (CMA-ES margin).
    */
   readonly binEdges?: readonly (readonly number[])[];
 }

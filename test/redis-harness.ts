@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledSibling } from '../src/util/compiled.js';
 
 /** The redis-server binary on PATH, or undefined (the Redis tests are then skipped). */
 export const redisServerBinary: string | undefined = (process.env.PATH ?? '')
@@ -22,9 +23,8 @@ export const redisServerBinary: string | undefined = (process.env.PATH ?? '')
     }
   });
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '');
 /** The built CLI that worker processes run (build first: npx tsc -p tsconfig.json). */
-export const CLI = join(ROOT, 'dist', 'bin', 'evotune.js');
+export const CLI = fileURLToPath(compiledSibling(import.meta.url, '../bin/evotune.js'));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

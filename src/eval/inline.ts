@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Evaluator, FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { ABORTED_MESSAGE, errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
+import { aborted, errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
 
 const WORKER = 'main';
 
@@ -24,7 +24,7 @@ export class InlineEvaluator implements Evaluator {
   }
 
   private async runNow(request: TrialRequest, outer?: AbortSignal): Promise<TrialOutcome> {
-    if (outer?.aborted) return failure('aborted', ABORTED_MESSAGE, 0, WORKER);
+    if (outer?.aborted) return aborted(0, WORKER);
     const start = performance.now();
     const since = () => performance.now() - start;
     const controller = new AbortController();
@@ -36,7 +36,7 @@ export class InlineEvaluator implements Evaluator {
     const ended = (): TrialOutcome | undefined => {
       const reason = controller.signal.reason as unknown;
       if (reason === 'timeout') return failure('timeout', timeoutMessage(this.trialTimeoutMs!, 'ctx.signal was aborted'), since(), WORKER);
-      if (reason === 'aborted') return failure('aborted', ABORTED_MESSAGE, since(), WORKER);
+      if (reason === 'aborted') return aborted(since(), WORKER);
       return undefined;
     };
     try {

@@ -59,4 +59,5 @@ export function outcomeOf(raw: unknown, durationMs: number, worker: string): Tri
 
 export const timeoutMessage = (timeoutMs: number, ending: string) => `the trial ran past its ${timeoutMs} ms timeout; ${ending}`;
 
-export const ABORTED_MESSAGE = 'the search was stopped while the trial ran';
+/** A trial ended by the search stopping, not by its own fault. */
+export const aborted = (durationMs: number, worker: string) => failure('aborted', 'the search was stopped while the trial ran', durationMs, worker);

@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { compiledSibling } from '../util/compiled.js';
 import { errors, EvotuneError } from '../errors.js';
 import { ChunkPolicy } from './chunking.js';
-import { ABORTED_MESSAGE, errorMessage, failure, timeoutMessage } from './outcome.js';
+import { aborted, errorMessage, failure, timeoutMessage } from './outcome.js';
 import type { FitnessSource } from './source.js';
 import type { Evaluator, TrialOutcome, TrialRequest } from './types.js';
 import type { WarmReport, WorkerData, WorkerTask } from './worker.js';
@@ -125,7 +125,7 @@ export class PoolEvaluator implements Evaluator {
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
     if (this.closed) return Promise.reject(errors.internal('the worker pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
-    if (signal?.aborted) return Promise.resolve(failure('aborted', ABORTED_MESSAGE, 0, WORKER));
+    if (signal?.aborted) return Promise.resolve(aborted(0, WORKER));
     return new Promise((resolve, reject) => {
       const p: Pending = { request, signal, resolve, reject, onAbort: () => this.abort(p), task: undefined };
       signal?.addEventListener('abort', p.onAbort, { once: true });
@@ -146,7 +146,6 @@ export class PoolEvaluator implements Evaluator {
   }
 
   private pump(): void {
-    if (this.closed) return;
     while (this.free > 0 && this.queue.length > 0) {
       const take = Math.min(this.chunks.size, Math.ceil(this.queue.length / this.free));
       this.dispatch(this.queue.splice(0, take));
@@ -188,7 +187,7 @@ export class PoolEvaluator implements Evaluator {
   /** The task's worker is gone: terminated (timeout, stop) or dead (exit, crash, out of memory). */
   private lost(chunk: Pending[], reason: unknown, e: unknown, ms: number): void {
     if (this.closed) {
-      for (const p of chunk) this.settle(p, failure('aborted', ABORTED_MESSAGE, ms, WORKER));
+      for (const p of chunk) this.settle(p, aborted(ms, WORKER));
       return;
     }
     this.restarts++;
@@ -196,7 +195,7 @@ export class PoolEvaluator implements Evaluator {
     this.chunks.disable();
     const retry: Pending[] = [];
     for (const p of chunk) {
-      if (p.signal?.aborted) this.settle(p, failure('aborted', ABORTED_MESSAGE, ms, WORKER));
+      if (p.signal?.aborted) this.settle(p, aborted(ms, WORKER));
       else if (chunk.length > 1) retry.push(p);
       else if (reason === 'timeout') this.settle(p, failure('timeout', timeoutMessage(this.opts.trialTimeoutMs!, 'its worker was terminated and replaced'), ms, WORKER));
       else this.settle(p, this.crashOutcome(e, ms));
@@ -220,7 +219,7 @@ export class PoolEvaluator implements Evaluator {
     if (p.task) return p.task.abort('aborted');
     const i = this.queue.indexOf(p);
     if (i >= 0) this.queue.splice(i, 1);
-    this.settle(p, failure('aborted', ABORTED_MESSAGE, 0, WORKER));
+    this.settle(p, aborted(0, WORKER));
   }
 
   private settle(p: Pending, outcome: TrialOutcome): void {
@@ -251,7 +250,7 @@ export class PoolEvaluator implements Evaluator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.queue.splice(0)) this.settle(p, failure('aborted', ABORTED_MESSAGE, 0, WORKER));
+    for (const p of this.queue.splice(0)) this.settle(p, aborted(0, WORKER));
     await this.pool.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js'
 import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine } from './format.js';
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
+import type { LrRangeResult } from '../lr-range/index.js';
 import { replayMap } from './trials.js';
 import { ioProblem, JournalWriter } from './writer.js';
 
@@ -19,7 +20,7 @@ export interface RunHeader {
   /** Trials the run will record at most: sizes the free-space check. */
   readonly budget: number;
   /** The LR range test that set the LR bounds, if one ran. */
-  readonly lrRange?: object;
+  readonly lrRange?: LrRangeResult;
 }
 
 /**
@@ -46,7 +47,7 @@ export class RunJournal {
     const writer = new JournalWriter(join(dir, JOURNAL_FILE), 'wx', dir);
     const { config, objective, space, strategy, strategyOptions, lrRange } = header;
     writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, !lrRange);
-    if (lrRange) writer.write({ type: 'lr-range', result: JSON.parse(JSON.stringify(lrRange)) as Record<string, unknown> }, true);
+    if (lrRange) writer.write({ type: 'lr-range', result: { ...lrRange } }, true);
     syncDir(dir);
     return new RunJournal(dir, writer, new Map());
   }

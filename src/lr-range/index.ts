@@ -56,19 +56,17 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   const params = rangeTestParams(task, { ...(options.optimizer ? { optimizer: options.optimizer } : {}), lr: options.startLr });
   const ctx = { tf, backend, dataSeed: options.dataSeed, signal };
   const session = await openSession(task, params, { ...ctx, seed });
-  let swept: { curve: Curve; steps: number; stepsPerEpoch: number };
+  const steps = options.steps ?? defaultSteps(session.stepsPerEpoch);
+  let curve: Curve;
   try {
-    const steps = options.steps ?? defaultSteps(session.stepsPerEpoch);
-    const curve = await sweep(
+    curve = await sweep(
       { setLearningRate: (lr) => session.setLearningRate(lr), trainSteps: (n) => session.trainSteps(n), validationLoss: async () => (await session.evaluate()).loss },
       { ...options, steps },
       signal,
     );
-    swept = { curve, steps, stepsPerEpoch: session.stepsPerEpoch };
   } finally {
-    session.dispose();
+    session.dispose(); // before refine's trainings, which build models of their own
   }
-  const { curve, steps } = swept;
   const analysis = analyseCurve(curve, options.rule, [options.startLr, options.endLr]);
   const sweepMs = performance.now() - start;
   // The search's fitness: the same params and data split, trained for the task's budget at a fixed LR.
@@ -77,7 +75,7 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   const cost: LrRangeCost = {
     sweepSteps: curve.stop.reason === 'end' ? steps : curve.stop.step + 1,
     sweepMs,
-    trainingSteps: swept.stepsPerEpoch * trainConfig(task.name, params).epochs,
+    trainingSteps: session.stepsPerEpoch * trainConfig(task.name, params).epochs,
     evaluations: refined ? refined.refinement.probes.reduce((n, p) => n + p.losses.length, 0) : 0,
     refineMs: refined ? performance.now() - start - sweepMs : 0,
   };
@@ -102,6 +100,5 @@ export type { Curve, CurvePoint, CurveStop, Signal } from './curve.js';
 export { diagnose, isHealthy, type Diagnosis, type Issue } from './diagnose.js';
 export { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 export { renderSvg } from './plot.js';
-export { pickLr, refine, type Probe, type ProbeResult, type Refinement, type RefineOptions } from './refine.js';
 export { RULES, RULE_NAMES, type RuleName } from './rules.js';
 export { sweep, CurveRecorder, type RangeSession, type SweepOptions } from './sweep.js';

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { parseOptions } from '../util/schema.js';
-import { errors } from '../errors.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
 import { OPTIMIZERS } from '../tasks/config.js';
 import { SIGNALS } from './curve.js';
@@ -41,5 +40,5 @@ export type LrRangeOptions = z.output<typeof lrRangeOptionsSchema>;
 
 /** Validates options; the first problem is a usage error naming the field (`fieldName` maps it to a flag). */
 export function parseLrRangeOptions(raw: unknown, fieldName?: (key: string) => string): LrRangeOptions {
-  return parseOptions(lrRangeOptionsSchema, lrRangeOptionsSchema.def.shape, raw, { what: 'LR range test option', fieldName });
+  return parseOptions(lrRangeOptionsSchema, raw, { what: 'LR range test option', fieldName });
 }

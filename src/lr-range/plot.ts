@@ -1,5 +1,5 @@
 import type { Curve } from './curve.js';
-import type { Refinement } from './refine.js';
+import { probeMean, type Refinement } from './refine.js';
 
 /** What the picture shows: the curve, the suggestion and bounds marked on it, and refine's trainings if it ran. */
 export interface PlotInput {
@@ -12,9 +12,14 @@ export interface PlotInput {
 
 const W = 760;
 const M = { left: 64, right: 20 };
-const TOP = { y: 44, h: 300 };
-const BOTTOM = { y: 414, h: 150 };
-const REFINE = { y: BOTTOM.y + BOTTOM.h + 84, h: 170 };
+/** A panel's vertical extent: its top and height. */
+interface Panel {
+  readonly y: number;
+  readonly h: number;
+}
+const TOP: Panel = { y: 44, h: 300 };
+const BOTTOM: Panel = { y: 414, h: 150 };
+const REFINE: Panel = { y: BOTTOM.y + BOTTOM.h + 84, h: 170 };
 const H = BOTTOM.y + BOTTOM.h + 44;
 const H_REFINE = REFINE.y + REFINE.h + 44;
 
@@ -41,10 +46,7 @@ export function renderSvg(p: PlotInput): string {
   const shade = p.bounds
     ? `<rect x="${f(x(p.bounds[0]))}" y="${TOP.y}" width="${f(x(p.bounds[1]) - x(p.bounds[0]))}" height="${TOP.h}" fill="#4c9f70" fill-opacity="0.15"/>`
     : '';
-  const mark =
-    p.suggestion === undefined
-      ? ''
-      : `<line x1="${f(x(p.suggestion))}" x2="${f(x(p.suggestion))}" y1="${TOP.y}" y2="${TOP.y + TOP.h}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="5 3"/>`;
+  const mark = p.suggestion === undefined ? '' : suggestionLine(x(p.suggestion), TOP);
   const top = [
     `<clipPath id="plot"><rect x="${M.left}" y="${TOP.y}" width="${W - M.left - M.right}" height="${TOP.h}"/></clipPath>`,
     shade,
@@ -56,12 +58,16 @@ export function renderSvg(p: PlotInput): string {
     '</g>',
     mark,
   ];
-  const legend = [
-    ['#9bb7d4', 'loss'],
-    ['#1f4e89', 'smoothed loss'],
-    ...(p.bounds ? [['#4c9f70', `bounds ${num(p.bounds[0])} .. ${num(p.bounds[1])}`]] : []),
-    ...(p.suggestion !== undefined ? [['#c0392b', `suggestion ${num(p.suggestion)}`]] : []),
-  ].map(([c, t], i) => `<rect x="${M.left + 10 + i * 175}" y="${TOP.y - 20}" width="12" height="12" fill="${c}"/><text x="${M.left + 27 + i * 175}" y="${TOP.y - 10}">${esc(t!)}</text>`);
+  const keys = legend(
+    [
+      ['#9bb7d4', 'loss'],
+      ['#1f4e89', 'smoothed loss'],
+      ...(p.bounds ? [['#4c9f70', `bounds ${num(p.bounds[0])} .. ${num(p.bounds[1])}`] as const] : []),
+      ...(p.suggestion !== undefined ? [['#c0392b', `suggestion ${num(p.suggestion)}`] as const] : []),
+    ],
+    TOP.y - 20,
+    175,
+  );
 
   const steps = pts.map((q) => q.step);
   const sx = linearScale(0, Math.max(1, steps[steps.length - 1]!), M.left, W - M.right);
@@ -72,7 +78,7 @@ export function renderSvg(p: PlotInput): string {
     polyline(pts.map((q) => [sx(q.step), ly(q.lr)]), '#1f4e89', 2),
   ];
   const refine = p.refinement ? refinePanel(p.refinement, p.suggestion) : [];
-  return frame(p.title, [...top, ...legend, ...bottom, ...refine].filter((s) => s !== '').join('\n'), p.refinement ? H_REFINE : H);
+  return frame(p.title, [...top, ...keys, ...bottom, ...refine].filter((s) => s !== '').join('\n'), p.refinement ? H_REFINE : H);
 }
 
 /**
@@ -82,9 +88,9 @@ export function renderSvg(p: PlotInput): string {
  */
 function refinePanel(r: NonNullable<PlotInput['refinement']>, suggestion: number | undefined): string[] {
   const lrs = r.probes.map((q) => q.lr);
-  // Zoomed to the probes (the bounds), half a step of margin either side.
+  // Zoomed to the probes (the bounds), 0.15 decades (a little over half a probe step) of margin either side.
   const x = logScale(Math.min(...lrs) / 10 ** 0.15, Math.max(...lrs) * 10 ** 0.15, M.left, W - M.right);
-  const losses = r.probes.flatMap((q) => q.losses).filter((v) => Number.isFinite(v) && v > 0);
+  const losses = r.probes.flatMap((q) => q.losses).filter(onLogAxis);
   const top = REFINE.y;
   const base = REFINE.y + REFINE.h;
   const head = `<text x="${M.left}" y="${top - 26}" font-weight="bold">refine: validation loss after training the task's budget at a fixed LR</text>`;
@@ -95,44 +101,45 @@ function refinePanel(r: NonNullable<PlotInput['refinement']>, suggestion: number
   const ticks = niceTicks(lo - pad, hi + pad, 4);
   const y = linearScale(ticks[0]!, ticks[ticks.length - 1]!, base, top);
   const ly = (v: number) => y(Math.log10(v));
-  const grid = ticks.map((t) => {
-    const py = f(y(t));
-    return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${num(10 ** t)}</text>`;
-  });
+  const grid = ticks.map((t) => gridLineY(y(t), num(10 ** t)));
   const marks = r.probes.flatMap((q) => {
     const px = x(q.lr);
     const finalist = r.finalists.includes(q.lr);
     const dots = q.losses.map((v, k) =>
-      Number.isFinite(v) && v > 0
+      onLogAxis(v)
         ? `<circle cx="${f(px + (k - (q.losses.length - 1) / 2) * 3)}" cy="${f(ly(v))}" r="2.6" fill="#8a8a8a"/>`
         : `<text x="${f(px)}" y="${top + 10}" text-anchor="middle" fill="#c0392b" font-weight="bold">×</text>`,
     );
-    const mean = q.losses.every((v) => Number.isFinite(v) && v > 0) ? q.losses.reduce((a, b) => a + b, 0) / q.losses.length : undefined;
+    const mean = q.losses.every(onLogAxis) ? probeMean(q) : undefined;
     const half = finalist ? 13 : 8;
     const bar = mean === undefined ? '' : `<line x1="${f(px - half)}" x2="${f(px + half)}" y1="${f(ly(mean))}" y2="${f(ly(mean))}" stroke="${finalist ? '#e67e22' : '#1f4e89'}" stroke-width="${finalist ? 3 : 2}"/>`;
     return [...dots, bar];
   });
-  const mark =
-    suggestion === undefined ? '' : `<line x1="${f(x(suggestion))}" x2="${f(x(suggestion))}" y1="${top}" y2="${base}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="5 3"/>`;
-  const legend = [
-    ['#8a8a8a', 'one training'],
-    ['#1f4e89', 'mean'],
-    ['#e67e22', 'mean of a finalist'],
-    ['#c0392b', 'suggestion; × diverged'],
-  ].map(([c, t], i) => `<rect x="${M.left + 10 + i * 165}" y="${top - 18}" width="12" height="12" fill="${c}"/><text x="${M.left + 27 + i * 165}" y="${top - 8}">${esc(t!)}</text>`);
+  const keys = legend(
+    [
+      ['#8a8a8a', 'one training'],
+      ['#1f4e89', 'mean'],
+      ['#e67e22', 'mean of a finalist'],
+      ['#c0392b', 'suggestion; × diverged'],
+    ],
+    top - 18,
+    165,
+  );
   return [
     head,
     ...grid,
-    `<line x1="${M.left}" x2="${M.left}" y1="${top}" y2="${base}" stroke="#333"/><text x="16" y="${top + REFINE.h / 2}" transform="rotate(-90 16 ${top + REFINE.h / 2})" text-anchor="middle">validation loss (log)</text>`,
-    `<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">learning rate (log scale, the refine LRs)</text>`,
+    axisLineY(REFINE, 'validation loss (log)'),
+    axisLineX(base, 'learning rate (log scale, the refine LRs)'),
     ...lrs.map((lr) => `<text x="${f(x(lr))}" y="${base + 16}" text-anchor="middle">${num(lr)}</text>`),
     ...marks,
-    mark,
-    ...legend,
+    suggestion === undefined ? '' : suggestionLine(x(suggestion), REFINE),
+    ...keys,
   ];
 }
 
 type Scale = (v: number) => number;
+/** A loss the log axis can show: finite and above zero. */
+const onLogAxis = (v: number) => Number.isFinite(v) && v > 0;
 const f = (v: number) => v.toFixed(1);
 const num = (v: number) => Number(v.toPrecision(3)).toExponential().replace(/\.?0*e/, 'e').replace('e+', 'e');
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -145,6 +152,28 @@ ${body}
 </svg>
 `;
 }
+
+/** The suggestion across a panel: a dashed red line. */
+const suggestionLine = (px: number, p: Panel) =>
+  `<line x1="${f(px)}" x2="${f(px)}" y1="${p.y}" y2="${p.y + p.h}" stroke="#c0392b" stroke-width="1.6" stroke-dasharray="5 3"/>`;
+
+/** Colour keys in a row from the left, boxes' tops at `y`. */
+const legend = (items: ReadonlyArray<readonly [color: string, text: string]>, y: number, spacing: number) =>
+  items.map(([c, t], i) => `<rect x="${M.left + 10 + i * spacing}" y="${y}" width="12" height="12" fill="${c}"/><text x="${M.left + 27 + i * spacing}" y="${y + 10}">${esc(t)}</text>`);
+
+/** A horizontal grid line at `py`, its value left of the y axis. */
+function gridLineY(py: number, value: string | number): string {
+  const y = f(py);
+  return `<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${value}</text>`;
+}
+
+/** A panel's y axis, its label turned along it. */
+const axisLineY = (p: Panel, label: string) =>
+  `<line x1="${M.left}" x2="${M.left}" y1="${p.y}" y2="${p.y + p.h}" stroke="#333"/><text x="16" y="${p.y + p.h / 2}" transform="rotate(-90 16 ${p.y + p.h / 2})" text-anchor="middle">${label}</text>`;
+
+/** An x axis at `base`, its label centred below. */
+const axisLineX = (base: number, label: string) =>
+  `<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">${label}</text>`;
 
 function logScale(lo: number, hi: number, from: number, to: number): Scale {
   const a = Math.log10(lo);
@@ -180,27 +209,17 @@ function axisLog(x: Scale, lo: number, hi: number, yBase: number, label: string)
     const px = f(x(10 ** e));
     return `<line x1="${px}" x2="${px}" y1="${TOP.y}" y2="${yBase}" stroke="#e3e3e3"/><text x="${px}" y="${yBase + 16}" text-anchor="middle">1e${e}</text>`;
   });
-  return `${ticks.join('')}<line x1="${M.left}" x2="${W - M.right}" y1="${yBase}" y2="${yBase}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${yBase + 34}" text-anchor="middle">${label}</text>`;
+  return `${ticks.join('')}${axisLineX(yBase, label)}`;
 }
 
 function axisLogY(y: Scale, lo: number, hi: number, label: string): string {
-  const ticks = decades(lo, hi).map((e) => {
-    const py = f(y(10 ** e));
-    return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">1e${e}</text>`;
-  });
-  return `${ticks.join('')}<line x1="${M.left}" x2="${M.left}" y1="${BOTTOM.y}" y2="${BOTTOM.y + BOTTOM.h}" stroke="#333"/><text x="16" y="${BOTTOM.y + BOTTOM.h / 2}" transform="rotate(-90 16 ${BOTTOM.y + BOTTOM.h / 2})" text-anchor="middle">${label}</text>`;
+  return `${decades(lo, hi).map((e) => gridLineY(y(10 ** e), `1e${e}`)).join('')}${axisLineY(BOTTOM, label)}`;
 }
 
 function axisLinear(s: Scale, ticks: number[], label: string, dir: 'x' | 'y' = 'y', base = 0): string {
-  if (dir === 'y') {
-    const lines = ticks.map((t) => {
-      const py = f(s(t));
-      return `<line x1="${M.left}" x2="${W - M.right}" y1="${py}" y2="${py}" stroke="#e3e3e3"/><text x="${M.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${Number(t.toPrecision(4))}</text>`;
-    });
-    return `${lines.join('')}<line x1="${M.left}" x2="${M.left}" y1="${TOP.y}" y2="${TOP.y + TOP.h}" stroke="#333"/><text x="16" y="${TOP.y + TOP.h / 2}" transform="rotate(-90 16 ${TOP.y + TOP.h / 2})" text-anchor="middle">${label}</text>`;
-  }
+  if (dir === 'y') return `${ticks.map((t) => gridLineY(s(t), Number(t.toPrecision(4)))).join('')}${axisLineY(TOP, label)}`;
   const lines = ticks.map((t, i) => `<text x="${f(s(t))}" y="${base + 16}" text-anchor="${i === ticks.length - 1 ? 'end' : 'middle'}">${t}</text>`);
-  return `${lines.join('')}<line x1="${M.left}" x2="${W - M.right}" y1="${base}" y2="${base}" stroke="#333"/><text x="${(M.left + W - M.right) / 2}" y="${base + 34}" text-anchor="middle">${label}</text>`;
+  return `${lines.join('')}${axisLineX(base, label)}`;
 }
 
 function polyline(xy: Array<[number, number]>, color: string, width: number): string {

@@ -37,7 +37,8 @@ export interface Refinement {
 
 /** Probes sit on quarter decades (1e-3, 1.78e-3, 3.16e-3, 5.62e-3, ...): finer than the seed-to-seed scatter of the
  *  best LR can resolve, and the spacing of the grid the issue judges the suggestion on. */
-export const PROBE_STEP = 10 ** 0.25;
+const PROBES_PER_DECADE = 4;
+export const PROBE_STEP = 10 ** (1 / PROBES_PER_DECADE);
 
 /** Training seed of a probe's `replicate`-th run, from the test's seed: the same at every LR (common random numbers:
  *  neighbouring LRs start from the same weights and batch order), and unrelated to a search's trial seeds. */
@@ -45,10 +46,10 @@ export const probeSeed = (seed: number, replicate: number) => deriveSeed(seed, '
 
 /** The quarter-decade LRs inside `bounds`, ascending; the one nearest the bounds' middle if none is inside. */
 export function latticeLrs([lo, hi]: LrInterval): number[] {
-  const from = Math.ceil(Math.log10(lo) * 4 - 1e-9);
-  const to = Math.floor(Math.log10(hi) * 4 + 1e-9);
-  if (to < from) return [10 ** (Math.round(Math.log10(lo * hi) * 2) / 4)];
-  return Array.from({ length: to - from + 1 }, (_, i) => 10 ** ((from + i) / 4));
+  const from = Math.ceil(Math.log10(lo) * PROBES_PER_DECADE - 1e-9);
+  const to = Math.floor(Math.log10(hi) * PROBES_PER_DECADE + 1e-9);
+  if (to < from) return [10 ** (Math.round((Math.log10(lo * hi) * PROBES_PER_DECADE) / 2) / PROBES_PER_DECADE)];
+  return Array.from({ length: to - from + 1 }, (_, i) => 10 ** ((from + i) / PROBES_PER_DECADE));
 }
 
 /** Runs the race: one training at every lattice LR, then `seeds - 1` more at each finalist. */
@@ -63,6 +64,11 @@ export async function refine(probe: Probe, from: number, bounds: LrInterval, o: 
     probes[i] = { lr: probes[i]!.lr, losses };
   }
   return { suggestion: pickLr(probes, finalists), refinement: { from, probes, finalists: finalists.map((i) => probes[i]!.lr) } };
+}
+
+/** A probe's mean validation loss over its seeds; Infinity if any of them diverged. */
+export function probeMean(p: ProbeResult): number {
+  return p.losses.every(Number.isFinite) ? p.losses.reduce((a, b) => a + b, 0) / p.losses.length : Infinity;
 }
 
 /** Indices of the `n` probes with the lowest smoothed scores, ascending (ties: the lower LR first). */
@@ -82,7 +88,7 @@ export function pickFinalists(probes: readonly ProbeResult[], n: number): number
  * lowest LR probed.
  */
 export function pickLr(probes: readonly ProbeResult[], finalists: readonly number[]): number {
-  const means = probes.map((p, i) => (finalists.includes(i) && p.losses.every(Number.isFinite) ? p.losses.reduce((a, b) => a + b, 0) / p.losses.length : Infinity));
+  const means = probes.map((p, i) => (finalists.includes(i) ? probeMean(p) : Infinity));
   const best = argmin(means);
   return Number.isFinite(means[best]) ? probes[best]!.lr : probes[argmin(smoothedScores(probes))]!.lr;
 }
@@ -96,7 +102,7 @@ export function pickLr(probes: readonly ProbeResult[], finalists: readonly numbe
  * swamping the average of its neighbours.
  */
 export function smoothedScores(probes: readonly ProbeResult[]): number[] {
-  const raw = probes.map((p) => (p.losses.every(Number.isFinite) ? Math.log(p.losses.reduce((a, b) => a + b, 0) / p.losses.length) : Infinity));
+  const raw = probes.map((p) => Math.log(probeMean(p)));
   if (!raw.some(Number.isFinite)) return raw; // nothing trained: the lowest LR probed is the best guess left
   const worst = Math.max(...raw.filter(Number.isFinite));
   const s = raw.map((v) => (Number.isFinite(v) ? v : worst + Math.LN2));

@@ -164,10 +164,6 @@ export function lrRangeFigure(r: LrRange): Figure {
   const lowest = Math.min(...pts.map((p) => Math.min(p.loss, p.smoothed)));
   // Cut the loss axis a little above the starting loss: the blow-up that ends the test would squash the rest.
   const top = first + 0.5 * Math.max(first - lowest, 1e-12);
-  const curve = pts.flatMap((p) => [
-    { lr: p.lr, loss: Math.min(p.loss, top), series: 'loss' },
-    { lr: p.lr, loss: Math.min(p.smoothed, top), series: 'smoothed loss' },
-  ]);
   const x = { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: { type: 'log' }, axis: { format: '.0e' } } as const;
   const layers: NonNullable<Extract<ChartSpec, { layer: unknown }>['layer']> = [];
   if (r.bounds) {
@@ -175,8 +171,9 @@ export function lrRangeFigure(r: LrRange): Figure {
   }
   const y = { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: false, domainMax: top } } as const;
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: ['loss', 'smoothed loss'], range: ['#9bb7d4', '#1f4e89'] } } as const;
-  for (const [series, width] of [['loss', 1], ['smoothed loss', 2.4]] as const) {
-    layers.push({ data: { values: curve.filter((c) => c.series === series) }, mark: { type: 'line', strokeWidth: width }, encoding: { x, y, color } });
+  for (const [series, key, width] of [['loss', 'loss', 1], ['smoothed loss', 'smoothed', 2.4]] as const) {
+    const values = pts.map((p) => ({ lr: p.lr, loss: Math.min(p[key], top), series }));
+    layers.push({ data: { values }, mark: { type: 'line', strokeWidth: width }, encoding: { x, y, color } });
   }
   if (r.suggestion !== undefined) {
     layers.push({ data: { values: [{ lr: r.suggestion }] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [5, 3], strokeWidth: 1.6 }, encoding: { x } });

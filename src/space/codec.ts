@@ -2,6 +2,10 @@ import { errors } from '../errors.js';
 import type { ParamSpec, Params, ParamValue, SpaceSpec } from './spec.js';
 import { clamp01 } from '../util/rng.js';
 
+/** Bin edges a discrete gene may have and still get them listed; with more, strategies treat it as continuous
+ *  (its edges are not kept in a strategy's state): bins that narrow cannot hold a converged distribution anyway. */
+export const MAX_BIN_EDGES = 1000;
+
 /**
  * Maps parameters to and from the unit cube [0,1]^d, one gene per parameter.
  * Strategies only ever see the cube, so they know nothing of log scales, integers or choices:
@@ -27,15 +31,18 @@ export class Space {
     return out;
   }
 
-  /** Per gene, the sorted boundaries between its bins in [0, 1] (empty for a float): lets a strategy such as
-   *  CMA-ES with margin keep a chance of leaving a discrete parameter's current bin. */
+  /** Per gene, the sorted boundaries between its bins in [0, 1]: lets a strategy such as CMA-ES with margin keep a
+   *  chance of leaving a discrete parameter's current bin. Empty for a float, and for a gene of MAX_BIN_EDGES edges
+   *  or more: as good as continuous, and an int from 0 to 1e8 would otherwise cost every study gigabytes. */
   binEdges(): number[][] {
     return this.names.map((name) => {
       const p = this.spec[name]!;
       if (p.type === 'float') return [];
-      if (p.type === 'categorical') return Array.from({ length: p.choices.length - 1 }, (_, k) => (k + 1) / p.choices.length);
+      const count = p.type === 'categorical' ? p.choices.length - 1 : p.high - p.low;
+      if (count >= MAX_BIN_EDGES) return [];
+      if (p.type === 'categorical') return Array.from({ length: count }, (_, k) => (k + 1) / p.choices.length);
       const [lo, hi] = intRange(p);
-      return Array.from({ length: p.high - p.low }, (_, k) => {
+      return Array.from({ length: count }, (_, k) => {
         const edge = p.low + k + 0.5;
         return ((p.log ? Math.log(edge) : edge) - lo) / (hi - lo);
       });

@@ -145,7 +145,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const last = outcomes[dispatched.haltedAt]!.outcome;
       throw errors.allFailed(maxFailures, batch[dispatched.haltedAt]!.number, last.state === 'failed' ? `${last.kind}: ${last.message}` : 'unknown');
     }
-    if (keep >= 0 || usable.length < batch.length) {
+    // Cut short by an aborted trial or by a stop request that left trials unstarted.
+    if (usable.length < batch.length) {
       stoppedBy = 'stopped';
       break;
     }

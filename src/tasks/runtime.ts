@@ -2,6 +2,7 @@ import type { Params } from '../space/spec.js';
 import { loadTf, type BackendChoice } from '../tf/backend.js';
 import { resolveTask } from './registry.js';
 import { taskData, trainAndEvaluate } from './train.js';
+import type { Task, TaskContext } from './types.js';
 
 export interface TaskFitnessSpec {
   readonly task: string;
@@ -21,6 +22,17 @@ export interface TaskFitnessSpec {
  */
 export const WARMUP_STEPS = 1500;
 
+/**
+ * The JIT warm-up: default evaluations of the task (seeds 0, 1, ...) until `steps` training steps are done or
+ * `budgetMs` has passed.
+ */
+export async function warmUp(task: Task, ctx: Omit<TaskContext, 'seed'>, steps: number, budgetMs = Infinity): Promise<void> {
+  const start = performance.now();
+  for (let done = 0, seed = 0; done < steps && performance.now() - start < budgetMs; seed++) {
+    done += (await trainAndEvaluate(task, {}, { ...ctx, seed })).steps;
+  }
+}
+
 export type TaskMetrics = { loss: number } & Record<string, number | string | boolean>;
 export type TaskFitness = (params: Params, ctx: { seed: number; trial: number; signal: AbortSignal }) => Promise<TaskMetrics>;
 
@@ -34,10 +46,7 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
   const task = await resolveTask(spec.task);
   const dataSeed = spec.dataSeed ?? 0;
   await taskData(task, dataSeed);
-  const warmup = spec.warmupSteps ?? WARMUP_STEPS;
-  for (let steps = 0, i = 0; steps < warmup; i++) {
-    steps += (await trainAndEvaluate(task, {}, { tf, backend, seed: i, dataSeed })).steps;
-  }
+  await warmUp(task, { tf, backend, dataSeed }, spec.warmupSteps ?? WARMUP_STEPS);
   const fitness: TaskFitness = async (params, ctx) => {
     const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed });
     const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec) };

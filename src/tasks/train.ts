@@ -12,7 +12,7 @@ import { rngFor, shuffleInPlace } from '../util/rng.js';
 import { gradientProgram, type GradientProgram } from '../tf/gradients.js';
 import { accuracy, lossValue } from '../tf/loss.js';
 import { FlatOptimizer } from '../tf/optimizer.js';
-import { sliceFlat } from '../tf/flat-kernels.js';
+import { sliceRows } from '../tf/flat-kernels.js';
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import type { LayersModel, Task, TaskContext, TaskData } from './types.js';
@@ -93,10 +93,13 @@ class Run {
     // epoch reshuffles, so no row is left out for long), which keeps every step the same shape.
     this.batchSize = Math.min(cfg.batchSize, data.nTrain);
     this.stepsPerEpoch = Math.floor(data.nTrain / this.batchSize);
-    this.x = tf.tensor(data.xTrain, [data.nTrain, ...data.inputShape]);
-    this.y = tf.tensor2d(data.yTrain, [data.nTrain, data.targetSize]);
-    this.xVal = tf.tensor(data.xVal, [data.nVal, ...data.inputShape]);
-    this.yVal = tf.tensor2d(data.yVal, [data.nVal, data.targetSize]);
+    // One tidy: if a split does not fit its declared shapes, the tensors already made are freed with the error.
+    [this.x, this.y, this.xVal, this.yVal] = tf.tidy(() => [
+      tf.tensor(data.xTrain, [data.nTrain, ...data.inputShape]),
+      tf.tensor2d(data.yTrain, [data.nTrain, data.targetSize]),
+      tf.tensor(data.xVal, [data.nVal, ...data.inputShape]),
+      tf.tensor2d(data.yVal, [data.nVal, data.targetSize]),
+    ]);
   }
 
   static async open(task: Task, params: Params, ctx: TaskContext): Promise<Run> {
@@ -170,12 +173,6 @@ class Run {
     this.optimizer.dispose();
     this.model.dispose();
   }
-}
-
-/** Rows [start, start + rows) of t: contiguous in memory, so one flat copy. */
-function sliceRows(tf: TaskContext['tf'], t: Tensor, start: number, rows: number): Tensor {
-  const rowSize = t.size / t.shape[0]!;
-  return sliceFlat(tf, t, start * rowSize, [rows, ...t.shape.slice(1)]);
 }
 
 /** Lets an abort from another thread arrive (its message needs the event loop), then honours it. */

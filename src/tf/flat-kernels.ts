@@ -55,11 +55,26 @@ export function registerWasmFlatKernels(tf: TF): void {
 
 const fast = (tf: TF, kernel: string) => tf.getBackend() === 'wasm' && tf.getKernel(kernel, 'wasm') !== undefined;
 
-/** The `shape`-sized run of x's elements (row-major) starting at flat `offset`, as a tensor of that shape. */
-export function sliceFlat(tf: TF, x: Tensor, offset: number, shape: readonly number[]): Tensor {
-  if (fast(tf, SLICE)) return tf.engine().runKernel(SLICE, { x }, { offset, shape: [...shape] } as never) as Tensor;
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.reshape(tf.slice(tf.reshape(x, [-1]), offset, size), [...shape]);
+/** The `shape`-sized run of x's elements (row-major) starting at flat `offset`, by the wasm kernel. */
+const sliceKernel = (tf: TF, x: Tensor, offset: number, shape: number[]): Tensor =>
+  tf.engine().runKernel(SLICE, { x }, { offset, shape } as never) as Tensor;
+
+/** Rows [start, start + rows) of x. Other backends take tfjs's Slice as it is: one kernel, no reshapes. */
+export function sliceRows(tf: TF, x: Tensor, start: number, rows: number): Tensor {
+  if (!fast(tf, SLICE)) return tf.slice(x, start, rows);
+  const rowSize = x.size / x.shape[0]!;
+  return sliceKernel(tf, x, start * rowSize, [rows, ...x.shape.slice(1)]);
+}
+
+/** The flat vector x cut back into consecutive parts shaped like `like`: the inverse of concatFlat. */
+export function splitFlat(tf: TF, x: Tensor, like: readonly Tensor[]): Tensor[] {
+  if (!fast(tf, SLICE)) return tf.split(x, like.map((t) => t.size)).map((part, i) => tf.reshape(part, like[i]!.shape));
+  let offset = 0;
+  return like.map((t) => {
+    const part = sliceKernel(tf, x, offset, t.shape);
+    offset += t.size;
+    return part;
+  });
 }
 
 /** Every tensor's elements, one after another, as one float32 vector. */

@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../tasks/config.js';
 import type { TF } from '../tasks/types.js';
-import { concatFlat, sliceFlat } from './flat-kernels.js';
+import { concatFlat, splitFlat } from './flat-kernels.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -19,7 +19,6 @@ const RMS_EPS = 1e-7;
  */
 export class FlatOptimizer {
   private theta: Tensor;
-  private readonly offsets: number[];
   private readonly state: Tensor[];
   private readonly decay: Tensor | undefined;
   private readonly consts: Record<string, Tensor>;
@@ -31,7 +30,6 @@ export class FlatOptimizer {
     private readonly cfg: OptimizerConfig,
     weightDecay: number,
   ) {
-    this.offsets = vars.map((_, i) => vars.slice(0, i).reduce((n, v) => n + v.size, 0));
     this.theta = tf.keep(tf.tidy(() => concatFlat(tf, vars)));
     const n = this.theta.size;
     const slots = cfg.kind === 'adam' ? 2 : cfg.kind === 'sgd' ? 1 : cfg.momentum > 0 ? 2 : 1;
@@ -90,7 +88,7 @@ export class FlatOptimizer {
     const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    this.vars.forEach((v, i) => v.assign(sliceFlat(tf, theta, this.offsets[i]!, v.shape)));
+    splitFlat(tf, theta, this.vars).forEach((part, i) => this.vars[i]!.assign(part));
   }
 
   /** Sum of all weights: one number that is NaN or infinite as soon as any weight is. */

@@ -6,9 +6,8 @@ import { errors } from '../errors.js';
  * `budget: expected a whole number >= 1, got -3`, or `unknown option "foo"; known options: ...`.
  * `fieldName` maps a key to what the user typed (a flag on the command line).
  */
-export function parseOptions<S extends z.ZodType>(
+export function parseOptions<S extends z.ZodObject>(
   schema: S,
-  shape: Record<string, unknown>,
   raw: unknown,
   opts: { readonly what: string; readonly fieldName?: (key: string) => string },
 ): z.output<S> {
@@ -17,7 +16,7 @@ export function parseOptions<S extends z.ZodType>(
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    const known = Object.keys(shape).map(fieldName);
+    const known = Object.keys(schema.shape).map(fieldName);
     throw errors.optionConflict(`unknown ${opts.what} ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known ${opts.what}s: ${known.join(', ')}`);
   }
   const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) + issue.path.slice(1).map((p) => `[${String(p)}]`).join('') : '(options)';

@@ -4,6 +4,7 @@ import { errors } from '../../errors.js';
 import type { LrRangeOptionsInput, LrRangeResult } from '../../lr-range/index.js';
 import { isHealthy } from '../../lr-range/diagnose.js';
 import { SIGNALS } from '../../lr-range/curve.js';
+import { probeMean, type ProbeResult } from '../../lr-range/refine.js';
 import { RULE_NAMES } from '../../lr-range/rules.js';
 import { SCHEDULES } from '../../lr-range/schedule.js';
 import { BACKENDS } from '../../options.js';
@@ -92,7 +93,7 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
     f
       ? `suggested LR  ${lr(r.suggestion)}   (refined from the curve's ${lr(f.from)}, rule ${r.rule}; other rules: ${others})`
       : `suggested LR  ${lr(r.suggestion)}   (rule ${r.rule}; ${others})`,
-    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p.losses)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`] : []),
+    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`] : []),
     `cost          ${costLine(r)}`,
     `bounds        ${range(r.bounds)}   (for search: --lr-bounds ${r.bounds.map((b) => Number(b.toPrecision(3))).join(',')})`,
     `regions       flat ${range(d.regions.flat)}, falling ${range(d.regions.falling)}, rising ${range(d.regions.rising)}`,
@@ -104,7 +105,10 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
 }
 
 /** A probe's mean validation loss, or "diverged". */
-const meanLoss = (losses: readonly number[]) => (losses.every(Number.isFinite) ? Number((losses.reduce((a, b) => a + b, 0) / losses.length).toPrecision(3)).toString() : 'diverged');
+function meanLoss(p: ProbeResult): string {
+  const m = probeMean(p);
+  return Number.isFinite(m) ? String(Number(m.toPrecision(3))) : 'diverged';
+}
 
 /** The sweep's steps (also as a share of one training of the task's budget), refine's trainings, and their times. */
 function costLine(r: LrRangeResult): string {

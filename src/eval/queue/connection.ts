@@ -42,6 +42,7 @@ export function watchConnection(
 ): ConnectionWatch {
   let lastError: string | undefined;
   let down = false;
+  const why = () => lastError ?? 'the connection closed';
   redis.on('error', (e: unknown) => {
     const message = scrub(target, describe(e));
     if (isAuthError(e)) return hooks.onAuthError(message);
@@ -49,7 +50,7 @@ export function watchConnection(
   });
   // A server that closes the connection (a restart) raises no error: 'reconnecting' is what every outage shares.
   redis.on('reconnecting', () => {
-    if (!down) hooks.report(`cannot reach ${target.display}: ${lastError ?? 'the connection closed'}; retrying with backoff`);
+    if (!down) hooks.report(`cannot reach ${target.display}: ${why()}; retrying with backoff`);
     down = true;
   });
   redis.on('ready', () => {
@@ -58,5 +59,5 @@ export function watchConnection(
     lastError = undefined;
     hooks.onReady?.();
   });
-  return { down: () => (down ? (lastError ?? 'the connection closed') : undefined) };
+  return { down: () => (down ? why() : undefined) };
 }

@@ -5,7 +5,7 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe, errors, type EvotuneError } from '../../errors.js';
 import type { FitnessSource } from '../source.js';
-import { ABORTED_MESSAGE, failure } from '../outcome.js';
+import { aborted, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
 import { MAX_RETAKES, PREFIX, printable, queueName, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
@@ -101,10 +101,10 @@ export class QueueEvaluator implements Evaluator {
     if (this.closed) throw errors.internal('the redis evaluator is closed');
     if (this.broken) throw this.broken;
     const started = performance.now();
-    if (signal?.aborted) return aborted(0);
+    if (signal?.aborted) return aborted(0, WORKER);
     const conn = await this.open();
     return new Promise<TrialOutcome>((resolve, reject) => {
-      const onAbort = () => this.settle(request.number, aborted(performance.now() - started));
+      const onAbort = () => this.settle(request.number, aborted(performance.now() - started, WORKER));
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = (f: () => void) => {
         signal?.removeEventListener('abort', onAbort);
@@ -304,7 +304,7 @@ export class QueueEvaluator implements Evaluator {
     if (this.closed) return;
     this.closed = true;
     for (const stop of this.stoppers) stop();
-    for (const n of [...this.waiting.keys()]) this.settle(n, aborted(0));
+    for (const n of [...this.waiting.keys()]) this.settle(n, aborted(0, WORKER));
     if (!this.opening) return;
     const conn = await this.opening;
     const cleanup = async () => {
@@ -325,5 +325,4 @@ export class QueueEvaluator implements Evaluator {
 
 /** Outcomes decided by the study, not a worker. */
 const WORKER = 'redis';
-const aborted = (durationMs: number) => failure('aborted', ABORTED_MESSAGE, durationMs, WORKER);
 const failed = (kind: FailureKind, message: string, w: Waiting) => failure(kind, message, performance.now() - w.started, WORKER);
