@@ -12,7 +12,8 @@ export function builder(y: Argv) {
     .positional('dir', { type: 'string', demandOption: true, describe: 'a run folder written by `evotune search --out`' })
     .option('csv', { type: 'boolean', describe: 'CSV with a header line (the default)' })
     .option('json', { type: 'boolean', describe: 'a JSON array of trials' })
-    .example('$0 export runs/d1 --csv > trials.csv', '');
+    .example('$0 export runs/d1 --csv > trials.csv', 'the trials table for a spreadsheet')
+    .example('$0 export runs/d1 --json', 'the same as a JSON array');
 }
 
 export function handler(args: ArgumentsCamelCase<{ dir: string; csv?: boolean; json?: boolean }>): void {

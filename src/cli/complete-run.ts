@@ -1,0 +1,37 @@
+import { readJournal } from '../journal/reader.js';
+import { runData, type RunData } from '../report/data.js';
+import type { FailureKind } from '../eval/types.js';
+
+/**
+ * A run that has nothing left to do: its last session ended by itself (budget spent, target reached or strategy
+ * exhausted) and `budget` (perhaps raised for this resume) asks for no more trials. Undefined otherwise.
+ * Resuming it would replay every trial and report "0.0 s, pool utilisation 0%"; the CLI prints its result instead.
+ */
+export function completedRun(dir: string, budget: number): RunData | undefined {
+  const data = runData(dir, readJournal(dir));
+  if (!data.status.ended) return undefined;
+  const { stoppedBy } = data.status;
+  const finished = stoppedBy === 'target' || stoppedBy === 'exhausted' || (stoppedBy === 'budget' && data.rows.length >= budget);
+  return finished ? data : undefined;
+}
+
+/** The run's result as the journal has it, in the shape of `search --json`'s fields that a finished run knows. */
+export function completedRunJson(data: RunData) {
+  const failuresByKind: Partial<Record<FailureKind, number>> = {};
+  for (const r of data.rows) if (r.outcome.state === 'failed') failuresByKind[r.outcome.kind] = (failuresByKind[r.outcome.kind] ?? 0) + 1;
+  const c = data.study.config;
+  return {
+    alreadyComplete: true,
+    best: data.best,
+    trials: data.rows.length,
+    failed: Object.values(failuresByKind).reduce((a, b) => a + b, 0),
+    failuresByKind,
+    strategy: data.study.strategy,
+    strategyOptions: data.study.strategyOptions,
+    seed: c.seed,
+    budget: data.budget,
+    stoppedBy: data.status.ended ? data.status.stoppedBy : undefined,
+    space: data.space,
+    out: data.dir,
+  };
+}
