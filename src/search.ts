@@ -1,9 +1,9 @@
 import { errors } from './errors.js';
 import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
-import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
+import { findLrParam, parseSpace, type SpaceInput, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
 import { loadSpaceFile, withLogRange } from './space/load.js';
-import { DEFAULT_STRATEGY, resolveStrategy } from '../strategies/index.js';
+import { DEFAULT_STRATEGY, resolveStrategy, type StrategyName } from '../strategies/index.js';
 import { InlineEvaluator } from './eval/inline.js';
 import { PoolEvaluator } from './eval/pool.js';
 import { QueueEvaluator } from './eval/queue/evaluator.js';
@@ -18,10 +18,13 @@ import type { Task } from './tasks/types.js';
 import { openJournal, planResume, preflightRunFolder } from './journal/session.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
-export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
+export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space' | 'strategy'> & {
   /** A fitness function (run in-process), or a path / file URL of a fitness module (run in the worker pool). */
   fitness?: FitnessFn | string | URL;
-  space?: SpaceSpec | string;
+  /** A space object (`log` optional), or the path of a space JSON file. */
+  space?: SpaceInput | string;
+  /** One of STRATEGIES (default cmaes). */
+  strategy?: StrategyName;
   onEvent?: (event: StudyEvent) => void;
   /** Stop asking for trials; running ones finish. */
   stopSignal?: AbortSignal;
