@@ -103,7 +103,7 @@ export async function handler(args: Args): Promise<void> {
   const mode = progressMode(json, err);
   const local = run.options.executor === LOCAL_EXECUTOR;
   const progress = createProgress(mode, run.budget, err, undefined, local ? run.options.workers : undefined);
-  // Named once the journal exists (at the first trial), not before: a search that fails to start leaves no folder.
+  // Named once the journal exists (when the workers start), not before: a search that fails to start leaves no folder.
   // With --json too when evotune chose the folder: the user did not ask for it, so they are told where it is.
   let named = json && !run.defaultDir;
   const name = () => {
