@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/main.js';
 import { DEFAULT_STRATEGY } from '../strategies/index.js';
@@ -8,6 +11,17 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** The option flags of a help text, in the order printed. */
 const flagsIn = (help: string) => [...help.matchAll(/^\s+(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!);
+
+describe('lr-find', () => {
+  it('says what it runs before the seconds of training, then prints the result', async () => {
+    const task = fileURLToPath(new URL('./fixtures/tiny-task.mjs', import.meta.url));
+    const plot = join(mkdtempSync(join(tmpdir(), 'evotune-lr-find-')), 'curve.svg');
+    const r = await runCli(['lr-find', '--task', task, '--steps', '40', '--refine', '0', '--backend', 'cpu', '--plot', plot]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('LR range test on tiny: training a fresh model while the LR grows...\n');
+    expect(r.stdout).toMatch(/^suggested LR {2}\S+/m);
+  }, 120_000);
+});
 
 describe('help and version', () => {
   it.each([['--version'], ['-V']])('%s prints the version from package.json and exits 0', async (flag) => {

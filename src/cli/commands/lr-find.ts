@@ -54,6 +54,11 @@ export async function handler(args: Args): Promise<void> {
   const options = parseLrRangeOptions(lrRangeInputFromArgs(args), flagName);
   const { resolveTask } = await import('../../tasks/registry.js');
   const task = await resolveTask(String(args.task));
+  // The test trains for seconds (refine for longer) before it can print anything: say what is running.
+  if (!args.json) {
+    const then = options.refine > 0 ? `, then refine trains ${task.name}'s budget at the LRs inside the bounds` : '';
+    process.stderr.write(`LR range test on ${task.name}: training a fresh model while the LR grows${then}...\n`);
+  }
   const result = await lrRangeTest(task, options, seed);
   const plot = typeof args.plot === 'string' ? args.plot : args.json ? undefined : `lr-find-${task.name.replace(/[^\w.-]+/g, '_')}.svg`;
   if (plot !== undefined) {
