@@ -16,6 +16,9 @@ import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
 import { openJournal, planResume, preflightRunFolder } from './journal/session.js';
+import type { ScheduledBy } from './study/study.js';
+import { resolveScheduler, schedulerNames } from './study/schedulers/index.js';
+import { taskEpochs } from './tasks/config.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
@@ -54,6 +57,14 @@ export interface SearchResult {
   /** What the evaluator counted: worker restarts, trials retaken from the queue, ... */
   readonly evaluatorStats: Record<string, unknown>;
   readonly utilisation: number;
+  /** Trials stopped early by the scheduler, and at which step. */
+  readonly pruned: number;
+  readonly prunedByStep: Record<string, number>;
+  /** Resource the trials used (epochs for tasks), and the resource budget if one was set. */
+  readonly resourceSpent: number;
+  readonly budgetEpochs?: number;
+  readonly scheduler?: string;
+  readonly schedulerOptions?: Record<string, unknown>;
   readonly stoppedBy: StopReason;
   readonly generations: number;
   readonly space: SpaceSpec;
@@ -73,6 +84,10 @@ export interface PreparedSearch {
   readonly source: FitnessSource | { kind: 'function'; fn: FitnessFn };
   readonly initialPoints: number[][];
   readonly lrRange?: LrRangeResult;
+  /** The scheduler, validated against the run; absent: every trial runs to its end. */
+  readonly scheduler?: ScheduledBy;
+  /** Resource of a full trial (a task's epochs), when known. */
+  readonly fullResource?: number;
 }
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
@@ -141,7 +156,27 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
 
   const strategyName = options.strategy ?? DEFAULT_STRATEGY;
   const strategy = resolveStrategy(strategyName, options.strategyOptions);
-  return { options, space, strategy, strategyName, source, initialPoints, ...(lrRange ? { lrRange } : {}) };
+  const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
+  let scheduler: ScheduledBy | undefined;
+  if (options.scheduler !== undefined) {
+    const { scheduler: s, options: schedulerOptions } = resolveScheduler(options.scheduler, options.schedulerOptions);
+    const context = fullResource === undefined ? {} : { maxResource: fullResource };
+    s.init(schedulerOptions, context); // options that cannot work for this run fail now, before any worker starts
+    scheduler = { scheduler: s, options: schedulerOptions, context, tellPruned: options.tellPruned };
+  } else if (options.schedulerOptions !== undefined) {
+    throw errors.optionConflict('schedulerOptions given without a scheduler', `add --scheduler ${schedulerNames().join('|')}`);
+  }
+  return {
+    options,
+    space,
+    strategy,
+    strategyName,
+    source,
+    initialPoints,
+    ...(lrRange ? { lrRange } : {}),
+    ...(scheduler ? { scheduler } : {}),
+    ...(fullResource !== undefined ? { fullResource } : {}),
+  };
 }
 
 export function createEvaluator(prepared: PreparedSearch, notify?: (message: string) => void): Evaluator {
@@ -179,6 +214,9 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       target: options.target,
       initialPoints: prepared.initialPoints,
       maxConsecutiveFailures: options.maxConsecutiveFailures,
+      ...(prepared.scheduler ? { scheduler: prepared.scheduler } : {}),
+      ...(options.budgetEpochs !== undefined ? { resourceBudget: options.budgetEpochs } : {}),
+      ...(prepared.fullResource !== undefined ? { trialResource: prepared.fullResource } : {}),
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
       onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
@@ -200,6 +238,11 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(typeof info.backend === 'string' ? { backend: info.backend } : {}),
       evaluatorStats: Object.fromEntries(Object.entries(info).filter(([k]) => k !== 'backend')),
       utilisation: summary.utilisation,
+      pruned: summary.pruned,
+      prunedByStep: summary.prunedByStep,
+      resourceSpent: summary.resourceSpent,
+      ...(options.budgetEpochs !== undefined ? { budgetEpochs: options.budgetEpochs } : {}),
+      ...(prepared.scheduler ? { scheduler: options.scheduler, schedulerOptions: prepared.scheduler.options } : {}),
       stoppedBy: summary.stoppedBy,
       generations: summary.generations,
       space,

@@ -56,9 +56,13 @@ const askedLine = z.object({
   seed: z.int(),
 });
 
-const finishedBase = { type: z.literal('finished'), at, trial: trialNumber, x: z.array(finite), durationMs: z.number(), worker: z.string() };
+/** Intermediate values as [step, value] pairs, in the order reported. */
+const reportPairs = z.array(z.tuple([finite, finite]));
+const finishedBase = { type: z.literal('finished'), at, trial: trialNumber, x: z.array(finite), durationMs: z.number(), worker: z.string(), reports: reportPairs.optional() };
 const finishedLine = z.discriminatedUnion('state', [
   z.object({ ...finishedBase, state: z.literal('complete'), value: finite, metrics: z.record(z.string(), metricValue) }),
+  /** Stopped by its scheduler at `step`, where it reported `value`. */
+  z.object({ ...finishedBase, state: z.literal('pruned'), value: finite, step: finite, metrics: z.record(z.string(), metricValue) }),
   z.object({ ...finishedBase, state: z.literal('failed'), kind: failureKind, message: z.string() }),
 ]);
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { errors } from '../errors.js';
 import type { Evaluator, TrialOutcome } from '../eval/types.js';
 import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
-import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine } from './format.js';
+import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine, type UnstampedLine } from './format.js';
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
 import type { LrRangeResult } from '../lr-range/index.js';
@@ -85,7 +85,7 @@ export class RunJournal {
       if (!x) throw errors.internal(`trial ${trial} finished but was never asked`);
       this.asked.delete(trial);
       if (outcome.state === 'failed' && outcome.kind === 'aborted') return;
-      this.writer.write({ type: 'finished', trial, x: [...x], ...outcome });
+      this.writer.write(finishedLine(trial, x, outcome));
     };
     const run: Evaluator['run'] = async (request, signal) => {
       const outcome = await inner.run(request, signal);
@@ -179,4 +179,10 @@ function syncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A finished trial as its journal line: reports as compact [step, value] pairs. */
+function finishedLine(trial: number, x: readonly number[], outcome: TrialOutcome): UnstampedLine {
+  const { reports, ...rest } = outcome;
+  return { type: 'finished', trial, x: [...x], ...rest, ...(reports && reports.length > 0 ? { reports: reports.map((r): [number, number] => [r.step, r.value]) } : {}) };
 }

@@ -6,6 +6,17 @@ import type { Evaluator, FailureKind, TrialOutcome } from '../eval/types.js';
 import { runInOrder } from '../eval/dispatch.js';
 import { deriveSeed, rngFor } from '../util/rng.js';
 import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
+import type { Scheduler, SchedulerContext } from './schedulers/index.js';
+import { resourceOf, toldValue, type TellPruned } from './fidelity.js';
+
+/** A scheduler with validated options, and what it needs to know about the run. */
+export interface ScheduledBy {
+  readonly scheduler: Scheduler;
+  readonly options: Record<string, unknown>;
+  readonly context: SchedulerContext;
+  /** What the strategy is told for a pruned trial: its last value ('last') or the worst value ('worst'). */
+  readonly tellPruned: TellPruned;
+}
 
 export interface StudyConfig {
   readonly space: Space;
@@ -31,6 +42,12 @@ export interface StudyConfig {
   /** Aborting it also aborts running trials (they end as 'aborted' and are not part of the result). */
   readonly abortSignal?: AbortSignal;
   readonly onEvent?: (event: StudyEvent) => void;
+  /** Stops trials early on their reports (median, asha, hyperband); absent: every trial runs to its end. */
+  readonly scheduler?: ScheduledBy;
+  /** Stop asking for generations once this much resource (epochs for tasks) is spent. */
+  readonly resourceBudget?: number;
+  /** Resource a trial that reported nothing counts (a full trial: the task's epochs); default 1. */
+  readonly trialResource?: number;
 }
 
 /** Seed of trial n: a function of the root seed and the trial number only, never of timing or worker. */
@@ -52,6 +69,9 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   const failuresByKind: Partial<Record<FailureKind, number>> = {};
   let best: Best | undefined;
   let failed = 0;
+  let pruned = 0;
+  const prunedByStep: Record<string, number> = {};
+  let resourceSpent = 0;
   let consecutiveFailures = 0;
   let busyMs = 0;
   let liveWallMs = 0;
@@ -60,21 +80,30 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   const maxFailures = cfg.maxConsecutiveFailures ?? 20;
 
   let state = strategy.init({ dim: space.dim, options: cfg.strategyOptions, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints, binEdges: space.binEdges() });
+  const sched = cfg.scheduler;
+  let schedState: unknown = sched?.scheduler.init(sched.options, sched.context);
+  const trialResource = cfg.trialResource ?? 1;
 
   const record = (rec: TrialRecord) => {
     trials.push(rec);
     const o = rec.outcome;
+    resourceSpent += resourceOf(o, trialResource);
     if (o.state === 'complete') {
       consecutiveFailures = 0;
       if (best === undefined || o.value < best.value || (o.value === best.value && rec.number < best.trial)) {
-        best = { value: o.value, params: rec.params, trial: rec.number };
+        best = { value: o.value, params: rec.params, trial: rec.number, metrics: o.metrics };
       }
+    } else if (o.state === 'pruned') {
+      // A pruned trial ran as it should: it ends a run of failures, but it is never the best (it did not finish).
+      consecutiveFailures = 0;
+      pruned++;
+      prunedByStep[String(o.step)] = (prunedByStep[String(o.step)] ?? 0) + 1;
     } else {
       failed++;
       consecutiveFailures++;
       failuresByKind[o.kind] = (failuresByKind[o.kind] ?? 0) + 1;
     }
-    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, budget });
+    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, pruned, budget, resourceSpent, ...(cfg.resourceBudget !== undefined ? { resourceBudget: cfg.resourceBudget } : {}) });
   };
 
   while (trials.length < budget) {
@@ -86,6 +115,10 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       stoppedBy = 'time';
       break;
     }
+    if (cfg.resourceBudget !== undefined && resourceSpent >= cfg.resourceBudget) {
+      stoppedBy = 'budget';
+      break;
+    }
     const asked = strategy.ask(state, rngFor(seed, 'ask', generation));
     state = asked.state;
     if (asked.xs.length === 0) {
@@ -94,11 +127,13 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     }
     const xs = asked.xs.slice(0, budget - trials.length);
     const first = trials.length;
+    const rules = sched ? sched.scheduler.plan(schedState, xs.map((_, i) => first + i)) : [];
     const batch = xs.map((x, i) => {
       const number = first + i;
       const params = space.decode(x);
       const s = trialSeed(seed, number);
-      return { number, x, params, seed: s };
+      const prune = rules[i];
+      return { number, x, params, seed: s, ...(prune && prune.checks.length > 0 ? { prune } : {}) };
     });
 
     const genStart = performance.now();
@@ -110,7 +145,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       // A stop request (first Ctrl-C) starts no further trial of this generation; running ones finish.
       stopped: () => cfg.stopSignal?.aborted === true,
       halt: ({ outcome: o }) => {
-        if (o.state === 'complete') failureRun = 0;
+        if (o.state !== 'failed') failureRun = 0;
         else if (o.kind !== 'aborted') failureRun++;
         return maxFailures > 0 && failureRun >= maxFailures;
       },
@@ -124,7 +159,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
         }
         ranLive = true;
         cfg.onEvent?.({ type: 'asked', trial: t.number, generation, x: t.x, params: t.params, seed: t.seed });
-        const outcome = await evaluator.run({ number: t.number, params: t.params, seed: t.seed }, cfg.abortSignal);
+        const { x: _x, ...request } = t;
+        const outcome = await evaluator.run(request, cfg.abortSignal);
         return { outcome, replayed: false };
       },
     });
@@ -153,9 +189,15 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
 
     state = strategy.tell(
       state,
-      usable.map((o, i) => ({ x: batch[i]!.x, value: o.outcome.state === 'complete' ? o.outcome.value : Infinity })),
+      usable.map((o, i) => ({ x: batch[i]!.x, value: toldValue(o.outcome, sched?.tellPruned ?? 'last') })),
       rngFor(seed, 'tell', generation),
     );
+    if (sched) {
+      schedState = sched.scheduler.tell(
+        schedState,
+        usable.map((o, i) => ({ number: batch[i]!.number, state: o.outcome.state, reports: o.outcome.reports ?? [] })),
+      );
+    }
     generation++;
 
     if (cfg.target !== undefined && best !== undefined && best.value <= cfg.target) {
@@ -167,9 +209,12 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   return {
     best,
     trials,
-    complete: trials.length - failed,
+    complete: trials.length - failed - pruned,
     failed,
     failuresByKind,
+    pruned,
+    prunedByStep,
+    resourceSpent,
     generations: generation,
     stoppedBy,
     elapsedMs: performance.now() - t0,

@@ -1,5 +1,5 @@
 import type { Params } from '../space/spec.js';
-import type { FailureKind, TrialOutcome } from '../eval/types.js';
+import type { FailureKind, Metrics, TrialOutcome } from '../eval/types.js';
 
 /** One trial as the study records it: what was asked, and how it ended. */
 export interface TrialRecord {
@@ -18,13 +18,26 @@ export interface Best {
   readonly value: number;
   readonly params: Params;
   readonly trial: number;
+  /** What the best trial returned beside its value (accuracy, training time, ...). */
+  readonly metrics?: Metrics;
 }
 
 export type StopReason = 'budget' | 'time' | 'target' | 'exhausted' | 'stopped';
 
 export type StudyEvent =
   | { readonly type: 'asked'; readonly trial: number; readonly generation: number; readonly x: readonly number[]; readonly params: Params; readonly seed: number }
-  | { readonly type: 'finished'; readonly record: TrialRecord; readonly best: Best | undefined; readonly done: number; readonly failed: number; readonly budget: number };
+  | {
+      readonly type: 'finished';
+      readonly record: TrialRecord;
+      readonly best: Best | undefined;
+      readonly done: number;
+      readonly failed: number;
+      readonly pruned: number;
+      readonly budget: number;
+      /** Resource spent so far (epochs for tasks), and the resource budget if there is one. */
+      readonly resourceSpent: number;
+      readonly resourceBudget?: number;
+    };
 
 export interface StudySummary {
   readonly best: Best | undefined;
@@ -32,6 +45,11 @@ export interface StudySummary {
   readonly complete: number;
   readonly failed: number;
   readonly failuresByKind: Partial<Record<FailureKind, number>>;
+  /** Trials a scheduler stopped early, and how many at each step. */
+  readonly pruned: number;
+  readonly prunedByStep: Record<string, number>;
+  /** Resource the trials used (epochs for tasks; see StudyConfig.trialResource), replayed ones included. */
+  readonly resourceSpent: number;
   readonly generations: number;
   readonly stoppedBy: StopReason;
   readonly elapsedMs: number;

@@ -89,3 +89,13 @@ export function trainConfig(task: string, params: Params): TrainConfig {
   }
   return { lr, batchSize, epochs, weightDecay, optimizer, schedule };
 }
+
+/**
+ * The resource of a full training of this task: its epochs, or the largest the space allows when epochs are
+ * searched (schedulers place their rungs below it).
+ */
+export function taskEpochs(task: { readonly name: string; readonly defaults: Params }, space: Readonly<Record<string, unknown>>): number {
+  const searched = space.epochs as { type?: unknown; high?: unknown } | undefined;
+  if (searched && (searched.type === 'int' || searched.type === 'float') && typeof searched.high === 'number') return searched.high;
+  return trainConfig(task.name, task.defaults).epochs;
+}

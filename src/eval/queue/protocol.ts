@@ -59,18 +59,24 @@ export type WorkerEntry = z.infer<typeof workerEntrySchema>;
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 
+const pruneRuleSchema = z.object({ checks: z.array(z.object({ step: z.number().finite(), threshold: z.number() })).max(10_000) });
+
 export const trialRequestSchema = z.object({
   number: z.int().min(0),
   params: z.record(z.string(), paramValue),
   seed: z.int().min(0),
+  prune: pruneRuleSchema.optional(),
 });
 
 // A Record over FailureKind: adding a kind to the Evaluator types without adding it here fails the build.
 const failureKinds: Record<FailureKind, true> = { error: true, nan: true, infinite: true, invalid: true, timeout: true, crash: true, oom: true, aborted: true };
 
+const reportsSchema = z.array(z.object({ step: z.number().finite(), value: z.number().finite() })).readonly();
+const ended = { durationMs: z.number(), worker: z.string(), reports: reportsSchema.optional() };
 const outcomeSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), durationMs: z.number(), worker: z.string() }),
-  z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), durationMs: z.number(), worker: z.string() }),
+  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), ...ended }),
+  z.object({ state: z.literal('pruned'), value: z.number(), step: z.number().finite(), metrics: z.record(z.string(), paramValue), ...ended, reports: reportsSchema }),
+  z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), ...ended }),
 ]);
 
 /** What a worker returns for a trial: its outcome, and which start of the job produced it (1 unless retaken). */
