@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseOptions } from './util/schema.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 import { TELL_PRUNED } from './study/fidelity.js';
+import { STRATEGIES } from '../strategies/index.js';
 
 /**
  * The one schema for `search` options: command-line flags, a --config file and the library API all go through it,
@@ -68,9 +69,11 @@ export type SearchOptions = z.output<typeof searchOptionsSchema>;
 
 /** Validates options; the first problem becomes one clear usage error naming the field. */
 export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => string): SearchOptions {
-  // A resource budget bounds the search by itself: the trial budget then only bounds it if given.
+  // A resource budget (or PBT, which ends with its horizon) bounds the search by itself: the trial budget then
+  // only bounds it if given.
   const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
-  const input = given && given.budgetEpochs !== undefined && given.budget === undefined ? { ...given, budget: UNBOUNDED_TRIALS } : raw;
+  const selfBounded = given && (given.budgetEpochs !== undefined || (typeof given.strategy === 'string' && STRATEGIES[given.strategy]?.continuesTraining === true));
+  const input = given && selfBounded && given.budget === undefined ? { ...given, budget: UNBOUNDED_TRIALS } : raw;
   return parseOptions(searchOptionsSchema, input, { what: 'option', fieldName });
 }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Evaluator, FitnessFn, TrialOutcome, TrialRequest } from './types.js';
 import { aborted, timeoutMessage } from './outcome.js';
-import { TrialReports } from './reporting.js';
+import { fitnessContext, TrialReports } from './reporting.js';
 
 const WORKER = 'main';
 
@@ -34,7 +34,7 @@ export class InlineEvaluator implements Evaluator {
     outer?.addEventListener('abort', onAbort, { once: true });
     const timer = this.trialTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort('timeout'), this.trialTimeoutMs);
     // Once the signal aborted, the deadline or the stop decides the outcome, even if the fitness then settled.
-    const reports = new TrialReports(request.prune);
+    const reports = new TrialReports(request.prune, request.wantCheckpoint);
     const ended = (): TrialOutcome | undefined => {
       const reason = controller.signal.reason as unknown;
       if (reason === 'timeout') return reports.failed('timeout', timeoutMessage(this.trialTimeoutMs!, 'ctx.signal was aborted'), since(), WORKER);
@@ -42,7 +42,7 @@ export class InlineEvaluator implements Evaluator {
       return undefined;
     };
     try {
-      const ctx = { seed: request.seed, trial: request.number, signal: controller.signal, report: reports.report, shouldStop: reports.shouldStop };
+      const ctx = fitnessContext(request, controller.signal, reports);
       const work = Promise.resolve().then(() => this.fn(request.params, ctx));
       const raw = await Promise.race([work, stop]);
       return ended() ?? reports.outcome(raw, since(), WORKER);

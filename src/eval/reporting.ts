@@ -1,6 +1,26 @@
 import { errors } from '../errors.js';
 import { errorMessage, failure, outcomeOf } from './outcome.js';
-import type { FailureKind, PruneRule, Report, TrialOutcome } from './types.js';
+import type { Checkpoint, FailureKind, PruneRule, Report, TrialOutcome, TrialRequest } from './types.js';
+
+/** The checkpoint a fitness returned beside its loss ({ loss, checkpoint }), if it is an object. */
+function checkpointOf(raw: unknown): Checkpoint | undefined {
+  const c = typeof raw === 'object' && raw !== null ? (raw as { checkpoint?: unknown }).checkpoint : undefined;
+  return typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as Checkpoint) : undefined;
+}
+
+/** The context a fitness gets for this request (the same in every evaluator). */
+export function fitnessContext(request: TrialRequest, signal: AbortSignal, reports: TrialReports) {
+  return {
+    seed: request.seed,
+    trial: request.number,
+    signal,
+    report: reports.report,
+    shouldStop: reports.shouldStop,
+    ...(request.segment ? { segment: request.segment } : {}),
+    ...(request.restore ? { restore: request.restore } : {}),
+    ...(request.wantCheckpoint ? { wantCheckpoint: true } : {}),
+  };
+}
 
 /**
  * One trial's intermediate values and its prune rule, on the thread that runs the fitness (worker or main).
@@ -13,7 +33,10 @@ export class TrialReports {
   private next = 0;
   private prunedAt: Report | undefined;
 
-  constructor(private readonly rule: PruneRule | undefined) {}
+  constructor(
+    private readonly rule: PruneRule | undefined,
+    private readonly wantCheckpoint = false,
+  ) {}
 
   /** ctx.report: records the value, applies any check due at this step, says whether to go on. */
   readonly report = (step: number, value: number): boolean => {
@@ -49,7 +72,9 @@ export class TrialReports {
       })();
       return { state: 'pruned', value: this.prunedAt.value, step: this.prunedAt.step, metrics, durationMs, worker, reports: [...this.reports] };
     }
-    return { ...outcomeOf(raw, durationMs, worker), ...reports };
+    const o = outcomeOf(raw, durationMs, worker);
+    const checkpoint = o.state === 'complete' && this.wantCheckpoint ? checkpointOf(raw) : undefined;
+    return { ...o, ...reports, ...(checkpoint ? { checkpoint } : {}) };
   }
 
   /** A failure that keeps the steps reported before it (a trial that throws after reporting is failed, not pruned). */

@@ -37,7 +37,18 @@ export interface TrialRequest {
   readonly seed: number;
   /** Stop the trial early on its reports (a scheduler's decision); absent: it runs to its end. */
   readonly prune?: PruneRule;
+  /** Train only this resource segment [from, to) (PBT rounds), starting from `restore` when given. */
+  readonly segment?: { readonly from: number; readonly to: number };
+  readonly restore?: Checkpoint;
+  /** Return the training state at the end (outcome.checkpoint), so that another trial can continue from it. */
+  readonly wantCheckpoint?: boolean;
 }
+
+/**
+ * A training state as the fitness returned it: opaque to the study, which only stores and hands it on (the task
+ * trainer's is src/tasks/checkpoint.ts: flat typed arrays of weights and optimizer slots, plus counters).
+ */
+export type Checkpoint = { readonly [key: string]: unknown };
 
 interface Ended {
   readonly durationMs: number;
@@ -47,7 +58,7 @@ interface Ended {
 }
 
 export type TrialOutcome =
-  | ({ readonly state: 'complete'; readonly value: number; readonly metrics: Metrics } & Ended)
+  | ({ readonly state: 'complete'; readonly value: number; readonly metrics: Metrics; readonly checkpoint?: Checkpoint } & Ended)
   /** Stopped by its prune rule: `value` is the value it reported at `step`, the step it reached. */
   | ({ readonly state: 'pruned'; readonly value: number; readonly step: number; readonly metrics: Metrics; readonly reports: readonly Report[] } & Ended)
   | ({ readonly state: 'failed'; readonly kind: FailureKind; readonly message: string } & Ended);
@@ -89,6 +100,11 @@ export interface FitnessContext {
   readonly report: (step: number, value: number) => boolean;
   /** True once a report was answered with false. */
   readonly shouldStop: () => boolean;
+  /** PBT (fitness modules that export `checkpoints = true`): train [from, to) from `restore` when given, and
+   *  return `{ loss, checkpoint }` when `wantCheckpoint` is set. */
+  readonly segment?: { readonly from: number; readonly to: number };
+  readonly restore?: Checkpoint;
+  readonly wantCheckpoint?: boolean;
 }
 
 export type FitnessValue = number | ({ loss: number } & Record<string, unknown>);

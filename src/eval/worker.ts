@@ -12,7 +12,7 @@ import type { FitnessSource } from './source.js';
 import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
 import { errorMessage, failure, timeoutMessage } from './outcome.js';
-import { TrialReports } from './reporting.js';
+import { fitnessContext, TrialReports } from './reporting.js';
 
 export interface WorkerData {
   readonly source: FitnessSource;
@@ -63,9 +63,9 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   const start = performance.now();
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
-  const reports = new TrialReports(request.prune);
+  const reports = new TrialReports(request.prune, request.wantCheckpoint);
   try {
-    const ctx = { seed: request.seed, trial: request.number, signal: controller.signal, report: reports.report, shouldStop: reports.shouldStop };
+    const ctx = fitnessContext(request, controller.signal, reports);
     const raw = await loaded.fn(request.params, ctx);
     if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
     return reports.outcome(raw, performance.now() - start, worker);

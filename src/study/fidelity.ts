@@ -16,9 +16,14 @@ export function toldValue(o: TrialOutcome, tellPruned: TellPruned): number {
   return Infinity;
 }
 
-/** Resource a trial used: the last step it reported, or `full` for a trial that reported nothing and finished. */
-export function resourceOf(o: TrialOutcome, full: number): number {
+/**
+ * Resource a trial used: up to the last step it reported, from where its segment started (PBT continues trainings),
+ * or for a trial that reported nothing and finished, its segment or `full`.
+ */
+export function resourceOf(o: TrialOutcome, full: number, segment?: { readonly from: number; readonly to: number }): number {
+  const from = segment?.from ?? 0;
   const last = o.reports?.[o.reports.length - 1];
-  if (last) return o.state === 'complete' ? Math.max(last.step, 0) : last.step;
-  return o.state === 'complete' ? full : 0;
+  if (last) return Math.max(0, last.step - from);
+  if (o.state !== 'complete') return 0;
+  return segment ? segment.to - segment.from : full;
 }

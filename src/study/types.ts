@@ -1,5 +1,5 @@
 import type { Params } from '../space/spec.js';
-import type { FailureKind, Metrics, TrialOutcome } from '../eval/types.js';
+import type { Checkpoint, FailureKind, Metrics, TrialOutcome } from '../eval/types.js';
 
 /** One trial as the study records it: what was asked, and how it ended. */
 export interface TrialRecord {
@@ -12,6 +12,9 @@ export interface TrialRecord {
   readonly outcome: TrialOutcome;
   /** True when the outcome came from the journal of an earlier run (resume), not from running it now. */
   readonly replayed: boolean;
+  /** PBT: the resource segment it trained, and the trial whose checkpoint it started from. */
+  readonly segment?: { readonly from: number; readonly to: number };
+  readonly parent?: number;
 }
 
 export interface Best {
@@ -25,7 +28,16 @@ export interface Best {
 export type StopReason = 'budget' | 'time' | 'target' | 'exhausted' | 'stopped';
 
 export type StudyEvent =
-  | { readonly type: 'asked'; readonly trial: number; readonly generation: number; readonly x: readonly number[]; readonly params: Params; readonly seed: number }
+  | {
+      readonly type: 'asked';
+      readonly trial: number;
+      readonly generation: number;
+      readonly x: readonly number[];
+      readonly params: Params;
+      readonly seed: number;
+      readonly segment?: { readonly from: number; readonly to: number };
+      readonly parent?: number;
+    }
   | {
       readonly type: 'finished';
       readonly record: TrialRecord;
@@ -55,6 +67,8 @@ export interface StudySummary {
   readonly elapsedMs: number;
   /** Busy worker time over (wall time x workers) while trials ran in this process; replayed trials excluded. */
   readonly utilisation: number;
+  /** The best trial's training state, when trials returned one (the model a user takes away). */
+  readonly bestCheckpoint?: Checkpoint;
 }
 
 /** A finished trial from an earlier run of the same study, by trial number (used to resume). */
