@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'E_ALL_FAILED'
   | 'E_INTERRUPTED'
   | 'E_EXECUTOR'
+  | 'E_CHECKPOINT'
   | 'E_INTERNAL';
 
 export class EvotuneError extends Error {
@@ -113,5 +114,7 @@ export const errors = {
   interrupted: (resumeHint?: string) =>
     new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),
   executor: (problem: string, hint?: string) => new EvotuneError('E_EXECUTOR', 'runtime', problem, hint),
+  /** A checkpoint file (or a job's encoded checkpoint) that cannot be used: missing, truncated, corrupt, another task's. */
+  checkpoint: (file: string, problem: string, hint?: string) => new EvotuneError('E_CHECKPOINT', 'usage', `checkpoint ${file}: ${problem}`, hint),
   internal: (problem: string) => new EvotuneError('E_INTERNAL', 'runtime', `internal error: ${problem}`),
 };
