@@ -15,6 +15,7 @@ import {
   writeCheckpoint,
   type Checkpoint,
 } from '../src/tasks/checkpoint.js';
+import { loadTaskFitness } from '../src/tasks/runtime.js';
 import { trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
 import type { Task, TaskContext } from '../src/tasks/types.js';
 
@@ -103,6 +104,27 @@ describe('report', () => {
     const reported = await train(digits, params);
     expect(reported.r.loss).toBe(plain.loss);
     expect(reported.r.accuracy).toBe(plain.accuracy);
+  });
+});
+
+describe('the task fitness (what a worker runs)', () => {
+  it('passes report, restore, segment and wantCheckpoint through, and returns the checkpoint beside the metrics', async () => {
+    const { fitness } = await loadTaskFitness({ task: 'wine', backend: 'wasm', warmupSteps: 0 });
+    const signal = new AbortController().signal;
+    const params = { epochs: 4, dropout: 0.1 };
+    const seen: number[] = [];
+    const report = (step: number) => (seen.push(step), true);
+    const whole = await fitness(params, { seed: 2, trial: 0, signal, report, wantCheckpoint: true });
+    const half = await fitness(params, { seed: 2, trial: 1, signal, report, segment: { from: 0, to: 2 }, wantCheckpoint: true });
+    const rest = await fitness(params, { seed: 2, trial: 2, signal, report, restore: half.checkpoint!, wantCheckpoint: true });
+    expect(seen).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(rest.loss).toBe(whole.loss);
+    expect(rest.checkpoint!.weights).toEqual(whole.checkpoint!.weights);
+    expect(typeof whole.accuracy).toBe('number');
+    // Without the new fields it is the fitness it was: no checkpoint, and a context without report works.
+    const plain = await fitness(params, { seed: 2, trial: 3, signal });
+    expect(plain.checkpoint).toBeUndefined();
+    expect(plain.loss).toBe(whole.loss);
   });
 });
 

@@ -54,16 +54,18 @@ export function keyTask(key: string): string {
   return decodeURIComponent(keyFields(key).get('task') ?? '?');
 }
 
-/** Undefined when the keys match, else which fields differ, e.g. `batch 64 (checkpoint) vs 32 (this run)`. */
-export function shapeKeyDiff(checkpoint: string, run: string): string | undefined {
+/** Undefined when the keys match (in `fields`, default all), else which fields differ, e.g.
+ *  `batch 64 (checkpoint) vs 32 (this run)`. */
+export function shapeKeyDiff(checkpoint: string, run: string, fields?: readonly string[]): string | undefined {
   if (checkpoint === run) return undefined;
   const a = keyFields(checkpoint);
   const b = keyFields(run);
-  const names = [...new Set([...a.keys(), ...b.keys()])];
+  const names = fields ?? [...new Set([...a.keys(), ...b.keys()])];
   const diffs = names
     .filter((k) => a.get(k) !== b.get(k))
     .map((k) => `${k} ${k === 'task' ? keyTask(checkpoint) : (a.get(k) ?? 'none')} (checkpoint) vs ${k === 'task' ? keyTask(run) : (b.get(k) ?? 'none')} (this run)`);
-  return diffs.join(', ') || `shape key ${show(checkpoint)} vs ${show(run)}`;
+  if (diffs.length > 0) return diffs.join(', ');
+  return fields ? undefined : `shape key ${show(checkpoint)} vs ${show(run)}`;
 }
 
 /** The ArrayBuffers a checkpoint owns: hand them as a transfer list so that it crosses threads without a copy. */
