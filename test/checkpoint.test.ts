@@ -228,3 +228,23 @@ describe('checkpoint files', () => {
     expect(() => decodeFromJob('AAAA', 6)).toThrow(/checkpoint of trial 6 \(from a Redis job\): not an evotune checkpoint/);
   });
 });
+
+describe('memory', () => {
+  it('tensor count and backend bytes stay flat over many restore / train / checkpoint rounds', async () => {
+    const c = await ctx();
+    const { tf } = c;
+    const params = { epochs: 40, batchSize: 128, units: 32, dropout: 0.1 };
+    let ck = (await trainAndEvaluate(digits, params, c, { segment: { from: 0, to: 1 }, wantCheckpoint: true })).checkpoint!;
+    let start = { tensors: 0, bytes: 0 };
+    for (let round = 1; round < 30; round++) {
+      // PBT-like: each round restores the last state under new hyperparameters, reports, and checkpoints again.
+      const lr = round % 2 ? 1e-3 : 2e-3;
+      const r = await trainAndEvaluate(digits, { ...params, lr }, c, { restore: ck, segment: { from: round, to: round + 1 }, wantCheckpoint: true, report: () => true });
+      ck = r.checkpoint!;
+      if (round === 3) start = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes };
+    }
+    expect(ck.epoch).toBe(30);
+    expect(tf.memory().numTensors).toBe(start.tensors);
+    expect(tf.memory().numBytes).toBe(start.bytes);
+  });
+});
