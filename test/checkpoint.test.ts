@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isEvotuneError } from '../src/errors.js';
 import type { Params } from '../src/space/spec.js';
@@ -16,7 +17,8 @@ import {
   type Checkpoint,
 } from '../src/tasks/checkpoint.js';
 import { loadTaskFitness } from '../src/tasks/runtime.js';
-import { trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
+import { inference } from '../src/tf/gradients.js';
+import { taskData, trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
 import type { Task, TaskContext } from '../src/tasks/types.js';
 
 const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
@@ -96,6 +98,20 @@ describe('report', () => {
     expect(stopped.reports).toEqual(full.reports.slice(0, 2));
     // The result's loss is the last reported one: what the trial is recorded with.
     expect(stopped.r.loss).toBe(full.reports[1]![1]);
+  });
+
+  it("reads the validation output by the direct forward, with model.apply's numbers", async () => {
+    const c = await ctx();
+    for (const task of [digits, sine, BUNDLED_TASKS['digits-cnn']!]) {
+      const model = task.build({ ...task.defaults, dropout: 0.3 }, c);
+      const d = await taskData(task, 0);
+      const [a, b] = c.tf.tidy(() => {
+        const x = c.tf.tensor(d.xVal, [d.nVal, ...d.inputShape]);
+        return [(model.apply(x, { training: false }) as tfjs.Tensor).dataSync(), inference(c.tf, model)(x).dataSync()];
+      });
+      expect(b).toEqual(a);
+      model.dispose();
+    }
   });
 
   it('does not change training: the same loss with and without it', async () => {

@@ -14,7 +14,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params } from '../space/spec.js';
 import { rngFor, shuffleInPlace } from '../util/rng.js';
-import { gradientProgram, type GradientProgram } from '../tf/gradients.js';
+import { gradientProgram, inference, type GradientProgram } from '../tf/gradients.js';
 import { accuracy, lossValue } from '../tf/loss.js';
 import { FlatOptimizer } from '../tf/optimizer.js';
 import { sliceRows } from '../tf/flat-kernels.js';
@@ -111,6 +111,7 @@ class Run {
   private step = 0;
   /** What a checkpoint must match to restore here (see checkpoint.ts). */
   readonly shapeKey: string;
+  private readonly predict: (x: Tensor) => Tensor;
 
   private constructor(
     private readonly tf: TaskContext['tf'],
@@ -126,6 +127,7 @@ class Run {
     // epoch reshuffles, so no row is left out for long), which keeps every step the same shape.
     this.batchSize = Math.min(cfg.batchSize, data.nTrain);
     this.stepsPerEpoch = Math.floor(data.nTrain / this.batchSize);
+    this.predict = inference(tf, model);
     this.shapeKey = shapeKey({ task: task.name, optimizer: cfg.optimizer.kind, batchSize: this.batchSize, shapes: program.vars.map((v) => v.shape) });
     // One tidy: if a split does not fit its declared shapes, the tensors already made are freed with the error.
     [this.x, this.y, this.xVal, this.yVal] = tf.tidy(() => [
@@ -190,15 +192,16 @@ class Run {
   }
 
   scores(): Scores {
-    return this.read(false).scores;
+    return this.read(false, true).scores;
   }
 
-  /** The validation scores and whether the weights are finite, in one read. */
-  read(withChecksum: boolean): { scores: Scores; finite: boolean } {
+  /** The validation scores (accuracy only if asked: it costs as much again) and whether the weights are finite, in
+   *  one read. */
+  read(withChecksum: boolean, withAccuracy: boolean): { scores: Scores; finite: boolean } {
     const tf = this.tf;
-    const classification = this.task.kind === 'classification';
+    const classification = this.task.kind === 'classification' && withAccuracy;
     const values = tf.tidy(() => {
-      const out = this.model.apply(this.xVal, { training: false }) as Tensor;
+      const out = this.predict(this.xVal);
       const parts: Tensor[] = [lossValue(tf, this.task.kind, out, this.yVal)];
       if (classification) parts.push(accuracy(tf, out, this.yVal));
       if (withChecksum) parts.push(this.optimizer.checksum());
@@ -286,16 +289,17 @@ export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskCont
     let diverged = false;
     let stoppedAt: number | undefined;
     let epoch = from;
-    // The last epoch's scores when they were read for report (the final ones then cost no second pass).
+    // The last epoch's scores, read with its report (the final ones then cost no second pass).
     let last: Scores | undefined;
     const start = performance.now();
     while (epoch < to && !diverged && stoppedAt === undefined) {
       for (let i = 0; i < run.stepsPerEpoch; i++, steps++) run.trainStep(lrAt(schedule, run.stepsTaken, total), false);
       epoch++;
       if (opts.report) {
-        const r = run.read(true);
+        const final = epoch === to;
+        const r = run.read(true, final);
         diverged = !r.finite;
-        last = r.scores;
+        if (final) last = r.scores;
         if (!diverged && !opts.report(epoch, r.scores.loss)) stoppedAt = epoch;
       } else diverged = !run.finite();
       await letAbortArrive(ctx.signal);
