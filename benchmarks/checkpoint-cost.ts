@@ -65,7 +65,8 @@ const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
 export async function runCheckpointCost(o: { quick: boolean; backend: BackendOption; log: (line: string) => void }): Promise<CheckpointCostRow[]> {
   const { tf, backend } = await loadTf({ backend: o.backend === 'auto' ? 'wasm' : o.backend });
   const tasks = o.quick ? ['digits', 'wine'] : ['digits', 'digits-cnn', 'spirals', 'wine'];
-  const repeats = o.quick ? 3 : 7;
+  // More repeats where an epoch is short and the machine's noise large against it.
+  const repeatsOf = (task: string) => (o.quick ? 3 : task === 'digits-cnn' ? 5 : task === 'digits' ? 9 : 21);
   const epochs = o.quick ? 2 : 4;
   const dir = mkdtempSync(join(tmpdir(), 'evotune-ckpt-bench-'));
   const worker = new Worker(ECHO, { eval: true });
@@ -77,7 +78,7 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
       const s = { epochMs: [] as number[], report: [] as number[], bare: [] as number[], withState: [] as number[], transfer: [] as number[], copy: [] as number[], file: [] as number[] };
       let ck: Checkpoint | undefined;
       await trainAndEvaluate(task, params, { tf, backend, seed: 99 }); // JIT and data warm-up
-      for (let rep = 0; rep < repeats; rep++) {
+      for (let rep = 0; rep < repeatsOf(name); rep++) {
         const ctx = { tf, backend, seed: rep };
         // Alternate which runs first, so that a load change hits both alike.
         const plain = () => trainAndEvaluate(task, params, ctx);
