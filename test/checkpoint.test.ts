@@ -8,6 +8,7 @@ import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import {
+  asCheckpoint,
   checkpointBytes,
   decodeFromJob,
   encodeForJob,
@@ -221,6 +222,13 @@ describe('checkpoint files', () => {
     expect(readErr(file, { shapeKey: 'task=digits;optimizer=adam;batch=64;weights=2x2,2' })).toMatch(
       /trial-1\.ckpt: does not fit this model: batch 32 \(checkpoint\) vs 64 \(this run\)/,
     );
+  });
+
+  it("a fitness module's checkpoint is checked field by field", () => {
+    expect(asCheckpoint({ ...sample }, 'of trial 2')).toEqual(sample);
+    expect(() => asCheckpoint({ ...sample, weights: [1, 2] }, 'of trial 2')).toThrow('checkpoint of trial 2: field "weights": expected a Float32Array, got "[object Array]"');
+    expect(() => asCheckpoint({ ...sample, step: -1 }, 'of trial 2')).toThrow('field "step": expected a whole number >= 0, got -1');
+    expect(() => asCheckpoint(7, 'of trial 2')).toThrow('field "checkpoint": expected an object, got 7');
   });
 
   it('cross threads without a copy: the transfer list moves every buffer', () => {

@@ -171,6 +171,29 @@ export function fromBytes(bytes: Uint8Array, source: string): Checkpoint {
   return { shapeKey: h.shapeKey, step: h.step, epoch: h.epoch, counters: h.counters, weights: arrays[0]!, slots: arrays.slice(1) };
 }
 
+const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
+
+/**
+ * A checkpoint that came from elsewhere (a fitness module's return value under the checkpoint contract, a message),
+ * checked field by field; `source` names it in the usage error. Plain fitness modules that checkpoint return
+ * `{ loss, checkpoint }` with this shape, and get their state back as `ctx.restore`.
+ */
+export function asCheckpoint(value: unknown, source: string): Checkpoint {
+  const bad = (field: string, expected: string, got: unknown) => errors.checkpoint(source, `field "${field}": expected ${expected}, got ${show(typeof got === 'object' && got !== null ? Object.prototype.toString.call(got) : got)}`);
+  if (typeof value !== 'object' || value === null) throw bad('checkpoint', 'an object', value);
+  const c = value as Record<string, unknown>;
+  if (typeof c.shapeKey !== 'string' || c.shapeKey === '') throw bad('shapeKey', 'a non-empty string', c.shapeKey);
+  if (!isCount(c.step)) throw bad('step', 'a whole number >= 0', c.step);
+  if (!isCount(c.epoch)) throw bad('epoch', 'a whole number >= 0', c.epoch);
+  if (!isFloats(c.weights)) throw bad('weights', 'a Float32Array', c.weights);
+  if (!Array.isArray(c.slots) || !c.slots.every(isFloats)) throw bad('slots', 'an array of Float32Arrays', c.slots);
+  const counters = c.counters ?? {};
+  if (typeof counters !== 'object' || counters === null || !Object.values(counters).every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw bad('counters', 'an object of finite numbers', c.counters);
+  }
+  return { shapeKey: c.shapeKey, step: c.step, epoch: c.epoch, weights: c.weights, slots: c.slots as Float32Array[], counters: counters as Record<string, number> };
+}
+
 /** Where trial n's checkpoint lives in a run folder, relative to it (what the journal records). */
 export const checkpointPath = (trial: number): string => join('checkpoints', `trial-${trial}.ckpt`);
 
