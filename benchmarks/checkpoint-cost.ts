@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { BackendOption } from '../src/options.js';
 import { loadTf } from '../src/tf/backend.js';
-import { checkpointBytes, readCheckpoint, transferList, writeCheckpoint, type Checkpoint } from '../src/tasks/checkpoint.js';
+import { writeCheckpointFile } from '../src/journal/checkpoint-file.js';
+import { checkpointBytes, readCheckpoint, transferList, type Checkpoint } from '../src/tasks/checkpoint.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { trainAndEvaluate } from '../src/tasks/train.js';
 import { num, table } from './report-markdown.js';
@@ -97,7 +98,9 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
           (transfer ? s.transfer : s.copy).push(await roundTrip(worker, ck, transfer));
         }
         const start = performance.now();
-        readCheckpoint(join(dir, writeCheckpoint(dir, rep, ck)));
+        const file = join(dir, `trial-${rep}.ckpt`);
+        writeCheckpointFile(file, ck);
+        readCheckpoint(file);
         s.file.push(performance.now() - start);
       }
       const m = (xs: number[]) => summarize(xs);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -10,7 +10,8 @@ import { runData } from '../src/report/data.js';
 import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
 import { lossValue } from '../src/tf/loss.js';
-import { writeCheckpoint } from '../src/tasks/checkpoint.js';
+import { writeCheckpointFile } from '../src/journal/checkpoint-file.js';
+import { checkpointPath } from '../src/journal/format.js';
 import { modelFromCheckpoint, saveModel } from '../src/tasks/model-file.js';
 import { BUNDLED_TASKS, resolveTask } from '../src/tasks/registry.js';
 import { taskData, trainAndEvaluate } from '../src/tasks/train.js';
@@ -122,7 +123,8 @@ describe.skipIf(!existsSync(bin))('evotune export --model', () => {
     const { tf, backend } = await loadTf({ backend: 'wasm' });
     const r = await trainAndEvaluate(task, best.params, { tf, backend, seed, dataSeed: 0 }, { wantCheckpoint: true });
     expect(r.loss).toBe(best.value);
-    writeCheckpoint(run, best.trial, r.checkpoint!);
+    mkdirSync(join(run, 'checkpoints'), { recursive: true });
+    writeCheckpointFile(join(run, checkpointPath(best.trial)), r.checkpoint!);
 
     const out = join(tmp(), 'exported');
     const e = evotune(['export', run, '--model', out]);

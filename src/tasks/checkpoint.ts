@@ -1,22 +1,15 @@
 /**
- * Checkpoints: a training session's whole state as flat typed arrays, so that a later segment of training (in
- * another worker, another process, or after a resume) continues exactly where this one stopped.
- *
- * One binary layout serves the run folder (`<run>/checkpoints/trial-<n>.ckpt`) and Redis jobs (base64 of the
- * same bytes):
- *   8 bytes  magic "EVOCKPT1"
- *   4 bytes  header length H (uint32, little-endian)
- *   H bytes  header JSON: { shapeKey, step, epoch, counters, lengths: [weights, ...slots], crc32 }
- *   padding  zeros up to a multiple of 4
- *   payload  the weights, then each slot, as little-endian float32; crc32 is the payload's (zlib's CRC-32)
+ * The shared trainer's checkpoints: a training session's whole state as flat typed arrays, so that a later segment of
+ * training (in another worker, another process, or after a resume) continues exactly where this one stopped.
+ * On disk and through Redis they travel in the run's generic checkpoint encoding (src/eval/checkpoint-codec.ts);
+ * this module says what a trainer checkpoint holds, what it must match to be restored, and checks one read back.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { endianness } from 'node:os';
-import { crc32 } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { errors, show } from '../errors.js';
+import { decodeCheckpoint } from '../eval/checkpoint-codec.js';
 
-export interface Checkpoint {
+/** A type, not an interface, so that it is also a generic checkpoint (src/eval/types.ts) as it stands. */
+export type Checkpoint = {
   /** Task name, optimizer, batch size and the shapes of the weights (see shapeKey): restore refuses any other. */
   readonly shapeKey: string;
   /** Optimizer steps taken. */
@@ -29,7 +22,7 @@ export interface Checkpoint {
   readonly slots: readonly Float32Array[];
   /** Scalar optimizer state, e.g. Adam's t. */
   readonly counters: Readonly<Record<string, number>>;
-}
+};
 
 /** What a checkpoint must match to be restored: the model's shape, not its hyperparameters (lr, momentum, weight
  *  decay and dropout may change between segments, as population-based training does). */
@@ -79,97 +72,7 @@ export function transferList(c: Checkpoint): ArrayBuffer[] {
 /** Bytes of a checkpoint's arrays (what the size limit counts). */
 export const checkpointBytes = (c: Checkpoint): number => [c.weights, ...c.slots].reduce((n, a) => n + a.byteLength, 0);
 
-const MAGIC = 'EVOCKPT1';
-
-interface Header {
-  readonly shapeKey: string;
-  readonly step: number;
-  readonly epoch: number;
-  readonly counters: Record<string, number>;
-  readonly lengths: readonly number[];
-  readonly crc32: number;
-}
-
-const pad4 = (n: number) => (4 - (n % 4)) % 4;
-
-function littleEndianOnly(): void {
-  if (endianness() !== 'LE') throw errors.internal('checkpoints are written little-endian; this machine is big-endian');
-}
-
-/** The checkpoint as one byte array (the file's contents). */
-export function toBytes(c: Checkpoint): Uint8Array {
-  littleEndianOnly();
-  const arrays = [c.weights, ...c.slots];
-  const payload = Buffer.allocUnsafe(checkpointBytes(c));
-  let at = 0;
-  for (const a of arrays) at += Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(payload, at);
-  const header: Header = {
-    shapeKey: c.shapeKey,
-    step: c.step,
-    epoch: c.epoch,
-    counters: { ...c.counters },
-    lengths: arrays.map((a) => a.length),
-    crc32: crc32(payload),
-  };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const head = Buffer.alloc(MAGIC.length + 4 + json.length + pad4(MAGIC.length + 4 + json.length));
-  head.write(MAGIC, 0, 'latin1');
-  head.writeUInt32LE(json.length, MAGIC.length);
-  json.copy(head, MAGIC.length + 4);
-  return Buffer.concat([head, payload]);
-}
-
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-
-function parseHeader(json: string, bad: (problem: string) => Error): Header {
-  let h: Partial<Header>;
-  try {
-    h = JSON.parse(json) as Partial<Header>;
-  } catch {
-    throw bad('corrupt header (not JSON)');
-  }
-  if (typeof h !== 'object' || h === null) throw bad('corrupt header (not an object)');
-  if (typeof h.shapeKey !== 'string') throw bad('corrupt header: no shapeKey');
-  if (!isCount(h.step) || !isCount(h.epoch)) throw bad(`corrupt header: step ${show(h.step)}, epoch ${show(h.epoch)}`);
-  if (!Array.isArray(h.lengths) || h.lengths.length < 1 || !h.lengths.every(isCount)) throw bad('corrupt header: array lengths');
-  if (typeof h.counters !== 'object' || h.counters === null || !Object.values(h.counters).every((v) => typeof v === 'number')) {
-    throw bad('corrupt header: counters');
-  }
-  if (!isCount(h.crc32)) throw bad('corrupt header: no checksum');
-  return h as Header;
-}
-
-/**
- * A checkpoint from bytes written by toBytes; `source` names where they came from (a file, a job) in errors.
- * Every array is a fresh copy that owns its buffer.
- */
-export function fromBytes(bytes: Uint8Array, source: string): Checkpoint {
-  littleEndianOnly();
-  const bad = (problem: string) => errors.checkpoint(source, problem);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-    throw bad(buf.length === 0 ? 'empty (truncated)' : 'not an evotune checkpoint (wrong magic bytes)');
-  }
-  const headerLength = buf.readUInt32LE(MAGIC.length);
-  const start = MAGIC.length + 4 + headerLength + pad4(MAGIC.length + 4 + headerLength);
-  if (buf.length < MAGIC.length + 4 + headerLength) throw bad(`truncated: ${buf.length} bytes, the header alone needs ${MAGIC.length + 4 + headerLength}`);
-  const h = parseHeader(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength), bad);
-  const expected = start + h.lengths.reduce((n, l) => n + l * 4, 0);
-  if (buf.length < expected) throw bad(`truncated: ${buf.length} bytes, expected ${expected}`);
-  if (buf.length > expected) throw bad(`corrupt: ${buf.length} bytes, expected ${expected}`);
-  const payload = buf.subarray(start);
-  if (crc32(payload) !== h.crc32) throw bad('corrupt: checksum mismatch (the weights are not the ones written)');
-  const weightsLength = h.lengths[0]!;
-  if (h.lengths.some((l) => l !== weightsLength)) throw bad(`corrupt header: slot lengths ${h.lengths.slice(1).join(', ')} differ from ${weightsLength} weights`);
-  let at = 0;
-  const arrays = h.lengths.map((l) => {
-    const a = new Float32Array(l);
-    Buffer.from(a.buffer).set(payload.subarray(at, at + l * 4));
-    at += l * 4;
-    return a;
-  });
-  return { shapeKey: h.shapeKey, step: h.step, epoch: h.epoch, counters: h.counters, weights: arrays[0]!, slots: arrays.slice(1) };
-}
 
 const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
 
@@ -194,27 +97,6 @@ export function asCheckpoint(value: unknown, source: string): Checkpoint {
   return { shapeKey: c.shapeKey, step: c.step, epoch: c.epoch, weights: c.weights, slots: c.slots as Float32Array[], counters: counters as Record<string, number> };
 }
 
-/** Where trial n's checkpoint lives in a run folder, relative to it (what the journal records). */
-export const checkpointPath = (trial: number): string => join('checkpoints', `trial-${trial}.ckpt`);
-
-/** Writes trial n's checkpoint into `<runDir>/checkpoints/` (atomically: a crash leaves the old file or the new one,
- *  never half of one) and returns its path relative to the run folder. */
-export function writeCheckpoint(runDir: string, trial: number, c: Checkpoint): string {
-  const rel = checkpointPath(trial);
-  const file = join(runDir, rel);
-  mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, toBytes(c));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  return rel;
-}
-
 /**
  * Reads a checkpoint file. A missing, truncated or corrupt file, or (with `expect`) one of another task or
  * shape, is a usage error naming the file.
@@ -227,32 +109,14 @@ export function readCheckpoint(file: string, expect?: { readonly task?: string; 
     const code = (e as NodeJS.ErrnoException).code;
     throw errors.checkpoint(file, code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`);
   }
-  const c = fromBytes(bytes, file);
+  const c = asCheckpoint(
+    decodeCheckpoint(bytes, (problem) => errors.checkpoint(file, problem)),
+    file,
+  );
   if (expect?.task !== undefined && keyTask(c.shapeKey) !== expect.task) {
     throw errors.checkpoint(file, `is for task ${show(keyTask(c.shapeKey))}, not ${show(expect.task)}`);
   }
   const diff = expect?.shapeKey === undefined ? undefined : shapeKeyDiff(c.shapeKey, expect.shapeKey);
   if (diff) throw errors.checkpoint(file, `does not fit this model: ${diff}`);
   return c;
-}
-
-/** Default cap on a checkpoint carried in a Redis job. */
-export const CHECKPOINT_LIMIT_MB = 64;
-
-/** A checkpoint as a string for a Redis job (base64 of toBytes); above `limitMb` a clear error instead. */
-export function encodeForJob(c: Checkpoint, trial: number, limitMb = CHECKPOINT_LIMIT_MB): string {
-  const bytes = toBytes(c);
-  const limit = limitMb * 1024 * 1024;
-  if (bytes.length > limit) {
-    throw errors.checkpoint(
-      `of trial ${trial}`,
-      `${(bytes.length / 1024 / 1024).toFixed(1)} MB is above the ${limitMb} MB limit for a Redis job`,
-      'raise checkpointLimitMb, or use a smaller model',
-    );
-  }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-export function decodeFromJob(text: string, trial: number): Checkpoint {
-  return fromBytes(Buffer.from(text, 'base64'), `of trial ${trial} (from a Redis job)`);
 }

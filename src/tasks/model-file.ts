@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { errors } from '../errors.js';
 import type { Params } from '../space/spec.js';
+import { loadTf } from '../tf/backend.js';
 import { keyTask, shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
 import type { LayersModel, Task, TF } from './types.js';
 
@@ -58,13 +59,18 @@ function writeAtomic(file: string, data: Uint8Array | string): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** tfjs with the backend this thread already uses (never switched: trials may be running on it), else cpu. */
+async function activeTf(): Promise<TF> {
+  const tf = (await import('@tensorflow/tfjs')) as TF;
+  return tf.engine().backendName ? tf : (await loadTf({ backend: 'cpu' })).tf;
+}
+
 /**
- * Writes the trained model into `dir` (created if needed): model.json, then weights.bin. `tf` defaults to the
- * @tensorflow/tfjs namespace with whichever backend is active (an active backend is never switched).
+ * Writes the trained model into `dir` (created if needed): weights.bin, then model.json. Any backend writes the
+ * same bytes (the weights are set from the checkpoint, not computed).
  */
 export async function saveModel(task: Task, params: Params, c: Checkpoint, dir: string, tf?: TF): Promise<void> {
-  tf ??= (await import('@tensorflow/tfjs')) as TF;
-  await tf.ready();
+  tf ??= await activeTf();
   const model = modelFromCheckpoint(tf, task, params, c);
   try {
     const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output: task.kind === 'classification' ? 'logits' : 'values' };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { errors } from '../../errors.js';
+import { checkpointPath } from '../../journal/format.js';
 import { readJournal } from '../../journal/reader.js';
 import { runData } from '../../report/data.js';
 import { toCsv, trialRecords } from '../../report/table.js';
@@ -28,7 +29,7 @@ export function builder(y: Argv) {
  */
 async function exportModel(dir: string, out: string): Promise<string> {
   // Loaded here: the table export (and every other command) does not pay for tfjs and the tasks.
-  const { checkpointPath, readCheckpoint } = await import('../../tasks/checkpoint.js');
+  const { readCheckpoint } = await import('../../tasks/checkpoint.js');
   const { BEST_MODEL_DIR, copyModel, MODEL_JSON, saveModel } = await import('../../tasks/model-file.js');
   const { resolveTask } = await import('../../tasks/registry.js');
   const kept = join(dir, BEST_MODEL_DIR);
