@@ -26,10 +26,11 @@ export interface CheckpointCostRow {
   readonly task: string;
   readonly weights: number;
   readonly megabytes: number;
-  readonly epochMs: Summary;
-  /** Relative extra training time with a report every epoch (0.05 = 5%). */
-  readonly reportOverhead: Summary;
-  /** Median of zero-epoch runs with restore + checkpoint minus the median of those without. */
+  /** CPU ms of one epoch. */
+  readonly epochMs: number;
+  /** Extra training CPU with a report every epoch, relative (0.05 = 5%): medians of paired runs. */
+  readonly reportOverhead: number;
+  /** CPU ms: median of zero-epoch runs with restore + checkpoint minus the median of those without. */
   readonly stateMs: number;
   readonly transferMs: Summary;
   readonly copyMs: Summary;
@@ -56,11 +57,17 @@ async function roundTrip(worker: Worker, c: Checkpoint, transfer: boolean): Prom
   return performance.now() - start;
 }
 
-/** The result and the wall time of f. */
+/** CPU milliseconds of this process (user + system): on a shared machine far steadier than wall time. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** The result and the CPU time of f. */
 const timed = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
-  const start = performance.now();
+  const start = cpuMs();
   const v = await f();
-  return [v, performance.now() - start];
+  return [v, cpuMs() - start];
 };
 
 export async function runCheckpointCost(o: { quick: boolean; backend: BackendOption; log: (line: string) => void }): Promise<CheckpointCostRow[]> {
@@ -76,43 +83,47 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
     for (const name of tasks) {
       const task = BUNDLED_TASKS[name]!;
       const params = { epochs };
-      const s = { epochMs: [] as number[], report: [] as number[], bare: [] as number[], withState: [] as number[], transfer: [] as number[], copy: [] as number[], file: [] as number[] };
+      const s = { plain: [] as number[], reported: [] as number[], bare: [] as number[], withState: [] as number[], transfer: [] as number[], copy: [] as number[], file: [] as number[] };
       let ck: Checkpoint | undefined;
       await trainAndEvaluate(task, params, { tf, backend, seed: 99 }); // JIT and data warm-up
       for (let rep = 0; rep < repeatsOf(name); rep++) {
         const ctx = { tf, backend, seed: rep };
         // Alternate which runs first, so that a load change hits both alike.
-        const plain = () => trainAndEvaluate(task, params, ctx);
-        const reported = () => trainAndEvaluate(task, params, ctx, { report: () => true, wantCheckpoint: true });
-        const [a, b] = rep % 2 ? [await plain(), await reported()] : (([y, x]) => [x, y])([await reported(), await plain()]);
-        ck = b.checkpoint!;
-        s.epochMs.push(a.trainMs / epochs);
-        s.report.push(b.trainMs / a.trainMs - 1);
+        const plain = async () => s.plain.push((await timed(() => trainAndEvaluate(task, params, ctx)))[1]);
+        const reported = async () => {
+          const [r, ms] = await timed(() => trainAndEvaluate(task, params, ctx, { report: () => true, wantCheckpoint: true }));
+          ck = r.checkpoint!;
+          s.reported.push(ms);
+        };
+        if (rep % 2) await plain().then(reported);
+        else await reported().then(plain);
         for (let i = 0; i < 3; i++) {
           s.bare.push((await timed(() => trainAndEvaluate(task, params, ctx, { segment: { from: 0, to: 0 } })))[1]);
-          s.withState.push((await timed(() => trainAndEvaluate(task, params, ctx, { restore: ck, segment: { from: epochs, to: epochs }, wantCheckpoint: true })))[1]);
+          s.withState.push((await timed(() => trainAndEvaluate(task, params, ctx, { restore: ck!, segment: { from: epochs, to: epochs }, wantCheckpoint: true })))[1]);
         }
         // Several round trips, alternating, so that neither way pays alone for what training left to the event loop.
         for (let i = 0; i < 6; i++) {
           const transfer = (i + rep) % 2 === 0;
-          (transfer ? s.transfer : s.copy).push(await roundTrip(worker, ck, transfer));
+          (transfer ? s.transfer : s.copy).push(await roundTrip(worker, ck!, transfer));
         }
         const start = performance.now();
         const file = join(dir, `trial-${rep}.ckpt`);
-        writeCheckpointFile(file, ck);
+        writeCheckpointFile(file, ck!);
         readCheckpoint(file);
         s.file.push(performance.now() - start);
       }
       const m = (xs: number[]) => summarize(xs);
-      const epoch = m(s.epochMs).median;
-      const state = m(s.withState).median - m(s.bare).median;
+      // Per epoch: what training adds to a zero-epoch run (model building and the final scores cost both alike).
+      const bare = m(s.bare).median;
+      const epoch = (m(s.plain).median - bare) / epochs;
+      const state = m(s.withState).median - bare;
       const handoff = state + m(s.transfer).median;
       rows.push({
         task: name,
         weights: ck!.weights.length,
         megabytes: checkpointBytes(ck!) / 1024 / 1024,
-        epochMs: m(s.epochMs),
-        reportOverhead: m(s.report),
+        epochMs: epoch,
+        reportOverhead: (m(s.reported).median - m(s.plain).median) / (m(s.plain).median - bare),
         stateMs: state,
         transferMs: m(s.transfer),
         copyMs: m(s.copy),
@@ -129,21 +140,23 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
   return rows;
 }
 
-const iqr = (s: Summary, f = num) => `${f(s.median)} [${f(s.q1)}, ${f(s.q3)}]`;
+const iqr = (s: Summary) => `${num(s.median)} [${num(s.q1)}, ${num(s.q3)}]`;
 const pct = (v: number) => `${num(v * 100)}%`;
 
 export function toMarkdown(rows: readonly CheckpointCostRow[]): string {
   return [
-    'Median [IQR] over the repeats; ms unless marked. A hand-off = state (restore + checkpoint) + transfer round trip.',
+    'Medians over the repeats (with [IQR] where a column is one measurement). One epoch, report overhead and state are',
+    "CPU time of this process (the machine is shared: wall time moves with others' load); transfer, copy and file are",
+    'wall ms. A hand-off = state (restore + checkpoint) + transfer round trip; "with file" adds writing and reading it.',
     '',
     table(
-      ['task', 'weights', 'checkpoint MB', 'one epoch', 'report overhead', 'state', 'transfer', 'copy', 'file write+read', 'hand-off / epoch', 'with file / epoch'],
+      ['task', 'weights', 'checkpoint MB', 'one epoch (CPU ms)', 'report overhead', 'state (CPU ms)', 'transfer', 'copy', 'file write+read', 'hand-off / epoch', 'with file / epoch'],
       rows.map((r) => [
         r.task,
         String(r.weights),
         num(r.megabytes),
-        iqr(r.epochMs),
-        iqr(r.reportOverhead, pct),
+        num(r.epochMs),
+        pct(r.reportOverhead),
         num(r.stateMs),
         iqr(r.transferMs),
         iqr(r.copyMs),
