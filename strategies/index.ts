@@ -7,6 +7,7 @@ import { pso } from './pso.js';
 import { grid } from './grid.js';
 import { de } from './de.js';
 import { cmaes } from './cmaes.js';
+import { pbt } from './pbt.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze({
@@ -16,10 +17,11 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freez
   grid,
   de,
   cmaes,
+  pbt,
 });
 
 /** The name of a strategy in the registry (a new strategy adds its name here too). */
-export type StrategyName = 'random' | 'ga' | 'pso' | 'grid' | 'de' | 'cmaes';
+export type StrategyName = 'random' | 'ga' | 'pso' | 'grid' | 'de' | 'cmaes' | 'pbt';
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured
  *  (benchmarks/POPULATION.md). */
