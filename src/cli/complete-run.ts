@@ -20,9 +20,12 @@ export function completedRunJson(data: RunData) {
   const failuresByKind: Partial<Record<FailureKind, number>> = {};
   for (const r of data.rows) if (r.outcome.state === 'failed') failuresByKind[r.outcome.kind] = (failuresByKind[r.outcome.kind] ?? 0) + 1;
   const c = data.study.config;
+  // With the metrics the best trial returned (accuracy, ...), as a search's own result has them.
+  const bestRow = data.best && data.rows.find((r) => r.trial === data.best!.trial);
+  const best = data.best && bestRow?.outcome.state === 'complete' ? { ...data.best, metrics: bestRow.outcome.metrics } : data.best;
   return {
     alreadyComplete: true,
-    best: data.best,
+    best,
     trials: data.rows.length,
     failed: Object.values(failuresByKind).reduce((a, b) => a + b, 0),
     failuresByKind,
