@@ -7,12 +7,16 @@ import type { FailureKind } from '../eval/types.js';
  * exhausted) and `budget` (perhaps raised for this resume) asks for no more trials. Undefined otherwise.
  * Resuming it would replay every trial and report "0.0 s, pool utilisation 0%"; the CLI prints its result instead.
  */
-export function completedRun(dir: string, budget: number): RunData | undefined {
-  const data = runData(dir, readJournal(dir));
+export function completedRun(dir: string, budget: number, budgetEpochs?: number): RunData | undefined {
+  const journal = readJournal(dir);
+  const data = runData(dir, journal);
   if (!data.status.ended) return undefined;
   const { stoppedBy } = data.status;
-  const finished = stoppedBy === 'target' || stoppedBy === 'exhausted' || (stoppedBy === 'budget' && data.rows.length >= budget);
-  return finished ? data : undefined;
+  // A resource budget (--budget-epochs) spent and not raised now ends the run too.
+  let epochs = journal.study.config.budgetEpochs;
+  for (const l of journal.lines) if (l.type === 'resumed' && l.changed.budgetEpochs) epochs = l.changed.budgetEpochs.to;
+  const spent = data.rows.length >= budget || (budgetEpochs !== undefined && budgetEpochs === epochs);
+  return stoppedBy === 'target' || stoppedBy === 'exhausted' || (stoppedBy === 'budget' && spent) ? data : undefined;
 }
 
 /** The run's result as the journal has it, in the shape of `search --json`'s fields that a finished run knows. */

@@ -7,7 +7,7 @@ import type { RunData } from '../../report/data.js';
 import { completedRun, completedRunJson } from '../complete-run.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
 import { schedulerNames } from '../../study/schedulers/index.js';
-import { BACKENDS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
+import { BACKENDS, UNBOUNDED_TRIALS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
 import { flagName, formatValue } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -104,7 +104,7 @@ export async function handler(args: Args): Promise<void> {
     throw renameFields(e);
   }
   if (run.resumed) {
-    const complete = completedRun(run.dir, run.budget);
+    const complete = completedRun(run.dir, run.budget, run.options.budgetEpochs);
     if (complete) return printCompleted(complete, json);
   }
   const mode = progressMode(json, err);
@@ -255,14 +255,16 @@ export function toJson(r: SearchResult) {
 /** A resumed run with nothing left to do: say so and print its result, without starting a worker. */
 function printCompleted(data: RunData, json: boolean): void {
   const r = completedRunJson(data);
-  process.stderr.write(`evotune: run ${data.dir} is already complete (${r.trials} trials, stopped by ${r.stoppedBy}): nothing to run; raise --budget to continue it\n`);
+  const epochs = data.study.config.budgetEpochs !== undefined;
+  const raise = epochs ? '--budget-epochs' : '--budget';
+  process.stderr.write(`evotune: run ${data.dir} is already complete (${r.trials} trials, stopped by ${r.stoppedBy}): nothing to run; raise ${raise} to continue it\n`);
   if (json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
   const out = process.stdout;
   out.write(`strategy ${r.strategy}, seed ${String(r.seed)}: already complete\n`);
-  out.write(`${r.trials} trials (${r.failed} failed) of budget ${r.budget}\n`);
+  out.write(`${r.trials} trials (${r.failed} failed)${r.budget < UNBOUNDED_TRIALS ? ` of budget ${r.budget}` : ''}\n`);
   printBest(r.best, r.out);
 }
 
