@@ -45,7 +45,8 @@ async function exportModel(dir: string, out: string): Promise<string> {
   if (typeof taskName !== 'string') throw errors.runFolder(dir, 'its trials ran a fitness module, not a task: there is no trained model to export');
   const file = join(dir, checkpointPath(best.trial));
   if (!existsSync(file)) {
-    throw errors.runFolder(dir, `no trained model kept (neither ${BEST_MODEL_DIR}/ nor ${checkpointPath(best.trial)} for the best trial ${best.trial})`);
+    const looked = `neither ${BEST_MODEL_DIR}/ nor ${checkpointPath(best.trial)} for the best trial ${best.trial}`;
+    throw errors.runFolder(dir, `no trained model kept (${looked})`);
   }
   const task = await resolveTask(taskName);
   await saveModel(task, best.params, readCheckpoint(file, { task: task.name }), out);
