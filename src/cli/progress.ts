@@ -24,8 +24,11 @@ export interface Progress {
  * ETA meaningless, and nothing is estimated before a trial has finished.
  */
 export class ProgressStats {
+  /** Trials done of the trial budget, or epochs used of the resource budget (--budget-epochs): see `unit`. */
   done = 0;
   failed = 0;
+  pruned = 0;
+  unit: 'trials' | 'epochs' = 'trials';
   running = 0;
   best: Best | undefined;
   private live = 0;
@@ -44,9 +47,19 @@ export class ProgressStats {
       this.liveSince ??= nowMs;
       return;
     }
-    ({ done: this.done, failed: this.failed, best: this.best, budget: this.budget } = e);
+    const before = this.done;
+    ({ failed: this.failed, pruned: this.pruned, best: this.best } = e);
+    // With a resource budget, progress is epochs used of it: trials are then as many as it takes.
+    if (e.resourceBudget !== undefined) {
+      this.unit = 'epochs';
+      this.done = e.resourceSpent;
+      this.budget = e.resourceBudget;
+    } else {
+      this.done = e.done;
+      this.budget = e.budget;
+    }
     if (!e.record.replayed) {
-      this.live++;
+      this.live += this.unit === 'epochs' ? this.done - before : 1;
       this.liveMs += e.record.outcome.durationMs;
       this.running = Math.max(0, this.running - 1);
     }
@@ -75,7 +88,8 @@ export class ProgressStats {
     const eta = this.eta(nowMs);
     return {
       best: this.best ? `${formatValue(this.best.value)} (trial ${this.best.trial})` : '-',
-      failed: String(this.failed),
+      failed: this.pruned > 0 ? `${this.failed} pruned ${this.pruned}` : String(this.failed),
+      unit: this.unit,
       rate: r === undefined ? '-' : r >= 10 ? r.toFixed(0) : r.toPrecision(2),
       // Not "eta": cli-progress has its own {eta} token (from its own, replay-blind, rate).
       remaining: eta === undefined ? '-' : formatDuration(eta),
@@ -85,7 +99,8 @@ export class ProgressStats {
   /** One plain line, for logs. */
   line(nowMs: number): string {
     const f = this.fields(nowMs);
-    return `trial ${this.done}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} trials/s  ETA ${f.remaining}`;
+    const what = this.unit === 'epochs' ? 'epochs' : 'trial';
+    return `${what} ${formatValue(this.done)}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} ${this.unit}/s  ETA ${f.remaining}`;
   }
 }
 
@@ -129,7 +144,7 @@ export function createProgress(
       onEvent: (e) => {
         stats.update(e, now());
         const step = Math.max(1, Math.ceil(stats.budget / 20));
-        if (e.type === 'finished' && (stats.done - printed >= step || stats.done === stats.budget)) {
+        if (e.type === 'finished' && (stats.done - printed >= step || stats.done >= stats.budget)) {
           printed = stats.done;
           stream.write(`${stats.line(now())}\n`);
         }
@@ -141,7 +156,7 @@ export function createProgress(
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: ' {bar} {value}/{total} trials | best {best} | failed {failed} | {rate}/s | ETA {remaining}',
+      format: ' {bar} {value}/{total} {unit} | best {best} | failed {failed} | {rate}/s | ETA {remaining}',
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
       // The facts matter more than the bar: on a narrow terminal the bar shrinks so that they fit one line.
