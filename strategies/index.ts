@@ -7,6 +7,8 @@ import { pso } from './pso.js';
 import { grid } from './grid.js';
 import { de } from './de.js';
 import { cmaes } from './cmaes.js';
+import { nsga2 } from './nsga2.js';
+import { smsemoa } from './smsemoa.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
 export const STRATEGIES: Readonly<Record<string, Strategy>> = {
@@ -16,6 +18,8 @@ export const STRATEGIES: Readonly<Record<string, Strategy>> = {
   grid,
   de,
   cmaes,
+  nsga2,
+  smsemoa,
 };
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured
