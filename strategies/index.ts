@@ -9,6 +9,7 @@ import { de } from './de.js';
 import { cmaes } from './cmaes.js';
 import { nsga2 } from './nsga2.js';
 import { smsemoa } from './smsemoa.js';
+import { pbt } from './pbt.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
 export const STRATEGIES: Readonly<Record<string, Strategy>> = {
@@ -20,6 +21,7 @@ export const STRATEGIES: Readonly<Record<string, Strategy>> = {
   cmaes,
   nsga2,
   smsemoa,
+  pbt,
 };
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured
