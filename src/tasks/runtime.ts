@@ -49,7 +49,7 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
   await warmUp(task, { tf, backend, dataSeed }, spec.warmupSteps ?? WARMUP_STEPS);
   const fitness: TaskFitness = async (params, ctx) => {
     const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed });
-    const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec) };
+    const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec), params: r.params };
     if (r.accuracy !== undefined) metrics.accuracy = r.accuracy;
     if (r.diverged) metrics.diverged = true;
     return metrics;

@@ -35,6 +35,8 @@ export interface TrainResult extends Scores {
   readonly gradients: GradientProgram['kind'];
   /** True if the weights stopped being finite and training stopped early. */
   readonly diverged: boolean;
+  /** Trainable and other weights of the model: its size, an objective or constraint users often want. */
+  readonly params: number;
 }
 
 /** A model in training at a learning rate the caller sets: what the LR range test drives. */
@@ -78,6 +80,11 @@ class Run {
   private epochX: Tensor | undefined;
   private epochY: Tensor | undefined;
   private step = 0;
+
+  /** The model's parameter count (weights of every layer). */
+  get size(): number {
+    return this.model.countParams();
+  }
 
   private constructor(
     private readonly tf: TaskContext['tf'],
@@ -209,6 +216,7 @@ export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskCont
       stepsPerSec: (steps / trainMs) * 1000,
       gradients: run.program.kind,
       diverged,
+      params: run.size,
     };
   } finally {
     run.dispose();
