@@ -190,6 +190,12 @@ describe.skipIf(!existsSync(bin))('a multi-objective run (child processes)', () 
     const resumed = spawnSync(process.execPath, [bin, 'search', '--resume', out, '--json'], { encoding: 'utf8' });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(frontOf(resumed.stdout)).toEqual(frontOf(one.stdout));
+    // Export marks the front and the trials that broke the constraint.
+    const exported = spawnSync(process.execPath, [bin, 'export', out, '--json'], { encoding: 'utf8' });
+    const rows = JSON.parse(exported.stdout) as { trial: number; pareto: boolean; feasible: boolean; 'metric.size': number }[];
+    expect(rows.filter((r) => r.pareto).map((r) => r.trial)).toEqual(frontOf(one.stdout).map(([t]) => t));
+    expect(rows.every((r) => r.feasible === r['metric.size'] <= 10000)).toBe(true);
+    expect(rows.some((r) => !r.feasible)).toBe(true);
     // The config records the objectives: a resume cannot silently change them.
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ objectives: ['loss', 'size'], constraint: 'size<=10000' });
   });

@@ -227,3 +227,28 @@ export function paretoFront(trials: readonly { number: number; params: Params; o
     return { trial: t.number, params: t.params, values: Object.fromEntries(spec.objectives.map((ob, k) => [ob.name, s.values[k]!])), metrics };
   });
 }
+
+/**
+ * Per trial, what a table of trials shows about the objectives: the constraint violation (0 when met) and, with
+ * several objectives, whether the trial is on the Pareto front. Nothing for a plain search.
+ */
+export function objectiveColumns(
+  spec: ObjectiveSpec,
+  trials: readonly { number: number; params: Params; outcome: TrialOutcome }[],
+): { columns: string[]; of: (trial: number) => Record<string, unknown> } {
+  if (isPlain(spec)) return { columns: [], of: () => ({}) };
+  const front = new Set(isMulti(spec) ? paretoFront(trials, spec).map((m) => m.trial) : []);
+  const byNumber = new Map(trials.map((t) => [t.number, t.outcome]));
+  const columns = [...(spec.constraints.length > 0 ? ['violation', 'feasible'] : []), ...(isMulti(spec) ? ['pareto'] : [])];
+  return {
+    columns,
+    of: (trial) => {
+      const o = byNumber.get(trial);
+      const s = o ? scoreOf(o, spec) : undefined;
+      return {
+        ...(spec.constraints.length > 0 && s ? { violation: s.violation, feasible: s.violation === 0 } : {}),
+        ...(isMulti(spec) ? { pareto: front.has(trial) } : {}),
+      };
+    },
+  };
+}
