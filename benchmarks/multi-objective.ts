@@ -4,10 +4,10 @@
  * rotated about their optimum; evotune's NSGA-II and SMS-EMOA and random search beside DEAP 1.3's NSGA-II and
  * Optuna's NSGAIISampler, both run by Debian's /usr/bin/python3 on the same problem definitions
  * (benchmarks/anchors/mo_*.py; a spec file carries the rotation).
- *   node dist/benchmarks/multi-objective.js [--quick] [--seeds 10] [--evaluations 2000] [--no-anchors] [--json FILE]
+ *   node dist/benchmarks/multi-objective.js [--quick] [--seeds 10] [--evaluations 2000] [--no-anchors] [--json FILE] [--from-json FILE]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { hypervolume, nonDominated, type Vector } from '../src/study/pareto.js';
 import { validateOptions } from '../strategies/options.js';
 import { getStrategy } from '../strategies/index.js';
 import { compare } from './compare.js';
+import { holm, mannWhitneyU, median } from './stats.js';
 import { num, pValue, table } from './report-markdown.js';
 import { randomRotation } from './transforms.js';
 import type { Section } from './sections.js';
@@ -211,8 +212,6 @@ export async function runMultiObjective(opts: { evaluations: number; seeds: numb
   return { evaluations, seeds, rows, ...(missing ? { anchorsSkipped: missing } : {}) };
 }
 
-const median = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
-
 /**
  * One row per problem, one column per contender: median [q1, q3] of the hypervolume (higher is better), the best
  * median in bold, every other cell with the Holm-adjusted Mann-Whitney p against it.
@@ -235,6 +234,8 @@ export function toMarkdown(b: MoBenchmark): string {
   return [
     table(['problem', ...contenders], body),
     '',
+    pairwise(b),
+    '',
     `${b.evaluations} evaluations, population 40, seeds 0..${b.seeds - 1}. Cells: median [first quartile, third quartile] of the ` +
       'hypervolume of the non-dominated set of all evaluations (higher is better), against the reference point shown. ' +
       '**Bold**: highest median in the row; p: two-sided Mann-Whitney U test against the bold cell, Holm-adjusted within the row; ' +
@@ -243,6 +244,25 @@ export function toMarkdown(b: MoBenchmark): string {
       ANCHOR_SCRIPTS.filter((a) => a.problems && !b.anchorsSkipped).map((a) => `\n\n${a.label} ran on ${a.problems!.join(', ')} only: about 10 s of CPU per 2,000-trial run on a shared 2-core machine.`).join('') +
       [...caveats].map((c) => `\n\nNote: ${c}; every difference in this table is within noise.`).join(''),
   ].join('\n');
+}
+
+/**
+ * evotune's NSGA-II against each NSGA-II anchor, seed by seed (Mann-Whitney, Holm over all these tests): the
+ * table above tests every cell against the row's leader only.
+ */
+function pairwise(b: MoBenchmark): string {
+  const hv = (problem: string, c: string) => b.rows.find((r) => r.problem === problem && r.contender === c)?.hv;
+  const tests = PROBLEMS.flatMap((p) =>
+    ANCHOR_SCRIPTS.flatMap(({ label }) => {
+      const ours = hv(p.name, 'evotune nsga2');
+      const theirs = hv(p.name, label);
+      return ours && theirs ? [{ problem: p.name, label, diff: median(ours) - median(theirs), p: mannWhitneyU(ours, theirs).p }] : [];
+    }),
+  );
+  if (tests.length === 0) return '';
+  const adjusted = holm(tests.map((t) => t.p));
+  const rows = tests.map((t, i) => [t.problem, t.label, num(t.diff), pValue(adjusted[i]!), adjusted[i]! < 0.05 ? (t.diff > 0 ? 'evotune nsga2 higher' : 'evotune nsga2 lower') : 'within noise']);
+  return `evotune's NSGA-II against each NSGA-II anchor (difference of medians; Mann-Whitney, Holm-adjusted over these ${tests.length} tests):\n\n${table(['problem', 'anchor', 'median difference', 'p', 'reading'], rows)}`;
 }
 
 /** The bench section: quick mode cuts evaluations and seeds (the anchors too), not the problems. */
@@ -265,8 +285,14 @@ async function main() {
       evaluations: { type: 'string' },
       'no-anchors': { type: 'boolean', default: false },
       json: { type: 'string' },
+      'from-json': { type: 'string' },
     },
   });
+  // Re-renders a saved run (its --json file) without running anything.
+  if (values['from-json']) {
+    console.log(toMarkdown(JSON.parse(readFileSync(values['from-json'], 'utf8')) as MoBenchmark));
+    return;
+  }
   const seeds = Number(values.seeds ?? (values.quick ? 3 : 10));
   const evaluations = Number(values.evaluations ?? (values.quick ? 400 : 2000));
   const result = await runMultiObjective({ evaluations, seeds, anchors: !values['no-anchors'], log: (l) => console.error(l) });
