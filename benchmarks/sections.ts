@@ -21,6 +21,7 @@ import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../test/redis-harness.js';
+import { multiObjectiveSection } from './multi-objective.js';
 import { multiFidelitySection } from './multi-fidelity.js';
 import { reportOverheadSection } from './report-overhead.js';
 
@@ -244,4 +245,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost, multiFidelitySection, reportOverheadSection];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost, multiFidelitySection, reportOverheadSection, multiObjectiveSection];

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { availableParallelism } from 'node:os';
 import { parseOptions } from './util/schema.js';
+import { DIRECTIONS } from './study/objectives.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 import { TELL_PRUNED } from './study/fidelity.js';
 import { isStrategyName, STRATEGIES } from '../strategies/index.js';
@@ -22,6 +23,9 @@ const lrBounds = z.union(
   { error: 'expected "auto" or two numbers LO,HI with 0 < LO < HI' },
 );
 const SPACE_EXPECTED = 'expected a path to a space JSON file or a space object';
+const metricName = z.string({ error: 'expected a metric name' }).min(1, { error: 'expected a metric name' });
+const direction = z.enum(DIRECTIONS, { error: `expected ${DIRECTIONS.join(' or ')}` });
+const constraintText = z.string({ error: 'expected a constraint such as "size<=1e5"' }).min(1, { error: 'expected a constraint such as "size<=1e5"' });
 
 export const searchOptionsSchema = z
   .strictObject({
@@ -56,6 +60,14 @@ export const searchOptionsSchema = z
     maxHeapMb: wholeAtLeast(16).optional(),
     lrBounds: lrBounds.optional(),
     target: z.number({ error: 'expected a finite number' }).optional(),
+    /** What is optimised (src/study/objectives.ts): a metric of the outcome ("loss" is the fitness's value), its direction, */
+    objective: metricName.optional(),
+    direction: direction.optional(),
+    /** or several metrics for a Pareto front, one direction each, */
+    objectives: z.array(metricName, { error: 'expected a list of metric names' }).min(1, { error: 'expected at least one metric name' }).optional(),
+    directions: z.array(direction, { error: `expected a list of ${DIRECTIONS.join(' or ')}` }).optional(),
+    /** and constraints: a metric that must be <= 0, or METRIC<=NUMBER / METRIC>=NUMBER (parsed, never evaluated). */
+    constraint: z.union([constraintText, z.array(constraintText)], { error: 'expected a constraint such as "size<=1e5", or a list of them' }).optional(),
     maxConsecutiveFailures: wholeAtLeast(0).default(20),
     /** Where the run's config and journal go. */
     out: z.string({ error: 'expected a folder path' }).min(1, { error: 'expected a folder path' }).optional(),

@@ -5,6 +5,7 @@ import { findLrParam, parseSpace, type SpaceInput, type SpaceSpec } from './spac
 import { Space } from './space/codec.js';
 import { loadSpaceFile, withLogRange } from './space/load.js';
 import { DEFAULT_STRATEGY, resolveStrategy, type StrategyName } from '../strategies/index.js';
+import { constraintText, isPlain, objectiveSpec, scoreOf, strategyFor, type FrontMember, type Objective, type ObjectiveSpec } from './study/objectives.js';
 import { InlineEvaluator } from './eval/inline.js';
 import { PoolEvaluator } from './eval/pool.js';
 import { QueueEvaluator } from './eval/queue/evaluator.js';
@@ -12,7 +13,7 @@ import { LOCAL_EXECUTOR, redisTarget } from './eval/queue/url.js';
 import { importFitness, moduleUrl, type FitnessSource } from './eval/source.js';
 import type { Evaluator, FitnessFn } from './eval/types.js';
 import { runStudy } from './study/study.js';
-import type { Best, StopReason, StudyEvent, TrialRecord } from './study/types.js';
+import type { Best, StopReason, StudyEvent, TrialRecord, StudySummary } from './study/types.js';
 import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
@@ -77,6 +78,12 @@ export interface SearchResult {
   /** PBT: the best trial's lineage (the chain of checkpoints it continued from) and its learning rate over epochs,
    *  a schedule discovered by evolution that a user can reuse. */
   readonly lineage?: { readonly steps: readonly LineageStep[]; readonly lrSchedule?: readonly SchedulePiece[] };
+  /** What was optimised, when not simply the loss; with several objectives, the Pareto front of feasible trials. */
+  readonly objectives?: readonly Objective[];
+  readonly constraints?: readonly string[];
+  /** Trials that broke a constraint. */
+  readonly infeasible?: number;
+  readonly front?: readonly FrontMember[];
   readonly stoppedBy: StopReason;
   readonly generations: number;
   readonly space: SpaceSpec;
@@ -93,6 +100,8 @@ export interface PreparedSearch {
   readonly space: SpaceSpec;
   readonly strategy: ReturnType<typeof resolveStrategy>;
   readonly strategyName: string;
+  /** What is optimised: objectives with directions, and constraints (study/objectives.ts). */
+  readonly objectives: ObjectiveSpec;
   readonly source: FitnessSource | { kind: 'function'; fn: FitnessFn };
   readonly initialPoints: number[][];
   readonly lrRange?: LrRangeResult;
@@ -224,7 +233,8 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     } else space = withLogRange(space, lr, ...options.lrBounds);
   }
 
-  const strategyName = options.strategy ?? DEFAULT_STRATEGY;
+  const objectives = objectiveSpec(options);
+  const strategyName = strategyFor(options.strategy, objectives, options.scheduler !== undefined);
   const strategy = resolveStrategy(strategyName, options.strategyOptions);
   const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
   const continues = strategy.strategy.continuesTraining === true;
@@ -250,6 +260,7 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     space,
     strategy,
     strategyName,
+    objectives,
     source,
     initialPoints,
     ...(lrRange ? { lrRange } : {}),
@@ -270,6 +281,17 @@ export function createEvaluator(prepared: PreparedSearch, notify?: (message: str
     return new QueueEvaluator({ target, source, trialTimeoutMs, maxHeapMb: options.maxHeapMb, workerWaitMs, notify });
   }
   return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb });
+}
+
+/** The objective fields of a result: left out for a plain search (minimise the loss), so its output is unchanged. */
+function objectiveResult(spec: ObjectiveSpec, summary: StudySummary): Pick<SearchResult, 'objectives' | 'constraints' | 'infeasible' | 'front'> {
+  if (isPlain(spec)) return {};
+  const infeasible = summary.trials.filter((t) => (scoreOf(t.outcome, spec)?.violation ?? 0) > 0).length;
+  return {
+    objectives: spec.objectives,
+    ...(spec.constraints.length > 0 ? { constraints: spec.constraints.map(constraintText), infeasible } : {}),
+    ...(summary.front ? { front: summary.front } : {}),
+  };
 }
 
 /** Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. */
@@ -303,6 +325,7 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(journal ? { loadCheckpoint: journal.loadCheckpoint, releaseCheckpoint: journal.releaseCheckpoint } : {}),
       // Each trial returns its weights (a copy of a few hundred kB at most); only the best one's are kept.
       keepBestCheckpoint: prepared.task !== undefined,
+      objectives: prepared.objectives,
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
       onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
@@ -339,6 +362,7 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(options.budgetEpochs !== undefined ? { budgetEpochs: options.budgetEpochs } : {}),
       ...(prepared.scheduler ? { scheduler: options.scheduler, schedulerOptions: prepared.scheduler.options } : {}),
       ...(prepared.lineage && summary.best ? { lineage: bestLineage(summary.trials, summary.best.trial, space) } : {}),
+      ...objectiveResult(prepared.objectives, summary),
       stoppedBy: summary.stoppedBy,
       generations: summary.generations,
       space,

@@ -109,7 +109,7 @@ function spread(u: number, eta: number, room: number): number {
  * do). Deb and DEAP cross each gene only with probability 1/2; crossing all of them measured better on all four
  * standard functions (benchmarks/standard-functions.ts).
  */
-function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng): [number[], number[]] {
+export function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng): [number[], number[]] {
   const c1 = [...a];
   const c2 = [...b];
   for (let i = 0; i < a.length; i++) {
@@ -127,12 +127,18 @@ function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng):
   return [c1, c2];
 }
 
+/** What mutation reads of a strategy's state (GA's, NSGA-II's, SMS-EMOA's). */
+export interface Mutating {
+  readonly dim: number;
+  readonly options: Pick<Options, 'mutationRate' | 'mutationEta' | 'resetRate'>;
+}
+
 /**
  * Mutates each gene with probability `mutationRate`. A child still identical to one of its parents (no crossover,
  * no mutation hit) gets one gene mutated anyway: evaluating a known point again would waste a trial, and once
  * the population has converged this happens to a third of the children.
  */
-function mutate(x: number[], parents: readonly (readonly number[])[], state: State, rng: Rng): number[] {
+export function mutate(x: number[], parents: readonly (readonly number[])[], state: Mutating, rng: Rng): number[] {
   const rate = state.options.mutationRate ?? 1 / state.dim;
   for (let i = 0; i < x.length; i++) if (rng() < rate) x[i] = mutateGene(x[i]!, state.options, rng);
   if (parents.some((p) => p.every((v, i) => v === x[i]))) {
@@ -150,7 +156,7 @@ function mutate(x: number[], parents: readonly (readonly number[])[], state: Sta
  * Redraws give every bin of every gene a fair chance; they also help to leave local optima (rastrigin), and
  * the mix of small steps and far jumps measured best overall.
  */
-function mutateGene(v: number, o: Options, rng: Rng): number {
+function mutateGene(v: number, o: Mutating['options'], rng: Rng): number {
   if (rng() < o.resetRate) return rng();
   const eta = o.mutationEta;
   const u = rng();

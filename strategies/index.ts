@@ -7,21 +7,27 @@ import { pso } from './pso.js';
 import { grid } from './grid.js';
 import { de } from './de.js';
 import { cmaes } from './cmaes.js';
+import { nsga2 } from './nsga2.js';
+import { smsemoa } from './smsemoa.js';
 import { pbt } from './pbt.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
-export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze({
+const REGISTRY = {
   random,
   ga,
   pso,
   grid,
   de,
   cmaes,
+  nsga2,
+  smsemoa,
   pbt,
-});
+};
 
-/** The name of a strategy in the registry (a new strategy adds its name here too). */
-export type StrategyName = 'random' | 'ga' | 'pso' | 'grid' | 'de' | 'cmaes' | 'pbt';
+/** The name of a strategy in the registry (derived from it: adding a strategy adds its name). */
+export type StrategyName = keyof typeof REGISTRY;
+
+export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze(REGISTRY);
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured
  *  (benchmarks/POPULATION.md). */

@@ -4,8 +4,16 @@ import type { Schema } from './options.js';
 /** One evaluated point as a strategy sees it. Failed trials arrive with value = +Infinity (the worst). */
 export interface Told {
   readonly x: readonly number[];
+  /** The objective, minimised (for several objectives: the first). */
   readonly value: number;
+  /** Every objective, each minimised; given to strategies with `objectives: 'multi'` (absent: [value]). */
+  readonly values?: readonly number[];
+  /** How far the trial is from meeting its constraints (sum of their positive parts): 0 or absent = feasible. */
+  readonly violation?: number;
 }
+
+/** What a strategy can search for: one value, or the Pareto front of several. */
+export type ObjectiveKind = 'single' | 'multi';
 
 export interface InitContext<O> {
   /** Number of genes; every gene lives in [0, 1]. */
@@ -46,6 +54,8 @@ export interface TrialPlan {
 export interface Strategy<O = any, S = any> {
   readonly name: string;
   readonly summary: string;
+  /** 'multi' strategies read Told.values and Told.violation; others (the default) are told one value. */
+  readonly objectives?: ObjectiveKind;
   readonly options: Schema<O>;
   init(ctx: InitContext<O>): S;
   ask(state: S, rng: Rng): { xs: number[][]; state: S; plans?: TrialPlan[] };

@@ -7,7 +7,8 @@ import { runInOrder } from '../eval/dispatch.js';
 import { deriveSeed, rngFor } from '../util/rng.js';
 import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
 import type { Scheduler, SchedulerContext } from './schedulers/index.js';
-import { resourceOf, toldValue, type TellPruned } from './fidelity.js';
+import { resourceOf, type TellPruned } from './fidelity.js';
+import { candidateOf, checkMetrics, DEFAULT_OBJECTIVES, improves, isMulti, paretoFront, reachesTarget, toldFor, type ObjectiveSpec } from './objectives.js';
 
 /** A scheduler with validated options, and what it needs to know about the run. */
 export interface ScheduledBy {
@@ -56,6 +57,8 @@ export interface StudyConfig {
   readonly keepBestCheckpoint?: boolean;
   /** A checkpoint an earlier session saved (resume of PBT): the run folder's copy, by trial number. */
   readonly loadCheckpoint?: (trial: number) => Checkpoint | undefined;
+  /** What is optimised (see objectives.ts); default: minimise the fitness's value. */
+  readonly objectives?: ObjectiveSpec;
   /** A trial's saved checkpoint is needed no more (not the last generation's under PBT, not the best's). */
   readonly releaseCheckpoint?: (trial: number) => void;
 }
@@ -93,6 +96,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   let generation = 0;
   let stoppedBy: StopReason = 'budget';
   const maxFailures = cfg.maxConsecutiveFailures ?? 20;
+  const objectives = cfg.objectives ?? DEFAULT_OBJECTIVES;
+  const metricsSeen = new Set<string>();
 
   let state = strategy.init({
     dim: space.dim,
@@ -118,9 +123,9 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     resourceSpent += resourceOf(o, trialResource, rec.segment);
     if (o.state === 'complete') {
       consecutiveFailures = 0;
-      if (best === undefined || o.value < best.value || (o.value === best.value && rec.number < best.trial)) {
-        best = { value: o.value, params: rec.params, trial: rec.number, metrics: o.metrics };
-      }
+      checkMetrics(o, objectives, metricsSeen);
+      const c = candidateOf(o, rec.number, objectives);
+      if (c && improves(c, best, objectives)) best = { ...c, params: rec.params, metrics: o.metrics };
     } else if (o.state === 'pruned') {
       // A pruned trial ran as it should: it ends a run of failures, but it is never the best (it did not finish).
       consecutiveFailures = 0;
@@ -257,7 +262,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
 
     state = strategy.tell(
       state,
-      usable.map((o, i) => ({ x: batch[i]!.x, value: toldValue(o.outcome, sched?.tellPruned ?? 'last') })),
+      usable.map((o, i) => ({ x: batch[i]!.x, ...toldFor(o.outcome, objectives, sched?.tellPruned ?? 'last', strategy.objectives === 'multi') })),
       rngFor(seed, 'tell', generation),
     );
     if (sched) {
@@ -268,7 +273,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     }
     generation++;
 
-    if (cfg.target !== undefined && best !== undefined && best.value <= cfg.target) {
+    if (cfg.target !== undefined && best !== undefined && reachesTarget(best, cfg.target, objectives)) {
       stoppedBy = 'target';
       break;
     }
@@ -291,5 +296,6 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const c = bestCheckpoint ?? (best && trials[best.trial]?.replayed ? cfg.loadCheckpoint?.(best.trial) : undefined);
       return c ? { bestCheckpoint: c } : {};
     })(),
+    ...(isMulti(objectives) ? { front: paretoFront(trials, objectives) } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Params } from '../space/spec.js';
 import type { Checkpoint, FailureKind, Metrics, TrialOutcome } from '../eval/types.js';
+import type { FrontMember } from './objectives.js';
 
 /** One trial as the study records it: what was asked, and how it ended. */
 export interface TrialRecord {
@@ -23,6 +24,8 @@ export interface Best {
   readonly trial: number;
   /** What the best trial returned beside its value (accuracy, training time, ...). */
   readonly metrics?: Metrics;
+  /** Set (> 0) when no trial met the constraints and this one breaks them least (see objectives.ts). */
+  readonly violation?: number;
 }
 
 export type StopReason = 'budget' | 'time' | 'target' | 'exhausted' | 'stopped';
@@ -69,6 +72,8 @@ export interface StudySummary {
   readonly utilisation: number;
   /** The best trial's training state, when trials returned one (the model a user takes away). */
   readonly bestCheckpoint?: Checkpoint;
+  /** Several objectives: the feasible non-dominated trials (objectives.ts). */
+  readonly front?: readonly FrontMember[];
 }
 
 /** A finished trial from an earlier run of the same study, by trial number (used to resume). */

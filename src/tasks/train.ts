@@ -42,6 +42,8 @@ export interface TrainResult extends Scores {
   readonly gradients: GradientProgram['kind'];
   /** True if the weights stopped being finite and training stopped early. */
   readonly diverged: boolean;
+  /** Trainable and other weights of the model: its size, an objective or constraint users often want. */
+  readonly params: number;
   /** The epoch after which `report` said stop (absent when training ran to its end). */
   readonly stoppedAt?: number;
   /** The state at the end, when asked for with `wantCheckpoint` (absent if training diverged). */
@@ -112,6 +114,11 @@ class Run {
   /** What a checkpoint must match to restore here (see checkpoint.ts). */
   readonly shapeKey: string;
   private readonly predict: (x: Tensor) => Tensor;
+
+  /** The model's parameter count (weights of every layer). */
+  get size(): number {
+    return this.model.countParams();
+  }
 
   private constructor(
     private readonly tf: TaskContext['tf'],
@@ -319,6 +326,7 @@ export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskCont
       stepsPerSec: (steps / trainMs) * 1000,
       gradients: run.program.kind,
       diverged,
+      params: run.size,
       ...(stoppedAt !== undefined ? { stoppedAt } : {}),
       ...(checkpoint ? { checkpoint } : {}),
     };

@@ -8,6 +8,7 @@ import { completedRun, completedRunJson } from '../complete-run.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
 import { schedulerNames } from '../../study/schedulers/index.js';
 import { BACKENDS, UNBOUNDED_TRIALS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
+import { DEFAULT_MULTI_STRATEGY, DIRECTIONS } from '../../study/objectives.js';
 import { flagName, formatValue } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -43,6 +44,11 @@ export function builder(y: Argv) {
     .option('max-heap-mb', { type: 'number', requiresArg: true, describe: 'heap limit per worker in MB' })
     .option('lr-bounds', { type: 'string', requiresArg: true, describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
     .option('target', { type: 'number', requiresArg: true, describe: 'stop once the best value is at or below this' })
+    .option('objective', { type: 'string', requiresArg: true, describe: 'the metric to optimise: loss (default) or any metric the fitness or task returns (accuracy, trainMs, params, ...)' })
+    .option('direction', { type: 'string', requiresArg: true, choices: DIRECTIONS as unknown as string[], describe: 'minimize (default) or maximize the objective' })
+    .option('objectives', { type: 'string', requiresArg: true, describe: 'several metrics, e.g. loss,trainMs: search for the Pareto front (strategies nsga2, smsemoa)' })
+    .option('directions', { type: 'string', requiresArg: true, describe: 'one direction per objective, e.g. minimize,maximize (default: all minimize)' })
+    .option('constraint', { type: 'string', requiresArg: true, describe: 'a metric that must be <= 0, or METRIC<=NUMBER / METRIC>=NUMBER such as "params<=5e4" (repeatable)' })
     .option('max-consecutive-failures', { type: 'number', requiresArg: true, describe: 'stop after this many failed trials in a row (0: never)' })
     .option('out', { type: 'string', requiresArg: true, describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>, named on stderr)' })
     .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
@@ -73,6 +79,9 @@ export function searchInputFromArgs(args: Args): SearchInput {
   if (args.strategyOptions !== undefined) input.strategyOptions = parseJsonFlag('--strategy-options', args.strategyOptions);
   if (args.schedulerOptions !== undefined) input.schedulerOptions = parseJsonFlag('--scheduler-options', args.schedulerOptions);
   if (args.lrBounds !== undefined) input.lrBounds = parseLrBounds(String(args.lrBounds));
+  for (const k of ['objective', 'direction'] as const) if (args[k] !== undefined) input[k] = args[k];
+  for (const k of ['objectives', 'directions'] as const) if (args[k] !== undefined) input[k] = String(args[k]).split(',').map((p) => p.trim());
+  if (args.constraint !== undefined) input.constraint = Array.isArray(args.constraint) ? args.constraint.map(String) : String(args.constraint);
   return input as SearchInput;
 }
 
@@ -185,7 +194,7 @@ export function defaultRunDir(o: SearchOptions, now = new Date()): string {
   const what = o.task ?? o.fitness ?? 'search';
   const name = basename(what.replace(/^file:\/\//, '')).replace(/\.[^.]*$/, '');
   const time = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
-  const base = join('runs', `${o.strategy ?? DEFAULT_STRATEGY}-${name}-${o.seed}-${time}`);
+  const base = join('runs', `${o.strategy ?? ((o.objectives?.length ?? 1) > 1 ? DEFAULT_MULTI_STRATEGY : DEFAULT_STRATEGY)}-${name}-${o.seed}-${time}`);
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
@@ -277,6 +286,13 @@ function printResult(r: SearchResult): void {
   if (r.pruned > 0) out.write(`pruned at step: ${Object.entries(r.prunedByStep).map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
   if (r.scheduler || r.budgetEpochs !== undefined) out.write(`resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`);
   if (r.lrRange) out.write(lrRangeSummary(r.lrRange));
+  if (r.constraints) out.write(`constraints ${r.constraints.join(', ')}: ${r.infeasible} of ${r.trials} trials broke them\n`);
+  if (r.front && r.best) {
+    printFront(r);
+    return;
+  }
+  if (r.objectives) out.write(`objective: ${r.objectives.map((o) => `${o.direction} ${o.name}`).join(', ')}\n`);
+  if (r.best?.violation !== undefined) out.write(`no trial met the constraints: the best below breaks them by ${formatValue(r.best.violation)} (INFEASIBLE)\n`);
   printBest(r.best, r.out);
 }
 
@@ -292,4 +308,17 @@ function printBest(best: Best | undefined, dir: string | undefined): void {
     for (const [k, v] of Object.entries(best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
   }
   if (dir !== undefined) out.write(`run folder ${dir} (pictures: evotune report ${dir})\n`);
+}
+
+/** Several objectives: the Pareto front, one line per trial, sorted by the first objective. */
+function printFront(r: SearchResult): void {
+  const out = process.stdout;
+  const front = [...r.front!].sort((a, b) => Object.values(a.values)[0]! - Object.values(b.values)[0]!);
+  out.write(`Pareto front (${r.objectives!.map((o) => `${o.direction} ${o.name}`).join(', ')}): ${front.length} trial${front.length === 1 ? '' : 's'}${front.length === 0 ? ' (none met the constraints)' : ''}\n`);
+  const show = (v: unknown) => (typeof v === 'number' ? formatValue(v) : String(v));
+  for (const m of front) {
+    const values = Object.entries(m.values).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ');
+    out.write(`  trial ${m.trial}: ${values} | ${Object.entries(m.params).map(([k, v]) => `${k}=${show(v)}`).join(' ')}\n`);
+  }
+  if (r.out !== undefined) out.write(`run folder ${r.out} (pictures: evotune report ${r.out})\n`);
 }
