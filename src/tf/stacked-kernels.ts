@@ -20,9 +20,15 @@ interface WasmInternals {
   typedArrayFromHeap(t: tfjs.TensorInfo): Float32Array;
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   dataIdNextNumber: number;
+  /** The module's raw exports: called directly, without cwrap's per-call argument marshalling. */
   wasm: {
-    cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
-    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+    HEAP32: Int32Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    _register_tensor(id: number, size: number, offset: number): void;
+    _dispose_data(id: number): void;
+    __FusedMatMul(...args: number[]): void;
+    _BatchMatMul(...args: number[]): void;
   };
 }
 
@@ -32,20 +38,14 @@ const SLICE_COLUMNS = 'EvotuneSliceColumns';
 /** cc/fusable_activations.h in tfjs-backend-wasm. */
 const ACTIVATION_CODE: Record<FusedActivation, number> = { linear: 0, relu: 1, sigmoid: 5 };
 
-const shapeBytes = (shape: readonly number[]) => new Uint8Array(new Int32Array(shape).buffer);
-
 export function registerWasmStackedKernels(tf: TF): void {
   if (tf.getKernel(MATMUL, 'wasm')) return;
-  let fused: ((...args: unknown[]) => void) | undefined;
-  let plain: ((...args: unknown[]) => void) | undefined;
   tf.registerKernel({
     kernelName: MATMUL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const heap = backend as unknown as WasmInternals;
-      // The same C entry points (and argument lists) as tfjs's _FusedMatMul and BatchMatMul kernels.
-      fused ??= heap.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']);
-      plain ??= heap.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+      const wasm = heap.wasm;
       const { a, b, bias } = inputs as { a: tfjs.TensorInfo; b: tfjs.TensorInfo; bias?: tfjs.TensorInfo };
       const { activation, isFused } = attrs as unknown as { activation: FusedActivation; isFused: boolean };
       const [ka, m, n] = a.shape as [number, number, number];
@@ -54,23 +54,26 @@ export function registerWasmStackedKernels(tf: TF): void {
       const views: number[] = [];
       const view = (t: tfjs.TensorInfo, member: number, size: number): number => {
         const id = heap.dataIdNextNumber++;
-        heap.wasm.tfjs.registerTensor(id, size, heap.dataIdMap.get(t.dataId).memoryOffset + member * size * 4);
+        wasm._register_tensor(id, size, heap.dataIdMap.get(t.dataId).memoryOffset + member * size * 4);
         views.push(id);
         return id;
       };
-      const aShape = shapeBytes([1, m, n]);
-      const bShape = shapeBytes([1, n, p]);
+      // The two operands' shapes, [1, m, n] and [1, n, p], as the C functions read them (int32 arrays).
+      const shapes = wasm._malloc(24);
+      wasm.HEAP32.set([1, m, n, 1, n, p], shapes >> 2);
       try {
+        // The same C entry points, with the same arguments, as tfjs's _FusedMatMul and BatchMatMul kernels.
         for (let i = 0; i < k; i++) {
           const aId = view(a, ka === 1 ? 0 : i, m * n);
           const bId = view(b, i, n * p);
           const outId = view(out, i, m * p);
-          if (isFused) fused(aId, aShape, 3, bId, bShape, 3, false, false, ACTIVATION_CODE[activation], bias ? view(bias, i, p) : 0, 0, 0, outId);
-          else plain(aId, aShape, 3, bId, bShape, 3, false, false, outId);
+          if (isFused) wasm.__FusedMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, ACTIVATION_CODE[activation], bias ? view(bias, i, p) : 0, 0, 0, outId);
+          else wasm._BatchMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, outId);
         }
       } finally {
         // Forgets the views (and the XNNPACK operators cached on them); the memory belongs to the stacked tensors.
-        for (const id of views) heap.wasm.tfjs.disposeData(id);
+        for (const id of views) wasm._dispose_data(id);
+        wasm._free(shapes);
       }
       return out;
     },
