@@ -19,6 +19,7 @@ import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './stan
 import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
+import { vectorisedSection } from './vectorised.js';
 import { redisServerBinary } from '../test/redis-harness.js';
 
 export interface SectionContext {
@@ -241,4 +242,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, vectorisedSection, queue];
