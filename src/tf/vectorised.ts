@@ -135,9 +135,11 @@ export class VectorisedProgram {
       if (s.type === 'dense') {
         const kernel = weights[w++]!;
         const bias = s.bias ? weights[w++] : undefined;
-        const fusable = s.activation !== 'tanh';
-        const z = this.products.nn(h, kernel, bias, fusable ? (s.activation as 'relu' | 'linear' | 'sigmoid') : 'linear');
-        h = fusable ? z : tf.tanh(z);
+        if (s.activation !== 'tanh') h = this.products.nn(h, kernel, bias, s.activation);
+        else if (step !== undefined || !bias) h = tf.tanh(this.products.nn(h, kernel, bias, 'linear'));
+        // Inference as tfjs-layers' Dense computes it (what trainAndEvaluate scores with): an activation it cannot
+        // fuse gets the bias added after the product, which rounds differently from a bias inside it.
+        else h = tf.tanh(tf.add(this.products.nn(h, kernel, undefined, 'linear'), tf.expandDims(bias, 1)));
       } else if (s.type === 'dropout') {
         const k = this.keep[i];
         if (k && step !== undefined) {
