@@ -1,0 +1,52 @@
+/**
+ * Trials of a task trained in groups (group-train.ts), for a worker that holds several trials at once: which trials
+ * can share a program, and each one's metrics, shaped as the one-trial task fitness (runtime.ts) shapes them. A
+ * member's scores are bit-for-bit its solo run's, so grouping changes only the time metrics.
+ */
+import type { Params } from '../space/spec.js';
+import { groupKey, trainGroup, type MemberResult } from './group-train.js';
+import type { TaskMetrics } from './runtime.js';
+import type { Task, TaskContext } from './types.js';
+
+/**
+ * Members per group when the worker has that many groupable trials: where the benchmark's member-steps/s stop
+ * rising on the bundled MLP tasks (benchmarks/vectorised.ts: K = 16 to 32 are the best on every one).
+ */
+export const GROUP_SIZE = 16;
+
+export interface GroupTrial {
+  readonly params: Params;
+  readonly seed: number;
+}
+
+export interface TaskGroups {
+  /** The trials' shared-program key, or undefined for one that trains alone (not an MLP, or bad params). */
+  key(params: Params): string | undefined;
+  /** Trains trials that share a key; one metrics object per trial, in order (loss NaN for a diverged one). */
+  train(trials: readonly GroupTrial[], signal: AbortSignal): Promise<TaskMetrics[]>;
+}
+
+export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>): TaskGroups {
+  return {
+    key(params) {
+      try {
+        return groupKey(task, params, ctx);
+      } catch {
+        return undefined; // bad params: the trial fails alone, with the one-trial fitness's own message
+      }
+    },
+    async train(trials, signal) {
+      const r = await trainGroup(task, trials, { ...ctx, signal });
+      return r.members.map((m) => memberMetrics(m, ctx.backend, trials.length, r.trainMs, r.memberStepsPerSec));
+    },
+  };
+}
+
+function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: number, memberStepsPerSec: number): TaskMetrics {
+  // No member here has a report, so none is pruned; a diverged one scores NaN like trainAndEvaluate's.
+  const loss = m.state === 'complete' ? m.loss : NaN;
+  const metrics: TaskMetrics = { loss, backend, steps: m.steps, trainMs: Math.round(trainMs), stepsPerSec: Math.round(memberStepsPerSec / size), groupSize: size, groupMemberStepsPerSec: Math.round(memberStepsPerSec) };
+  if (m.state === 'complete' && m.accuracy !== undefined) metrics.accuracy = m.accuracy;
+  if (m.state === 'diverged') metrics.diverged = true;
+  return metrics;
+}
