@@ -20,6 +20,7 @@ import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
+import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../test/redis-harness.js';
 
 export interface SectionContext {
@@ -242,4 +243,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, vectorisedSection, queue];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, vectorisedSection, groupedTrialsSection, queue];
