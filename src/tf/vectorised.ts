@@ -135,11 +135,8 @@ export class VectorisedProgram {
       if (s.type === 'dense') {
         const kernel = weights[w++]!;
         const bias = s.bias ? weights[w++] : undefined;
-        if (s.activation !== 'tanh') h = this.products.nn(h, kernel, bias, s.activation);
-        else if (step !== undefined || !bias) h = tf.tanh(this.products.nn(h, kernel, bias, 'linear'));
-        // Inference as tfjs-layers' Dense computes it (what trainAndEvaluate scores with): an activation it cannot
-        // fuse gets the bias added after the product, which rounds differently from a bias inside it.
-        else h = tf.tanh(tf.add(this.products.nn(h, kernel, undefined, 'linear'), tf.expandDims(bias, 1)));
+        // As gradients.ts's denseForward (training and inference alike): tanh is not among the fused activations.
+        h = s.activation === 'tanh' ? tf.tanh(this.products.nn(h, kernel, bias, 'linear')) : this.products.nn(h, kernel, bias, s.activation);
       } else if (s.type === 'dropout') {
         const k = this.keep[i];
         if (k && step !== undefined) {
