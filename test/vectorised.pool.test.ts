@@ -43,12 +43,25 @@ describe('the pool trains trials of an MLP task in groups', () => {
     expect(info.groupMemberStepsPerSec).toBeGreaterThan(0);
   }, 120_000);
 
-  it('with grouping off, the same trials give the same values', async () => {
-    const reqs = requests([1e-3, 1e-2, 3e-2].map((lr) => ({ epochs: 2, lr })));
-    const run = (groupTrials: boolean) => withTaskPool('wine', { groupTrials }, async (pool) => (await Promise.all(reqs.map((r) => pool.run(r)))).map(value));
+  it('with grouping off, the same requests give the same outcomes: values, reports, prunings and checkpoints', async () => {
+    const reqs: TrialRequest[] = [
+      { ...requests([{ epochs: 3, lr: 1e-3 }])[0]!, wantCheckpoint: true },
+      { number: 1, seed: 501, params: { epochs: 3, lr: 1e-2 }, prune: { checks: [{ step: 2, threshold: -1 }] }, wantCheckpoint: true },
+      { number: 2, seed: 502, params: { epochs: 3, lr: 3e-2, optimizer: 'adam' } },
+    ];
+    // Time metrics and the group's own metrics aside, an outcome must not depend on grouping.
+    const comparable = (o: TrialOutcome) => {
+      const { durationMs: _d, worker: _w, ...rest } = o;
+      if (rest.state === 'failed') return rest;
+      const { trainMs: _t, stepsPerSec: _s, groupSize: _g, groupMemberStepsPerSec: _r, ...metrics } = rest.metrics;
+      return { ...rest, metrics };
+    };
+    const run = (groupTrials: boolean) => withTaskPool('wine', { groupTrials }, (pool) => Promise.all(reqs.map((r) => pool.run(r))));
     const on = await run(true);
-    expect(on.every((v) => typeof v === 'number')).toBe(true);
-    expect(await run(false)).toEqual(on);
+    expect(on.map((o) => o.state)).toEqual(['complete', 'pruned', 'complete']);
+    expect(on.map((o) => (o.state === 'failed' ? undefined : o.metrics.groupSize))).toEqual([3, 3, 3]);
+    expect(on[0]!.state === 'complete' && on[0]!.checkpoint).toBeTruthy();
+    expect((await run(false)).map(comparable)).toEqual(on.map(comparable));
   }, 120_000);
 
   it("a group past its members' time limits fails every member as a timeout that says it was grouped", async () => {

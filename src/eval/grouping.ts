@@ -4,19 +4,20 @@
  * A member's outcome is the one it gets alone (the scores are bit-for-bit the same; only time metrics differ),
  * so grouping never changes a search's trials or results.
  *
- * Trials that need the one-trial path keep it: a prune rule (the task fitness reports nothing yet, so a grouped
- * member could not be pruned either way, but its outcome must stay the solo one), a PBT segment or checkpoint.
+ * Each member reports its validation loss every epoch and is pruned by its own rule, and returns its final state
+ * when asked, as the one-trial task fitness does. Trials of a PBT segment (restored from a checkpoint) run alone.
  * A group's time limit is its members' limits added up; past it every member fails as a timeout that says so. A
  * group that fails otherwise runs its members again one by one, so that each failure names its own trial.
  */
 import { performance } from 'node:perf_hooks';
 import { GROUP_SIZE, type TaskGroups } from '../tasks/group-fitness.js';
-import { failure, outcomeOf, timeoutMessage } from './outcome.js';
+import { timeoutMessage } from './outcome.js';
+import { TrialReports } from './reporting.js';
 import type { TrialOutcome, TrialRequest } from './types.js';
 
 export { GROUP_SIZE };
 
-const groupable = (r: TrialRequest) => !r.prune && !r.segment && !r.restore && !r.wantCheckpoint;
+const groupable = (r: TrialRequest) => !r.segment && !r.restore;
 
 /** The requests split into runs: groups of 2..GROUP_SIZE sharing a key, and single trials, in first-index order. */
 export function planGroups(requests: readonly TrialRequest[], key: (r: TrialRequest) => string | undefined): number[][] {
@@ -65,15 +66,18 @@ async function runGroup(
   const share = () => (performance.now() - start) / k;
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs * k);
+  // Each member reports and is pruned by its own rule, exactly as it would be alone (reporting.ts).
+  const reports = members.map((r) => new TrialReports(r.prune, r.wantCheckpoint));
   try {
-    const metrics = await groups.train(members.map((r) => ({ params: r.params, seed: r.seed })), controller.signal);
+    const trials = members.map((r, i) => ({ params: r.params, seed: r.seed, report: reports[i]!.report, ...(r.wantCheckpoint ? { wantCheckpoint: true } : {}) }));
+    const results = await groups.train(trials, controller.signal);
     const ms = share();
-    return metrics.map((m) => outcomeOf(m, ms, worker));
+    return results.map((raw, i) => reports[i]!.outcome(raw, ms, worker));
   } catch {
     if (controller.signal.aborted) {
       const why = timeoutMessage(timeoutMs!, `it was trained in a group of ${k} (time limit ${k} x ${timeoutMs} ms), which stopped on ctx.signal`);
       const ms = share();
-      return members.map(() => failure('timeout', why, ms, worker));
+      return reports.map((r) => r.failed('timeout', why, ms, worker));
     }
     const alone: TrialOutcome[] = [];
     for (const r of members) alone.push(await runOne(r));

@@ -87,9 +87,9 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
 }
 
 export default async function runTrials({ requests, timeoutMs, group }: WorkerTask): Promise<TrialOutcome[]> {
-  if (group && loaded.ok && loaded.groups && requests.length > 1) return runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
-  const outcomes: TrialOutcome[] = [];
-  for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
+  let outcomes: TrialOutcome[] = [];
+  if (group && loaded.ok && loaded.groups && requests.length > 1) outcomes = await runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
+  else for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
   // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
   const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));
   if (buffers.length === 0) return outcomes;

@@ -4,8 +4,8 @@
  * member's scores are bit-for-bit its solo run's, so grouping changes only the time metrics.
  */
 import type { Params } from '../space/spec.js';
-import { groupKey, trainGroup, type MemberResult } from './group-train.js';
-import type { TaskMetrics } from './runtime.js';
+import { groupKey, trainGroup, type GroupMember, type MemberResult } from './group-train.js';
+import type { TaskMetrics, TaskResult } from './runtime.js';
 import type { Task, TaskContext } from './types.js';
 
 /**
@@ -15,16 +15,14 @@ import type { Task, TaskContext } from './types.js';
  */
 export const GROUP_SIZE = 16;
 
-export interface GroupTrial {
-  readonly params: Params;
-  readonly seed: number;
-}
+export type GroupTrial = GroupMember;
 
 export interface TaskGroups {
   /** The trials' shared-program key, or undefined for one that trains alone (not an MLP, or bad params). */
   key(params: Params): string | undefined;
-  /** Trains trials that share a key; one metrics object per trial, in order (loss NaN for a diverged one). */
-  train(trials: readonly GroupTrial[], signal: AbortSignal): Promise<TaskMetrics[]>;
+  /** Trains trials that share a key; one result per trial, in order, as the one-trial fitness returns it (loss NaN
+   *  for a diverged one; the checkpoint when asked for). */
+  train(trials: readonly GroupTrial[], signal: AbortSignal): Promise<TaskResult[]>;
 }
 
 export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>): TaskGroups {
@@ -43,11 +41,11 @@ export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>
   };
 }
 
-function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: number, memberStepsPerSec: number): TaskMetrics {
-  // No member here has a report, so none is pruned; a diverged one scores NaN like trainAndEvaluate's.
-  const loss = m.state === 'complete' ? m.loss : NaN;
+function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: number, memberStepsPerSec: number): TaskResult {
+  // A diverged member scores NaN like trainAndEvaluate's; a pruned one its last validation loss (its report).
+  const loss = m.state === 'diverged' ? NaN : m.loss;
   const metrics: TaskMetrics = { loss, backend, steps: m.steps, trainMs: Math.round(trainMs), stepsPerSec: Math.round(memberStepsPerSec / size), groupSize: size, groupMemberStepsPerSec: Math.round(memberStepsPerSec) };
-  if (m.state === 'complete' && m.accuracy !== undefined) metrics.accuracy = m.accuracy;
+  if (m.state !== 'diverged' && m.accuracy !== undefined) metrics.accuracy = m.accuracy;
   if (m.state === 'diverged') metrics.diverged = true;
-  return metrics;
+  return m.state === 'complete' && m.checkpoint ? Object.assign(metrics, { checkpoint: m.checkpoint }) : metrics;
 }

@@ -18,6 +18,7 @@ import { layoutOf, StackedOptimizer, variableShapes, VectorisedProgram, type Lay
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import { taskData, type Scores } from './train.js';
+import { shapeKey, type Checkpoint } from './checkpoint.js';
 import type { Task, TaskContext, TaskData, TF } from './types.js';
 
 type Tensor = tfjs.Tensor;
@@ -28,12 +29,14 @@ export interface GroupMember {
   readonly seed: number;
   /** Called after each epoch (1-based) with the validation loss; `false` stops this member, pruned. */
   readonly report?: (epoch: number, loss: number) => boolean;
+  /** Return the final state as trainAndEvaluate's `wantCheckpoint` does (a member that completes). */
+  readonly wantCheckpoint?: boolean;
 }
 
 export type MemberResult =
-  | ({ readonly state: 'complete'; readonly steps: number; readonly epochs: number } & Scores)
+  | ({ readonly state: 'complete'; readonly steps: number; readonly epochs: number; readonly checkpoint?: Checkpoint } & Scores)
   /** Stopped by its report: `loss` is the last value reported, after `epoch` epochs. */
-  | { readonly state: 'pruned'; readonly loss: number; readonly epoch: number; readonly steps: number }
+  | ({ readonly state: 'pruned'; readonly epoch: number; readonly steps: number } & Scores)
   /** Its weights stopped being finite during `epoch` (1-based); trainAndEvaluate gives loss NaN for it. */
   | { readonly state: 'diverged'; readonly epoch: number; readonly steps: number };
 
@@ -248,11 +251,21 @@ async function train(
       if (!Number.isFinite(values[row]!)) return void (results[m] = { state: 'diverged', epoch: epoch + 1, steps: stepsDone });
       const loss = values[k + row]!;
       const report = members[m]!.report;
-      if (report && !report(epoch + 1, loss)) return void (results[m] = { state: 'pruned', loss, epoch: epoch + 1, steps: stepsDone });
-      if (!last) return void keep.push(row);
       const scores: Scores = task.kind === 'classification' ? { loss, accuracy: values[2 * k + row]! } : { loss };
+      if (report && !report(epoch + 1, loss)) return void (results[m] = { state: 'pruned', ...scores, epoch: epoch + 1, steps: stepsDone });
+      if (!last) return void keep.push(row);
       results[m] = { state: 'complete', ...scores, loss: Number.isFinite(loss) ? loss : NaN, steps: stepsDone, epochs };
     });
+    if (last && active.some((m) => members[m]!.wantCheckpoint && results[m]?.state === 'complete')) {
+      const states = optimizer.exportRows();
+      const key = shapeKey({ task: task.name, optimizer: optimizer.kind, batchSize: group.batchSize, shapes: variableShapes(program.layout) });
+      active.forEach((m, row) => {
+        const r = results[m]!;
+        if (!members[m]!.wantCheckpoint || r.state !== 'complete') return;
+        const s = states[row]!;
+        results[m] = { ...r, checkpoint: { shapeKey: key, step: r.steps, epoch: epochs, weights: s.theta, slots: s.slots, counters: { t: s.t } } };
+      });
+    }
     if (keep.length < k && keep.length > 0) {
       optimizer.keepRows(keep);
       active = keep.map((row) => active[row]!);

@@ -11,7 +11,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { deriveSeed } from '../util/rng.js';
 import type { OptimizerConfig } from '../tasks/config.js';
-import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS } from './optimizer.js';
+import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
 import type { TF } from '../tasks/types.js';
 import { throughActivation, type Activation, type Stage } from './gradients.js';
 import type { LossKind } from './loss.js';
@@ -196,8 +196,8 @@ export class StackedOptimizer {
     const odd = members.find((m) => m.optimizer.kind !== this.kind);
     if (odd) throw new Error(`a group trains one kind of optimizer: ${this.kind} and ${odd.optimizer.kind} given`);
     this.theta = tf.keep(tf.tidy(() => concatRows(tf, initial)));
-    const slots = this.kind === 'adam' ? 2 : this.kind === 'sgd' ? 1 : members.some((m) => momentumOf(m) > 0) ? 2 : 1;
-    this.state = Array.from({ length: slots }, () => tf.keep(tf.zerosLike(this.theta)));
+    // As many slots as the single optimizer keeps, so that a member's checkpoint is the one it would have alone.
+    this.state = Array.from({ length: SLOT_COUNT[this.kind] }, () => tf.keep(tf.zerosLike(this.theta)));
     const c = (v: number) => tf.keep(tf.scalar(v));
     this.scalars =
       this.kind === 'adam' ? { b2: c(BETA2), nb2: c(1 - BETA2), eps: c(ADAM_EPS) } : { rho: c(RMS_DECAY), nrho: c(1 - RMS_DECAY), eps: c(RMS_EPS) };
@@ -256,6 +256,22 @@ export class StackedOptimizer {
       at += shape.reduce((a, b) => a * b, 1);
       return part;
     });
+  }
+
+  /** Each member's state as FlatOptimizer.exportState gives it for the same member trained alone (one read). */
+  exportRows(): FlatState[] {
+    const tf = this.tf;
+    const all = tf.tidy(() => tf.stack([this.theta, ...this.state]));
+    const data = all.dataSync() as Float32Array;
+    all.dispose();
+    const [k, n] = this.theta.shape as [number, number];
+    const row = (part: number, i: number) => data.slice((part * k + i) * n, (part * k + i + 1) * n);
+    return this.members.map((m, i) => ({
+      theta: row(0, i),
+      // Alone, SGD without momentum never touches its velocity slot: zeros (here the slot ran with a 0 coefficient).
+      slots: this.state.map((_, s) => (this.kind === 'sgd' && momentumOf(m) === 0 ? new Float32Array(n) : row(s + 1, i))),
+      t: this.t,
+    }));
   }
 
   /** Per member, the sum of its weights: NaN or infinite as soon as any of them is. [K]. */
