@@ -23,6 +23,8 @@ import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
 import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../test/redis-harness.js';
+import { multiFidelitySection } from './multi-fidelity.js';
+import { reportOverheadSection } from './report-overhead.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -244,4 +246,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, vectorisedSection, groupedTrialsSection, queue, checkpointCost];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, vectorisedSection, groupedTrialsSection, queue, checkpointCost, multiFidelitySection, reportOverheadSection];
