@@ -20,6 +20,8 @@ import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './stan
 import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
+import { vectorisedSection } from './vectorised.js';
+import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../test/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
 import { multiFidelitySection } from './multi-fidelity.js';
@@ -245,4 +247,18 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost, multiFidelitySection, reportOverheadSection, multiObjectiveSection];
+export const SECTIONS: readonly Section[] = [
+  functions,
+  population,
+  quality,
+  lrRange,
+  pool,
+  throughput,
+  vectorisedSection,
+  groupedTrialsSection,
+  queue,
+  checkpointCost,
+  multiFidelitySection,
+  reportOverheadSection,
+  multiObjectiveSection,
+];

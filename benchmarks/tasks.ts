@@ -68,14 +68,14 @@ const cpuMs = () => {
   return (c.user + c.system) / 1000;
 };
 
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
+export async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
   const w0 = performance.now();
   const c0 = cpuMs();
   const value = await f();
   return { value, wallMs: performance.now() - w0, cpuMs: cpuMs() - c0 };
 }
 
-const rate = (steps: number, t: { wallMs: number; cpuMs: number }): Rate => ({
+export const rate = (steps: number, t: { wallMs: number; cpuMs: number }): Rate => ({
   perWallSec: (steps / t.wallMs) * 1000,
   perCpuSec: (steps / Math.max(t.cpuMs, 1e-3)) * 1000,
 });
@@ -96,7 +96,7 @@ async function fitRate(tf: TF, task: Task, ctx: TaskContext, epochs: number): Pr
 }
 
 /** The reference: 2000 rows of 64 features, 10 classes, MLP 64-64-64-10, batch 32, Adam. */
-function referenceTask(functional: boolean): Task {
+export function referenceTask(functional: boolean): Task {
   const rows = 2000;
   const rng = rngFor(0, 'reference');
   const xTrain = Float32Array.from({ length: rows * 64 }, () => rng());

@@ -17,6 +17,8 @@ export interface PoolOptions {
   readonly trialTimeoutMs?: number;
   /** Heap limit per worker (MB): a runaway trial fails as 'oom' instead of taking the machine down. */
   readonly maxHeapMb?: number;
+  /** Train trials of an MLP task K at a time in a worker (eval/grouping.ts); default true. Results are the same. */
+  readonly groupTrials?: boolean;
 }
 
 /** Time a fitness gets to stop on ctx.signal after its timeout before its worker is terminated. */
@@ -56,6 +58,11 @@ export class PoolEvaluator implements Evaluator {
   private restarts = 0;
   /** Trials that travelled in a task with others. */
   private chunked = 0;
+  /** Trials a worker trains together when it can (worker.ts's warm report); 1 once a worker was lost. */
+  private groupSize = 1;
+  /** Groups trained, by size, and each group's member-steps per second. */
+  private readonly groupSizes = new Map<number, number>();
+  private readonly groupRates: number[] = [];
   private pumpQueued = false;
   private backend: string | undefined;
   private broken: EvotuneError | undefined;
@@ -114,12 +121,18 @@ export class PoolEvaluator implements Evaluator {
       if (!r.ok) throw this.breakDown(new EvotuneError(r.error.code, r.error.kind, r.error.message, r.error.hint));
     }
     this.backend = reports.find((r): r is { ok: true; backend: string } => r.ok && r.backend !== undefined)?.backend;
+    if (this.opts.groupTrials !== false) this.groupSize = Math.min(...reports.map((r) => (r.ok && r.group !== undefined ? r.group : 1)));
     this.free = this.concurrency;
     this.pump();
   }
 
   capacity(): number {
-    return this.concurrency * this.chunks.size;
+    return this.concurrency * this.taskSize();
+  }
+
+  /** Trials per Piscina task when enough wait: a chunk of short trials, or a worker's group. */
+  private taskSize(): number {
+    return Math.max(this.chunks.size, this.groupSize);
   }
 
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
@@ -136,7 +149,7 @@ export class PoolEvaluator implements Evaluator {
 
   /** With chunking on, trials handed over in one burst are gathered before any is sent, so chunks fill up. */
   private schedulePump(): void {
-    if (this.chunks.size === 1) return this.pump();
+    if (this.taskSize() === 1) return this.pump();
     if (this.pumpQueued) return;
     this.pumpQueued = true;
     setImmediate(() => {
@@ -147,7 +160,7 @@ export class PoolEvaluator implements Evaluator {
 
   private pump(): void {
     while (this.free > 0 && this.queue.length > 0) {
-      const take = Math.min(this.chunks.size, Math.ceil(this.queue.length / this.free));
+      const take = Math.min(this.taskSize(), Math.ceil(this.queue.length / this.free));
       this.dispatch(this.queue.splice(0, take));
     }
   }
@@ -161,12 +174,16 @@ export class PoolEvaluator implements Evaluator {
     // The worker aborts each trial's ctx.signal at its own deadline; this is the backstop for a worker that cannot
     // stop (a synchronous loop, a promise that never settles): terminate it. The clock starts at dispatch, which
     // is when the task starts, as it only ever goes to a free, loaded worker.
-    const timer = timeout === undefined ? undefined : setTimeout(() => task.abort('timeout'), timeout + graceMs(timeout));
+    // A worker that groups trials gives a group its members' limits added up (grouping.ts).
+    const limit = timeout === undefined ? undefined : timeout * (this.groupSize > 1 ? chunk.length : 1);
+    const timer = limit === undefined ? undefined : setTimeout(() => task.abort('timeout'), limit + graceMs(limit));
     const start = performance.now();
-    this.pool.run({ requests: chunk.map((p) => p.request), timeoutMs: timeout }, { signal: task.signal }).then(
+    const group = this.groupSize > 1 && chunk.length > 1;
+    this.pool.run({ requests: chunk.map((p) => p.request), timeoutMs: timeout, ...(group ? { group } : {}) }, { signal: task.signal }).then(
       (outcomes) => {
         if (timer) clearTimeout(timer);
         this.free++;
+        this.countGroups(outcomes);
         chunk.forEach((p, i) => {
           const o = outcomes[i]!;
           // Only successes say how long trials take: a module whose every trial throws at once must not be
@@ -193,6 +210,8 @@ export class PoolEvaluator implements Evaluator {
     this.restarts++;
     this.replacing++;
     this.chunks.disable();
+    // As with chunks: from now on every trial runs alone, so that a failure names its own trial.
+    this.groupSize = 1;
     const retry: Pending[] = [];
     for (const p of chunk) {
       if (p.signal?.aborted) this.settle(p, aborted(ms, WORKER));
@@ -242,8 +261,28 @@ export class PoolEvaluator implements Evaluator {
     }
   }
 
+  /** A group's members carry its size and rate in their metrics (tasks/group-fitness.ts); counted once a group. */
+  private countGroups(outcomes: readonly TrialOutcome[]): void {
+    const seen = new Set<string>();
+    for (const o of outcomes) {
+      if (o.state !== 'complete' && o.state !== 'pruned') continue;
+      const { groupSize, groupMemberStepsPerSec: rate, trainMs } = o.metrics;
+      if (typeof groupSize !== 'number' || typeof rate !== 'number' || seen.has(`${groupSize}/${rate}/${String(trainMs)}`)) continue;
+      seen.add(`${groupSize}/${rate}/${String(trainMs)}`);
+      this.groupSizes.set(groupSize, (this.groupSizes.get(groupSize) ?? 0) + 1);
+      this.groupRates.push(rate);
+    }
+  }
+
   info(): Record<string, unknown> {
-    return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...(this.backend ? { backend: this.backend } : {}) };
+    const groups =
+      this.groupSizes.size === 0
+        ? {}
+        : {
+            groupsBySize: Object.fromEntries([...this.groupSizes].sort(([a], [b]) => a - b)),
+            groupMemberStepsPerSec: [...this.groupRates].sort((a, b) => a - b)[Math.floor(this.groupRates.length / 2)],
+          };
+    return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...groups, ...(this.backend ? { backend: this.backend } : {}) };
   }
 
   /** Ends every trial not finished yet as aborted (running ones are terminated with their workers). */

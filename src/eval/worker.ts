@@ -14,6 +14,8 @@ import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
 import { errorMessage, failure, timeoutMessage } from './outcome.js';
 import { fitnessContext, TrialReports } from './reporting.js';
+import { GROUP_SIZE, runInGroups } from './grouping.js';
+import type { TaskGroups } from '../tasks/group-fitness.js';
 
 export interface WorkerData {
   readonly source: FitnessSource;
@@ -25,6 +27,8 @@ export interface WorkerData {
 export interface WorkerTask {
   readonly requests: readonly TrialRequest[];
   readonly timeoutMs?: number;
+  /** Train those that can share a program together (grouping.ts). */
+  readonly group?: boolean;
 }
 
 /** Why the source did not load, as plain data (an error's class does not survive the trip to the main thread). */
@@ -35,9 +39,12 @@ export interface LoadFailure {
   readonly hint?: string;
 }
 
-export type WarmReport = { readonly ok: true; readonly backend?: string } | { readonly ok: false; readonly error: LoadFailure };
+/** `group`: how many trials the worker trains together when it holds that many that can share a program. */
+export type WarmReport = { readonly ok: true; readonly backend?: string; readonly group?: number } | { readonly ok: false; readonly error: LoadFailure };
 
-type Loaded = { readonly ok: true; readonly fn: FitnessFn; readonly backend?: string } | { readonly ok: false; readonly error: LoadFailure };
+type Loaded =
+  | { readonly ok: true; readonly fn: FitnessFn; readonly backend?: string; readonly groups?: TaskGroups }
+  | { readonly ok: false; readonly error: LoadFailure };
 
 const worker = `thread-${threadId}`;
 
@@ -45,8 +52,8 @@ async function load(source: FitnessSource, threads: number): Promise<Loaded> {
   try {
     if (source.kind === 'module') return { ok: true, fn: await importFitness(source.url) };
     const { loadTaskFitness } = await import('../tasks/runtime.js');
-    const { fitness, backend } = await loadTaskFitness({ task: source.task, backend: source.backend, threads });
-    return { ok: true, fn: fitness as FitnessFn, backend };
+    const { fitness, backend, groups } = await loadTaskFitness({ task: source.task, backend: source.backend, threads });
+    return { ok: true, fn: fitness as FitnessFn, backend, ...(groups ? { groups } : {}) };
   } catch (e) {
     // Never throw here: a worker that fails while starting makes Piscina stop replacing workers for good.
     const error: LoadFailure = isEvotuneError(e)
@@ -79,9 +86,10 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   }
 }
 
-export default async function runTrials({ requests, timeoutMs }: WorkerTask): Promise<TrialOutcome[]> {
-  const outcomes: TrialOutcome[] = [];
-  for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
+export default async function runTrials({ requests, timeoutMs, group }: WorkerTask): Promise<TrialOutcome[]> {
+  let outcomes: TrialOutcome[] = [];
+  if (group && loaded.ok && loaded.groups && requests.length > 1) outcomes = await runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
+  else for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
   // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
   const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));
   if (buffers.length === 0) return outcomes;
@@ -100,5 +108,6 @@ function ownedBuffers(c: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
 
 /** Reports whether the source loaded: the pool checks every worker before any trial runs. */
 export function warm(): WarmReport {
-  return loaded.ok ? { ok: true, ...(loaded.backend ? { backend: loaded.backend } : {}) } : { ok: false, error: loaded.error };
+  if (!loaded.ok) return { ok: false, error: loaded.error };
+  return { ok: true, ...(loaded.backend ? { backend: loaded.backend } : {}), ...(loaded.groups ? { group: GROUP_SIZE } : {}) };
 }

@@ -3,6 +3,7 @@ import { loadTf, type BackendChoice } from '../tf/backend.js';
 import { resolveTask } from './registry.js';
 import type { Checkpoint } from './checkpoint.js';
 import { taskData, trainAndEvaluate, type Segment } from './train.js';
+import { taskGroups, type TaskGroups } from './group-fitness.js';
 import type { Task, TaskContext } from './types.js';
 
 export interface TaskFitnessSpec {
@@ -62,7 +63,7 @@ export type TaskFitness = (params: Params, ctx: TaskFitnessContext) => Promise<T
  * task's default model. The fitness trains one model per trial, seeded by the trial's seed, and reports the
  * backend beside the scores.
  */
-export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness: TaskFitness; backend: string }> {
+export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness: TaskFitness; backend: string; groups?: TaskGroups }> {
   const { tf, backend } = await loadTf({ backend: spec.backend, threads: spec.threads });
   const task = await resolveTask(spec.task);
   const dataSeed = spec.dataSeed ?? 0;
@@ -77,5 +78,7 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
     if (r.diverged) metrics.diverged = true;
     return r.checkpoint ? Object.assign(metrics, { checkpoint: r.checkpoint }) : metrics;
   };
-  return { fitness, backend };
+  // Trials of an MLP task can also be trained K at a time (group-fitness.ts): same scores, a fraction of the time.
+  const groups = taskGroups(task, { tf, backend, dataSeed });
+  return { fitness, backend, ...(groups.key(task.defaults) !== undefined ? { groups } : {}) };
 }

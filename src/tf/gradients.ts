@@ -26,8 +26,8 @@ export interface GradientProgram {
   gradients(x: Tensor, y: Tensor, seed: number, step: number, wantLoss: boolean): BatchGradients;
 }
 
-type Activation = 'relu' | 'linear' | 'tanh' | 'sigmoid';
-type Stage =
+export type Activation = 'relu' | 'linear' | 'tanh' | 'sigmoid';
+export type Stage =
   | { readonly type: 'dense'; readonly kernel: tfjs.Variable; readonly bias?: tfjs.Variable; readonly activation: Activation }
   | { readonly type: 'dropout'; readonly rate: number }
   | { readonly type: 'flatten' };
@@ -35,7 +35,7 @@ type Stage =
 const ACTIVATIONS: readonly string[] = ['relu', 'linear', 'tanh', 'sigmoid'];
 
 /** The model as a list of stages the direct program can run, or undefined if any layer is beyond it. */
-function stagesOf(model: LayersModel): Stage[] | undefined {
+export function stagesOf(model: LayersModel): Stage[] | undefined {
   if (model.getClassName() !== 'Sequential') return undefined;
   const stages: Stage[] = [];
   for (const layer of model.layers) {
@@ -71,6 +71,14 @@ function transposedProducts(tf: TF) {
     tn: (a: Tensor, b: Tensor) => (explicit ? tf.matMul(tf.transpose(a), b) : tf.matMul(a, b, true, false)),
     nt: (a: Tensor, b: Tensor) => (explicit ? tf.matMul(a, tf.transpose(b)) : tf.matMul(a, b, false, true)),
   };
+}
+
+/** The gradient d (with respect to a layer's output `out`) carried back through its activation. */
+export function throughActivation(tf: TF, activation: Activation, d: Tensor, out: Tensor): Tensor {
+  if (activation === 'relu') return tf.mul(d, tf.step(out));
+  if (activation === 'tanh') return tf.mul(d, tf.sub(tf.scalar(1), tf.square(out)));
+  if (activation === 'sigmoid') return tf.mul(d, tf.mul(out, tf.sub(tf.scalar(1), out)));
+  return d;
 }
 
 /** A dense stage's output: one fused matMul (tanh is not among the fused activations). */
@@ -117,10 +125,7 @@ function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): Gradie
         const s = stages[i]!;
         const needInput = i > firstDense;
         if (s.type === 'dense') {
-          const out = outputs[i]!;
-          if (s.activation === 'relu') d = tf.mul(d, tf.step(out));
-          else if (s.activation === 'tanh') d = tf.mul(d, tf.sub(tf.scalar(1), tf.square(out)));
-          else if (s.activation === 'sigmoid') d = tf.mul(d, tf.mul(out, tf.sub(tf.scalar(1), out)));
+          d = throughActivation(tf, s.activation, d, outputs[i]!);
           if (s.bias) grads.push(tf.sum(d, 0));
           grads.push(tn(inputs[i]!, d));
           if (needInput) d = nt(d, s.kernel);

@@ -5,10 +5,47 @@ import { concatFlat, splitFlat } from './flat-kernels.js';
 
 type Tensor = tfjs.Tensor;
 
-const BETA2 = 0.999;
-const ADAM_EPS = 1e-7;
-const RMS_DECAY = 0.9;
-const RMS_EPS = 1e-7;
+export const BETA2 = 0.999;
+export const ADAM_EPS = 1e-7;
+export const RMS_DECAY = 0.9;
+export const RMS_EPS = 1e-7;
+
+/** What an update multiplies by: scalars for one model, [K, 1] columns for a stacked group (tf/vectorised.ts). */
+export type UpdateCoefficients = Readonly<Record<string, Tensor>>;
+
+/**
+ * One update of Adam (slots m, v; coefficients b1 nb1 b2 nb2 eps), SGD (slot: velocity if `moving`; mu) or
+ * RMSProp (slots: mean square, momentum if `moving`; rho nrho eps mu) from the gradient g: the amount to subtract
+ * from the weights and the new slots. `rate` is the step size (Adam's with its bias corrections folded in).
+ */
+export function optimizerUpdate(
+  tf: TF,
+  kind: OptimizerConfig['kind'],
+  state: readonly Tensor[],
+  g: Tensor,
+  k: UpdateCoefficients,
+  rate: Tensor,
+  moving: boolean,
+): { update: Tensor; slots: Tensor[] } {
+  switch (kind) {
+    case 'adam': {
+      const m = tf.add(tf.mul(state[0]!, k.b1!), tf.mul(g, k.nb1!));
+      const v = tf.add(tf.mul(state[1]!, k.b2!), tf.mul(tf.square(g), k.nb2!));
+      return { update: tf.mul(tf.div(m, tf.add(tf.sqrt(v), k.eps!)), rate), slots: [m, v] };
+    }
+    case 'sgd': {
+      const vel = moving ? tf.add(tf.mul(state[0]!, k.mu!), g) : g;
+      return { update: tf.mul(vel, rate), slots: moving ? [vel] : [] };
+    }
+    case 'rmsprop': {
+      const ms = tf.add(tf.mul(state[0]!, k.rho!), tf.mul(tf.square(g), k.nrho!));
+      const scaled = tf.mul(tf.div(g, tf.sqrt(tf.add(ms, k.eps!))), rate);
+      if (!moving) return { update: scaled, slots: [ms] };
+      const update = tf.add(tf.mul(state[1]!, k.mu!), scaled);
+      return { update, slots: [ms, update] };
+    }
+  }
+}
 
 /** An optimizer's whole state as plain arrays: what a checkpoint holds. */
 export interface FlatState {
@@ -68,36 +105,11 @@ export class FlatOptimizer {
     this.t++;
     let g = concatFlat(tf, grads);
     if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
-    let update: Tensor;
-    switch (this.cfg.kind) {
-      case 'adam': {
-        const [m0, v0] = this.state as [Tensor, Tensor];
-        const m = tf.add(tf.mul(m0, k.b1!), tf.mul(g, k.nb1!));
-        const v = tf.add(tf.mul(v0, k.b2!), tf.mul(tf.square(g), k.nb2!));
-        this.replace(0, m);
-        this.replace(1, v);
-        // Bias corrections folded into the step size (the form Kingma & Ba give after Algorithm 1).
-        const lrT = (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - this.cfg.beta1 ** this.t);
-        update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), k.eps!)), tf.scalar(lrT));
-        break;
-      }
-      case 'sgd': {
-        const vel = this.cfg.momentum > 0 ? tf.add(tf.mul(this.state[0]!, k.mu!), g) : g;
-        if (this.cfg.momentum > 0) this.replace(0, vel);
-        update = tf.mul(vel, tf.scalar(lr));
-        break;
-      }
-      case 'rmsprop': {
-        const ms = tf.add(tf.mul(this.state[0]!, k.rho!), tf.mul(tf.square(g), k.nrho!));
-        this.replace(0, ms);
-        const scaled = tf.mul(tf.div(g, tf.sqrt(tf.add(ms, k.eps!))), tf.scalar(lr));
-        if (this.cfg.momentum > 0) {
-          update = tf.add(tf.mul(this.state[1]!, k.mu!), scaled);
-          this.replace(1, update);
-        } else update = scaled;
-        break;
-      }
-    }
+    // Bias corrections folded into Adam's step size (the form Kingma & Ba give after Algorithm 1).
+    const rate = this.cfg.kind === 'adam' ? (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - this.cfg.beta1 ** this.t) : lr;
+    const moving = this.cfg.kind === 'sgd' ? this.cfg.momentum > 0 : this.state.length > 1;
+    const { update, slots } = optimizerUpdate(tf, this.cfg.kind, this.state, g, k, tf.scalar(rate), moving);
+    slots.forEach((value, i) => this.replace(i, value));
     const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);

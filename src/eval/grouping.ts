@@ -1,0 +1,88 @@
+/**
+ * In a worker holding several trials of a task: those that can share one program (same architecture, batch size,
+ * epochs and optimizer: tasks/group-fitness.ts) are trained together, K at a time; the rest run alone as ever.
+ * A member's outcome is the one it gets alone (the scores are bit-for-bit the same; only time metrics differ),
+ * so grouping never changes a search's trials or results.
+ *
+ * Each member reports its validation loss every epoch and is pruned by its own rule, and returns its final state
+ * when asked, as the one-trial task fitness does. Trials of a PBT segment (restored from a checkpoint) run alone.
+ * A group's time limit is its members' limits added up; past it every member fails as a timeout that says so. A
+ * group that fails otherwise runs its members again one by one, so that each failure names its own trial.
+ */
+import { performance } from 'node:perf_hooks';
+import { GROUP_SIZE, type TaskGroups } from '../tasks/group-fitness.js';
+import { timeoutMessage } from './outcome.js';
+import { TrialReports } from './reporting.js';
+import type { TrialOutcome, TrialRequest } from './types.js';
+
+export { GROUP_SIZE };
+
+const groupable = (r: TrialRequest) => !r.segment && !r.restore;
+
+/** The requests split into runs: groups of 2..GROUP_SIZE sharing a key, and single trials, in first-index order. */
+export function planGroups(requests: readonly TrialRequest[], key: (r: TrialRequest) => string | undefined): number[][] {
+  const byKey = new Map<string, number[]>();
+  const runs: number[][] = [];
+  requests.forEach((r, i) => {
+    const k = groupable(r) ? key(r) : undefined;
+    if (k === undefined) return void runs.push([i]);
+    let open = byKey.get(k);
+    if (!open || open.length >= GROUP_SIZE) {
+      open = [];
+      byKey.set(k, open);
+      runs.push(open);
+    }
+    open.push(i);
+  });
+  return runs;
+}
+
+export async function runInGroups(
+  requests: readonly TrialRequest[],
+  timeoutMs: number | undefined,
+  groups: TaskGroups,
+  runOne: (request: TrialRequest) => Promise<TrialOutcome>,
+  worker: string,
+): Promise<TrialOutcome[]> {
+  const outcomes: TrialOutcome[] = [];
+  for (const run of planGroups(requests, (r) => groups.key(r.params))) {
+    const members = run.map((i) => requests[i]!);
+    const results = members.length === 1 ? [await runOne(members[0]!)] : await runGroup(members, timeoutMs, groups, runOne, worker);
+    run.forEach((i, j) => (outcomes[i] = results[j]!));
+  }
+  return outcomes;
+}
+
+async function runGroup(
+  members: readonly TrialRequest[],
+  timeoutMs: number | undefined,
+  groups: TaskGroups,
+  runOne: (request: TrialRequest) => Promise<TrialOutcome>,
+  worker: string,
+): Promise<TrialOutcome[]> {
+  const k = members.length;
+  const start = performance.now();
+  // Each member's share of the group's time: the busy time a study adds up stays the worker's real time.
+  const share = () => (performance.now() - start) / k;
+  const controller = new AbortController();
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs * k);
+  // Each member reports and is pruned by its own rule, exactly as it would be alone (reporting.ts).
+  const reports = members.map((r) => new TrialReports(r.prune, r.wantCheckpoint));
+  try {
+    const trials = members.map((r, i) => ({ params: r.params, seed: r.seed, report: reports[i]!.report, ...(r.wantCheckpoint ? { wantCheckpoint: true } : {}) }));
+    const results = await groups.train(trials, controller.signal);
+    const ms = share();
+    return results.map((raw, i) => reports[i]!.outcome(raw, ms, worker));
+  } catch {
+    if (controller.signal.aborted) {
+      const why = timeoutMessage(timeoutMs!, `it was trained in a group of ${k} (time limit ${k} x ${timeoutMs} ms), which stopped on ctx.signal`);
+      const ms = share();
+      return reports.map((r) => r.failed('timeout', why, ms, worker));
+    }
+    const alone: TrialOutcome[] = [];
+    for (const r of members) alone.push(await runOne(r));
+    return alone;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
