@@ -55,7 +55,7 @@ describe('random malformed spaces', () => {
   it('are either valid or rejected with a clear error naming the parameter', () => {
     fc.assert(
       fc.property(space, (input) => {
-        let spec;
+        let spec: ReturnType<typeof parseSpace>;
         try {
           spec = parseSpace(input);
         } catch (e) {

@@ -14,7 +14,7 @@ const sink = (isTTY: boolean) => {
 
 /** Events of `n` trials on a fake clock: each trial asked, then finished 500 ms later; trial 3 fails. */
 function* trials(n: number, budget: number, clock: { t: number }, replayed = 0): Generator<StudyEvent> {
-  let best: { value: number; params: {}; trial: number } | undefined;
+  let best: { value: number; params: Record<string, never>; trial: number } | undefined;
   let failed = 0;
   for (let i = 0; i < n; i++) {
     const isReplayed = i < replayed;
@@ -71,7 +71,7 @@ describe('progress', () => {
     const p = createProgress('bar', 12, out.stream, () => clock.t);
     for (const e of trials(12, 12, clock)) p.onEvent(e);
     p.stop();
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal escapes the progress bar writes
     const screen = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     expect(screen).toContain('12/12 trials | best -1 (trial 11) | failed 1 | 2.0/s | ETA 0s');
   });

@@ -214,7 +214,7 @@ describe.skipIf(!redisServerBinary)('redis executor with a password', () => {
     expect(result.failed).toBe(0);
     expect(result.evaluator).toContain(`redis://***@127.0.0.1:${redis.port}`);
 
-    const wrong = redis.url.replace(encoded, 'n0t-' + encoded);
+    const wrong = redis.url.replace(encoded, `n0t-${encoded}`);
     const error = await search({ fitness: join(dir, 'pw.mjs'), space: space as never, budget: 1, executor: wrong }).then(() => undefined, (e: Error) => e.message);
     expect(error).toMatch(/refused the credentials/);
     const bad = startWorker(wrong);

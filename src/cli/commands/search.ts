@@ -200,7 +200,7 @@ function renameFields(e: unknown): unknown {
   // In the message a renamed option stays quoted ("--seed" is 4); in the hint it reads as a flag (only --budget ...).
   const rename = (text: string, quote: string) =>
     text
-      .replace(/^([a-zA-Z]+)(?=[:\[ ])/, (k) => (keys.has(k) ? flagName(k) : k))
+      .replace(/^([a-zA-Z]+)(?=[:[ ])/, (k) => (keys.has(k) ? flagName(k) : k))
       .replace(/"([a-z][a-zA-Z]+)"/g, (m, k: string) => (keys.has(k) ? `${quote}${flagName(k)}${quote}` : m));
   e.message = rename(e.message, '"');
   const hinted = e as { hint?: string };
