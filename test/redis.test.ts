@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
+import { needService } from './helpers/services.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
 
-if (!redisServerBinary) console.warn('test/redis.test.ts skipped: no redis-server on PATH (install it with scripts/ci-redis.sh)');
+const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/redis.test.ts', 'install it with scripts/ci-redis.sh');
 
 const space = { x: { type: 'float', low: -1, high: 1 }, y: { type: 'float', low: -1, high: 1 } } as const;
 
@@ -30,7 +31,7 @@ function fitnessModule(dir: string, name: string, ms: number): string {
 const trials = (r: SearchResult) =>
   r.history.map((t) => ({ number: t.number, params: t.params, value: t.outcome.state === 'complete' ? t.outcome.value : t.outcome.kind }));
 
-describe.skipIf(!redisServerBinary)('redis executor', () => {
+describe.skipIf(!hasRedis)('redis executor', () => {
   let redis: RedisServer;
   let dir: string;
   let fast: string;
@@ -186,7 +187,7 @@ describe.skipIf(!redisServerBinary)('redis executor', () => {
   });
 });
 
-describe.skipIf(!redisServerBinary)('redis executor with a password', () => {
+describe.skipIf(!hasRedis)('redis executor with a password', () => {
   const password = 'pa:ss@w0rd';
   let redis: RedisServer;
   let dir: string;
