@@ -1,6 +1,6 @@
 export { search, prepareSearch, type SearchInput, type SearchResult } from './search.js';
 export { parseSearchOptions, searchOptionsSchema, type SearchOptions, type SearchOptionsInput } from './options.js';
-export { Space, parseSpace, findLrParam, type SpaceSpec, type ParamSpec, type Params } from './space/index.js';
+export { Space, parseSpace, findLrParam, type SpaceSpec, type SpaceInput, type ParamSpec, type Params } from './space/index.js';
 export { runStudy, trialSeed, type StudyConfig } from './study/study.js';
 export type { TrialRecord, Best, StudyEvent, StudySummary } from './study/types.js';
 export type { Evaluator, TrialOutcome, TrialRequest, FitnessFn, FitnessContext, FailureKind } from './eval/types.js';

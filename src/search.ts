@@ -1,6 +1,6 @@
 import { errors } from './errors.js';
 import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
-import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
+import { findLrParam, parseSpace, type SpaceInput, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
 import { loadSpaceFile, withLogRange } from './space/load.js';
 import { DEFAULT_STRATEGY, resolveStrategy } from '../strategies/index.js';
@@ -25,7 +25,7 @@ import { lineageOf, scheduleOf, type LineageStep, type SchedulePiece } from './s
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
   /** A fitness function (run in-process), or a path / file URL of a fitness module (run in the worker pool). */
   fitness?: FitnessFn | string | URL;
-  space?: SpaceSpec | string;
+  space?: SpaceInput | string;
   onEvent?: (event: StudyEvent) => void;
   /** Stop asking for trials; running ones finish. */
   stopSignal?: AbortSignal;

@@ -33,7 +33,7 @@ function* trials(n: number, budget: number, clock: { t: number }, replayed = 0):
       outcome: ok ? { state: 'complete', value, metrics: {}, durationMs: 500, worker: 'w' } : { state: 'failed', kind: 'error', message: 'boom', durationMs: 500, worker: 'w' },
       replayed: isReplayed,
     } as TrialRecord;
-    yield { type: 'finished', record, best, done: i + 1, failed, budget };
+    yield { type: 'finished', record, best, done: i + 1, failed, pruned: 0, budget, resourceSpent: i + 1 };
   }
 }
 

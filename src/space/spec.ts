@@ -21,6 +21,8 @@ export interface CategoricalParam {
 }
 export type ParamSpec = FloatParam | IntParam | CategoricalParam;
 export type SpaceSpec = Readonly<Record<string, ParamSpec>>;
+/** A space as a user writes it (parseSpace fills in the rest): `log` may be left out, meaning false. */
+export type SpaceInput = Readonly<Record<string, ParamSpec | (Omit<FloatParam | IntParam, 'log'> & { readonly type: 'float' | 'int'; readonly log?: boolean })>>;
 export type ParamValue = number | Choice;
 export type Params = Record<string, ParamValue>;
 
