@@ -1,9 +1,10 @@
 /**
  * What `npm publish` would ship (package.json "files"): the compiled library and CLI, the bundled data, README and
- * licence; no tests, no benchmark results, no sources or source maps. The packed CLI runs and finds its data.
+ * licence; no tests, no benchmark results, no sources or source maps. Unpacked beside the installed dependencies,
+ * the CLI runs, the README's library example runs, and the bundled data is found.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,6 +71,23 @@ describe('the npm package', () => {
       const out = execFileSync(process.execPath, [join(pkgDir, 'dist/bin/evotune.js'), 'tasks'], { encoding: 'utf8' });
       expect(out).toMatch(/iris/);
       expect(out).toMatch(/digits/);
+    });
+
+    it("runs the README's library example from a project that imports it by name", () => {
+      const project = join(dir, 'project');
+      mkdirSync(join(project, 'node_modules'), { recursive: true });
+      symlinkSync(pkgDir, join(project, 'node_modules', 'evotune'), 'dir');
+      writeFileSync(join(project, 'f.mjs'), 'export default (p) => (p.x - 0.3) ** 2;\n');
+      writeFileSync(
+        join(project, 'main.mjs'),
+        `import { search } from 'evotune';
+const space = { x: { type: 'float', low: -1, high: 1 } };
+const result = await search({ fitness: new URL('./f.mjs', import.meta.url), space, strategy: 'ga', budget: 20, workers: 2, seed: 1 });
+console.log(JSON.stringify(result.best));\n`,
+      );
+      const best = JSON.parse(execFileSync(process.execPath, ['main.mjs'], { cwd: project, encoding: 'utf8' }));
+      expect(best.value).toBeLessThan(0.1);
+      expect(Object.keys(best.params)).toEqual(['x']);
     });
 
     it('reads every bundled data file from dist/ at run time', () => {
