@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
+import { checkpointCost } from './checkpoint-cost.js';
 import { compare } from './compare.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
@@ -241,4 +242,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost];

@@ -287,7 +287,7 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(options.budgetEpochs !== undefined ? { resourceBudget: options.budgetEpochs } : {}),
       ...(prepared.fullResource !== undefined ? { trialResource: prepared.fullResource } : {}),
       ...(prepared.lineage ? { mutableGenes: prepared.lineage.mutable, lineageResource: prepared.lineage.resource } : {}),
-      ...(journal ? { loadCheckpoint: journal.loadCheckpoint } : {}),
+      ...(journal ? { loadCheckpoint: journal.loadCheckpoint, releaseCheckpoint: journal.releaseCheckpoint } : {}),
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
       onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
