@@ -21,6 +21,8 @@ import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../test/redis-harness.js';
+import { multiFidelitySection } from './multi-fidelity.js';
+import { reportOverheadSection } from './report-overhead.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -242,4 +244,4 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost, multiFidelitySection, reportOverheadSection];

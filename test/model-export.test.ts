@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -10,7 +10,6 @@ import { runData } from '../src/report/data.js';
 import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
 import { lossValue } from '../src/tf/loss.js';
-import { writeCheckpointFile } from '../src/journal/checkpoint-file.js';
 import { checkpointPath } from '../src/journal/format.js';
 import { modelFromCheckpoint, saveModel } from '../src/tasks/model-file.js';
 import { BUNDLED_TASKS, resolveTask } from '../src/tasks/registry.js';
@@ -106,38 +105,35 @@ describe.skipIf(!existsSync(bin))('evotune export --model', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it("writes the best trial's model: from its checkpoint file, then from <run>/best-model/; a run without one is a clear error", async () => {
+  it("keeps the best trial's model; export writes it from <run>/best-model/, else from its checkpoint; a run without either is a clear error", async () => {
     const run = join(tmp(), 'run');
     const s = evotune(['search', '--task', tiny, '--budget', '4', '--workers', '1', '--seed', '3', '--out', run]);
     expect(s.code, s.stderr).toBe(0);
-
-    const none = evotune(['export', run, '--model', join(run, 'm0')]);
-    expect(none.code).toBe(2);
-    expect(none.stderr.split('\n')[0]).toMatch(/^evotune: run folder .*run: no trained model kept \(neither best-model\/ nor checkpoints\/trial-\d+\.ckpt/);
-
-    // What the search keeps for its best trial: retrain it (same params, seed and split reproduce it exactly).
     const data = runData(run, readJournal(run));
     const best = data.best!;
-    const seed = data.rows.find((row) => row.trial === best.trial)!.seed;
     const task = await resolveTask(tiny);
-    const { tf, backend } = await loadTf({ backend: 'wasm' });
-    const r = await trainAndEvaluate(task, best.params, { tf, backend, seed, dataSeed: 0 }, { wantCheckpoint: true });
-    expect(r.loss).toBe(best.value);
-    mkdirSync(join(run, 'checkpoints'), { recursive: true });
-    writeCheckpointFile(join(run, checkpointPath(best.trial)), r.checkpoint!);
+    const { tf } = await loadTf({ backend: 'wasm' });
 
+    // The search kept the model: exported, it scores what the best trial scored.
     const out = join(tmp(), 'exported');
     const e = evotune(['export', run, '--model', out]);
     expect(e.code, e.stderr).toBe(0);
-    expect(e.stdout).toMatch(/^wrote .*exported\/model\.json \(from .*checkpoints\/trial-\d+\.ckpt\)$/m);
+    expect(e.stdout).toMatch(/\(from .*best-model\)$/m);
     const { loss } = await validationLoss(tf, task, out);
     expect(Math.abs(loss - best.value) / best.value).toBeLessThan(1e-6);
 
-    await saveModel(task, best.params, r.checkpoint!, join(run, 'best-model'), tf);
+    // Without best-model/, the best trial's checkpoint file rebuilds the same model.
+    rmSync(join(run, 'best-model'), { recursive: true });
     const again = join(tmp(), 'again');
     const e2 = evotune(['export', run, '--model', again]);
-    expect(e2.stdout).toMatch(/\(from .*best-model\)$/m);
+    expect(e2.code, e2.stderr).toBe(0);
+    expect(e2.stdout).toMatch(/^wrote .*again\/model\.json \(from .*checkpoints\/trial-\d+\.ckpt\)$/m);
     expect(readFileSync(join(again, 'weights.bin'))).toEqual(readFileSync(join(out, 'weights.bin')));
+
+    rmSync(join(run, checkpointPath(best.trial)));
+    const none = evotune(['export', run, '--model', join(run, 'm0')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr.split('\n')[0]).toMatch(/^evotune: run folder .*run: no trained model kept \(neither best-model\/ nor checkpoints\/trial-\d+\.ckpt/);
 
     const conflict = evotune(['export', run, '--model', again, '--json']);
     expect(conflict.code).toBe(2);
