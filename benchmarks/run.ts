@@ -31,7 +31,7 @@ export interface RunArgs {
 const USAGE = `usage: npm run bench -- [--quick] [--sections ${SECTIONS.map((s) => s.id).join(',')}] [--out DIR]`;
 
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
-  let values;
+  let values: { quick: boolean; sections?: string; out?: string; help: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],

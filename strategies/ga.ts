@@ -100,8 +100,8 @@ function select(state: State, rng: Rng): number[] {
 
 /** The SBX spread factor for one side, bounded so the child stays in [0, 1] (Deb & Agrawal 1995). */
 function spread(u: number, eta: number, room: number): number {
-  const alpha = 2 - Math.pow(1 + 2 * room, -(eta + 1));
-  return u <= 1 / alpha ? Math.pow(u * alpha, 1 / (eta + 1)) : Math.pow(1 / (2 - u * alpha), 1 / (eta + 1));
+  const alpha = 2 - (1 + 2 * room) ** -(eta + 1);
+  return u <= 1 / alpha ? (u * alpha) ** (1 / (eta + 1)) : (1 / (2 - u * alpha)) ** (1 / (eta + 1));
 }
 
 /**
@@ -162,7 +162,7 @@ function mutateGene(v: number, o: Mutating['options'], rng: Rng): number {
   const u = rng();
   const step =
     u < 0.5
-      ? Math.pow(2 * u + (1 - 2 * u) * Math.pow(1 - v, eta + 1), 1 / (eta + 1)) - 1
-      : 1 - Math.pow(2 * (1 - u) + 2 * (u - 0.5) * Math.pow(v, eta + 1), 1 / (eta + 1));
+      ? (2 * u + (1 - 2 * u) * (1 - v) ** (eta + 1)) ** (1 / (eta + 1)) - 1
+      : 1 - (2 * (1 - u) + 2 * (u - 0.5) * v ** (eta + 1)) ** (1 / (eta + 1));
   return clamp01(v + step);
 }

@@ -51,6 +51,7 @@ export interface TrialPlan {
  * State must be plain data: JSON.parse(JSON.stringify(state)) must behave identically (used to resume).
  * Strategies must never mutate the state they are given, nor use any randomness but `rng`.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds strategies whose options and state types differ
 export interface Strategy<O = any, S = any> {
   readonly name: string;
   readonly summary: string;

@@ -15,7 +15,7 @@ const sink = (isTTY: boolean) => {
 
 /** Events of `n` trials on a fake clock: each trial asked, then finished 500 ms later; trial 3 fails. */
 function* trials(n: number, budget: number, clock: { t: number }, replayed = 0): Generator<StudyEvent> {
-  let best: { value: number; params: {}; trial: number } | undefined;
+  let best: { value: number; params: Record<string, never>; trial: number } | undefined;
   let failed = 0;
   for (let i = 0; i < n; i++) {
     const isReplayed = i < replayed;
@@ -34,7 +34,7 @@ function* trials(n: number, budget: number, clock: { t: number }, replayed = 0):
       outcome: ok ? { state: 'complete', value, metrics: {}, durationMs: 500, worker: 'w' } : { state: 'failed', kind: 'error', message: 'boom', durationMs: 500, worker: 'w' },
       replayed: isReplayed,
     } as TrialRecord;
-    yield { type: 'finished', record, best, done: i + 1, failed, budget };
+    yield { type: 'finished', record, best, done: i + 1, failed, pruned: 0, budget, resourceSpent: i + 1 };
   }
 }
 
@@ -72,7 +72,7 @@ describe('progress', () => {
     const p = createProgress('bar', 12, out.stream, () => clock.t);
     for (const e of trials(12, 12, clock)) p.onEvent(e);
     p.stop();
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal escapes the progress bar writes
     const screen = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     expect(screen).toContain('12/12 trials | best -1 (trial 11) | failed 1 | 2.0/s | ETA 0s');
   });
@@ -84,7 +84,7 @@ describe('progress', () => {
     expect(stats.fields(900)).toMatchObject({ rate: '-', remaining: '-' }); // nothing measured yet: no guess
     const finish = (i: number, t: number) => {
       const record = { number: i, generation: 0, x: [0.5], params: {}, seed: 1, outcome: { state: 'complete', value: 1, metrics: {}, durationMs: 1000, worker: 'w' }, replayed: false } as TrialRecord;
-      stats.update({ type: 'finished', record, best: { value: 1, params: {}, trial: 0 }, done: i + 1, failed: 0, budget: 20 }, t);
+      stats.update({ type: 'finished', record, best: { value: 1, params: {}, trial: 0 }, done: i + 1, failed: 0, pruned: 0, budget: 20, resourceSpent: i + 1 }, t);
     };
     finish(0, 1000);
     // The wall clock alone (1 trial in 1 s) would say 1/s and 19 s; the truth is 2/s and 9.5 s.

@@ -29,7 +29,7 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Read by hand, the way a user without evotune would: model.json's manifest names the weight files. */
-function filesHandler(tf: TF, dir: string): tfjs.io.IOHandler {
+function filesHandler(_tf: TF, dir: string): tfjs.io.IOHandler {
   return {
     load: async () => {
       const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tfjs.io.ModelJSON;

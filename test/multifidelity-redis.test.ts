@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchResult } from '../src/search.js';
+import { needService } from './helpers/services.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
 
-if (!redisServerBinary) console.warn('test/multifidelity-redis.test.ts skipped: no redis-server on PATH (install it with scripts/ci-redis.sh)');
+const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/multifidelity-redis.test.ts', 'install it with scripts/ci-redis.sh');
 
 const curve = new URL('./fixtures/curve.mjs', import.meta.url);
 const toy = new URL('./fixtures/pbt-toy.mjs', import.meta.url);
@@ -15,7 +16,7 @@ const space = { x: { type: 'float', low: -2, high: 2 }, y: { type: 'float', low:
 const trials = (r: SearchResult) =>
   r.history.map((t) => [t.number, t.parent ?? null, t.outcome.state, t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value]);
 
-describe.skipIf(!redisServerBinary)('multi-fidelity through redis', () => {
+describe.skipIf(!hasRedis)('multi-fidelity through redis', () => {
   let redis: RedisServer;
   let worker: WorkerProcess;
 

@@ -12,7 +12,7 @@ const space: SpaceSpec = {
 };
 const request = (n: number) => ({ number: n, params: { x: 0.5, y: -0.25 }, seed: 1000 + n });
 const complete = (o: TrialOutcome) => {
-  if (o.state !== 'complete') throw new Error(`expected a complete trial, got ${o.kind}: ${o.message}`);
+  if (o.state !== 'complete') throw new Error(`expected a complete trial, got ${o.state === 'failed' ? `${o.kind}: ${o.message}` : o.state}`);
   return o;
 };
 
@@ -115,7 +115,7 @@ describe('same seed, same search, whatever the number of workers', () => {
     const run = (workers: number) => search({ fitness: fixture('slow'), space, budget: 30, workers, seed: 7, strategy: 'ga', strategyOptions: { populationSize: 6 } });
     const [one, two] = [await run(1), await run(2)];
     const trials = (r: Awaited<ReturnType<typeof run>>) =>
-      r.history.map((t) => ({ number: t.number, params: t.params, seed: t.seed, value: t.outcome.state === 'complete' ? t.outcome.value : t.outcome.kind }));
+      r.history.map((t) => ({ number: t.number, params: t.params, seed: t.seed, value: t.outcome.state !== 'failed' ? t.outcome.value : t.outcome.kind }));
     expect(one.trials).toBe(30);
     expect(trials(two)).toEqual(trials(one));
     expect(two.best).toEqual(one.best);

@@ -40,7 +40,7 @@ describe('redis URLs', () => {
   });
 
   it('refuses a fitness function with a redis executor', async () => {
-    await expect(search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1 } }, executor: 'redis://127.0.0.1:1' })).rejects.toThrow(
+    await expect(search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1, log: false } }, executor: 'redis://127.0.0.1:1' })).rejects.toThrow(
       /a fitness function runs in this process; a redis executor needs a fitness module path or a task/,
     );
   });

@@ -7,6 +7,7 @@ import { search } from '../src/search.js';
 import { writeReport } from '../src/report/report.js';
 import type { FitnessContext } from '../src/eval/types.js';
 import type { Params } from '../src/space/spec.js';
+import { needService } from './helpers/services.js';
 
 const space = {
   lr: { type: 'float', low: 1e-4, high: 1, log: true },
@@ -76,7 +77,8 @@ describe('report', () => {
     expect(read(out, 'report.html')).toContain('still running, or stopped before its end');
   });
 
-  const chromium = spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
+  const hasChromium = spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
+  const chromium = needService('chromium', hasChromium, 'the headless Chromium test', 'apt-get install chromium');
   it.skipIf(!chromium)('renders in headless Chromium with every picture loaded', async () => {
     const out = await run();
     await writeReport(out);

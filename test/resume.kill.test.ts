@@ -50,7 +50,7 @@ async function waitForFinished(out: string, n: number, child: ChildProcess): Pro
 /** Every trial's number, point and value, and the best: what an interrupted run must end with, unchanged. */
 const outcome = (out: string) => {
   const j = readJournal(out);
-  const rows = trialRows(j, out).map((r) => [r.trial, r.x, r.outcome.state === 'complete' ? r.outcome.value : r.outcome.kind]);
+  const rows = trialRows(j, out).map((r) => [r.trial, r.x, r.outcome.state !== 'failed' ? r.outcome.value : r.outcome.kind]);
   const done = j.lines.filter((l) => l.type === 'done').at(-1);
   return { rows, best: done?.type === 'done' ? done.best : undefined };
 };

@@ -18,7 +18,7 @@ const base = { fitness, space, strategy: 'ga', strategyOptions: { populationSize
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'evotune-resume-')), 'run');
 
 /** What must not change when a run is interrupted and resumed: every trial's point and value, and the best. */
-const trialsOf = (r: SearchResult) => r.history.map((t) => [t.number, t.x, t.outcome.state === 'complete' ? t.outcome.value : t.outcome.kind]);
+const trialsOf = (r: SearchResult) => r.history.map((t) => [t.number, t.x, t.outcome.state !== 'failed' ? t.outcome.value : t.outcome.kind]);
 const journalLines = (dir: string) =>
   readFileSync(join(dir, 'journal.jsonl'), 'utf8')
     .trimEnd()

@@ -124,7 +124,7 @@ describe('schedulers in a search', () => {
 
   it('a trial that throws after reporting is failed, not pruned, and keeps its reports', async () => {
     const r = await search({
-      fitness: (p: Params, ctx: FitnessContext) => {
+      fitness: (_p: Params, ctx: FitnessContext) => {
         ctx.report(1, 5);
         ctx.report(2, 4);
         if (ctx.trial % 2 === 1) throw new Error('boom');

@@ -190,7 +190,7 @@ function linearScale(lo: number, hi: number, from: number, to: number): Scale {
 export function niceTicks(lo: number, hi: number, count: number): number[] {
   const span = hi > lo ? hi - lo : Math.abs(lo) || 1;
   const raw = span / count;
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
   const first = Math.floor(lo / step) * step;
   const ticks: number[] = [];

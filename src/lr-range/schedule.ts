@@ -9,5 +9,5 @@ export const SCHEDULES: readonly ScheduleKind[] = ['exponential', 'linear'];
  */
 export function scheduledLr(kind: ScheduleKind, start: number, end: number, steps: number, i: number): number {
   const t = steps <= 1 ? 0 : i / (steps - 1);
-  return kind === 'exponential' ? start * Math.pow(end / start, t) : start + (end - start) * t;
+  return kind === 'exponential' ? start * (end / start) ** t : start + (end - start) * t;
 }

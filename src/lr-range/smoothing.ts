@@ -10,7 +10,7 @@ export class LossSmoother {
   next(loss: number): number {
     this.n += 1;
     this.avg = this.beta * this.avg + (1 - this.beta) * loss;
-    return this.avg / (1 - Math.pow(this.beta, this.n));
+    return this.avg / (1 - this.beta ** this.n);
   }
 }
 

@@ -26,7 +26,7 @@ export function readWindow(curve: Curve, o: { lagCorrected?: boolean; beta?: num
  */
 export function emaLag(beta: number, step: number): number {
   const n = step + 1;
-  const bn = Math.pow(beta, n);
+  const bn = beta ** n;
   return beta / (1 - beta) - (n * bn) / (1 - bn);
 }
 

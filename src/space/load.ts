@@ -22,6 +22,6 @@ export function loadSpaceFile(path: string): SpaceSpec {
 /** Replaces the range of one float parameter, keeping it on a log scale (the LR bounds). */
 export function withLogRange(space: SpaceSpec, name: string, low: number, high: number): SpaceSpec {
   const p = space[name];
-  if (!p || p.type !== 'float') throw errors.lrBounds(`the space has no float parameter "${name}"`);
+  if (p?.type !== 'float') throw errors.lrBounds(`the space has no float parameter "${name}"`);
   return { ...space, [name]: { type: 'float', low, high, log: true } };
 }

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
 import { describe, errors } from '../errors.js';
 import type { TF } from '../tasks/types.js';
-import { registerWasmFlatKernels } from './flat-kernels.js';
+import { registerWasmFlatKernels, WASM_VERSION_CHECKED, wasmInternalsProblem } from './flat-kernels.js';
 import { registerWasmConv2DFilterGrad } from './wasm-kernels.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -137,6 +137,11 @@ async function loadForced(choice: Exclude<BackendChoice, 'auto'>, threads: numbe
   } catch (e) {
     ready.delete(choice);
     throw errors.backendUnavailable(choice, describe(e).split('\n')[0]!, choice === 'wasm' ? 'use --backend cpu' : undefined);
+  }
+  if (choice === 'wasm') {
+    const problem = wasmInternalsProblem((await import('@tensorflow/tfjs-backend-wasm')).version_wasm, tf.backend());
+    const hint = `install @tensorflow/tfjs-backend-wasm@${WASM_VERSION_CHECKED}, or use --backend cpu`;
+    if (problem) throw errors.backendUnavailable('wasm', problem, hint);
   }
   return { tf, backend: choice };
 }

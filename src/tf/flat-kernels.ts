@@ -9,6 +9,22 @@ interface WasmHeap {
   typedArrayFromHeap(t: tfjs.TensorInfo): Float32Array;
 }
 
+/**
+ * The tfjs-backend-wasm release whose private backend API (WasmHeap above) these kernels were read against.
+ * package.json pins it exactly; loadTf refuses the wasm backend at any other version rather than risk wrong numbers.
+ */
+export const WASM_VERSION_CHECKED = '4.22.0';
+
+/** Why this wasm backend cannot run the kernels below (a version they were not checked against, a missing method). */
+export function wasmInternalsProblem(version: string, backend: object): string | undefined {
+  if (version !== WASM_VERSION_CHECKED) {
+    return `@tensorflow/tfjs-backend-wasm ${version} is installed, but evotune reaches into its private API, checked against ${WASM_VERSION_CHECKED} only`;
+  }
+  const heap = backend as Partial<Record<keyof WasmHeap, unknown>>;
+  const missing = (['makeOutput', 'typedArrayFromHeap'] as const).filter((m) => typeof heap[m] !== 'function');
+  return missing.length > 0 ? `its backend lacks ${missing.join(' and ')}, which evotune's wasm kernels call` : undefined;
+}
+
 const SLICE = 'EvotuneSliceFlat';
 const CONCAT = 'EvotuneConcatFlat';
 

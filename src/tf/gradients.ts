@@ -49,7 +49,7 @@ export function stagesOf(model: LayersModel): Stage[] | undefined {
       // Dense on a rank-3+ input maps the last axis only: the tape handles that.
       if ((layer.input as tfjs.SymbolicTensor).shape.length !== 2) return undefined;
       const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tfjs.Variable);
-      if (!kernel || kernel.rank !== 2 || layer.trainableWeights.length !== (cfg.useBias ? 2 : 1)) return undefined;
+      if (kernel?.rank !== 2 || layer.trainableWeights.length !== (cfg.useBias ? 2 : 1)) return undefined;
       stages.push({ type: 'dense', kernel, bias, activation: activation as Activation });
     } else if (cls === 'Dropout') {
       if (cfg.noiseShape != null) return undefined;

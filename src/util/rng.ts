@@ -1,9 +1,7 @@
 import seedrandom from 'seedrandom';
 
 /** A source of uniform numbers in [0, 1). Strategies get one per call; they never touch Math.random. */
-export interface Rng {
-  (): number;
-}
+export type Rng = () => number;
 
 /** 32-bit FNV-1a over the parts' text: a stable way to derive a child seed from a root seed and labels. */
 export function deriveSeed(root: number, ...parts: Array<string | number>): number {
@@ -45,4 +43,4 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
-export const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+export const clamp01 = (v: number) => Math.min(1, Math.max(0, v));

@@ -23,7 +23,7 @@ export const describe = 'Search hyperparameters of a task or a fitness module wi
 
 export function builder(y: Argv) {
   return y
-    .usage('$0 search (--task NAME | --fitness FILE --space FILE | --resume DIR) [options]\n\n' + `${describe}. One of --task or --fitness is required (or --resume, or a --config file naming one).`)
+    .usage(`$0 search (--task NAME | --fitness FILE --space FILE | --resume DIR) [options]\n\n${describe}. One of --task or --fitness is required (or --resume, or a --config file naming one).`)
     .option('task', { type: 'string', requiresArg: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module; this or --fitness is required' })
     .option('fitness', { type: 'string', requiresArg: true, describe: 'path to a fitness module: its default export (params, ctx) => loss; needs --space' })
     .option('space', { type: 'string', requiresArg: true, describe: 'path to a space JSON file (default: the task\'s space)' })
@@ -248,7 +248,7 @@ function renameFields(e: unknown): unknown {
   // In the message a renamed option stays quoted ("--seed" is 4); in the hint it reads as a flag (only --budget ...).
   const rename = (text: string, quote: string) =>
     text
-      .replace(/^([a-zA-Z]+)(?=[:\[ ])/, (k) => (keys.has(k) ? flagName(k) : k))
+      .replace(/^([a-zA-Z]+)(?=[:[ ])/, (k) => (keys.has(k) ? flagName(k) : k))
       .replace(/"([a-z][a-zA-Z]+)"/g, (m, k: string) => (keys.has(k) ? `${quote}${flagName(k)}${quote}` : m));
   e.message = rename(e.message, '"');
   const hinted = e as { hint?: string };

@@ -267,7 +267,7 @@ export class QueueEvaluator implements Evaluator {
     const down = this.connection?.watch.down();
     this.giveUp(
       errors.executor(
-        `no worker was connected to study ${this.study} for ${limit / 1000} s` + (down ? ` (${this.opts.target.display} is unreachable: ${down})` : ''),
+        `no worker was connected to study ${this.study} for ${limit / 1000} s${down ? ` (${this.opts.target.display} is unreachable: ${down})` : ''}`,
         `start workers with: evotune worker --redis ${this.opts.target.display}`,
       ),
     );

@@ -20,6 +20,7 @@ export interface SchedulerContext {
  * applies to its reports, from what earlier generations reported (`tell`). So prunings depend on the root seed
  * alone, never on how many workers ran or which finished first.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds schedulers whose options and state types differ
 export interface Scheduler<O = any, S = any> {
   readonly name: string;
   readonly summary: string;
