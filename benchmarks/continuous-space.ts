@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { search } from '../src/search.js';
 import type { ParamSpec } from '../src/space/spec.js';
-import { mannWhitneyU, summarize } from './stats.js';
+import { mannWhitneyU, summarize } from '../src/bench/stats.js';
 
 export const CONTINUOUS_SPACE: Record<string, ParamSpec> = {
   lr: { type: 'float', low: 1e-4, high: 0.1, log: true },

@@ -11,7 +11,7 @@ import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { search, type SearchResult } from '../src/search.js';
-import { mean } from './stats.js';
+import { mean } from '../src/bench/stats.js';
 
 const WIDE: [number, number] = [1e-6, 1];
 

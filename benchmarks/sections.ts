@@ -7,19 +7,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
-import { compare } from './compare.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
-import { runPopulationFamily, toMarkdown as populationMarkdown, type PopulationFamilyRow } from './population-family.js';
 import type { SectionBody } from './report.js';
-import { comparisonTable, num, table } from './report-markdown.js';
-import { curveCharts, qualityGroups, seedingTable, strategyTable } from './report-quality.js';
-import { cells, LR_SEEDINGS, runSearchQuality } from './search-quality.js';
-import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './standard-functions.js';
-import { summarize } from './stats.js';
+import { num, table } from '../src/bench/report-markdown.js';
+import { curveCharts, qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
+import { cells, LR_SEEDINGS, runSearchQuality } from '../src/bench/search-quality.js';
+import { measure as measureFunctions, PLANS as FUNCTION_PLANS, toMarkdown as functionsMarkdown } from './test-functions.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
-import { redisServerBinary } from '../test/redis-harness.js';
+import { redisServerBinary } from '../support/redis-harness.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -39,59 +36,13 @@ export interface Section {
 
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 
-const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
 
 const functions: Section = {
   id: 'functions',
-  title: '1a. Search quality: standard functions (10 dimensions)',
+  title: '1. Search quality: shifted and rotated test functions, against Optuna, DEAP and pyswarms',
   async run({ quick, log }) {
-    const budget = quick ? 1000 : 5000;
-    // Functions are cheap: quick mode cuts the budget, not the seeds the rank tests need.
-    const seeds = 10;
-    log(`standard functions: ${budget} evaluations, ${seeds} seeds`);
-    const rows = runStandardFunctions({ budget, seeds });
-    const strategies = unique(rows.map((r) => r.strategy));
-    const body = comparisonTable(
-      ['function'],
-      strategies,
-      unique(rows.map((r) => r.fn)).map((fn) => {
-        const a = ANCHORS[fn];
-        return {
-          keys: [fn],
-          comparison: compare(rows.filter((r) => r.fn === fn).map((r) => ({ label: r.strategy, values: r.bests }))),
-          extra: a ? [a.random, a.deapGa, a.pyswarmsPso].map(num) : ['', '', ''],
-        };
-      }),
-      ['anchor: random', 'anchor: DEAP GA', 'anchor: pyswarms PSO'],
-    );
-    const note = `${budget} evaluations, ${seeds} seeds per strategy, default options. Anchors: median best of 10 seeds at 5000 evaluations, from the core issue${quick ? ' (not comparable with this quick run\'s budget)' : ''}.`;
-    return ran(`${note}\n\n${body}`, { budget, seeds, rows: rows.map(withSummary) });
-  },
-};
-
-const population: Section = {
-  id: 'population',
-  title: '1b. Search quality: population family (DE, CMA-ES), plain and rotated functions',
-  async run({ quick, log }) {
-    const budgets = quick ? [500] : [500, 5000];
-    const seeds = 10;
-    log(`population family: budgets ${budgets.join(', ')}, ${seeds} seeds`);
-    const rows = runPopulationFamily({ budgets, seeds });
-    const configs = unique(rows.map((r) => r.config));
-    const groups = unique(rows.map((r) => JSON.stringify([r.budget, r.fn, r.rotated])));
-    const noise = comparisonTable(
-      ['budget', 'function'],
-      configs,
-      groups.map((g) => {
-        const [budget, fn, rotated] = JSON.parse(g) as [number, string, boolean];
-        const group = rows.filter((r) => r.budget === budget && r.fn === fn && r.rotated === rotated);
-        return { keys: [String(budget), rotated ? `${fn} (rotated)` : fn], comparison: compare(group.map((r) => ({ label: r.config, values: r.bests }))) };
-      }),
-    );
-    return ran(
-      `${seeds} seeds per configuration.\n\n${populationMarkdown(rows)}\n\nThe same runs with their spread and rank tests:\n\n${noise}`,
-      { budgets, seeds, rows: rows.map(withSummary) },
-    );
+    const m = await measureFunctions(quick ? FUNCTION_PLANS.quick : FUNCTION_PLANS.full, log);
+    return ran(functionsMarkdown(m), m);
   },
 };
 
@@ -234,11 +185,12 @@ async function script(file: string, args: readonly string[], log: (line: string)
   return ran(stdout.trim(), { stdout });
 }
 
-/** Rows as they came, plus the quartiles the markdown shows. */
-const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R) => {
-  const { q1, q3 } = summarize(r.bests);
-  return { ...r, q1, q3 };
-};
-
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue];
+export const SECTIONS: readonly Section[] = [
+  functions,
+  quality,
+  lrRange,
+  pool,
+  throughput,
+  queue,
+];

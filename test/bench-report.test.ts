@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compare } from '../benchmarks/compare.js';
-import { comparisonTable, num, table } from '../benchmarks/report-markdown.js';
+import { compare } from '../src/bench/compare.js';
+import { comparisonTable, num, table } from '../src/bench/report-markdown.js';
 import { END, START, withGenerated } from '../benchmarks/report-results.js';
 import { renderJson, renderMarkdown, type RunMeta, type SectionOutcome } from '../benchmarks/report.js';
-import { curvesSvg } from '../benchmarks/report-chart.js';
-import { bestSoFar, cells, medianCurve, type QualityRun } from '../benchmarks/search-quality.js';
-import { qualityGroups, seedingTable, strategyTable } from '../benchmarks/report-quality.js';
+import { curvesSvg } from '../src/bench/report-chart.js';
+import { bestSoFar, cells, medianCurve, type QualityRun } from '../src/bench/search-quality.js';
+import { qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
 import type { TrialRecord } from '../src/study/types.js';
 
 const tenSeeds = (base: number) => Array.from({ length: 10 }, (_, i) => base + i * 0.01);

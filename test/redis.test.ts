@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
-import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
+import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
 if (!redisServerBinary) console.warn('test/redis.test.ts skipped: no redis-server on PATH (install it with scripts/ci-redis.sh)');
 
