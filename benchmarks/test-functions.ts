@@ -72,14 +72,40 @@ export interface Measured {
 
 type Log = (line: string) => void;
 
-/** evotune's strategies with default options on each problem, one run per seed read at every budget. */
-export function runStrategies(probs: readonly Problem[], budgets: readonly number[], seeds: number, strategies = strategyNames()): Row[] {
+/** A strategy with options, under a label. */
+export interface Config {
+  readonly label: string;
+  readonly strategy: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+const defaults = (): Config[] => strategyNames().map((s) => ({ label: s, strategy: s }));
+
+/**
+ * The settings each strategy's defaults are weighed against on the headline set: the textbook or the anchor's choice
+ * where it differs from ours.
+ */
+export const ALTERNATIVES: readonly Config[] = [
+  { strategy: 'cmaes', options: { restarts: 'none' } },
+  { strategy: 'cmaes', options: { sigma0: 0.3 } },
+  { strategy: 'ga', options: { populationSize: 50 } },
+  { strategy: 'ga', options: { resetRate: 0 } },
+  { strategy: 'pso', options: { topology: 'global' } },
+  { strategy: 'pso', options: { swarmSize: 40 } },
+  { strategy: 'de', options: { CR: 0.9 } },
+  { strategy: 'de', options: { dither: 0.5 } },
+].map((c) => ({ ...c, label: `${c.strategy} ${Object.entries(c.options).map(([k, v]) => `${k}=${v}`).join(' ')}` }));
+
+/** Each config on each problem, one run per seed read at every budget. */
+export function runStrategies(probs: readonly Problem[], budgets: readonly number[], seeds: number, configs: readonly Config[] = defaults()): Row[] {
   const budget = Math.max(...budgets);
   return probs.flatMap((p) =>
-    strategies.flatMap((name) => {
-      const strategy = getStrategy(name);
-      const runs = Array.from({ length: seeds }, (_, seed) => minimize({ strategy, dim: p.dim, budget, seed, objective: onCube(p), checkpoints: budgets }).bestAt);
-      return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: name, bests: runs.map((r) => r[i]!) }));
+    configs.flatMap((c) => {
+      const strategy = getStrategy(c.strategy);
+      const runs = Array.from({ length: seeds }, (_, seed) =>
+        minimize({ strategy, options: c.options, dim: p.dim, budget, seed, objective: onCube(p), checkpoints: budgets }).bestAt,
+      );
+      return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: c.label, bests: runs.map((r) => r[i]!) }));
     }),
   );
 }
@@ -129,6 +155,8 @@ export async function measure(plan: Plan, log: Log): Promise<Measured> {
   for (const d of plan.dims) {
     log(`evotune strategies, ${d} dimensions: ${ALL_FUNCTIONS.length} functions x ${plan.seeds} seeds x ${Math.max(...plan.budgets)} evaluations`);
     rows.push(...runStrategies(headline.filter((p) => p.dim === d), plan.budgets, plan.seeds));
+    log(`alternative settings, ${d} dimensions: ${ALTERNATIVES.map((c) => c.label).join('; ')}`);
+    rows.push(...runStrategies(headline.filter((p) => p.dim === d), plan.budgets, plan.seeds, ALTERNATIVES));
   }
   const { dim, budget } = plan.variants;
   log(`variants: ${VARIANTS.join(', ')} at ${dim} dimensions, ${budget} evaluations`);
@@ -215,7 +243,8 @@ const iqr = (xs: readonly number[]) => {
 
 /** The section's markdown: the headline medians, the targets with their calls, the tally, the variants table. */
 export function toMarkdown(m: Measured): string {
-  const head = m.rows.filter((r) => r.variant === HEADLINE);
+  const alternatives = new Set(ALTERNATIVES.map((c) => c.label));
+  const head = m.rows.filter((r) => r.variant === HEADLINE && !alternatives.has(r.contender));
   const contenders = unique(head.map((r) => r.contender));
   const keys = unique(head.map((r) => JSON.stringify([r.dim, r.budget, r.fn])));
   const medians = keys.map((k) => {
@@ -246,6 +275,15 @@ export function toMarkdown(m: Measured): string {
       ];
     }),
   );
+  const settings = table(
+    ['setting', 'against', 'better on', 'level on', 'worse on'],
+    ALTERNATIVES.flatMap((c) => {
+      const rows = judge(m.rows, { ours: c.label, theirs: c.strategy });
+      if (rows.length === 0) return [];
+      const n = (call: Call) => String(rows.filter((r) => r.call === call).length);
+      return [[c.label, `${c.strategy} defaults`, n('ahead'), n('level'), n('behind')]];
+    }),
+  );
   const { dim, budget } = m.plan.variants;
   const strategies = unique(m.rows.filter((r) => r.variant !== HEADLINE || strategyNames().includes(r.contender)).map((r) => r.contender)).filter((c) => strategyNames().includes(c));
   const variantRows = ALL_FUNCTIONS.flatMap((fn) =>
@@ -269,6 +307,10 @@ export function toMarkdown(m: Measured): string {
     targetTable,
     '',
     ...tally,
+    '',
+    `Each strategy's defaults against the alternatives (same problems, seeds and test; rows out of ${keys.length}):`,
+    '',
+    settings,
     '',
     `What the transforms change: evotune's strategies at ${dim} dimensions and ${budget} evaluations, median best over the same seeds, on each function plain, shifted, rotated and shifted+rotated:`,
     '',
