@@ -30,12 +30,13 @@ export interface Plan {
 
 /**
  * Full: 2 dims x 3 budgets x 8 functions x 10 seeds. Every run goes to 5000 evaluations and is read at 500, 1000
- * and 5000 (no strategy knows its budget, so that equals three runs). Measured CPU: Optuna's sampler 2-8 ms per trial,
- * hence only to 1000; the whole section ~20 min of one core, most of it Optuna.
+ * and 5000 (no strategy knows its budget, so that equals three runs). Optuna's sampler costs 2-12 ms of CPU per
+ * trial and grows with the trials (a 5000-trial study at 20 dimensions: ~40 s), hence only to 500; the direct loop
+ * covers every budget. About 10 minutes of CPU in all, on two processes (Python anchors beside the strategies).
  */
 export const PLANS: Readonly<Record<'quick' | 'full', Plan>> = {
   quick: { dims: [10], budgets: [500], seeds: 3, optunaMax: 500, variants: { dim: 10, budget: 500 } },
-  full: { dims: [10, 20], budgets: [500, 1000, 5000], seeds: 10, optunaMax: 1000, variants: { dim: 10, budget: 1000 } },
+  full: { dims: [10, 20], budgets: [500, 1000, 5000], seeds: 10, optunaMax: 500, variants: { dim: 10, budget: 1000 } },
 };
 
 /** The headline variant: the optimum off-centre and the axes turned. */
@@ -148,37 +149,55 @@ function run(cmd: string, args: readonly string[]): Promise<{ code: number; stdo
   });
 }
 
-/** Measures the headline (every strategy and anchor on the shifted+rotated set) and the variants comparison. */
+/**
+ * Measures the headline (every strategy and anchor on the shifted+rotated set), the alternative settings and the
+ * variants comparison. The Python anchors run one after another in a child process while this process runs
+ * evotune's strategies, yielding between problems so that the next anchor can start.
+ */
 export async function measure(plan: Plan, log: Log): Promise<Measured> {
   const headline = plan.dims.flatMap((d) => ALL_FUNCTIONS.map((fn) => problem(fn, HEADLINE, d)));
-  const rows: Row[] = [];
-  for (const d of plan.dims) {
-    log(`evotune strategies, ${d} dimensions: ${ALL_FUNCTIONS.length} functions x ${plan.seeds} seeds x ${Math.max(...plan.budgets)} evaluations`);
-    rows.push(...runStrategies(headline.filter((p) => p.dim === d), plan.budgets, plan.seeds));
-    log(`alternative settings, ${d} dimensions: ${ALTERNATIVES.map((c) => c.label).join('; ')}`);
-    rows.push(...runStrategies(headline.filter((p) => p.dim === d), plan.budgets, plan.seeds, ALTERNATIVES));
-  }
-  const { dim, budget } = plan.variants;
-  log(`variants: ${VARIANTS.join(', ')} at ${dim} dimensions, ${budget} evaluations`);
-  rows.push(...runStrategies(VARIANTS.filter((v) => v !== HEADLINE).flatMap((v) => ALL_FUNCTIONS.map((fn) => problem(fn, v, dim))), [budget], plan.seeds));
-
   const dir = mkdtempSync(join(tmpdir(), 'evotune-functions-'));
-  const skipped: Skip[] = [];
   try {
     const specFile = join(dir, 'specs.json');
     writeFileSync(specFile, JSON.stringify(headline.map(specOf)));
-    for (const anchor of ANCHORS) {
-      const r = await runAnchor(anchor, specFile, headline, plan, log);
+    const anchors = (async () => {
+      const out: Array<Row[] | Skip> = [];
+      for (const anchor of ANCHORS) out.push(await runAnchor(anchor, specFile, headline, plan, log));
+      return out;
+    })();
+    const rows: Row[] = [];
+    const { dim, budget } = plan.variants;
+    const jobs = [
+      ...plan.dims.flatMap((d) => [
+        { what: `evotune strategies, ${d} dimensions`, probs: headline.filter((p) => p.dim === d), budgets: plan.budgets, configs: defaults() },
+        { what: `alternative settings, ${d} dimensions`, probs: headline.filter((p) => p.dim === d), budgets: plan.budgets, configs: ALTERNATIVES },
+      ]),
+      {
+        what: `variants (${VARIANTS.join(', ')}) at ${dim} dimensions, ${budget} evaluations`,
+        probs: VARIANTS.filter((v) => v !== HEADLINE).flatMap((v) => ALL_FUNCTIONS.map((fn) => problem(fn, v, dim))),
+        budgets: [budget],
+        configs: defaults(),
+      },
+    ];
+    for (const job of jobs) {
+      log(`${job.what}: ${job.probs.length} problems x ${job.configs.length} configs x ${plan.seeds} seeds`);
+      for (const p of job.probs) {
+        rows.push(...runStrategies([p], job.budgets, plan.seeds, job.configs));
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const skipped: Skip[] = [];
+    for (const r of await anchors) {
       if (Array.isArray(r)) rows.push(...r);
       else {
         log(`skipped ${r.contender}: ${r.reason}`);
         skipped.push(r);
       }
     }
+    return { plan, rows, skipped, specs: headline.map(specOf) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { plan, rows, skipped, specs: headline.map(specOf) };
 }
 
 /**
