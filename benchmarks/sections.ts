@@ -13,7 +13,7 @@ import type { SectionBody } from './report.js';
 import { num, table } from '../src/bench/report-markdown.js';
 import { curveCharts, qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
 import { cells, LR_SEEDINGS, runSearchQuality, type QualityRun } from '../src/bench/search-quality.js';
-import { measure as measureFunctions, PLANS as FUNCTION_PLANS, toMarkdown as functionsMarkdown } from './test-functions.js';
+import { measure as measureFunctions, plans as functionPlans, toMarkdown as functionsMarkdown } from './test-functions.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../support/redis-harness.js';
@@ -42,15 +42,16 @@ export interface Section {
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 
 
-const functions: Section = {
-  id: 'functions',
-  title: '1. Search quality: shifted and rotated test functions, against Optuna, DEAP and pyswarms',
+/** The headline: one section per dimension, so that each fits a run of its own on a small machine. */
+const functions = (id: string, dim: number, title: string): Section => ({
+  id,
+  title,
   async run({ quick, log }) {
-    const m = await measureFunctions(quick ? FUNCTION_PLANS.quick : FUNCTION_PLANS.full, log);
+    const m = await measureFunctions(quick ? functionPlans(dim).quick : functionPlans(dim).full, log);
     return ran(functionsMarkdown(m), m);
   },
   render: (data) => functionsMarkdown(data as Parameters<typeof functionsMarkdown>[0]),
-};
+});
 
 const QUALITY = {
   quick: { tasks: ['wine'], strategies: ['random', 'ga', 'pso'], budget: 6, seeds: 2 },
@@ -109,18 +110,14 @@ const pool: Section = {
     const overhead = await poolOverhead(plan.overhead);
     log(`pool: ${plan.task.task} with 1 and 2 workers, ${plan.task.budget} evaluations x ${plan.task.repeats}`);
     const onTask = await runPoolTask({ ...plan.task, workerCounts: [1, 2], backend });
-    return ran(
-      [
-        'Best of the repeats for fixed costs (the least noisy estimate on a shared machine).',
-        '',
-        poolOverheadMarkdown(overhead),
-        '',
-        poolTaskMarkdown(onTask),
-      ].join('\n'),
-      { overhead, task: onTask },
-    );
+    const data = { overhead, task: onTask };
+    return ran(poolMarkdown(data), data);
   },
+  render: (data) => poolMarkdown(data as Parameters<typeof poolMarkdown>[0]),
 };
+
+const poolMarkdown = (d: { overhead: Parameters<typeof poolOverheadMarkdown>[0]; task: PoolTaskResult }) =>
+  ['Best of the repeats for fixed costs (the least noisy estimate on a shared machine).', '', poolOverheadMarkdown(d.overhead), '', poolTaskMarkdown(d.task)].join('\n');
 
 function poolTaskMarkdown(r: PoolTaskResult): string {
   const rows = r.rows.map((row) => [
@@ -147,6 +144,7 @@ const throughput: Section = {
     const result = await runTaskBenchmark({ quick, backends, log });
     return ran(throughputMarkdown(result), result);
   },
+  render: (data) => throughputMarkdown(data as Parameters<typeof throughputMarkdown>[0]),
 };
 
 const lrRange: Section = {
@@ -176,6 +174,7 @@ const queue: Section = {
     const rows = await queueBenchmark({ quick, log });
     return ran(queueMarkdown(rows), rows);
   },
+  render: (data) => queueMarkdown(data as Parameters<typeof queueMarkdown>[0]),
 };
 
 /**
@@ -205,7 +204,8 @@ async function script(file: string, args: readonly string[], log: (line: string)
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
 export const SECTIONS: readonly Section[] = [
-  functions,
+  functions('functions', 10, '1a. Search quality: shifted and rotated test functions, 10 dimensions, against Optuna, DEAP and pyswarms'),
+  functions('functions-20d', 20, '1b. Search quality: shifted and rotated test functions, 20 dimensions, against Optuna, DEAP and pyswarms'),
   quality,
   lrRange,
   pool,
