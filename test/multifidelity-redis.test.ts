@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchResult } from '../src/search.js';
-import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
+import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
 if (!redisServerBinary) console.warn('test/multifidelity-redis.test.ts skipped: no redis-server on PATH (install it with scripts/ci-redis.sh)');
 
