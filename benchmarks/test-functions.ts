@@ -83,7 +83,9 @@ export interface Config {
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
-const defaults = (): Config[] => strategyNames().map((s) => ({ label: s, strategy: s }));
+/** Every strategy that searches a fixed objective (PBT trains its trials in segments from checkpoints: not one). */
+const searchers = () => strategyNames().filter((s) => !getStrategy(s).continuesTraining);
+const defaults = (): Config[] => searchers().map((s) => ({ label: s, strategy: s }));
 
 /**
  * The settings each strategy's defaults are weighed against on the headline set: the textbook or the anchor's choice
@@ -307,7 +309,7 @@ export function toMarkdown(m: Measured): string {
   );
   const dim = m.plan.dims[0]!;
   const budget = m.plan.variantsBudget;
-  const strategies = unique(m.rows.filter((r) => r.variant !== HEADLINE || strategyNames().includes(r.contender)).map((r) => r.contender)).filter((c) => strategyNames().includes(c));
+  const strategies = unique(m.rows.map((r) => r.contender)).filter((c) => searchers().includes(c));
   const variantRows = ALL_FUNCTIONS.flatMap((fn) =>
     VARIANTS.map((v) => {
       const cells = strategies.map((s) => m.rows.find((r) => r.variant === v && r.dim === dim && r.budget === budget && r.fn === fn.name && r.contender === s));
