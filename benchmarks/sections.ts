@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
+import { checkpointCost } from './checkpoint-cost.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
 import type { SectionBody } from './report.js';
@@ -17,6 +18,8 @@ import { measure as measureFunctions, plans as functionPlans, toMarkdown as func
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../support/redis-harness.js';
+import { multiFidelitySection } from './multi-fidelity.js';
+import { reportOverheadSection } from './report-overhead.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -211,4 +214,7 @@ export const SECTIONS: readonly Section[] = [
   pool,
   throughput,
   queue,
+  checkpointCost,
+  multiFidelitySection,
+  reportOverheadSection,
 ];
