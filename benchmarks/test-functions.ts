@@ -309,7 +309,7 @@ export function toMarkdown(m: Measured): string {
   );
   const dim = m.plan.dims[0]!;
   const budget = m.plan.variantsBudget;
-  const strategies = unique(m.rows.map((r) => r.contender)).filter((c) => searchers().includes(c));
+  const strategies = unique(m.rows.map((r) => r.contender)).filter((c) => (searchers() as string[]).includes(c));
   const variantRows = ALL_FUNCTIONS.flatMap((fn) =>
     VARIANTS.map((v) => {
       const cells = strategies.map((s) => m.rows.find((r) => r.variant === v && r.dim === dim && r.budget === budget && r.fn === fn.name && r.contender === s));
