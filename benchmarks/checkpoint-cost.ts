@@ -18,9 +18,9 @@ import { writeCheckpointFile } from '../src/journal/checkpoint-file.js';
 import { checkpointBytes, readCheckpoint, transferList, type Checkpoint } from '../src/tasks/checkpoint.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { trainAndEvaluate } from '../src/tasks/train.js';
-import { num, table } from './report-markdown.js';
+import { num, table } from '../src/bench/report-markdown.js';
 import type { Section } from './sections.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, type Summary } from '../src/bench/stats.js';
 
 export interface CheckpointCostRow {
   readonly task: string;

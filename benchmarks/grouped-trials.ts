@@ -12,7 +12,7 @@ import { PoolEvaluator } from '../src/eval/pool.js';
 import type { TrialOutcome, TrialRequest } from '../src/eval/types.js';
 import { SCHEDULES } from '../src/tasks/config.js';
 import { rngFor } from '../src/util/rng.js';
-import { median } from './stats.js';
+import { median } from '../src/bench/stats.js';
 import type { Section } from './sections.js';
 import { timed } from './tasks.js';
 

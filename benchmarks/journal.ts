@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { StrategyName } from '../strategies/index.js';
 import { search } from '../src/search.js';
-import { median } from './stats.js';
+import { median } from '../src/bench/stats.js';
 
 const trials = Number(process.argv[2] ?? 20000);
 const space = { x: { type: 'float', low: -1, high: 1, log: false }, y: { type: 'float', low: 1e-4, high: 1, log: true }, k: { type: 'categorical', choices: ['a', 'b'] } } as const;

@@ -13,7 +13,7 @@ import { randInt, rngFor, type Rng } from '../src/util/rng.js';
 import { gridBest, gridMeans, type GridPoint } from './lr-range-data.js';
 import { GRID20_FILE, readSeededGrids, type SeededGrid } from './lr-range-grid-seeds.js';
 import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
-import { mean } from './stats.js';
+import { mean } from '../src/bench/stats.js';
 
 /** Shares of splits (0..1) where the finder's pick met each part of the goal. */
 export interface Ceiling {

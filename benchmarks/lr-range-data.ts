@@ -16,7 +16,7 @@ import type { Curve, Signal } from '../src/lr-range/curve.js';
 import { analyseCurve } from '../src/lr-range/analyse.js';
 import { defaultSteps } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
-import { mean } from './stats.js';
+import { mean } from '../src/bench/stats.js';
 
 /** Where lr-range-collect's data for the LR range test benchmarks is committed. */
 export const DATA_FILE = 'benchmarks/results/lr-range-data.json';

@@ -20,7 +20,7 @@ import { collect, FULL, QUICK } from './lr-range-collect.js';
 import { gridBest, loadBackend, validationLoss, type CaseData, type GridPoint, type Tf } from './lr-range-data.js';
 import { readSeededGrids, seededGridOf } from './lr-range-grid-seeds.js';
 import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
-import { mean } from './stats.js';
+import { mean } from '../src/bench/stats.js';
 
 const fmt = (v: number) => (v >= 1e-3 && v < 1e3 ? Number(v.toPrecision(3)).toString() : v.toExponential(1));
 

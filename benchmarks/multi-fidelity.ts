@@ -18,8 +18,8 @@ import { trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
 import { loadTf } from '../src/tf/backend.js';
 import { resourceOf } from '../src/study/fidelity.js';
 import type { Checkpoint } from '../src/tasks/checkpoint.js';
-import { holm, mannWhitneyU, median, quantile } from './stats.js';
-import { num, pValue, table } from './report-markdown.js';
+import { holm, mannWhitneyU, median, quantile } from '../src/bench/stats.js';
+import { num, pValue, table } from '../src/bench/report-markdown.js';
 import type { Section } from './sections.js';
 
 export interface Method {

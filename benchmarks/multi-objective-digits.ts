@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { search } from '../src/search.js';
-import { num, table } from './report-markdown.js';
+import { num, table } from '../src/bench/report-markdown.js';
 
 async function main() {
   const { values } = parseArgs({ options: { budget: { type: 'string', default: '80' }, seed: { type: 'string', default: '0' }, workers: { type: 'string', default: '2' } } });

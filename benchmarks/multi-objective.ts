@@ -16,10 +16,10 @@ import { rngFor } from '../src/util/rng.js';
 import { hypervolume, nonDominated, type Vector } from '../src/study/pareto.js';
 import { validateOptions } from '../strategies/options.js';
 import { getStrategy } from '../strategies/index.js';
-import { compare } from './compare.js';
-import { holm, mannWhitneyU, median } from './stats.js';
-import { num, pValue, table } from './report-markdown.js';
-import { randomRotation } from './transforms.js';
+import { compare } from '../src/bench/compare.js';
+import { holm, mannWhitneyU, median } from '../src/bench/stats.js';
+import { num, pValue, table } from '../src/bench/report-markdown.js';
+import { randomRotation } from '../src/bench/problems.js';
 import type { Section } from './sections.js';
 
 export interface Problem {
@@ -81,7 +81,7 @@ export const PROBLEMS: readonly Problem[] = [
   { name: 'ZDT3', kind: 'zdt3', variables: 10, objectives: 2, ref: ZDT_REF, optimum: 1.3317 },
   // 1.1^3 minus the positive octant of the unit ball.
   { name: 'DTLZ2', kind: 'dtlz2', variables: 12, objectives: 3, ref: DTLZ_REF, optimum: 1.331 - Math.PI / 6 },
-  { name: 'DTLZ2 (rotated)', kind: 'dtlz2', variables: 12, objectives: 3, rotation: randomRotation(10, 17), ref: DTLZ_REF, optimum: 1.331 - Math.PI / 6 },
+  { name: 'DTLZ2 (rotated)', kind: 'dtlz2', variables: 12, objectives: 3, rotation: randomRotation(10, 17, 'dtlz2'), ref: DTLZ_REF, optimum: 1.331 - Math.PI / 6 },
 ];
 
 /** Runs one evotune strategy for `evaluations` and returns the non-dominated set of everything it evaluated. */

@@ -16,8 +16,8 @@ import { search } from '../src/search.js';
 import { Space } from '../src/space/codec.js';
 import type { SpaceSpec } from '../src/space/spec.js';
 import { resolveStrategy } from '../strategies/index.js';
-import { table } from './report-markdown.js';
-import { median } from './stats.js';
+import { table } from '../src/bench/report-markdown.js';
+import { median } from '../src/bench/stats.js';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
 const fixture = (name: string) => {

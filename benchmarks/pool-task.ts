@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { search } from '../src/search.js';
 import type { BackendOption } from '../src/options.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, type Summary } from '../src/bench/stats.js';
 
 export interface PoolTaskOptions {
   readonly task: string;

@@ -14,9 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { search } from '../src/search.js';
 import type { SpaceSpec } from '../src/space/spec.js';
-import { redisServerBinary, startRedis, startWorker, type WorkerProcess } from '../test/redis-harness.js';
-import { table } from './report-markdown.js';
-import { median } from './stats.js';
+import { redisServerBinary, startRedis, startWorker, type WorkerProcess } from '../support/redis-harness.js';
+import { table } from '../src/bench/report-markdown.js';
+import { median } from '../src/bench/stats.js';
 
 const SPACE: SpaceSpec = {
   x: { type: 'float', low: -1, high: 1, log: false },

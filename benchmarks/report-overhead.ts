@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { search } from '../src/search.js';
 import type { SpaceSpec } from '../src/space/spec.js';
-import { table } from './report-markdown.js';
+import { table } from '../src/bench/report-markdown.js';
 import type { Section } from './sections.js';
 
 const fixture = (name: string) => {

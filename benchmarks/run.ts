@@ -1,13 +1,13 @@
 /**
  * The benchmark runner: every section (or those named) in one process, one after another, then a markdown report,
- * a JSON file and SVG charts in benchmarks/results/. A full run of every section also refreshes the generated part
- * of benchmarks/RESULTS.md. It runs from dist/ (build first: npm run build); paths are relative to the current
- * folder, which npm sets to the repository root.
+ * a JSON file and SVG charts in benchmarks/results/. Every run into benchmarks/results/ that is not quick then
+ * rewrites benchmarks/RESULTS.md whole from the run files there (report-results.ts). It runs from dist/ (build
+ * first: npm run build); paths are relative to the current folder, which npm sets to the repository root.
  *   npm run bench -- --quick                      # every section, small budgets: a few minutes
  *   npm run bench                                 # the full run (an hour or more: use a quiet machine)
  *   npm run bench -- --sections functions,pool --out /tmp/bench
  */
-import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -15,11 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { describe, errors } from '../src/errors.js';
 import { reportError } from '../src/cli/output.js';
 import { gitCommit, machineInfo, renderJson, renderMarkdown, type Chart, type RunMeta, type SectionOutcome } from './report.js';
-import { withGenerated } from './report-results.js';
+import { RESULTS_MD, writeResults } from './report-results.js';
 import { SECTIONS, type Section } from './sections.js';
 
 const DEFAULT_OUT = join('benchmarks', 'results');
-const RESULTS_MD = join('benchmarks', 'RESULTS.md');
 
 export interface RunArgs {
   readonly quick: boolean;
@@ -117,18 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(join(outDir, `${stem}.md`), renderMarkdown(meta, outcomes, chartFile));
   process.stderr.write(`\nwrote ${relative(process.cwd(), join(outDir, stem))}.{md,json}${outcomes.some((o) => o.status === 'ran' && o.charts.length > 0) ? ' and SVG charts' : ''}\n`);
 
-  const full = !meta.quick && parsed.sections.length === SECTIONS.length && parsed.out === undefined && outcomes.every((o) => o.status !== 'failed');
-  if (full) {
-    const updated = withGenerated(existsSync(RESULTS_MD) ? readFileSync(RESULTS_MD, 'utf8') : undefined, renderMarkdown(meta, outcomes, (s, c) => `results/${chartFile(s, c)}`));
-    if (updated.ok) {
-      writeFileSync(RESULTS_MD, updated.text);
-      process.stderr.write(`refreshed ${RESULTS_MD}: now write its reading\n`);
-    } else {
-      process.stderr.write(`left ${RESULTS_MD} as it is: ${updated.problem}\n`);
-    }
-  } else {
-    process.stderr.write(`${RESULTS_MD} is refreshed only by a full run of every section, none failed, into ${DEFAULT_OUT}\n`);
-  }
+  if (!meta.quick && parsed.out === undefined) process.stderr.write(`rewrote ${writeResults(DEFAULT_OUT)} from the run files in ${DEFAULT_OUT}\n`);
+  else process.stderr.write(`${RESULTS_MD} is rewritten only by runs that are not quick, into ${DEFAULT_OUT}\n`);
   return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }
 

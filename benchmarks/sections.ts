@@ -8,21 +8,18 @@ import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
 import { checkpointCost } from './checkpoint-cost.js';
-import { compare } from './compare.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
-import { runPopulationFamily, toMarkdown as populationMarkdown, type PopulationFamilyRow } from './population-family.js';
 import type { SectionBody } from './report.js';
-import { comparisonTable, num, table } from './report-markdown.js';
-import { curveCharts, qualityGroups, seedingTable, strategyTable } from './report-quality.js';
-import { cells, LR_SEEDINGS, runSearchQuality } from './search-quality.js';
-import { ANCHORS, runStandardFunctions, type StandardFunctionsRow } from './standard-functions.js';
-import { summarize } from './stats.js';
+import { num, table } from '../src/bench/report-markdown.js';
+import { curveCharts, qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
+import { cells, LR_SEEDINGS, runSearchQuality, type QualityRun } from '../src/bench/search-quality.js';
+import { measure as measureFunctions, plans as functionPlans, toMarkdown as functionsMarkdown } from './test-functions.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
 import { groupedTrialsSection } from './grouped-trials.js';
-import { redisServerBinary } from '../test/redis-harness.js';
+import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
 import { multiFidelitySection } from './multi-fidelity.js';
 import { reportOverheadSection } from './report-overhead.js';
@@ -41,65 +38,26 @@ export interface Section {
   readonly id: string;
   readonly title: string;
   run(ctx: SectionContext): Promise<SectionRun>;
+  /**
+   * The markdown of a saved run's data with today's code: benchmarks/RESULTS.md is rebuilt from the results files
+   * through it, so a change to how a table reads reaches every committed run. Without it the saved markdown is used.
+   */
+  render?(data: unknown): string;
 }
 
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 
-const unique = <T>(xs: readonly T[]) => [...new Set(xs)];
 
-const functions: Section = {
-  id: 'functions',
-  title: '1a. Search quality: standard functions (10 dimensions)',
+/** The headline: one section per dimension, so that each fits a run of its own on a small machine. */
+const functions = (id: string, dim: number, title: string): Section => ({
+  id,
+  title,
   async run({ quick, log }) {
-    const budget = quick ? 1000 : 5000;
-    // Functions are cheap: quick mode cuts the budget, not the seeds the rank tests need.
-    const seeds = 10;
-    log(`standard functions: ${budget} evaluations, ${seeds} seeds`);
-    const rows = runStandardFunctions({ budget, seeds });
-    const strategies = unique(rows.map((r) => r.strategy));
-    const body = comparisonTable(
-      ['function'],
-      strategies,
-      unique(rows.map((r) => r.fn)).map((fn) => {
-        const a = ANCHORS[fn];
-        return {
-          keys: [fn],
-          comparison: compare(rows.filter((r) => r.fn === fn).map((r) => ({ label: r.strategy, values: r.bests }))),
-          extra: a ? [a.random, a.deapGa, a.pyswarmsPso].map(num) : ['', '', ''],
-        };
-      }),
-      ['anchor: random', 'anchor: DEAP GA', 'anchor: pyswarms PSO'],
-    );
-    const note = `${budget} evaluations, ${seeds} seeds per strategy, default options. Anchors: median best of 10 seeds at 5000 evaluations, from the core issue${quick ? ' (not comparable with this quick run\'s budget)' : ''}.`;
-    return ran(`${note}\n\n${body}`, { budget, seeds, rows: rows.map(withSummary) });
+    const m = await measureFunctions(quick ? functionPlans(dim).quick : functionPlans(dim).full, log);
+    return ran(functionsMarkdown(m), m);
   },
-};
-
-const population: Section = {
-  id: 'population',
-  title: '1b. Search quality: population family (DE, CMA-ES), plain and rotated functions',
-  async run({ quick, log }) {
-    const budgets = quick ? [500] : [500, 5000];
-    const seeds = 10;
-    log(`population family: budgets ${budgets.join(', ')}, ${seeds} seeds`);
-    const rows = runPopulationFamily({ budgets, seeds });
-    const configs = unique(rows.map((r) => r.config));
-    const groups = unique(rows.map((r) => JSON.stringify([r.budget, r.fn, r.rotated])));
-    const noise = comparisonTable(
-      ['budget', 'function'],
-      configs,
-      groups.map((g) => {
-        const [budget, fn, rotated] = JSON.parse(g) as [number, string, boolean];
-        const group = rows.filter((r) => r.budget === budget && r.fn === fn && r.rotated === rotated);
-        return { keys: [String(budget), rotated ? `${fn} (rotated)` : fn], comparison: compare(group.map((r) => ({ label: r.config, values: r.bests }))) };
-      }),
-    );
-    return ran(
-      `${seeds} seeds per configuration.\n\n${populationMarkdown(rows)}\n\nThe same runs with their spread and rank tests:\n\n${noise}`,
-      { budgets, seeds, rows: rows.map(withSummary) },
-    );
-  },
-};
+  render: (data) => functionsMarkdown(data as Parameters<typeof functionsMarkdown>[0]),
+});
 
 const QUALITY = {
   quick: { tasks: ['wine'], strategies: ['random', 'ga', 'pso'], budget: 6, seeds: 2 },
@@ -120,17 +78,29 @@ const quality: Section = {
       onRun: (r, done, total) => log(`  ${done}/${total} ${r.task} ${r.strategy} lr=${r.lr} seed ${r.seed}: best ${num(r.best)} in ${(r.wallMs / 1000).toFixed(1)} s`),
     });
     const grouped = cells(runs);
-    const groups = qualityGroups(grouped);
-    const seeding = seedingTable(grouped);
-    const markdown = [
-      `Validation loss after each task's short training; ${plan.budget} evaluations per search, seeds 0..${plan.seeds - 1}, backend ${runs[0]?.backend ?? backend}, default strategy options.`,
-      '',
-      strategyTable(groups),
-      ...(seeding ? ['', seeding] : []),
-    ].join('\n');
-    return ran(markdown, { ...plan, backend, groups, runs }, await curveCharts(grouped));
+    const data = { ...plan, backend, groups: qualityGroups(grouped), runs };
+    return ran(qualityMarkdown(data), data, await curveCharts(grouped));
   },
+  render: (data) => qualityMarkdown(data as QualityData),
 };
+
+interface QualityData {
+  readonly budget: number;
+  readonly seeds: number;
+  readonly backend: string;
+  readonly runs: readonly QualityRun[];
+}
+
+function qualityMarkdown(d: QualityData): string {
+  const grouped = cells(d.runs);
+  const seeding = seedingTable(grouped);
+  return [
+    `Validation loss after each task's short training; ${d.budget} evaluations per search, seeds 0..${d.seeds - 1}, backend ${d.runs[0]?.backend ?? d.backend}, default strategy options.`,
+    '',
+    strategyTable(qualityGroups(grouped)),
+    ...(seeding ? ['', seeding] : []),
+  ].join('\n');
+}
 
 const POOL = {
   quick: { overhead: { trials: 500, cpuTrials: 100, repeats: 1 }, task: { task: 'digits', budget: 8, repeats: 2 } },
@@ -146,18 +116,14 @@ const pool: Section = {
     const overhead = await poolOverhead(plan.overhead);
     log(`pool: ${plan.task.task} with 1 and 2 workers, ${plan.task.budget} evaluations x ${plan.task.repeats}`);
     const onTask = await runPoolTask({ ...plan.task, workerCounts: [1, 2], backend });
-    return ran(
-      [
-        'Best of the repeats for fixed costs (the least noisy estimate on a shared machine).',
-        '',
-        poolOverheadMarkdown(overhead),
-        '',
-        poolTaskMarkdown(onTask),
-      ].join('\n'),
-      { overhead, task: onTask },
-    );
+    const data = { overhead, task: onTask };
+    return ran(poolMarkdown(data), data);
   },
+  render: (data) => poolMarkdown(data as Parameters<typeof poolMarkdown>[0]),
 };
+
+const poolMarkdown = (d: { overhead: Parameters<typeof poolOverheadMarkdown>[0]; task: PoolTaskResult }) =>
+  ['Best of the repeats for fixed costs (the least noisy estimate on a shared machine).', '', poolOverheadMarkdown(d.overhead), '', poolTaskMarkdown(d.task)].join('\n');
 
 function poolTaskMarkdown(r: PoolTaskResult): string {
   const rows = r.rows.map((row) => [
@@ -184,6 +150,7 @@ const throughput: Section = {
     const result = await runTaskBenchmark({ quick, backends, log });
     return ran(throughputMarkdown(result), result);
   },
+  render: (data) => throughputMarkdown(data as Parameters<typeof throughputMarkdown>[0]),
 };
 
 const lrRange: Section = {
@@ -213,6 +180,7 @@ const queue: Section = {
     const rows = await queueBenchmark({ quick, log });
     return ran(queueMarkdown(rows), rows);
   },
+  render: (data) => queueMarkdown(data as Parameters<typeof queueMarkdown>[0]),
 };
 
 /**
@@ -240,16 +208,10 @@ async function script(file: string, args: readonly string[], log: (line: string)
   return ran(stdout.trim(), { stdout });
 }
 
-/** Rows as they came, plus the quartiles the markdown shows. */
-const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R) => {
-  const { q1, q3 } = summarize(r.bests);
-  return { ...r, q1, q3 };
-};
-
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
 export const SECTIONS: readonly Section[] = [
-  functions,
-  population,
+  functions('functions', 10, '1a. Search quality: shifted and rotated test functions, 10 dimensions, against Optuna, DEAP and pyswarms'),
+  functions('functions-20d', 20, '1b. Search quality: shifted and rotated test functions, 20 dimensions, against Optuna, DEAP and pyswarms'),
   quality,
   lrRange,
   pool,

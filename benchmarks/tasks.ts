@@ -60,9 +60,6 @@ export interface TaskBenchResult {
   readonly reference: readonly ReferenceRow[];
 }
 
-/** Measured by the issue's author on this machine, for comparison (not re-measured here). */
-export const ISSUE_REFERENCE = { pytorchOneThread: 3236, wasmFit: 268, wasmMinimize: 386 } as const;
-
 const cpuMs = () => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
@@ -117,7 +114,7 @@ export function referenceTask(functional: boolean): Task {
   };
 }
 
-/** The loop the issue measured at 386 steps/s: pre-split batches, tf.train.adam().minimize per step. */
+/** The loop the issue describes: pre-split batches, tf.train.adam().minimize per step. */
 async function minimizeRate(tf: TF, ctx: TaskContext, epochs: number): Promise<Rate> {
   const task = referenceTask(false);
   const data = await taskData(task, 0);
@@ -214,7 +211,7 @@ export function toMarkdown(res: TaskBenchResult): string {
         `| ${r.task} | ${r.backend} | ${r.gradients} | ${n0(r.firstEvalWallMs)} / ${n0(r.firstEvalCpuMs)} | ${n0(r.evalWallMs)} / ${n0(r.evalCpuMs)} | ${r.loss.toFixed(4)} | ${r.accuracy?.toFixed(3) ?? '-'} | ${both(r.loop)} | ${both(r.fit)} | ${(r.loop.perCpuSec / r.fit.perCpuSec).toFixed(1)}x |`,
     ),
     '',
-    `Reference case, MLP 64-64-64-10 on 2000x64, batch 32, Adam (issue's numbers on this machine: PyTorch one thread ${ISSUE_REFERENCE.pytorchOneThread}, tfjs-wasm model.fit ${ISSUE_REFERENCE.wasmFit}, tfjs-wasm minimize loop ${ISSUE_REFERENCE.wasmMinimize}):`,
+    'Reference case, MLP 64-64-64-10 on 2000x64, batch 32, Adam (no PyTorch figure: none is measured here):',
     '',
     '| backend | evotune loop (direct) | evotune loop (tape) | optimizer.minimize loop | model.fit |',
     '| --- | --- | --- | --- | --- |',

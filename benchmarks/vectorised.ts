@@ -23,7 +23,7 @@ import { warmUp, WARMUP_STEPS } from '../src/tasks/runtime.js';
 import { taskData, trainAndEvaluate } from '../src/tasks/train.js';
 import { trainConfig } from '../src/tasks/config.js';
 import type { Task, TaskContext, TF } from '../src/tasks/types.js';
-import { median } from './stats.js';
+import { median } from '../src/bench/stats.js';
 import { rate, referenceTask, timed, type Rate } from './tasks.js';
 import type { Section } from './sections.js';
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compare } from '../benchmarks/compare.js';
-import { comparisonTable, num, table } from '../benchmarks/report-markdown.js';
-import { END, START, withGenerated } from '../benchmarks/report-results.js';
+import { compare } from '../src/bench/compare.js';
+import { comparisonTable, num, table } from '../src/bench/report-markdown.js';
+import { composeResults, type SavedRun } from '../benchmarks/report-results.js';
+import type { Section } from '../benchmarks/sections.js';
 import { renderJson, renderMarkdown, type RunMeta, type SectionOutcome } from '../benchmarks/report.js';
-import { curvesSvg } from '../benchmarks/report-chart.js';
-import { bestSoFar, cells, medianCurve, type QualityRun } from '../benchmarks/search-quality.js';
-import { qualityGroups, seedingTable, strategyTable } from '../benchmarks/report-quality.js';
+import { curvesSvg } from '../src/bench/report-chart.js';
+import { bestSoFar, cells, medianCurve, type QualityRun } from '../src/bench/search-quality.js';
+import { qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
 import type { TrialRecord } from '../src/study/types.js';
 
 const tenSeeds = (base: number) => Array.from({ length: 10 }, (_, i) => base + i * 0.01);
@@ -66,19 +67,32 @@ describe('markdown', () => {
 });
 
 describe('RESULTS.md', () => {
-  it('replaces only the generated part and keeps the hand-written reading', () => {
-    const first = withGenerated(undefined, 'run one');
-    if (!first.ok) throw new Error(first.problem);
-    const edited = `${first.text.slice(0, first.text.indexOf('## Reading'))}## Reading\n\nOur reading: GA wins on digits.\n`;
-    const second = withGenerated(edited, 'run two');
-    if (!second.ok) throw new Error(second.problem);
-    expect(second.text).toContain(`${START}\nrun two\n${END}`);
-    expect(second.text).not.toContain('run one');
-    expect(second.text).toContain('Our reading: GA wins on digits.');
+  const meta = (date: string, commit: string): SavedRun['meta'] => ({
+    date,
+    command: 'npm run bench',
+    quick: false,
+    commit,
+    machine: { cpu: 'CPU', cores: 2, memoryGb: 1, os: 'Linux', node: 'v20', loadAtStart: 0 },
   });
+  const section = (id: string, render?: (d: unknown) => string): Section => ({ id, title: `Title ${id}`, run: async () => ({ kind: 'skipped', reason: '' }), ...(render ? { render } : {}) });
+  const old: SavedRun = {
+    stem: 'old',
+    meta: meta('2025-01-01T00:00:00Z', 'aaa'),
+    sections: [
+      { id: 'a', title: 'Old title a', status: 'ran', data: { v: 1 } },
+      { id: 'b', title: 'Title b', status: 'ran', data: {} },
+    ],
+    markdown: '# run\n\n## Old title a\n\nold a\n\n## Title b\n\nsaved b ![c](old-b-c.svg)\n',
+  };
+  const fresh: SavedRun = { stem: 'new', meta: meta('2025-02-01T00:00:00Z', 'bbb'), sections: [{ id: 'a', title: 'Title a', status: 'ran', data: { v: 2 }, charts: ['new-a-x.svg'] }], markdown: '## Title a\n\nstale text\n' };
 
-  it('refuses to touch a file whose markers are gone', () => {
-    expect(withGenerated('# Results\nhand-written only\n', 'run')).toMatchObject({ ok: false, problem: expect.stringMatching(/markers/) });
+  it('takes each section from its newest run, rebuilds tables from data where it can, and says which run measured it', () => {
+    const md = composeResults([old, fresh], 'Hand-written.', [section('a', (d) => `rendered v=${(d as { v: number }).v}`), section('b'), section('c')]);
+    expect(md).toContain('## Title a\n\nMeasured by run new (commit bbb).\n\nrendered v=2\n\n![new-a-x](results/new-a-x.svg)');
+    expect(md).not.toContain('stale text');
+    expect(md).toContain('## Title b\n\nMeasured by run old (commit aaa).\n\nsaved b ![c](results/old-b-c.svg)');
+    expect(md).toMatch(/## Title c\n\nNot in any committed run yet: `npm run bench -- --sections c`/);
+    expect(md).toMatch(/# Reading \(written by hand\)\n\nHand-written\.\n$/);
   });
 });
 
@@ -180,9 +194,11 @@ describe('task quality report', () => {
     expect(md).toMatch(/\| wine \| LR range test \| \*\*0\.075 /);
   });
 
-  it('compares with and without range-test bounds, with the wall time each cost', () => {
+  it('compares with and without range-test bounds, with the wall time each cost, p Holm-adjusted across rows', () => {
     const md = seedingTable(cells(runs))!;
+    // The random row alone: p = 2 / C(12, 6) = 0.002; Holm over the two rows doubles the smaller p: 0.004.
     expect(md).toMatch(/\| wine \| ga \| 0\.125 \[0\.113, 0\.138\] \| 0\.075 \[0\.0625, 0\.0875\] \| range test \(p=0\.\d+\) \| 1\.0 \| 1\.2 \+ 2\.5 \|/);
+    expect(md).toMatch(/\| wine \| random \| .* \| range test \(p=0\.004\) \|/);
     expect(seedingTable(cells(runs.filter((r) => r.lr === 'none')))).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, holm, mannWhitneyU, median, quantile, smallestExactP, summarize } from '../benchmarks/stats.js';
+import { erfc, holm, mannWhitneyU, median, quantile, smallestExactP, summarize } from '../src/bench/stats.js';
 
 // Reference values from scipy 1.17 (scipy.stats.mannwhitneyu, numpy.percentile, scipy.special.erfc).
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchResult } from '../src/search.js';
 import { needService } from './helpers/services.js';
-import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
+import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
 const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/multifidelity-redis.test.ts', 'install it with scripts/ci-redis.sh');
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
 import { needService } from './helpers/services.js';
-import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
+import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
 const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/redis.test.ts', 'install it with scripts/ci-redis.sh');
 

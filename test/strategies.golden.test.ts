@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '../src/util/rng.js';
-import { onCube, sphere } from '../benchmarks/functions.js';
+import { onCube, sphere } from '../src/bench/functions.js';
 import { resolveStrategy, STRATEGIES } from '../strategies/index.js';
 
 /**

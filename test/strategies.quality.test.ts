@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { minimize } from '../benchmarks/driver.js';
-import { FUNCTIONS, onCube } from '../benchmarks/functions.js';
-import { median } from '../benchmarks/stats.js';
+import { minimize } from '../src/bench/driver.js';
+import { FUNCTIONS, onCube } from '../src/bench/functions.js';
+import { median } from '../src/bench/stats.js';
 import { getStrategy } from '../strategies/index.js';
 
 /**

@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project root: the nearest folder above `dir` holding evotune's package.json. */
-function packageRoot(dir: string): string {
+export function packageRoot(dir: string): string {
   let d = dir;
   while (!existsSync(join(d, 'package.json'))) {
     const up = dirname(d);

@@ -2,9 +2,9 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { errors } from '../../errors.js';
 import { BACKENDS, type BackendOption } from '../../options.js';
 import { getStrategy } from '../../../strategies/index.js';
-import { cells, runSearchQuality, type LrSeeding } from '../../../benchmarks/search-quality.js';
-import { qualityGroups, seedingTable, strategyTable } from '../../../benchmarks/report-quality.js';
-import { num } from '../../../benchmarks/report-markdown.js';
+import { cells, runSearchQuality, type LrSeeding } from '../../bench/search-quality.js';
+import { qualityGroups, seedingTable, strategyTable } from '../../bench/report-quality.js';
+import { num } from '../../bench/report-markdown.js';
 
 export const command = 'bench';
 export const describe = 'Compare strategies on bundled tasks at an equal budget over several seeds (median, IQR, rank tests)';

@@ -2,14 +2,14 @@
  * Is GA's lead on the bundled tasks about their discrete parameters? The same searches as `evotune bench` (60
  * evaluations, LR bounds from the range test) on a space of floats only (lr, momentum, weightDecay, dropout; the
  * task's defaults for the rest), GA against CMA-ES, with the rank test the bench uses.
- *   node dist/benchmarks/continuous-space.js [--tasks digits,spirals,wine] [--seeds 10] [--budget 60]
+ *   node dist/benchmarks/research/continuous-space.js [--tasks digits,spirals,wine] [--seeds 10] [--budget 60]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { StrategyName } from '../strategies/index.js';
-import { search } from '../src/search.js';
-import type { ParamSpec } from '../src/space/spec.js';
-import { mannWhitneyU, summarize } from './stats.js';
+import type { StrategyName } from '../../strategies/index.js';
+import { search } from '../../src/search.js';
+import type { ParamSpec } from '../../src/space/spec.js';
+import { mannWhitneyU, summarize } from '../../src/bench/stats.js';
 
 export const CONTINUOUS_SPACE: Record<string, ParamSpec> = {
   lr: { type: 'float', low: 1e-4, high: 0.1, log: true },

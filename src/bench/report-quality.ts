@@ -2,7 +2,7 @@ import { compare, type Comparison } from './compare.js';
 import { curvesSvg } from './report-chart.js';
 import { comparisonTable, num, pValue, table } from './report-markdown.js';
 import type { LrSeeding, QualityCell } from './search-quality.js';
-import { mannWhitneyU, summarize } from './stats.js';
+import { holm, mannWhitneyU, summarize } from './stats.js';
 
 const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'n/a');
 
@@ -48,15 +48,17 @@ export function seedingTable(cells: readonly QualityCell[]): string | undefined 
     const s = summarize(c.bests);
     return `${num(s.median)} [${num(s.q1)}, ${num(s.q3)}]`;
   };
-  const rows = pairs.map(({ none, auto }) => {
-    const t = mannWhitneyU(none.bests, auto.bests);
+  // One test per row, Holm-adjusted across the table's rows: "better" is only said where it survives that.
+  const ps = holm(pairs.map(({ none, auto }) => mannWhitneyU(none.bests, auto.bests).p));
+  const rows = pairs.map(({ none, auto }, i) => {
+    const p = ps[i]!;
     const better = summarize(auto.bests).median < summarize(none.bests).median ? 'range test' : 'task range';
     return [
       none.task,
       none.strategy,
       show(none),
       show(auto),
-      t.p < 0.05 ? `${better} (p=${pValue(t.p)})` : `within noise (p=${pValue(t.p)})`,
+      p < 0.05 ? `${better} (p=${pValue(p)})` : `within noise (p=${pValue(p)})`,
       secs(none.medianWallMs),
       `${secs(auto.medianWallMs)} + ${secs(auto.medianRangeTestMs ?? NaN)}`,
     ];
@@ -66,7 +68,7 @@ export function seedingTable(cells: readonly QualityCell[]): string | undefined 
     '',
     table(['task', 'strategy', 'task range', 'LR range test', 'better', 'search s', 'search s + range test s'], rows),
     '',
-    'Same seeds and budget; p from a two-sided Mann-Whitney U test across seeds (one test per row, not adjusted). ' +
+    'Same seeds and budget; p from a two-sided Mann-Whitney U test across seeds, one test per row, Holm-adjusted across the rows. ' +
       'Times are medians over seeds of the wall time of search() (worker pool start-up included); the range test runs ' +
       'once per task and seed before the search, and its time is the extra a user pays for the bounds.',
   ].join('\n');

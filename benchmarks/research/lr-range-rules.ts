@@ -2,18 +2,18 @@
  * Ranks variants of the range test (signal, steps, lag correction, rule) on collected data (lr-range-collect):
  * for each task x optimizer x sweep seed, the suggestion against the grid-best LR, and the validation loss at the
  * suggestion interpolated from the grid (cheap, for ranking; lr-range.ts measures the chosen one by training).
- *   node dist/benchmarks/lr-range-rules.js benchmarks/results/lr-range-data.json [--top 25] [--truth lr-range-grid20.json]
+ *   node dist/benchmarks/research/lr-range-rules.js benchmarks/results/lr-range-data.json [--top 25] [--truth lr-range-grid20.json]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { searchBounds } from '../src/lr-range/bounds.js';
-import type { Signal } from '../src/lr-range/curve.js';
-import { findRegions } from '../src/lr-range/regions.js';
-import { RULE_NAMES, RULES } from '../src/lr-range/rules.js';
-import { readWindow, type Window } from '../src/lr-range/window.js';
-import { DATA_FILE, END_LR, gridBest, interpolatedLoss, readCases, replay, START_LR, type CaseData } from './lr-range-data.js';
-import { readSeededGrids, seededGridOf } from './lr-range-grid-seeds.js';
-import { lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
+import { searchBounds } from '../../src/lr-range/bounds.js';
+import type { Signal } from '../../src/lr-range/curve.js';
+import { findRegions } from '../../src/lr-range/regions.js';
+import { RULE_NAMES, RULES } from '../../src/lr-range/rules.js';
+import { readWindow, type Window } from '../../src/lr-range/window.js';
+import { DATA_FILE, END_LR, gridBest, interpolatedLoss, readCases, replay, START_LR, type CaseData } from '../lr-range-data.js';
+import { readSeededGrids, seededGridOf } from '../lr-range-grid-seeds.js';
+import { lossWithin, lrWithin, meetsGoal } from '../lr-range-goal.js';
 
 export interface Variant {
   readonly signal: Signal;

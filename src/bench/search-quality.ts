@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { StrategyName } from '../strategies/index.js';
-import { search } from '../src/search.js';
-import type { BackendOption } from '../src/options.js';
-import type { LrRangeResult } from '../src/lr-range/index.js';
-import type { TrialRecord } from '../src/study/types.js';
+import type { StrategyName } from '../../strategies/index.js';
+import { search } from '../search.js';
+import type { BackendOption } from '../options.js';
+import type { LrRangeResult } from '../lr-range/index.js';
+import type { TrialRecord } from '../study/types.js';
 import { median, summarize } from './stats.js';
 import type { CurvePoint } from './report-chart.js';
 

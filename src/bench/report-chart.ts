@@ -1,4 +1,4 @@
-import { renderSvg, wantsLogScale, type ChartSpec } from '../src/report/chart.js';
+import { renderSvg, wantsLogScale, type ChartSpec } from '../report/chart.js';
 
 /** One point of an aggregated best-so-far curve: after `evals` evaluations, over seeds. */
 export interface CurvePoint {

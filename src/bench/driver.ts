@@ -1,6 +1,6 @@
-import { rngFor } from '../src/util/rng.js';
-import { validateOptions } from '../strategies/options.js';
-import type { Strategy } from '../strategies/types.js';
+import { rngFor } from '../util/rng.js';
+import { validateOptions } from '../../strategies/options.js';
+import type { Strategy } from '../../strategies/types.js';
 
 export interface MinimizeSpec {
   readonly strategy: Strategy;
@@ -12,12 +12,19 @@ export interface MinimizeSpec {
   readonly seed: number;
   /** The objective on the unit cube (to minimise). */
   readonly objective: (x: readonly number[]) => number;
+  /**
+   * Evaluation counts at which to record the best so far (each <= budget). No strategy knows the budget, so the best
+   * after n evaluations of a long run is the best of a run with budget n: one run measures every budget.
+   */
+  readonly checkpoints?: readonly number[];
 }
 
 export interface MinimizeResult {
   readonly best: number;
   readonly bestX: readonly number[];
   readonly evaluations: number;
+  /** The best so far at each checkpoint, in the order given. */
+  readonly bestAt: readonly number[];
 }
 
 /**
@@ -26,12 +33,13 @@ export interface MinimizeResult {
  * Stops at the budget or when the strategy has nothing left to ask (an exhausted grid).
  */
 export function minimize(spec: MinimizeSpec): MinimizeResult {
-  const { strategy, dim, budget, seed, objective } = spec;
+  const { strategy, dim, budget, seed, objective, checkpoints = [] } = spec;
   const options = validateOptions(strategy.name, strategy.options, spec.options);
   let state = strategy.init({ dim, options, rng: rngFor(seed, strategy.name, 'init') });
   let best = Infinity;
   let bestX: readonly number[] = [];
   let evaluations = 0;
+  const bestAt = checkpoints.map(() => Infinity);
   for (let round = 0; evaluations < budget; round++) {
     const asked = strategy.ask(state, rngFor(seed, strategy.name, 'ask', round));
     if (asked.xs.length === 0) break;
@@ -41,9 +49,12 @@ export function minimize(spec: MinimizeSpec): MinimizeResult {
         best = t.value;
         bestX = t.x;
       }
+      evaluations++;
+      checkpoints.forEach((c, i) => {
+        if (evaluations <= c) bestAt[i] = best;
+      });
     }
-    evaluations += told.length;
     state = strategy.tell(asked.state, told, rngFor(seed, strategy.name, 'tell', round));
   }
-  return { best, bestX, evaluations };
+  return { best, bestX, evaluations, bestAt };
 }

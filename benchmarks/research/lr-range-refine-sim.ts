@@ -5,17 +5,17 @@
  * grid's loss for that seed at the nearest grid LR) and grades its suggestion against a truth drawn independently:
  * 3 seeds as in the issue, or 20. Many draws make the comparison between policies far steadier than the 36 runs of
  * the end-to-end benchmark (lr-range.ts), whose own truth moves with its seeds (lr-range-ceiling.ts).
- *   node dist/benchmarks/lr-range-refine-sim.js [--draws 200]
+ *   node dist/benchmarks/research/lr-range-refine-sim.js [--draws 200]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { rngFor, shuffleInPlace, type Rng } from '../src/util/rng.js';
-import { latticeLrs, probeMean, probeSeed, refine, smoothedScores, type ProbeResult } from '../src/lr-range/refine.js';
-import { argmin } from '../src/lr-range/window.js';
-import { DATA_FILE, gridBest, interpolatedLoss, rangeSeeds, readCases, stageOne, type CaseData, type GridPoint } from './lr-range-data.js';
-import { GRID20_FILE, readSeededGrids, seededGridOf, type SeededGrid } from './lr-range-grid-seeds.js';
-import { onSeeds } from './lr-range-ceiling.js';
-import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from './lr-range-goal.js';
+import { rngFor, shuffleInPlace, type Rng } from '../../src/util/rng.js';
+import { latticeLrs, probeMean, probeSeed, refine, smoothedScores, type ProbeResult } from '../../src/lr-range/refine.js';
+import { argmin } from '../../src/lr-range/window.js';
+import { DATA_FILE, gridBest, interpolatedLoss, rangeSeeds, readCases, stageOne, type CaseData, type GridPoint } from '../lr-range-data.js';
+import { GRID20_FILE, readSeededGrids, seededGridOf, type SeededGrid } from '../lr-range-grid-seeds.js';
+import { onSeeds } from '../lr-range-ceiling.js';
+import { GOAL_LR_FACTOR, lossWithin, lrWithin, meetsGoal } from '../lr-range-goal.js';
 
 /** What a policy knows: the curve's reading. It asks for trainings through `probe` (LR, replicate) and picks an LR. */
 interface Stage1 {
