@@ -7,12 +7,13 @@ import * as tasksCmd from './commands/tasks.js';
 import * as strategiesCmd from './commands/strategies.js';
 import * as workerCmd from './commands/worker.js';
 import * as benchCmd from './commands/bench.js';
+import * as dashboardCmd from './commands/dashboard.js';
 import { EXIT, reportError } from './output.js';
 
 class UsageStop extends Error {}
 
 /** Every command module: adding a command is one file in src/cli/commands/ plus one line here. */
-const COMMANDS = [searchCmd, lrFindCmd, reportCmd, exportCmd, tasksCmd, strategiesCmd, workerCmd, benchCmd];
+const COMMANDS = [searchCmd, lrFindCmd, reportCmd, exportCmd, tasksCmd, strategiesCmd, workerCmd, benchCmd, dashboardCmd];
 
 /** Runs the CLI and returns the exit code (never throws, never prints a stack trace unless --verbose). */
 export async function main(argv: string[]): Promise<number> {
