@@ -117,7 +117,8 @@ export function buildApp(watcher: RunWatcher, host: string, token?: string): Fas
     return reply.code(401).type('text/plain').send('a token is required: open the URL the dashboard printed');
   });
   app.addHook('onSend', async (_req, reply) => {
-    reply.headers(SECURITY_HEADERS);
+    // A route's own, stricter policy (files from run folders) stays.
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(pageHtml()));
