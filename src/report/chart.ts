@@ -10,7 +10,7 @@ export const CHART_CONFIG = {
   padding: 12,
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
   title: { fontSize: 15, anchor: 'start' as const },
 };
 

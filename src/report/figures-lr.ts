@@ -71,7 +71,7 @@ export function refinePanel(r: Refinement, suggestion: number | undefined, width
   const dots = r.probes.flatMap((p) => p.losses.filter(onLog).map((loss) => ({ lr: p.lr, loss })));
   const losses = dots.map((d) => d.loss);
   const topLoss = losses.length ? Math.max(...losses) : 1;
-  const y = { field: 'loss', type: 'quantitative', title: 'validation loss (log)', scale: { type: 'log', zero: false } } as const;
+  const y = { field: 'loss', type: 'quantitative', title: 'validation loss (log)', scale: { type: 'log' } } as const;
   const means = r.probes.flatMap((p) => (p.losses.every(onLog) ? [{ lr: p.lr, loss: (p.losses as number[]).reduce((a, b) => a + b, 0) / p.losses.length, finalist: r.finalists.includes(p.lr) }] : []));
   const diverged = r.probes.flatMap((p) => p.losses.filter((v) => !onLog(v)).map(() => ({ lr: p.lr, loss: topLoss })));
   const layers: Layer[] = [
@@ -80,7 +80,8 @@ export function refinePanel(r: Refinement, suggestion: number | undefined, width
     { name: 'finalists', data: { values: means.filter((m) => m.finalist) }, mark: { type: 'tick', orient: 'horizontal', color: '#e67e22', thickness: 3, size: 26 }, encoding: { x, y } },
     { name: 'diverged', data: { values: diverged }, mark: { type: 'point', shape: 'cross', filled: true, size: 60, color: '#c0392b' }, encoding: { x, y } },
   ];
-  if (suggestion !== undefined) layers.push({ name: 'suggestion', data: { values: [{ lr: suggestion }] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [5, 3], strokeWidth: 1.6 }, encoding: { x } });
+  // Layer names are unique across the picture: two layers of one name would share their data.
+  if (suggestion !== undefined) layers.push({ name: 'refine_suggestion', data: { values: [{ lr: suggestion }] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [5, 3], strokeWidth: 1.6, clip: true }, encoding: { x } });
   return {
     title: { text: 'refine: validation loss after training the task\'s budget at a fixed LR', fontSize: 12, subtitle: 'grey: one training; dark: mean; orange: mean of a finalist; red cross: diverged; dashed: suggestion' },
     width,

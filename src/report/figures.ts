@@ -179,10 +179,16 @@ export function sliceFigure(d: RunData, scale?: ValueScale): Figure {
   };
 }
 
-/** Importance shares of the run's complete trials, in space order; undefined with too few trials. */
+const importanceCache = new WeakMap<RunData, number[] | undefined>();
+
+/** Importance shares of the run's complete trials, in space order; undefined with too few trials. Computed once
+ *  per read of the journal (the dashboard draws a run again for every change of axis or contour pair). */
 export function runImportances(d: RunData): number[] | undefined {
-  const done = valued(d, 'complete');
-  return importances(d.space, done.map((t) => t.params), done.map((t) => t.value), DEFAULT_IMPORTANCE, Number(d.study.config.seed) || 0);
+  if (!importanceCache.has(d)) {
+    const done = valued(d, 'complete');
+    importanceCache.set(d, importances(d.space, done.map((t) => t.params), done.map((t) => t.value), DEFAULT_IMPORTANCE, Number(d.study.config.seed) || 0));
+  }
+  return importanceCache.get(d);
 }
 
 const METHOD_TEXT = { fanova: 'fANOVA (first-order variance shares of a random forest)', 'ped-anova': 'PED-ANOVA', permutation: 'random-forest permutation importance' } as const;
