@@ -11,7 +11,8 @@ import { isEvotuneError, type ErrorCode, type ErrorKind } from '../errors.js';
 import type { FitnessSource } from './source.js';
 import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
+import { errorMessage, failure, timeoutMessage } from './outcome.js';
+import { fitnessContext, TrialReports } from './reporting.js';
 
 export interface WorkerData {
   readonly source: FitnessSource;
@@ -62,14 +63,16 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   const start = performance.now();
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
+  const reports = new TrialReports(request.prune, request.wantCheckpoint);
   try {
-    const raw = await loaded.fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal });
-    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
-    return outcomeOf(raw, performance.now() - start, worker);
+    const ctx = fitnessContext(request, controller.signal, reports);
+    const raw = await loaded.fn(request.params, ctx);
+    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
+    return reports.outcome(raw, performance.now() - start, worker);
   } catch (e) {
     // Whatever a fitness throws once its signal aborted (an AbortError, usually) is the timeout, not a bug.
-    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
-    return failure('error', errorMessage(e), performance.now() - start, worker);
+    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
+    return reports.thrown(e, performance.now() - start, worker);
   } finally {
     if (timer) clearTimeout(timer);
   }
