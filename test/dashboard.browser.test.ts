@@ -7,7 +7,7 @@ import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { readJournal } from '../src/journal/reader.js';
 import { runData } from '../src/report/data.js';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
-import { appendLrRange, appendTrial, makeRun, SPACE, XSS } from './helpers/dashboard-runs.js';
+import { appendLrRange, appendReported, appendTrial, makeRun, SPACE, XSS } from './helpers/dashboard-runs.js';
 
 /** Screenshots: always into dist/test-output (ignored by git); with UPDATE_SCREENSHOTS=1 also docs/dashboard.png. */
 const SHOTS = join(import.meta.dirname, '..', 'dist', 'test-output', 'dashboard');
@@ -26,6 +26,10 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     await makeRun(join(root, 'a'), 30, 2);
     await makeRun(join(root, 'b'), 20, 3);
     appendLrRange(join(root, 'a'));
+    // Two trials stopped by a scheduler and one that ran to its end, each with its intermediate values.
+    appendReported(join(root, 'a'), [[1, 2.5], [2, 2.2]], true);
+    appendReported(join(root, 'a'), [[1, 3.1]], true);
+    appendReported(join(root, 'a'), [[1, 0.5], [2, 0.1], [3, 0.01]], false);
     dash = await startDashboard({ dirs: [root], port: 0, pollMs: 100 });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -65,7 +69,10 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     expect(await count('importance', 'g.bars_marks > path')).toBe(params);
     expect(await count('edf', 'g.edf_marks > path')).toBe(1);
     expect(await count('timeline', 'g.bars_marks > path')).toBe(d.trials.length);
-    expect(await count('learning', '.empty')).toBe(1);
+    const pruned = d.trials.filter((t) => t.state === 'pruned').length;
+    expect(pruned).toBe(2);
+    expect(await count('history', 'g.pruned_marks > path')).toBe(pruned);
+    expect(await count('learning', 'g.curves_marks')).toBe(d.trials.filter((t) => t.reports.length > 0).length);
     // The LR range test: both loss lines, the bounds, every rule's suggestion and the chosen one.
     expect(await count('lr-range', 'g.smoothed_marks > path')).toBe(1);
     expect(await count('lr-range', 'g.rules_marks > line, g.rules_marks > path')).toBe(4);

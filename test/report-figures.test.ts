@@ -3,25 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/journal/reader.js';
-import type { TrialRow } from '../src/journal/trials.js';
 import { renderSvg } from '../src/report/chart.js';
-import { runData, trialView, type RunData } from '../src/report/data.js';
+import { runData, type RunData } from '../src/report/data.js';
+import { trialRecords } from '../src/report/table.js';
 import { historyFigure, learningFigure, parallelFigure, runFigures } from '../src/report/figures.js';
 import { fanova, importances, pedAnova, permutation, ranks } from '../src/report/importance.js';
 import { rngFor } from '../src/util/rng.js';
-import { makeRun } from './helpers/dashboard-runs.js';
-
-/** A row as the journal reader will return a pruned trial (state, last value, step, reports). */
-const prunedRow = (trial: number, reports: Array<[number, number]>): TrialRow =>
-  ({
-    trial,
-    generation: 9,
-    seed: 1,
-    x: [0.5, 0.5, 0.25],
-    params: { lr: 0.01, units: 32, act: 'relu' },
-    outcome: { state: 'pruned', value: reports.at(-1)![1], step: reports.at(-1)![0], metrics: {}, durationMs: 5, worker: 'w1', reports: reports.map(([step, value]) => ({ step, value })) },
-    finishedAt: new Date().toISOString(),
-  }) as unknown as TrialRow;
+import { appendReported, makeRun } from './helpers/dashboard-runs.js';
 
 let base: RunData;
 beforeAll(async () => {
@@ -36,25 +24,21 @@ const marks = (svg: string, name: string) => {
 };
 
 describe('charts of pruned trials and intermediate values', () => {
-  it('reads a pruned trial: its last reported value, the step it reached, its reports', () => {
-    const v = trialView(prunedRow(50, [[1, 0.9], [2, 0.7]]));
-    expect(v).toMatchObject({ state: 'pruned', value: 0.7, step: 2, reports: [[1, 0.9], [2, 0.7]] });
-    // Reports as the journal line carries them: [step, value] pairs.
-    const raw = { ...prunedRow(51, [[3, 0.5]]), outcome: { state: 'complete', value: 0.4, metrics: {}, durationMs: 1, worker: 'w', reports: [[1, 0.8], [3, 0.5]] } } as unknown as TrialRow;
-    expect(trialView(raw).reports).toEqual([[1, 0.8], [3, 0.5]]);
-  });
-
-  it('marks pruned trials in the history and draws a learning curve per trial that reported', async () => {
-    const trials = [...base.trials, trialView(prunedRow(50, [[1, 0.9], [2, 0.7]])), trialView(prunedRow(51, [[1, 1.1]]))];
-    const d = { ...base, trials };
+  it('reads pruned trials and reports from the journal, marks them in the history, draws a curve per trial', async () => {
+    const dir = await makeRun(join(mkdtempSync(join(tmpdir(), 'evotune-figs-')), 'run'), 10);
+    appendReported(dir, [[1, 0.9], [2, 0.7]], true);
+    appendReported(dir, [[1, 1.1]], true);
+    const done = appendReported(dir, [[1, 0.8], [2, 0.5], [3, 0.4]], false);
+    const d = runData(dir, readJournal(dir));
+    expect(d.trials.filter((t) => t.state === 'pruned').map((t) => [t.value, t.step])).toEqual([[0.7, 2], [1.1, 1]]);
+    expect(d.trials.find((t) => t.trial === done)!.reports).toEqual([[1, 0.8], [2, 0.5], [3, 0.4]]);
     const history = await renderSvg(historyFigure(d).spec!);
     expect(marks(history, 'pruned')).toBe(2);
     expect(history).toContain('pruned trial');
-    const learning = learningFigure(d);
-    expect(learning.spec).toBeDefined();
-    const svg = await renderSvg(learning.spec!);
-    expect(svg.match(/curves_marks"/g)).toHaveLength(2); // one line per trial with reports
+    const svg = await renderSvg(learningFigure(d).spec!);
+    expect(svg.match(/curves_marks"/g)).toHaveLength(3); // one line per trial with reports
     expect(learningFigure(base).empty).toBe('no trial reported intermediate values');
+    expect(trialRecords(d.rows, d.space).columns).toContain('step');
   });
 });
 

@@ -44,7 +44,7 @@ function drawRunList(): void {
       box.addEventListener('change', () => {
         if (box.checked) state.compare.add(r.id);
         else state.compare.delete(r.id);
-        if (state.view === 'compare') void drawCompare();
+        if (state.view === 'compare') redraw();
       });
       const button = el('button', {}, r.name);
       const meta = r.error ? `cannot read: ${r.error}` : `${r.title ?? ''} · ${r.trials ?? 0} trials${typeof r.best === 'number' ? ` · best ${Number(r.best.toPrecision(4))}` : ''}`;
@@ -70,8 +70,20 @@ function fillSelect(select: HTMLSelectElement, names: readonly string[], pick: s
 }
 
 let drawing: Promise<void> = Promise.resolve();
-/** Redraws one at a time, so that two events in quick succession cannot interleave their charts. */
-const serial = (f: () => Promise<void>) => (drawing = drawing.then(f, f));
+let queued = false;
+/**
+ * Redraws one at a time, so that two events in quick succession cannot interleave their charts, and at most one
+ * waits: a search that finishes trials faster than the page draws them is drawn as often as it can be, not queued.
+ */
+function redraw(): void {
+  if (queued) return;
+  queued = true;
+  const draw = async () => {
+    queued = false;
+    await (state.view === 'run' ? drawRun() : drawCompare());
+  };
+  drawing = drawing.then(draw, draw);
+}
 
 async function drawRun(): Promise<void> {
   const id = state.selected;
@@ -115,7 +127,6 @@ async function drawCompare(): Promise<void> {
   await drawFigures($('compare-figures'), p.figures);
 }
 
-const redraw = () => serial(async () => (state.view === 'run' ? drawRun() : drawCompare()));
 
 function select(id: string): void {
   state.selected = id;
@@ -123,7 +134,7 @@ function select(id: string): void {
   $<HTMLSelectElement>('cy').replaceChildren();
   showView('run');
   drawRunList();
-  void redraw();
+  redraw();
 }
 
 function showView(v: 'run' | 'compare'): void {
@@ -143,12 +154,12 @@ function listen(): void {
   es.addEventListener('run', (e) => {
     const { id } = JSON.parse((e as MessageEvent<string>).data) as { id: string };
     void loadRuns();
-    if ((state.view === 'run' && id === state.selected) || (state.view === 'compare' && state.compare.has(id))) void redraw();
+    if ((state.view === 'run' && id === state.selected) || (state.view === 'compare' && state.compare.has(id))) redraw();
   });
 }
 
-$('tab-run').addEventListener('click', () => (showView('run'), void redraw()));
-$('tab-compare').addEventListener('click', () => (showView('compare'), void redraw()));
-for (const s of ['scale', 'cx', 'cy']) $(s).addEventListener('change', () => void redraw());
+$('tab-run').addEventListener('click', () => (showView('run'), redraw()));
+$('tab-compare').addEventListener('click', () => (showView('compare'), redraw()));
+for (const s of ['scale', 'cx', 'cy']) $(s).addEventListener('change', () => redraw());
 listen();
 void loadRuns().then(redraw);

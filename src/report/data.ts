@@ -4,6 +4,7 @@ import type { StudyLine } from '../journal/format.js';
 import type { Journal } from '../journal/reader.js';
 import { bestOf, trialRows, type TrialRow } from '../journal/trials.js';
 import type { Best } from '../study/types.js';
+import type { TrialState } from '../eval/types.js';
 
 /** The LR range test as the charts draw it; the journal keeps the test's whole result. */
 const lrRangeSchema = z.object({
@@ -22,7 +23,6 @@ export type LrRange = z.infer<typeof lrRangeSchema>;
 /** Whether the run ended by itself (and why), or is still running or died (no "done" after its last session). */
 export type RunStatus = { readonly ended: true; readonly stoppedBy: string } | { readonly ended: false };
 
-export type TrialState = 'complete' | 'pruned' | 'failed';
 
 /**
  * One finished trial as the charts see it: its state, the value a chart places it at (a pruned trial's last
@@ -59,33 +59,20 @@ export interface RunData {
   readonly warnings: readonly string[];
 }
 
-/** Reports as the outcome carries them ({ step, value }) or as the journal line does ([step, value]). */
-function reportsOf(o: unknown): Array<[number, number]> {
-  const raw = (o as { reports?: unknown }).reports;
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((r): Array<[number, number]> => {
-    const [s, v] = Array.isArray(r) ? r : [(r as { step?: unknown }).step, (r as { value?: unknown }).value];
-    return typeof s === 'number' && typeof v === 'number' && Number.isFinite(v) ? [[s, v]] : [];
-  });
-}
-
-/** The chart's view of a journal row. Written against the outcome's states loosely, so that a state the journal
- *  gains later (pruned) is drawn as soon as the reader returns it. */
+/** The chart's view of a journal row. */
 export function trialView(r: TrialRow): TrialView {
-  const o = r.outcome as { state: string; value?: number; step?: number; metrics?: Record<string, unknown>; kind?: string; message?: string; durationMs: number; worker: string };
-  const state: TrialState = o.state === 'complete' || o.state === 'pruned' ? o.state : 'failed';
-  const reports = reportsOf(o);
-  const value = state === 'failed' ? undefined : typeof o.value === 'number' && Number.isFinite(o.value) ? o.value : reports.at(-1)?.[1];
+  const o = r.outcome;
+  const reports = (o.reports ?? []).map((p) => [p.step, p.value] as const);
   return {
     trial: r.trial,
     generation: r.generation,
     params: r.params,
-    state,
-    value,
-    step: state === 'pruned' ? (o.step ?? reports.at(-1)?.[0]) : undefined,
+    state: o.state,
+    value: o.state === 'failed' ? undefined : o.value,
+    step: o.state === 'pruned' ? o.step : undefined,
     reports,
-    metrics: o.metrics ?? {},
-    failure: state === 'failed' ? { kind: String(o.kind ?? 'error'), message: String(o.message ?? '') } : undefined,
+    metrics: o.state === 'failed' ? {} : o.metrics,
+    failure: o.state === 'failed' ? { kind: o.kind, message: o.message } : undefined,
     durationMs: o.durationMs,
     worker: o.worker,
     finishedAt: Date.parse(r.finishedAt),

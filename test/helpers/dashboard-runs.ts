@@ -40,6 +40,17 @@ export function appendLrRange(dir: string): void {
 
 /** Writes one more trial to a run's journal, as a search session would (asked, then finished). */
 export function appendTrial(dir: string, value: number): number {
+  return appendFinished(dir, (trial, x) => ({ trial, x, state: 'complete', value, metrics: { accuracy: 0.95 }, durationMs: 12, worker: 'late-worker' }));
+}
+
+/** Writes a trial that reported `reports` ([step, value]) and was pruned at the last, or completed (`pruned` false). */
+export function appendReported(dir: string, reports: Array<[number, number]>, pruned: boolean): number {
+  const [step, value] = reports.at(-1)!;
+  const end = pruned ? { state: 'pruned', value, step } : { state: 'complete', value };
+  return appendFinished(dir, (trial, x) => ({ trial, x, ...end, metrics: {}, reports, durationMs: 20, worker: 'pool-1' }));
+}
+
+function appendFinished(dir: string, finished: (trial: number, x: number[]) => Record<string, unknown>): number {
   const file = join(dir, 'journal.jsonl');
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; trial?: number });
   const trial = Math.max(...lines.map((l) => l.trial ?? -1)) + 1;
@@ -47,6 +58,6 @@ export function appendTrial(dir: string, value: number): number {
   const x = [...new Space(SPACE as never).encode(params)];
   const at = new Date().toISOString();
   appendFileSync(file, `${JSON.stringify({ type: 'asked', at, trial, generation: 99, x, params, seed: 1 })}\n`);
-  appendFileSync(file, `${JSON.stringify({ type: 'finished', at, trial, x, state: 'complete', value, metrics: { accuracy: 0.95 }, durationMs: 12, worker: 'late-worker' })}\n`);
+  appendFileSync(file, `${JSON.stringify({ type: 'finished', at, ...finished(trial, x) })}\n`);
   return trial;
 }
