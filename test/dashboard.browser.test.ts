@@ -72,7 +72,9 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     const pruned = d.trials.filter((t) => t.state === 'pruned').length;
     expect(pruned).toBe(2);
     expect(await count('history', 'g.pruned_marks > path')).toBe(pruned);
-    expect(await count('learning', 'g.curves_marks')).toBe(d.trials.filter((t) => t.reports.length > 0).length);
+    const reported = d.trials.filter((t) => t.reports.length > 0).length;
+    expect(await count('learning', 'g.curves_marks')).toBe(reported);
+    expect(await count('learning', 'g.ends_marks > path')).toBe(reported);
     // The LR range test: both loss lines, the bounds, every rule's suggestion and the chosen one.
     expect(await count('lr-range', 'g.smoothed_marks > path')).toBe(1);
     expect(await count('lr-range', 'g.rules_marks > line, g.rules_marks > path')).toBe(4);

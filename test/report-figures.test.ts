@@ -37,6 +37,7 @@ describe('charts of pruned trials and intermediate values', () => {
     expect(history).toContain('pruned trial');
     const svg = await renderSvg(learningFigure(d).spec!);
     expect(svg.match(/curves_marks"/g)).toHaveLength(3); // one line per trial with reports
+    expect(marks(svg, 'ends')).toBe(3); // and a dot where each stopped
     expect(learningFigure(base).empty).toBe('no trial reported intermediate values');
     expect(trialRecords(d.rows, d.space).columns).toContain('step');
   });

@@ -9,7 +9,7 @@ export const CHART_CONFIG = {
   font: 'sans-serif',
   padding: 12,
   view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee', labelOverlap: 'greedy' as const },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
   title: { fontSize: 15, anchor: 'start' as const },
 };

@@ -367,23 +367,23 @@ export function learningFigure(d: RunData, scale?: ValueScale): Figure {
   const withReports = d.trials.filter((t) => t.reports.length > 0);
   if (withReports.length === 0) return empty('learning', title, caption, 'no trial reported intermediate values');
   const points = withReports.flatMap((t) => t.reports.map(([step, value]) => ({ trial: t.trial, step, value, state: t.state })));
+  // Each trial's last report as a dot: where a pruned trial was stopped, and a trial that reported once at all.
+  const ends = withReports.map((t) => ({ trial: t.trial, step: t.reports.at(-1)![0], value: t.reports.at(-1)![1], state: t.state }));
   const axis = valueAxis(points.map((p) => p.value), scale);
+  const x = { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1 } } as const;
+  const y = { field: 'value', type: 'quantitative', title: axis.title, scale: axis.scale } as const;
+  const color = { field: 'state', type: 'nominal', title: null, scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] } } as const;
   return {
     id: 'learning',
     title,
     caption,
     spec: {
-      name: 'curves',
       width: WIDTH,
       height: 300,
-      data: { values: points },
-      mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7, point: false },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'step' },
-        y: { field: 'value', type: 'quantitative', title: axis.title, scale: axis.scale },
-        detail: { field: 'trial', type: 'nominal' },
-        color: { field: 'state', type: 'nominal', title: null, scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] } },
-      },
+      layer: [
+        { name: 'curves', data: { values: points }, mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 }, encoding: { x, y, color, detail: { field: 'trial', type: 'nominal' } } },
+        { name: 'ends', data: { values: ends }, mark: { type: 'point', filled: true, size: 22 }, encoding: { x, y, color, tooltip: [{ field: 'trial', type: 'quantitative' }, { field: 'step', type: 'quantitative' }] } },
+      ],
     } as ChartSpec,
   };
 }
