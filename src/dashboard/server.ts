@@ -122,6 +122,7 @@ export function buildApp(watcher: RunWatcher, host: string, token?: string): Fas
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(pageHtml()));
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
   // Laid out as in dist/src, so that live.js's import of '../report/client.js' resolves.
   const scripts: Record<string, () => string> = {
