@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'E_SCHEDULER'
   | 'E_UNKNOWN_SCHEDULER'
   | 'E_REPORT'
+  | 'E_CHECKPOINT'
   | 'E_INTERNAL';
 
 export class EvotuneError extends Error {
@@ -123,5 +124,7 @@ export const errors = {
   unknownScheduler: (name: string, known: readonly string[]) =>
     new EvotuneError('E_UNKNOWN_SCHEDULER', 'usage', `unknown scheduler ${show(name)}; expected one of: ${known.join(', ')}`),
   executor: (problem: string, hint?: string) => new EvotuneError('E_EXECUTOR', 'runtime', problem, hint),
+  /** A checkpoint file (or a job's encoded checkpoint) that cannot be used: missing, truncated, corrupt, another task's. */
+  checkpoint: (file: string, problem: string, hint?: string) => new EvotuneError('E_CHECKPOINT', 'usage', `checkpoint ${file}: ${problem}`, hint),
   internal: (problem: string) => new EvotuneError('E_INTERNAL', 'runtime', `internal error: ${problem}`),
 };

@@ -1,4 +1,5 @@
-import { errors } from './errors.js';
+import { join } from 'node:path';
+import { describe, errors } from './errors.js';
 import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
 import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
@@ -92,6 +93,8 @@ export interface PreparedSearch {
   readonly scheduler?: ScheduledBy;
   /** Resource of a full trial (a task's epochs), when known. */
   readonly fullResource?: number;
+  /** The task, when trials train one: its best trained model is kept. */
+  readonly task?: Task;
   /** For strategies that continue trainings (PBT): the genes that may change mid-training, and the horizon. */
   readonly lineage?: { readonly mutable: readonly boolean[]; readonly resource: number };
 }
@@ -245,6 +248,7 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     ...(scheduler ? { scheduler } : {}),
     ...(fullResource !== undefined ? { fullResource } : {}),
     ...(lineage ? { lineage } : {}),
+    ...(resolvedTask ? { task: resolvedTask } : {}),
   };
 }
 
@@ -287,12 +291,23 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(options.budgetEpochs !== undefined ? { resourceBudget: options.budgetEpochs } : {}),
       ...(prepared.fullResource !== undefined ? { trialResource: prepared.fullResource } : {}),
       ...(prepared.lineage ? { mutableGenes: prepared.lineage.mutable, lineageResource: prepared.lineage.resource } : {}),
-      ...(journal ? { loadCheckpoint: journal.loadCheckpoint } : {}),
+      ...(journal ? { loadCheckpoint: journal.loadCheckpoint, releaseCheckpoint: journal.releaseCheckpoint } : {}),
+      // Each trial returns its weights (a copy of a few hundred kB at most); only the best one's are kept.
+      keepBestCheckpoint: prepared.task !== undefined,
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
       onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
     });
     journal?.done(summary);
+    if (journal && prepared.task && summary.best && summary.bestCheckpoint) {
+      const { BEST_MODEL_DIR, saveModel } = await import('./tasks/model-file.js');
+      const { asCheckpoint } = await import('./tasks/checkpoint.js');
+      try {
+        await saveModel(prepared.task, summary.best.params, asCheckpoint(summary.bestCheckpoint, `trial ${summary.best.trial}`), join(journal.dir, BEST_MODEL_DIR));
+      } catch (e) {
+        input.onWarning?.(`could not write the best model to ${join(journal.dir, BEST_MODEL_DIR)}: ${describe(e)} (evotune export --model rebuilds it from the checkpoint)`);
+      }
+    }
     const info = evaluator.info?.() ?? {};
     return {
       best: summary.best,

@@ -6,6 +6,7 @@
  * it ends as 'timeout' and keeps its worker. One that does not is terminated by the main thread (see pool.ts).
  */
 import { threadId, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { performance } from 'node:perf_hooks';
 import { isEvotuneError, type ErrorCode, type ErrorKind } from '../errors.js';
 import type { FitnessSource } from './source.js';
@@ -81,7 +82,20 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
 export default async function runTrials({ requests, timeoutMs }: WorkerTask): Promise<TrialOutcome[]> {
   const outcomes: TrialOutcome[] = [];
   for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
-  return outcomes;
+  // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
+  const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));
+  if (buffers.length === 0) return outcomes;
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: outcomes } as never) as unknown as TrialOutcome[];
+}
+
+/** The ArrayBuffers a checkpoint's typed arrays own whole (a view into a larger buffer is copied, not moved). */
+function ownedBuffers(c: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(c)) {
+    const b = c.buffer;
+    if (b instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === b.byteLength) out.add(b);
+  } else if (Array.isArray(c)) for (const v of c) ownedBuffers(v, out);
+  else if (c !== null && typeof c === 'object') for (const v of Object.values(c)) ownedBuffers(v, out);
+  return [...out];
 }
 
 /** Reports whether the source loaded: the pool checks every worker before any trial runs. */

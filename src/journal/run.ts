@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errors } from '../errors.js';
 import type { Checkpoint, Evaluator, TrialOutcome } from '../eval/types.js';
@@ -128,6 +128,11 @@ export class RunJournal {
     }
     return rel;
   }
+
+  /** Deletes a checkpoint file no resume will read (its journal line stays: the file is named, not needed). */
+  readonly releaseCheckpoint = (trial: number): void => {
+    rmSync(join(this.dir, checkpointPath(trial)), { force: true });
+  };
 
   /** A checkpoint an earlier session saved, for trials that continue from it (undefined: that trial saved none). */
   readonly loadCheckpoint = (trial: number): Checkpoint | undefined => {

@@ -56,6 +56,8 @@ export interface StudyConfig {
   readonly keepBestCheckpoint?: boolean;
   /** A checkpoint an earlier session saved (resume of PBT): the run folder's copy, by trial number. */
   readonly loadCheckpoint?: (trial: number) => Checkpoint | undefined;
+  /** A trial's saved checkpoint is needed no more (not the last generation's under PBT, not the best's). */
+  readonly releaseCheckpoint?: (trial: number) => void;
 }
 
 const lineageOf = (t: { segment?: { from: number; to: number }; parent?: number }) => ({
@@ -104,6 +106,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   // PBT: the previous generation's trial numbers and checkpoints, which this generation's plans continue from.
   let previous: { numbers: number[]; checkpoints: Map<number, Checkpoint> } = { numbers: [], checkpoints: new Map() };
   let bestCheckpoint: Checkpoint | undefined;
+  // Trials whose checkpoint may still be saved: released once neither the next generation nor the best needs it.
+  const held = new Set<number>();
   const sched = cfg.scheduler;
   let schedState: unknown = sched?.scheduler.init(sched.options, sched.context);
   const trialResource = cfg.trialResource ?? 1;
@@ -222,12 +226,22 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const { outcome } = o;
       const kept = outcome.state === 'complete' && outcome.checkpoint ? (({ checkpoint: _c, ...rest }) => rest)(outcome) : outcome;
       record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: kept, replayed: o.replayed, ...lineageOf(t) });
-      if (best?.trial === t.number && wantCheckpoint) bestCheckpoint = (outcome.state === 'complete' ? outcome.checkpoint : undefined) ?? (o.replayed ? cfg.loadCheckpoint?.(t.number) : undefined);
+      // A replayed best's checkpoint is read from its file at the end, if it is still the best then.
+      if (best?.trial === t.number && wantCheckpoint) bestCheckpoint = outcome.state === 'complete' ? outcome.checkpoint : undefined;
     });
     if (plans) {
       const checkpoints = new Map<number, Checkpoint>();
       usable.forEach((o, i) => o.outcome.state === 'complete' && o.outcome.checkpoint && checkpoints.set(batch[i]!.number, o.outcome.checkpoint));
       previous = { numbers: batch.map((t) => t.number), checkpoints };
+    }
+    if (wantCheckpoint) {
+      usable.forEach((o, i) => o.outcome.state === 'complete' && held.add(batch[i]!.number));
+      const needed = new Set(plans ? previous.numbers : []);
+      for (const n of held) {
+        if (needed.has(n) || n === best?.trial) continue;
+        held.delete(n);
+        cfg.releaseCheckpoint?.(n);
+      }
     }
     // Only now, once every trial that ran is recorded (and journaled).
     if ('error' in dispatched) throw dispatched.error;
@@ -273,6 +287,9 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     stoppedBy,
     elapsedMs: performance.now() - t0,
     utilisation: liveWallMs > 0 ? Math.min(1, busyMs / (liveWallMs * evaluator.concurrency)) : 0,
-    ...(bestCheckpoint ? { bestCheckpoint } : {}),
+    ...((): { bestCheckpoint?: Checkpoint } => {
+      const c = bestCheckpoint ?? (best && trials[best.trial]?.replayed ? cfg.loadCheckpoint?.(best.trial) : undefined);
+      return c ? { bestCheckpoint: c } : {};
+    })(),
   };
 }
