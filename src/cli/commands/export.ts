@@ -19,7 +19,8 @@ export function builder(y: Argv) {
       type: 'string',
       describe: "write the best trial's trained model into this folder (TensorFlow.js format: model.json + weights.bin) instead of the table",
     })
-    .example('$0 export runs/d1 --csv > trials.csv', '')
+    .example('$0 export runs/d1 --csv > trials.csv', 'the trials table for a spreadsheet')
+    .example('$0 export runs/d1 --json', 'the same as a JSON array')
     .example('$0 export runs/d1 --model my-model', 'then tf.loadLayersModel("file://my-model/model.json") (tfjs-node)');
 }
 
