@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { analyseCurve } from '../src/lr-range/analyse.js';
 import type { Curve } from '../src/lr-range/curve.js';
 import { diagnose, isHealthy } from '../src/lr-range/diagnose.js';
-import { renderSvg } from '../src/lr-range/plot.js';
 import { RULES, RULE_NAMES } from '../src/lr-range/rules.js';
 import { scheduledLr } from '../src/lr-range/schedule.js';
 import { smoothLosses } from '../src/lr-range/smoothing.js';
@@ -227,41 +226,6 @@ describe('diagnosis', () => {
   it('warns when the loss never rises', () => {
     const d = diagnose(syntheticCurve({ lrFall: 1e-4, lrLow: 1e-2, rise: false }));
     expect(d.issues.map((i) => i.code)).toContain('no-rise');
-  });
-});
-
-describe('plot', () => {
-  it('draws both panels with the suggestion and bounds named', () => {
-    const curve = syntheticCurve({});
-    const a = analyseCurve(curve, 'valley', [1e-7, 10]);
-    const svg = renderSvg({ title: 'digits <adam>', curve, suggestion: a.suggestion, bounds: a.bounds });
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('learning rate (log scale)');
-    expect(svg).toContain('digits &lt;adam&gt;');
-    expect(svg).toMatch(/suggestion \d/);
-    expect(svg).toMatch(/bounds \d/);
-    expect(svg.match(/<polyline/g)).toHaveLength(3);
-    expect(svg).not.toContain('refine:');
-  });
-
-  it("adds refine's race: a dot per training, a cross per diverged one, and the finalists' means set apart", () => {
-    const curve = syntheticCurve({});
-    const refinement = {
-      probes: [
-        { lr: 1e-3, losses: [0.3] },
-        { lr: 1.78e-3, losses: [0.12, 0.1, 0.11] },
-        { lr: 3.16e-3, losses: [0.1, 0.09, 0.13] },
-        { lr: 5.62e-3, losses: [NaN] },
-      ],
-      finalists: [1.78e-3, 3.16e-3],
-    };
-    const svg = renderSvg({ title: 't', curve, suggestion: 3.16e-3, bounds: [1e-3, 6e-3], refinement });
-    expect(svg).toContain('refine: validation loss after training');
-    expect(svg.match(/<circle /g)).toHaveLength(7);
-    expect(svg.match(/>×</g)).toHaveLength(1);
-    expect(svg.match(/stroke="#e67e22"/g)).toHaveLength(2);
-    for (const label of ['1e-3', '1.78e-3', '3.16e-3', '5.62e-3']) expect(svg).toContain(`>${label}</text>`);
-    expect(Number(svg.match(/height="(\d+)"/)![1])).toBeGreaterThan(Number(renderSvg({ title: 't', curve }).match(/height="(\d+)"/)![1]));
   });
 });
 

@@ -1,43 +1,36 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { search } from '../src/search.js';
 import { writeReport } from '../src/report/report.js';
-import type { FitnessContext } from '../src/eval/types.js';
-import type { Params } from '../src/space/spec.js';
-import { needService } from './helpers/services.js';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
+import { appendLrRange, makeRun, XSS } from './helpers/dashboard-runs.js';
 
-const space = {
-  lr: { type: 'float', low: 1e-4, high: 1, log: true },
-  units: { type: 'int', low: 8, high: 64, log: false },
-  act: { type: 'categorical', choices: ['relu', 'tanh'] },
-} as const;
-/** Trial 5 fails, so that the report has a failure to show. */
-const fitness = (p: Params, ctx: FitnessContext) => {
-  if (ctx.trial === 5) throw new Error('out of patience');
-  return (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.units) - 32) ** 2 / 100 + (p.act === 'tanh' ? 0.5 : 0);
-};
-const run = async (budget = 30) => {
-  const out = join(mkdtempSync(join(tmpdir(), 'evotune-report-')), 'run');
-  await search({ fitness, space, strategy: 'ga', strategyOptions: { populationSize: 10 }, budget, seed: 2, out });
-  return out;
-};
+const run = async (budget = 30) => makeRun(join(mkdtempSync(join(tmpdir(), 'evotune-report-')), 'run'), budget);
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
+const CHARTS = ['history', 'parallel', 'slice', 'contour', 'importance', 'edf', 'timeline'];
 
 describe('report', () => {
-  it('writes report.html with the best trial and pictures of history, parallel coordinates and each parameter', async () => {
+  it('writes one self-contained report.html and an SVG of each chart', async () => {
     const out = await run();
     const r = await writeReport(out);
     expect(r.html).toBe(join(out, 'report.html'));
-    expect(r.svgs.map((s) => s.slice(out.length + 1))).toEqual(['charts/history.svg', 'charts/parallel.svg', 'charts/params.svg']);
+    expect(r.svgs.map((s) => s.slice(out.length + 1))).toEqual(CHARTS.map((c) => `charts/${c}.svg`));
 
     const html = read(out, 'report.html');
     expect(html).toContain('ga on function fitness, seed 2');
     expect(html).toContain('30 of 30 trials finished, 1 failed; ended (budget)');
-    for (const f of ['history', 'parallel', 'params']) expect(html).toContain(`<img src="charts/${f}.svg"`);
-    expect(html).toMatch(/<td>error<\/td><td>1<\/td><td>trial 5: out of patience<\/td>/);
+    expect(html).toMatch(/<td>error<\/td><td>1<\/td><td>trial 5: out of &lt;b&gt;patience&lt;\/b&gt;<\/td>/);
+    // Self-contained: the chart libraries are inlined, nothing is loaded from elsewhere.
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fastly)/);
+    expect(html).toContain('vega-embed');
+    // Journal strings reach the page escaped, or as JSON data with no "<" left in it.
+    expect(html).not.toContain(XSS);
+    const data = /<script type="application\/json" id="evotune-report">([^]*?)<\/script>/.exec(html)![1]!;
+    expect(data).not.toContain('<');
+    expect(JSON.stringify(JSON.parse(data))).toContain(XSS);
 
     const history = read(out, 'charts/history.svg');
     expect(history).toMatch(/^<svg /);
@@ -45,25 +38,21 @@ describe('report', () => {
     expect(history).toContain('best so far');
     expect(history).toContain('failed trial');
     const parallel = read(out, 'charts/parallel.svg');
-    for (const label of ['lr', 'units', 'act', 'relu', 'tanh']) expect(parallel).toContain(`>${label}</text>`);
-    const params = read(out, 'charts/params.svg');
-    for (const title of ['lr (log scale)', 'units', 'act']) expect(params).toContain(`>${title}</text>`);
+    for (const label of ['lr', 'units', 'act', 'relu']) expect(parallel).toContain(`>${label}</text>`);
+    expect(parallel).toContain('&lt;img src=x onerror=alert(1)&gt;</text>');
+    const slice = read(out, 'charts/slice.svg');
+    for (const title of ['lr (log scale)', 'units', 'act']) expect(slice).toContain(`>${title}</text>`);
   });
 
-  it('adds the LR range test curve when the run had one', async () => {
+  it('adds the LR range test with every rule\'s suggestion when the run had one', async () => {
     const out = await run(10);
-    const points = Array.from({ length: 40 }, (_, i) => {
-      const lr = 1e-6 * 10 ** (i / 6);
-      const loss = 2 - Math.min(1.5, i / 20) + (i > 34 ? (i - 34) ** 2 : 0);
-      return { step: i, lr, loss, smoothed: loss };
-    });
-    const result = { task: 'x', curve: { signal: 'train', points, stop: { reason: 'end' } }, rule: 'steepest', suggestion: 1e-3, bounds: [1e-4, 1e-2] };
-    appendFileSync(join(out, 'journal.jsonl'), `${JSON.stringify({ type: 'lr-range', at: new Date().toISOString(), result })}\n`);
+    appendLrRange(out);
     const r = await writeReport(out);
     expect(r.svgs.at(-1)).toBe(join(out, 'charts/lr-range.svg'));
     const svg = read(out, 'charts/lr-range.svg');
     expect(svg).toContain('LR range test');
     expect(svg).toContain('smoothed loss');
+    for (const rule of ['valley 2e-4', 'steepest 1e-3', 'minimum 3e-3']) expect(svg).toContain(`>${rule}</text>`);
     expect(read(out, 'report.html')).toContain('suggestion 1e-3, bounds 1e-4 .. 1e-2, rule steepest');
   });
 
@@ -77,19 +66,32 @@ describe('report', () => {
     expect(read(out, 'report.html')).toContain('still running, or stopped before its end');
   });
 
-  const hasChromium = spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
-  const chromium = needService('chromium', hasChromium, 'the headless Chromium test', 'apt-get install chromium');
-  it.skipIf(!chromium)('renders in headless Chromium with every picture loaded', async () => {
+  it.skipIf(!chromiumAvailable('report browser test'))('draws every chart in headless Chromium from the file alone, offline', async () => {
     const out = await run();
+    appendLrRange(out);
     await writeReport(out);
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=5000'];
-    const url = `file://${join(out, 'report.html')}`;
-    const dom = execFileSync('chromium', [...flags, '--dump-dom', url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    // A picture that fails to load replaces itself with <p class="missing">.
-    expect(dom).not.toContain('class="missing"');
-    expect(dom.match(/<img /g)).toHaveLength(3);
-    const png = join(out, 'report.png');
-    execFileSync('chromium', [...flags, '--hide-scrollbars', '--window-size=1200,2400', `--screenshot=${png}`, url], { stdio: 'ignore' });
-    expect(existsSync(png) && statSync(png).size).toBeGreaterThan(50_000);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      const requests: string[] = [];
+      const dialogs: string[] = [];
+      page.on('request', (q) => requests.push(q.url()));
+      page.on('dialog', (d) => (dialogs.push(d.message()), void d.dismiss()));
+      await page.goto(pathToFileURL(join(out, 'report.html')).href);
+      await page.waitForSelector('body[data-drawn="true"]');
+      const drawn = await page.locator('section.figure .chart[data-rendered="true"] svg').count();
+      expect(drawn).toBe(CHARTS.length + 1);
+      expect(await page.locator('section.figure[data-figure="learning"] .empty').count()).toBe(1);
+      expect(await page.locator('table.trials tbody tr').count()).toBe(30);
+      expect(await page.locator('table.trials td', { hasText: XSS }).count()).toBeGreaterThan(0);
+      expect(dialogs).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+      const png = join(import.meta.dirname, '..', 'dist', 'test-output', 'report.png');
+      mkdirSync(join(png, '..'), { recursive: true });
+      await page.screenshot({ path: png, fullPage: true });
+      expect(existsSync(png) && statSync(png).size).toBeGreaterThan(50_000);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import * as tasksCmd from './commands/tasks.js';
 import * as strategiesCmd from './commands/strategies.js';
 import * as workerCmd from './commands/worker.js';
 import * as benchCmd from './commands/bench.js';
+import * as dashboardCmd from './commands/dashboard.js';
 import { errors } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { packageVersion } from '../util/version.js';
@@ -15,7 +16,7 @@ import { EXIT, flagName, reportError } from './output.js';
 class UsageStop extends Error {}
 
 /** Every command module: adding a command is one file in src/cli/commands/ plus one line here. */
-export const COMMANDS = [searchCmd, lrFindCmd, reportCmd, exportCmd, tasksCmd, strategiesCmd, workerCmd, benchCmd];
+export const COMMANDS = [searchCmd, lrFindCmd, reportCmd, exportCmd, tasksCmd, strategiesCmd, workerCmd, benchCmd, dashboardCmd];
 
 /** Options every command has; listed last in a command's help, after its own. */
 const GENERAL = ['verbose', 'help', 'version'];

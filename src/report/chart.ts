@@ -9,17 +9,20 @@ export const CHART_CONFIG = {
   font: 'sans-serif',
   padding: 12,
   view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee', labelOverlap: 'greedy' as const },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
   title: { fontSize: 15, anchor: 'start' as const },
 };
+
+/** The spec with the shared look, for Node and for the browser alike. */
+export const withConfig = (spec: ChartSpec): ChartSpec => ({ ...spec, config: { ...CHART_CONFIG, ...spec.config } }) as ChartSpec;
 
 /**
  * Renders a Vega-Lite spec to a standalone SVG in Node, without a browser or a canvas (text widths are
  * estimated). Data must be inline (`data: { values }`): nothing is fetched.
  */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const { spec: vgSpec } = compile({ ...spec, config: { ...CHART_CONFIG, ...spec.config } } as ChartSpec);
+  const { spec: vgSpec } = compile(withConfig(spec));
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   try {
     return await view.toSVG();

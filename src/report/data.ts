@@ -1,27 +1,57 @@
 import * as z from 'zod';
-import { parseSpace, type SpaceSpec } from '../space/spec.js';
+import { parseSpace, type Params, type SpaceSpec } from '../space/spec.js';
 import type { StudyLine } from '../journal/format.js';
 import type { Journal } from '../journal/reader.js';
 import { bestOf, trialRows, type TrialRow } from '../journal/trials.js';
 import type { Best } from '../study/types.js';
+import type { TrialState } from '../eval/types.js';
 
-/** The LR range test as the report draws it; the journal keeps the test's whole result. */
+/** The LR range test as the charts draw it; the journal keeps the test's whole result. */
 const lrRangeSchema = z.object({
-  curve: z.object({ points: z.array(z.object({ lr: z.number(), loss: z.number(), smoothed: z.number() })) }),
+  curve: z.object({ points: z.array(z.object({ step: z.number().optional(), lr: z.number(), loss: z.number(), smoothed: z.number() })) }),
   suggestion: z.number().optional(),
   bounds: z.tuple([z.number(), z.number()]).optional(),
   rule: z.string().optional(),
+  /** Every rule's suggestion (null where a rule found none), to compare with the chosen one. */
+  suggestions: z.record(z.string(), z.number().nullable()).optional(),
+  refinement: z
+    .object({ from: z.number().optional(), probes: z.array(z.object({ lr: z.number(), losses: z.array(z.number().nullable()) })), finalists: z.array(z.number()) })
+    .optional(),
 });
 export type LrRange = z.infer<typeof lrRangeSchema>;
 
 /** Whether the run ended by itself (and why), or is still running or died (no "done" after its last session). */
 export type RunStatus = { readonly ended: true; readonly stoppedBy: string } | { readonly ended: false };
 
+
+/**
+ * One finished trial as the charts see it: its state, the value a chart places it at (a pruned trial's last
+ * reported value), its intermediate values and its time on its worker.
+ */
+export interface TrialView {
+  readonly trial: number;
+  readonly generation: number;
+  readonly params: Params;
+  readonly state: TrialState;
+  /** Complete: the value; pruned: the last value reported; failed: none. */
+  readonly value: number | undefined;
+  /** Pruned: the step it reached. */
+  readonly step: number | undefined;
+  readonly reports: ReadonlyArray<readonly [step: number, value: number]>;
+  readonly metrics: Readonly<Record<string, unknown>>;
+  readonly failure: { readonly kind: string; readonly message: string } | undefined;
+  readonly durationMs: number;
+  readonly worker: string;
+  /** Milliseconds since the epoch. */
+  readonly finishedAt: number;
+}
+
 export interface RunData {
   readonly dir: string;
   readonly study: StudyLine;
   readonly space: SpaceSpec;
   readonly rows: readonly TrialRow[];
+  readonly trials: readonly TrialView[];
   readonly best: Best | undefined;
   readonly budget: number;
   readonly status: RunStatus;
@@ -29,7 +59,27 @@ export interface RunData {
   readonly warnings: readonly string[];
 }
 
-/** Everything the report and the export show, from a run folder's journal. */
+/** The chart's view of a journal row. */
+export function trialView(r: TrialRow): TrialView {
+  const o = r.outcome;
+  const reports = (o.reports ?? []).map((p) => [p.step, p.value] as const);
+  return {
+    trial: r.trial,
+    generation: r.generation,
+    params: r.params,
+    state: o.state,
+    value: o.state === 'failed' ? undefined : o.value,
+    step: o.state === 'pruned' ? o.step : undefined,
+    reports,
+    metrics: o.state === 'failed' ? {} : o.metrics,
+    failure: o.state === 'failed' ? { kind: o.kind, message: o.message } : undefined,
+    durationMs: o.durationMs,
+    worker: o.worker,
+    finishedAt: Date.parse(r.finishedAt),
+  };
+}
+
+/** Everything the report, the dashboard and the export show, from a run folder's journal. */
 export function runData(dir: string, journal: Journal): RunData {
   const rows = trialRows(journal, dir);
   const warnings = [...journal.warnings];
@@ -49,5 +99,6 @@ export function runData(dir: string, journal: Journal): RunData {
       else warnings.push('the LR range test result in the journal has no curve this report can draw');
     }
   }
-  return { dir, study: journal.study, space: parseSpace(journal.study.space), rows, best: bestOf(rows), budget, status, lrRange, warnings };
+  const space = parseSpace(journal.study.space);
+  return { dir, study: journal.study, space, rows, trials: rows.map(trialView), best: bestOf(rows), budget, status, lrRange, warnings };
 }

@@ -5,8 +5,8 @@ import { readJournal } from '../journal/reader.js';
 import { ioProblem } from '../journal/writer.js';
 import { renderSvg } from './chart.js';
 import { runData } from './data.js';
-import { figures } from './figures.js';
 import { reportHtml } from './html.js';
+import { runPayload } from './payload.js';
 
 export const REPORT_FILE = 'report.html';
 export const CHARTS_FOLDER = 'charts';
@@ -18,18 +18,20 @@ export interface WrittenReport {
 }
 
 /**
- * Writes DIR/report.html and its pictures in DIR/charts/ from the run's journal. Works on a run that is still
+ * Writes DIR/report.html (self-contained: every chart, the trials table, the chart libraries inlined) and each
+ * chart as an SVG in DIR/charts/ (for slides and papers) from the run's journal. Works on a run that is still
  * going or that died: it shows what the journal holds.
  */
 export async function writeReport(dir: string): Promise<WrittenReport> {
   const data = runData(dir, readJournal(dir));
-  const figs = figures(data);
-  const rendered = await Promise.all(figs.map(async (f) => ({ file: join(dir, CHARTS_FOLDER, f.file), svg: await renderSvg({ ...f.spec, title: f.title }) })));
+  const payload = runPayload(data);
+  const drawn = payload.figures.filter((f) => f.spec !== undefined);
+  const rendered = await Promise.all(drawn.map(async (f) => ({ file: join(dir, CHARTS_FOLDER, `${f.id}.svg`), svg: await renderSvg({ ...f.spec!, title: f.title } as never) })));
   const html = join(dir, REPORT_FILE);
   try {
     mkdirSync(join(dir, CHARTS_FOLDER), { recursive: true });
     for (const r of rendered) writeFileSync(r.file, r.svg);
-    writeFileSync(html, reportHtml(data, figs, CHARTS_FOLDER));
+    writeFileSync(html, reportHtml(data, payload));
   } catch (e) {
     throw errors.runFolder(dir, `cannot write the report: ${ioProblem(e)}`);
   }

@@ -1,27 +1,33 @@
 import type { SpaceSpec } from '../space/spec.js';
 import type { TrialRow } from '../journal/trials.js';
+import { trialView } from './data.js';
 
-/** The trials table as flat records: fixed columns, then one per parameter, then one per metric ("metric.<name>"). */
+/**
+ * The trials table as flat records: fixed columns, then one per parameter, then one per metric ("metric.<name>").
+ * A pruned trial's value is its last reported one, and `step` (only when a trial was pruned) the step it reached.
+ */
 export function trialRecords(rows: readonly TrialRow[], space: SpaceSpec): { columns: string[]; records: Array<Record<string, unknown>> } {
   const names = Object.keys(space);
-  const metricNames = [...new Set(rows.flatMap((r) => (r.outcome.state === 'complete' ? Object.keys(r.outcome.metrics) : [])))].sort();
-  const columns = ['trial', 'generation', 'seed', 'state', 'value', 'failure', 'message', 'durationMs', 'worker', 'finishedAt', ...names, ...metricNames.map((m) => `metric.${m}`)];
-  const records = rows.map((r) => {
-    const o = r.outcome;
+  const trials = rows.map(trialView);
+  const metricNames = [...new Set(trials.flatMap((t) => Object.keys(t.metrics)))].sort();
+  const pruned = trials.some((t) => t.state === 'pruned');
+  const columns = ['trial', 'generation', 'seed', 'state', 'value', ...(pruned ? ['step'] : []), 'failure', 'message', 'durationMs', 'worker', 'finishedAt', ...names, ...metricNames.map((m) => `metric.${m}`)];
+  const records = trials.map((t, i) => {
     const rec: Record<string, unknown> = {
-      trial: r.trial,
-      generation: r.generation,
-      seed: r.seed,
-      state: o.state,
-      value: o.state === 'complete' ? o.value : undefined,
-      failure: o.state === 'failed' ? o.kind : undefined,
-      message: o.state === 'failed' ? o.message : undefined,
-      durationMs: Math.round(o.durationMs * 1000) / 1000,
-      worker: o.worker,
-      finishedAt: r.finishedAt,
+      trial: t.trial,
+      generation: t.generation,
+      seed: rows[i]!.seed,
+      state: t.state,
+      value: t.value,
+      ...(pruned ? { step: t.step } : {}),
+      failure: t.failure?.kind,
+      message: t.failure?.message,
+      durationMs: Math.round(t.durationMs * 1000) / 1000,
+      worker: t.worker,
+      finishedAt: rows[i]!.finishedAt,
     };
-    for (const n of names) rec[n] = r.params[n];
-    for (const m of metricNames) rec[`metric.${m}`] = o.state === 'complete' ? o.metrics[m] : undefined;
+    for (const n of names) rec[n] = t.params[n];
+    for (const m of metricNames) rec[`metric.${m}`] = t.metrics[m];
     return rec;
   });
   return { columns, records };

@@ -63,8 +63,9 @@ export async function handler(args: Args): Promise<void> {
   const plot = typeof args.plot === 'string' ? args.plot : args.json ? undefined : `lr-find-${task.name.replace(/[^\w.-]+/g, '_')}.svg`;
   if (plot !== undefined) {
     const title = `LR range test: ${task.name}, ${String(result.params.optimizer ?? '')}, ${result.steps} steps, ${result.curve.signal === 'val' ? 'validation' : 'training'} loss`;
+    const svg = await renderSvg({ title, curve: result.curve, suggestion: result.suggestion, bounds: result.bounds, rule: result.rule, suggestions: result.suggestions, refinement: result.refinement });
     try {
-      writeFileSync(plot, renderSvg({ title, curve: result.curve, suggestion: result.suggestion, bounds: result.bounds, refinement: result.refinement }));
+      writeFileSync(plot, svg);
     } catch (e) {
       throw errors.option('--plot', 'a writable file path', `${plot} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
