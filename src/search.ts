@@ -15,7 +15,7 @@ import type { Best, StopReason, StudyEvent, TrialRecord } from './study/types.js
 import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
-import { openJournal, planResume, preflightRunFolder } from './journal/session.js';
+import { lockAndPlanResume, openJournal, preflightRunFolder, type LockedResumePlan } from './journal/session.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
@@ -156,15 +156,32 @@ export function createEvaluator(prepared: PreparedSearch, notify?: (message: str
   return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb });
 }
 
-/** Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. */
+/**
+ * Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. A run folder is locked
+ * (one writer per run) from before its first write to the end, whatever way the search ends.
+ */
 export async function search(input: SearchInput): Promise<SearchResult> {
-  const plan = input.resume === undefined ? undefined : planResume(input.resume, input);
+  const plan = input.resume === undefined ? undefined : lockAndPlanResume(input.resume, input, (w) => input.onWarning?.(w));
+  try {
+    return await runSearch(input, plan);
+  } finally {
+    plan?.lock.release();
+  }
+}
+
+async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined): Promise<SearchResult> {
   for (const w of plan?.journal.warnings ?? []) input.onWarning?.(w);
   if (!plan && typeof input.out === 'string') preflightRunFolder(input.out); // before an LR range test trains
   const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input);
   const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;
-  const evaluator = createEvaluator(prepared, input.onWarning);
+  let evaluator: Evaluator;
+  try {
+    evaluator = createEvaluator(prepared, input.onWarning);
+  } catch (e) {
+    journal?.close();
+    throw e;
+  }
   try {
     if (evaluator instanceof PoolEvaluator) await evaluator.warm();
     const summary = await runStudy({
@@ -208,7 +225,10 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(prepared.lrRange ? { lrRange: prepared.lrRange } : {}),
     };
   } finally {
-    await evaluator.close();
-    journal?.close();
+    try {
+      await evaluator.close();
+    } finally {
+      journal?.close();
+    }
   }
 }
