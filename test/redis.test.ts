@@ -155,7 +155,7 @@ describe.skipIf(!redisServerBinary)('redis executor', () => {
   it('tells the study why a worker refuses its module (--allow)', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'evotune-allow-'));
     try {
-      worker(redis.url, ['--concurrency', '1', '--allow', elsewhere]);
+      await worker(redis.url, ['--concurrency', '1', '--allow', elsewhere]).waitFor(/trial slot/);
       const warnings: string[] = [];
       await expect(search(base(fast, { executor: redis.url, workerWait: 5, onWarning: (m) => warnings.push(m) }))).rejects.toThrow(/no worker/);
       expect(warnings.join('\n')).toMatch(/workers refused it: .*fast\.mjs is not under --allow/);
