@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { errors } from '../errors.js';
+import { errors, type EvotuneError } from '../errors.js';
 import type { JournalLine, UnstampedLine } from './format.js';
 
 /** Bound on how long a written line may wait for its fsync when nothing forces one sooner. */
@@ -18,6 +18,7 @@ export class JournalWriter {
   private fd: number | undefined;
   private dirty = false;
   private lastSync = performance.now();
+  private failure: EvotuneError | undefined;
 
   /**
    * `flags`: 'ax' to create a new journal (fails if one exists), 'a' to append to one. Both open with O_APPEND:
@@ -38,6 +39,8 @@ export class JournalWriter {
 
   /** Writes one line now; `durable` lines (study, resumed, lr-range, done) are fsynced before this returns. */
   write(line: UnstampedLine, durable = false): void {
+    // After a failed write every later one fails the same way: the first cause (a full disk) is what the user sees.
+    if (this.failure) throw this.failure;
     if (this.fd === undefined) throw errors.internal(`journal ${this.file} is closed`);
     const stamped = { ...line, at: new Date().toISOString() } as JournalLine;
     const bytes = Buffer.from(`${JSON.stringify(stamped)}\n`);
@@ -46,8 +49,7 @@ export class JournalWriter {
       while (done < bytes.length) done += writeSync(this.fd, bytes, done);
     } catch (e) {
       // A line may be half written: stop here, so that it stays the last one, which readers tolerate.
-      this.abandon();
-      throw errors.journalWrite(this.dir, ioProblem(e));
+      throw this.abandon(e);
     }
     this.dirty = true;
     if (durable || performance.now() - this.lastSync >= MAX_UNSYNCED_MS) this.sync();
@@ -59,8 +61,7 @@ export class JournalWriter {
     try {
       fsyncSync(this.fd);
     } catch (e) {
-      this.abandon();
-      throw errors.journalWrite(this.dir, ioProblem(e));
+      throw this.abandon(e);
     }
     this.dirty = false;
     this.lastSync = performance.now();
@@ -73,9 +74,11 @@ export class JournalWriter {
     this.fd = undefined;
   }
 
-  private abandon(): void {
+  private abandon(e: unknown): EvotuneError {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.failure = errors.journalWrite(this.dir, ioProblem(e));
+    return this.failure;
   }
 }
 
