@@ -20,6 +20,7 @@ import { summarize } from './stats.js';
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../test/redis-harness.js';
+import { faultBenchmark, toMarkdown as faultsMarkdown } from './faults.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -240,5 +241,16 @@ const withSummary = <R extends StandardFunctionsRow | PopulationFamilyRow>(r: R)
   return { ...r, q1, q3 };
 };
 
+const faults: Section = {
+  id: 'faults',
+  title: '6. Fault injection: kills at random moments (issue #18)',
+  async run({ quick, log }) {
+    const runs = quick ? 3 : Number(process.env.FAULT_RUNS ?? 20);
+    log(`faults: ${runs} random kill moments per scenario`);
+    const rows = await faultBenchmark({ runs, log });
+    return ran(faultsMarkdown(rows), rows);
+  },
+};
+
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, faults];
