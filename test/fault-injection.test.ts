@@ -55,7 +55,10 @@ async function each(name: string, scenario: (rng: () => number) => Promise<RunRe
 
 afterAll(removeTemps);
 
-describe('local pool, killed for real', () => {
+/** Scenarios take up to about 30 s a run on a loaded 2-core machine. */
+const KILL_TIMEOUT = { timeout: RUNS * 60_000 + 30_000 };
+
+describe('local pool, killed for real', KILL_TIMEOUT, () => {
   beforeAll(async () => {
     await uninterrupted();
   });
@@ -273,7 +276,7 @@ describe('where the run folder is', () => {
 
 // ------------------------------------------------------------------------------------------------ Redis
 
-describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for real', () => {
+describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for real', KILL_TIMEOUT, () => {
   let rig: RedisRig;
   beforeAll(async () => {
     rig = await redisRig();
