@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
+import { checkpointCost } from './checkpoint-cost.js';
 import { compare } from './compare.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
 import { poolOverhead, toMarkdown as poolOverheadMarkdown } from './pool-overhead.js';
@@ -21,6 +22,8 @@ import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { redisServerBinary } from '../test/redis-harness.js';
 import { faultBenchmark, toMarkdown as faultsMarkdown } from './faults.js';
+import { multiFidelitySection } from './multi-fidelity.js';
+import { reportOverheadSection } from './report-overhead.js';
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -253,4 +256,4 @@ const faults: Section = {
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
-export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, faults];
+export const SECTIONS: readonly Section[] = [functions, population, quality, lrRange, pool, throughput, queue, checkpointCost, multiFidelitySection, reportOverheadSection, faults];

@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'E_ALL_FAILED'
   | 'E_INTERRUPTED'
   | 'E_EXECUTOR'
+  | 'E_SCHEDULER'
+  | 'E_UNKNOWN_SCHEDULER'
+  | 'E_REPORT'
+  | 'E_CHECKPOINT'
   | 'E_INTERNAL';
 
 export class EvotuneError extends Error {
@@ -115,6 +119,15 @@ export const errors = {
     ),
   interrupted: (resumeHint?: string) =>
     new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),
+  /** A fitness called ctx.report wrongly: the trial fails with this message (kind 'error'). */
+  fitnessReport: (problem: string) => new EvotuneError('E_REPORT', 'runtime', `ctx.report: ${problem}`),
+  schedulerOption: (scheduler: string, field: string, expected: string, got: unknown, hint?: string) =>
+    new EvotuneError('E_SCHEDULER', 'usage', `scheduler "${scheduler}" option "${field}": expected ${expected}, got ${show(got)}`, hint),
+  scheduler: (problem: string, hint?: string) => new EvotuneError('E_SCHEDULER', 'usage', problem, hint),
+  unknownScheduler: (name: string, known: readonly string[]) =>
+    new EvotuneError('E_UNKNOWN_SCHEDULER', 'usage', `unknown scheduler ${show(name)}; expected one of: ${known.join(', ')}`),
   executor: (problem: string, hint?: string) => new EvotuneError('E_EXECUTOR', 'runtime', problem, hint),
+  /** A checkpoint file (or a job's encoded checkpoint) that cannot be used: missing, truncated, corrupt, another task's. */
+  checkpoint: (file: string, problem: string, hint?: string) => new EvotuneError('E_CHECKPOINT', 'usage', `checkpoint ${file}: ${problem}`, hint),
   internal: (problem: string) => new EvotuneError('E_INTERNAL', 'runtime', `internal error: ${problem}`),
 };

@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { availableParallelism } from 'node:os';
 import { parseOptions } from './util/schema.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
+import { TELL_PRUNED } from './study/fidelity.js';
+import { STRATEGIES } from '../strategies/index.js';
 
 /**
  * The one schema for `search` options: command-line flags, a --config file and the library API all go through it,
@@ -32,6 +34,13 @@ export const searchOptionsSchema = z
     strategy: z.string({ error: 'expected a strategy name' }).min(1, { error: 'expected a strategy name' }).optional(),
     strategyOptions: z.record(z.string(), z.unknown(), { error: 'expected an object of strategy options' }).optional(),
     budget: wholeAtLeast(1).default(100),
+    /** Resource budget: stop once the trials used this much (epochs for tasks, the reported steps for modules). */
+    budgetEpochs: positiveNumber.optional(),
+    /** Stops trials early on their intermediate values: median, asha, hyperband (src/study/schedulers). */
+    scheduler: z.string({ error: 'expected a scheduler name' }).min(1, { error: 'expected a scheduler name' }).optional(),
+    schedulerOptions: z.record(z.string(), z.unknown(), { error: 'expected an object of scheduler options' }).optional(),
+    /** What the strategy is told for a pruned trial: the value it stopped at, or the worst value. */
+    tellPruned: z.enum(TELL_PRUNED, { error: `expected one of ${TELL_PRUNED.join(', ')}` }).default('last'),
     /** Wall-clock budget in seconds. */
     timeBudget: positiveNumber.optional(),
     workers: wholeAtLeast(1).default(availableParallelism()),
@@ -52,11 +61,19 @@ export const searchOptionsSchema = z
     out: z.string({ error: 'expected a folder path' }).min(1, { error: 'expected a folder path' }).optional(),
   }, { error: 'expected an object of options' });
 
+/** The trial budget of a search bounded by its resource budget alone. */
+export const UNBOUNDED_TRIALS = 1_000_000;
+
 export type SearchOptionsInput = z.input<typeof searchOptionsSchema>;
 export type SearchOptions = z.output<typeof searchOptionsSchema>;
 
 /** Validates options; the first problem becomes one clear usage error naming the field. */
 export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => string): SearchOptions {
-  return parseOptions(searchOptionsSchema, raw, { what: 'option', fieldName });
+  // A resource budget (or PBT, which ends with its horizon) bounds the search by itself: the trial budget then
+  // only bounds it if given.
+  const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  const selfBounded = given && (given.budgetEpochs !== undefined || (typeof given.strategy === 'string' && STRATEGIES[given.strategy]?.continuesTraining === true));
+  const input = given && selfBounded && given.budget === undefined ? { ...given, budget: UNBOUNDED_TRIALS } : raw;
+  return parseOptions(searchOptionsSchema, input, { what: 'option', fieldName });
 }
 

@@ -1,4 +1,5 @@
-import { errors } from './errors.js';
+import { join } from 'node:path';
+import { describe, errors } from './errors.js';
 import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
 import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
@@ -16,6 +17,10 @@ import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
 import { lockAndPlanResume, openJournal, preflightRunFolder, type LockedResumePlan } from './journal/session.js';
+import type { ScheduledBy } from './study/study.js';
+import { resolveScheduler, schedulerNames } from './study/schedulers/index.js';
+import { MUTABLE_MID_TRAINING, taskEpochs } from './tasks/config.js';
+import { lineageOf, scheduleOf, type LineageStep, type SchedulePiece } from './study/lineage.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
 export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
@@ -54,6 +59,17 @@ export interface SearchResult {
   /** What the evaluator counted: worker restarts, trials retaken from the queue, ... */
   readonly evaluatorStats: Record<string, unknown>;
   readonly utilisation: number;
+  /** Trials stopped early by the scheduler, and at which step. */
+  readonly pruned: number;
+  readonly prunedByStep: Record<string, number>;
+  /** Resource the trials used (epochs for tasks), and the resource budget if one was set. */
+  readonly resourceSpent: number;
+  readonly budgetEpochs?: number;
+  readonly scheduler?: string;
+  readonly schedulerOptions?: Record<string, unknown>;
+  /** PBT: the best trial's lineage (the chain of checkpoints it continued from) and its learning rate over epochs,
+   *  a schedule discovered by evolution that a user can reuse. */
+  readonly lineage?: { readonly steps: readonly LineageStep[]; readonly lrSchedule?: readonly SchedulePiece[] };
   readonly stoppedBy: StopReason;
   readonly generations: number;
   readonly space: SpaceSpec;
@@ -73,6 +89,67 @@ export interface PreparedSearch {
   readonly source: FitnessSource | { kind: 'function'; fn: FitnessFn };
   readonly initialPoints: number[][];
   readonly lrRange?: LrRangeResult;
+  /** The scheduler, validated against the run; absent: every trial runs to its end. */
+  readonly scheduler?: ScheduledBy;
+  /** Resource of a full trial (a task's epochs), when known. */
+  readonly fullResource?: number;
+  /** The task, when trials train one: its best trained model is kept. */
+  readonly task?: Task;
+  /** For strategies that continue trainings (PBT): the genes that may change mid-training, and the horizon. */
+  readonly lineage?: { readonly mutable: readonly boolean[]; readonly resource: number };
+}
+
+function bestLineage(history: readonly TrialRecord[], trial: number, space: SpaceSpec): NonNullable<SearchResult['lineage']> {
+  const steps = lineageOf(history, trial);
+  const lr = findLrParam(space);
+  return { steps, ...(lr ? { lrSchedule: scheduleOf(steps, lr) } : {}) };
+}
+
+/** `epochs` as a single choice at its largest value, when the space searches it. */
+function pinEpochs(space: SpaceSpec): SpaceSpec {
+  const e = space.epochs;
+  if (!e || e.type === 'categorical') return space;
+  return { ...space, epochs: { type: 'categorical', choices: [e.high] } };
+}
+
+/**
+ * What PBT needs beyond its options: which genes may change mid-training (for tasks, the trainer's optimizer
+ * knobs and dropout: never the architecture, batch size or optimizer kind) and how long one lineage trains (the
+ * resource budget shared by the population, else a full training). A fitness module must opt in to checkpoints.
+ */
+async function pbtLineage(
+  name: string,
+  strategyOptions: Record<string, unknown>,
+  options: SearchOptions,
+  space: SpaceSpec,
+  source: PreparedSearch['source'],
+  fullResource: number | undefined,
+): Promise<{ mutable: boolean[]; resource: number }> {
+  if (source.kind === 'module' && !(await supportsCheckpoints(source.url))) {
+    throw errors.optionConflict(
+      `strategy ${name} continues trainings from checkpoints, and this fitness module does not declare that it can`,
+      'export const checkpoints = true from the module, read ctx.restore / ctx.segment and return { loss, checkpoint } (README: PBT)',
+    );
+  }
+  if (source.kind === 'function' && !(source.fn as { checkpoints?: unknown }).checkpoints) {
+    throw errors.optionConflict(`strategy ${name} continues trainings from checkpoints: set fitness.checkpoints = true on a function that can (README: PBT)`);
+  }
+  const population = Number(strategyOptions.population);
+  const resource = options.budgetEpochs !== undefined ? Math.floor(options.budgetEpochs / population) : fullResource;
+  if (resource === undefined || resource < 1) {
+    throw errors.optionConflict(
+      resource === undefined ? `strategy ${name} needs to know how long a training is: give --budget-epochs` : `--budget-epochs ${options.budgetEpochs} is less than one epoch per member of a population of ${population}`,
+      'e.g. --budget-epochs 400 trains 16 members 25 epochs each',
+    );
+  }
+  const names = Object.keys(space);
+  const mutable = names.map((n) => (source.kind === 'task' ? MUTABLE_MID_TRAINING.has(n) : true));
+  return { mutable, resource };
+}
+
+async function supportsCheckpoints(url: string): Promise<boolean> {
+  const mod = (await import(url)) as { checkpoints?: unknown };
+  return mod.checkpoints === true;
 }
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
@@ -141,7 +218,38 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
 
   const strategyName = options.strategy ?? DEFAULT_STRATEGY;
   const strategy = resolveStrategy(strategyName, options.strategyOptions);
-  return { options, space, strategy, strategyName, source, initialPoints, ...(lrRange ? { lrRange } : {}) };
+  const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
+  const continues = strategy.strategy.continuesTraining === true;
+  // With a scheduler (or PBT) the length of a training is the search's decision, not a gene: train every trial
+  // for the most epochs the space allows, so that rungs compare like with like.
+  if (resolvedTask && (options.scheduler !== undefined || continues)) space = pinEpochs(space);
+  if (continues && options.scheduler !== undefined) {
+    throw errors.optionConflict(`strategy ${strategyName} schedules its own trainings; it takes no --scheduler`, 'drop --scheduler, or pick another strategy');
+  }
+  let lineage: PreparedSearch['lineage'];
+  if (continues) lineage = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
+  let scheduler: ScheduledBy | undefined;
+  if (options.scheduler !== undefined) {
+    const { scheduler: s, options: schedulerOptions } = resolveScheduler(options.scheduler, options.schedulerOptions);
+    const context = fullResource === undefined ? {} : { maxResource: fullResource };
+    s.init(schedulerOptions, context); // options that cannot work for this run fail now, before any worker starts
+    scheduler = { scheduler: s, options: schedulerOptions, context, tellPruned: options.tellPruned };
+  } else if (options.schedulerOptions !== undefined) {
+    throw errors.optionConflict('schedulerOptions given without a scheduler', `add --scheduler ${schedulerNames().join('|')}`);
+  }
+  return {
+    options,
+    space,
+    strategy,
+    strategyName,
+    source,
+    initialPoints,
+    ...(lrRange ? { lrRange } : {}),
+    ...(scheduler ? { scheduler } : {}),
+    ...(fullResource !== undefined ? { fullResource } : {}),
+    ...(lineage ? { lineage } : {}),
+    ...(resolvedTask ? { task: resolvedTask } : {}),
+  };
 }
 
 export function createEvaluator(prepared: PreparedSearch, notify?: (message: string) => void): Evaluator {
@@ -196,11 +304,27 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
       target: options.target,
       initialPoints: prepared.initialPoints,
       maxConsecutiveFailures: options.maxConsecutiveFailures,
+      ...(prepared.scheduler ? { scheduler: prepared.scheduler } : {}),
+      ...(options.budgetEpochs !== undefined ? { resourceBudget: options.budgetEpochs } : {}),
+      ...(prepared.fullResource !== undefined ? { trialResource: prepared.fullResource } : {}),
+      ...(prepared.lineage ? { mutableGenes: prepared.lineage.mutable, lineageResource: prepared.lineage.resource } : {}),
+      ...(journal ? { loadCheckpoint: journal.loadCheckpoint, releaseCheckpoint: journal.releaseCheckpoint } : {}),
+      // Each trial returns its weights (a copy of a few hundred kB at most); only the best one's are kept.
+      keepBestCheckpoint: prepared.task !== undefined,
       stopSignal: input.stopSignal,
       abortSignal: input.abortSignal,
       onEvent: journal ? journal.onEvent(input.onEvent) : input.onEvent,
     });
     journal?.done(summary);
+    if (journal && prepared.task && summary.best && summary.bestCheckpoint) {
+      const { BEST_MODEL_DIR, saveModel } = await import('./tasks/model-file.js');
+      const { asCheckpoint } = await import('./tasks/checkpoint.js');
+      try {
+        await saveModel(prepared.task, summary.best.params, asCheckpoint(summary.bestCheckpoint, `trial ${summary.best.trial}`), join(journal.dir, BEST_MODEL_DIR));
+      } catch (e) {
+        input.onWarning?.(`could not write the best model to ${join(journal.dir, BEST_MODEL_DIR)}: ${describe(e)} (evotune export --model rebuilds it from the checkpoint)`);
+      }
+    }
     const info = evaluator.info?.() ?? {};
     return {
       best: summary.best,
@@ -217,6 +341,12 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
       ...(typeof info.backend === 'string' ? { backend: info.backend } : {}),
       evaluatorStats: Object.fromEntries(Object.entries(info).filter(([k]) => k !== 'backend')),
       utilisation: summary.utilisation,
+      pruned: summary.pruned,
+      prunedByStep: summary.prunedByStep,
+      resourceSpent: summary.resourceSpent,
+      ...(options.budgetEpochs !== undefined ? { budgetEpochs: options.budgetEpochs } : {}),
+      ...(prepared.scheduler ? { scheduler: options.scheduler, schedulerOptions: prepared.scheduler.options } : {}),
+      ...(prepared.lineage && summary.best ? { lineage: bestLineage(summary.trials, summary.best.trial, space) } : {}),
       stoppedBy: summary.stoppedBy,
       generations: summary.generations,
       space,

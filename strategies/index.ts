@@ -7,6 +7,7 @@ import { pso } from './pso.js';
 import { grid } from './grid.js';
 import { de } from './de.js';
 import { cmaes } from './cmaes.js';
+import { pbt } from './pbt.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
 export const STRATEGIES: Readonly<Record<string, Strategy>> = {
@@ -16,6 +17,7 @@ export const STRATEGIES: Readonly<Record<string, Strategy>> = {
   grid,
   de,
   cmaes,
+  pbt,
 };
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured

@@ -73,23 +73,29 @@ export const intOrAuto = (doc: string, opts: { min?: number; max?: number } = {}
 export type Schema<O> = { readonly [K in keyof O]: Field<O[K]> };
 
 /** Fills defaults and checks every field; unknown fields are an error that lists the known ones. */
-export function validateOptions<O>(strategy: string, schema: Schema<O>, raw: unknown): O {
+export function validateOptions<O>(
+  strategy: string,
+  schema: Schema<O>,
+  raw: unknown,
+  // Schedulers share the schema helpers and name themselves in their errors.
+  fail: (field: string, expected: string, got: unknown) => Error = (field, expected, got) => errors.strategyOption(strategy, field, expected, got),
+): O {
   const given = raw ?? {};
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw errors.strategyOption(strategy, '(options)', 'an object', raw);
+    throw fail('(options)', 'an object', raw);
   }
   const input = given as Record<string, unknown>;
   const known = Object.keys(schema);
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) {
-      throw errors.strategyOption(strategy, key, `one of the known options (${known.join(', ') || 'none'})`, input[key]);
+      throw fail(key, `one of the known options (${known.join(', ') || 'none'})`, input[key]);
     }
   }
   const out: Record<string, unknown> = {};
   for (const key of known) {
     const field = (schema as Record<string, Field<unknown>>)[key]!;
     const v = key in input ? input[key] : field.default;
-    if (!field.check(v)) throw errors.strategyOption(strategy, key, field.expected, v);
+    if (!field.check(v)) throw fail(key, field.expected, v);
     out[key] = v;
   }
   return out as O;

@@ -20,6 +20,19 @@ export interface InitContext<O> {
    * Strategies that would stall on the plateaus of bins use it (CMA-ES margin).
    */
   readonly binEdges?: readonly (readonly number[])[];
+  /** Per gene, whether it may change while a model trains (PBT explores only those; architecture genes may not). */
+  readonly mutable?: readonly boolean[];
+  /** The resource one lineage of training may use in all (PBT's horizon, in epochs for tasks). */
+  readonly resource?: number;
+}
+
+/**
+ * How a trial continues training instead of starting afresh (population-based training): it trains the resource
+ * segment [from, to), starting from the checkpoint of trial `parent` of the previous batch (an index into it).
+ */
+export interface TrialPlan {
+  readonly parent?: number;
+  readonly segment: { readonly from: number; readonly to: number };
 }
 
 /**
@@ -35,7 +48,9 @@ export interface Strategy<O = any, S = any> {
   readonly summary: string;
   readonly options: Schema<O>;
   init(ctx: InitContext<O>): S;
-  ask(state: S, rng: Rng): { xs: number[][]; state: S };
+  ask(state: S, rng: Rng): { xs: number[][]; state: S; plans?: TrialPlan[] };
+  /** True for strategies that train their trials in segments from checkpoints (PBT): they cannot take a scheduler. */
+  readonly continuesTraining?: boolean;
   tell(state: S, told: readonly Told[], rng: Rng): S;
 }
 

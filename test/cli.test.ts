@@ -33,7 +33,7 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`run folder ${out}\n`);
     expect(r.stderr).toMatch(/^trial 20\/20 {2}best \S+ \(trial \d+\) {2}failed 0 {2}\S+ trials\/s {2}ETA 0s$/m);
-    expect(r.stdout).toMatch(/^best value \S+ at trial \d+$/m);
+    expect(r.stdout).toMatch(/^best value \S+ at trial \d+( \(.+\))?$/m);
     expect(r.stdout).toContain(`run folder ${out} (pictures: evotune report ${out})`);
   });
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Evaluator, FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { aborted, errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
+import { aborted, timeoutMessage } from './outcome.js';
+import { fitnessContext, TrialReports } from './reporting.js';
 
 const WORKER = 'main';
 
@@ -33,18 +34,20 @@ export class InlineEvaluator implements Evaluator {
     outer?.addEventListener('abort', onAbort, { once: true });
     const timer = this.trialTimeoutMs === undefined ? undefined : setTimeout(() => controller.abort('timeout'), this.trialTimeoutMs);
     // Once the signal aborted, the deadline or the stop decides the outcome, even if the fitness then settled.
+    const reports = new TrialReports(request.prune, request.wantCheckpoint);
     const ended = (): TrialOutcome | undefined => {
       const reason = controller.signal.reason as unknown;
-      if (reason === 'timeout') return failure('timeout', timeoutMessage(this.trialTimeoutMs!, 'ctx.signal was aborted'), since(), WORKER);
+      if (reason === 'timeout') return reports.failed('timeout', timeoutMessage(this.trialTimeoutMs!, 'ctx.signal was aborted'), since(), WORKER);
       if (reason === 'aborted') return aborted(since(), WORKER);
       return undefined;
     };
     try {
-      const work = Promise.resolve().then(() => this.fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal }));
+      const ctx = fitnessContext(request, controller.signal, reports);
+      const work = Promise.resolve().then(() => this.fn(request.params, ctx));
       const raw = await Promise.race([work, stop]);
-      return ended() ?? outcomeOf(raw, since(), WORKER);
+      return ended() ?? reports.outcome(raw, since(), WORKER);
     } catch (e) {
-      return ended() ?? failure('error', errorMessage(e), since(), WORKER);
+      return ended() ?? reports.thrown(e, since(), WORKER);
     } finally {
       if (timer) clearTimeout(timer);
       outer?.removeEventListener('abort', onAbort);

@@ -172,7 +172,7 @@ export class PoolEvaluator implements Evaluator {
           // Only successes say how long trials take: a module whose every trial throws at once must not be
           // chunked, or a stop after failures in a row would come a whole chunk late.
           if (o.state === 'complete') this.chunks.observe(o.durationMs);
-          else if (o.kind === 'timeout') this.chunks.disable();
+          else if (o.state === 'failed' && o.kind === 'timeout') this.chunks.disable();
           this.settle(p, o);
         });
         this.schedulePump();

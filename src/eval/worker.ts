@@ -6,12 +6,14 @@
  * it ends as 'timeout' and keeps its worker. One that does not is terminated by the main thread (see pool.ts).
  */
 import { threadId, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { performance } from 'node:perf_hooks';
 import { isEvotuneError, type ErrorCode, type ErrorKind } from '../errors.js';
 import type { FitnessSource } from './source.js';
 import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
-import { errorMessage, failure, outcomeOf, timeoutMessage } from './outcome.js';
+import { errorMessage, failure, timeoutMessage } from './outcome.js';
+import { fitnessContext, TrialReports } from './reporting.js';
 
 export interface WorkerData {
   readonly source: FitnessSource;
@@ -62,14 +64,16 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   const start = performance.now();
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(), timeoutMs);
+  const reports = new TrialReports(request.prune, request.wantCheckpoint);
   try {
-    const raw = await loaded.fn(request.params, { seed: request.seed, trial: request.number, signal: controller.signal });
-    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
-    return outcomeOf(raw, performance.now() - start, worker);
+    const ctx = fitnessContext(request, controller.signal, reports);
+    const raw = await loaded.fn(request.params, ctx);
+    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
+    return reports.outcome(raw, performance.now() - start, worker);
   } catch (e) {
     // Whatever a fitness throws once its signal aborted (an AbortError, usually) is the timeout, not a bug.
-    if (controller.signal.aborted) return failure('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
-    return failure('error', errorMessage(e), performance.now() - start, worker);
+    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
+    return reports.thrown(e, performance.now() - start, worker);
   } finally {
     if (timer) clearTimeout(timer);
   }
@@ -78,7 +82,20 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
 export default async function runTrials({ requests, timeoutMs }: WorkerTask): Promise<TrialOutcome[]> {
   const outcomes: TrialOutcome[] = [];
   for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
-  return outcomes;
+  // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
+  const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));
+  if (buffers.length === 0) return outcomes;
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: outcomes } as never) as unknown as TrialOutcome[];
+}
+
+/** The ArrayBuffers a checkpoint's typed arrays own whole (a view into a larger buffer is copied, not moved). */
+function ownedBuffers(c: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(c)) {
+    const b = c.buffer;
+    if (b instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === b.byteLength) out.add(b);
+  } else if (Array.isArray(c)) for (const v of c) ownedBuffers(v, out);
+  else if (c !== null && typeof c === 'object') for (const v of Object.values(c)) ownedBuffers(v, out);
+  return [...out];
 }
 
 /** Reports whether the source loaded: the pool checks every worker before any trial runs. */

@@ -12,6 +12,7 @@ export type RunConfig = Record<string, unknown>;
  */
 export const RESUMABLE_CHANGES: ReadonlySet<string> = new Set([
   'budget',
+  'budgetEpochs',
   'timeBudget',
   'target',
   'maxConsecutiveFailures',

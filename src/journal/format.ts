@@ -10,6 +10,9 @@ export const JOURNAL_VERSION = 1;
 export const JOURNAL_FILE = 'journal.jsonl';
 /** The search options of the run, in the --config format (usable as `evotune search --config`). */
 export const CONFIG_FILE = 'config.json';
+/** Training states trials returned (PBT continues from them; the best one is the model a user takes away). */
+export const CHECKPOINT_DIR = 'checkpoints';
+export const checkpointPath = (trial: number) => `${CHECKPOINT_DIR}/trial-${trial}.ckpt`;
 
 const finite = z.number().finite();
 const paramValue = z.union([finite, z.string(), z.boolean()]);
@@ -54,11 +57,28 @@ const askedLine = z.object({
   x: z.array(finite),
   params: z.record(z.string(), paramValue),
   seed: z.int(),
+  /** PBT: the resource segment the trial trains, and the trial whose checkpoint it starts from. */
+  segment: z.object({ from: finite, to: finite }).optional(),
+  parent: trialNumber.optional(),
 });
 
-const finishedBase = { type: z.literal('finished'), at, trial: trialNumber, x: z.array(finite), durationMs: z.number(), worker: z.string() };
+/** Intermediate values as [step, value] pairs, in the order reported. */
+const reportPairs = z.array(z.tuple([finite, finite]));
+const finishedBase = {
+  type: z.literal('finished'),
+  at,
+  trial: trialNumber,
+  x: z.array(finite),
+  durationMs: z.number(),
+  worker: z.string(),
+  reports: reportPairs.optional(),
+  /** The trial's checkpoint file, relative to the run folder (written before this line). */
+  checkpoint: z.string().optional(),
+};
 const finishedLine = z.discriminatedUnion('state', [
   z.object({ ...finishedBase, state: z.literal('complete'), value: finite, metrics: z.record(z.string(), metricValue) }),
+  /** Stopped by its scheduler at `step`, where it reported `value`. */
+  z.object({ ...finishedBase, state: z.literal('pruned'), value: finite, step: finite, metrics: z.record(z.string(), metricValue) }),
   z.object({ ...finishedBase, state: z.literal('failed'), kind: failureKind, message: z.string() }),
 ]);
 

@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
-import type { Evaluator, TrialOutcome } from '../eval/types.js';
+import type { Checkpoint, Evaluator, TrialOutcome } from '../eval/types.js';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
-import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine } from './format.js';
+import { CHECKPOINT_DIR, checkpointPath, CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine, type UnstampedLine } from './format.js';
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
 import type { LrRangeResult } from '../lr-range/index.js';
@@ -40,6 +41,8 @@ export class RunJournal {
     readonly replay: ReadonlyMap<number, ReplayedTrial>,
     /** Released by close(), or when the process exits. */
     private readonly lock: RunLock | undefined,
+    /** Trials whose finished line names a checkpoint file (earlier sessions). */
+    private readonly checkpointTrials: ReadonlySet<number> = new Set(),
   ) {}
 
   /**
@@ -79,7 +82,8 @@ export class RunJournal {
     writeConfig(dir, config);
     const writer = new JournalWriter(journal.file, 'a', dir);
     writer.write({ type: 'resumed', changed }, true);
-    return new RunJournal(dir, writer, replayMap(journal), lock);
+    const saved = new Set(journal.lines.flatMap((l) => (l.type === 'finished' && l.checkpoint !== undefined ? [l.trial] : [])));
+    return new RunJournal(dir, writer, replayMap(journal), lock, saved);
   }
 
   /** Wraps the caller's event handler: records asks, and makes finished trials durable before they are reported. */
@@ -87,7 +91,16 @@ export class RunJournal {
     return (e) => {
       if (e.type === 'asked') {
         this.asked.set(e.trial, e.x);
-        this.writer.write({ type: 'asked', trial: e.trial, generation: e.generation, x: [...e.x], params: e.params, seed: e.seed });
+        this.writer.write({
+          type: 'asked',
+          trial: e.trial,
+          generation: e.generation,
+          x: [...e.x],
+          params: e.params,
+          seed: e.seed,
+          ...(e.segment ? { segment: e.segment } : {}),
+          ...(e.parent !== undefined ? { parent: e.parent } : {}),
+        });
       } else if (e.type === 'finished') {
         this.writer.sync();
       }
@@ -102,7 +115,9 @@ export class RunJournal {
       if (!x) throw errors.internal(`trial ${trial} finished but was never asked`);
       this.asked.delete(trial);
       if (outcome.state === 'failed' && outcome.kind === 'aborted') return;
-      this.writer.write({ type: 'finished', trial, x: [...x], ...outcome });
+      // The checkpoint first, whole: the finished line that names it is written only once it exists.
+      const checkpoint = outcome.state === 'complete' && outcome.checkpoint ? this.saveCheckpoint(trial, outcome.checkpoint) : undefined;
+      this.writer.write({ ...finishedLine(trial, x, outcome), ...(checkpoint ? { checkpoint } : {}) } as UnstampedLine);
     };
     const run: Evaluator['run'] = async (request, signal) => {
       const outcome = await inner.run(request, signal);
@@ -119,6 +134,28 @@ export class RunJournal {
       },
     });
   }
+
+  private saveCheckpoint(trial: number, c: Checkpoint): string {
+    const rel = checkpointPath(trial);
+    try {
+      mkdirSync(join(this.dir, CHECKPOINT_DIR), { recursive: true });
+      writeCheckpointFile(join(this.dir, rel), c);
+    } catch (e) {
+      throw errors.journalWrite(this.dir, `checkpoint of trial ${trial}: ${ioProblem(e)}`);
+    }
+    return rel;
+  }
+
+  /** Deletes a checkpoint file no resume will read (its journal line stays: the file is named, not needed). */
+  readonly releaseCheckpoint = (trial: number): void => {
+    rmSync(join(this.dir, checkpointPath(trial)), { force: true });
+  };
+
+  /** A checkpoint an earlier session saved, for trials that continue from it (undefined: that trial saved none). */
+  readonly loadCheckpoint = (trial: number): Checkpoint | undefined => {
+    const file = join(this.dir, checkpointPath(trial));
+    return this.checkpointTrials.has(trial) || existsSync(file) ? readCheckpointFile(file) : undefined;
+  };
 
   done(s: StudySummary): void {
     const best = s.best && { value: s.best.value, trial: s.best.trial, params: s.best.params };
@@ -192,4 +229,11 @@ function syncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A finished trial as its journal line: reports as compact [step, value] pairs. */
+function finishedLine(trial: number, x: readonly number[], outcome: TrialOutcome): UnstampedLine {
+  // The checkpoint's arrays go to their own file (PBT), never into the journal.
+  const { reports, ...rest } = outcome.state === 'complete' ? (({ checkpoint: _c, ...o }) => o)(outcome) : outcome;
+  return { type: 'finished', trial, x: [...x], ...rest, ...(reports && reports.length > 0 ? { reports: reports.map((r): [number, number] => [r.step, r.value]) } : {}) };
 }

@@ -18,11 +18,14 @@ export interface TrialRow {
 
 function outcomeOf(line: FinishedLine): TrialOutcome {
   const { durationMs, worker } = line;
-  if (line.state === 'failed') return { state: 'failed', kind: line.kind, message: line.message, durationMs, worker };
+  const reports = (line.reports ?? []).map(([step, value]) => ({ step, value }));
+  const ended = { durationMs, worker, ...(reports.length > 0 ? { reports } : {}) };
+  if (line.state === 'failed') return { state: 'failed', kind: line.kind, message: line.message, ...ended };
   // JSON wrote non-finite metrics as null: they carry no value.
   const metrics: Metrics = {};
   for (const [k, v] of Object.entries(line.metrics)) if (v !== null) metrics[k] = v;
-  return { state: 'complete', value: line.value, metrics, durationMs, worker };
+  if (line.state === 'pruned') return { state: 'pruned', value: line.value, step: line.step, metrics, ...ended, reports };
+  return { state: 'complete', value: line.value, metrics, ...ended };
 }
 
 /** Finished trials by number: what a resumed study replays instead of running. */

@@ -2,10 +2,21 @@ import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
 import type { Space } from '../space/codec.js';
 import type { Strategy } from '../../strategies/types.js';
-import type { Evaluator, FailureKind, TrialOutcome } from '../eval/types.js';
+import type { Checkpoint, Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../eval/types.js';
 import { runInOrder } from '../eval/dispatch.js';
 import { deriveSeed, rngFor } from '../util/rng.js';
 import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
+import type { Scheduler, SchedulerContext } from './schedulers/index.js';
+import { resourceOf, toldValue, type TellPruned } from './fidelity.js';
+
+/** A scheduler with validated options, and what it needs to know about the run. */
+export interface ScheduledBy {
+  readonly scheduler: Scheduler;
+  readonly options: Record<string, unknown>;
+  readonly context: SchedulerContext;
+  /** What the strategy is told for a pruned trial: its last value ('last') or the worst value ('worst'). */
+  readonly tellPruned: TellPruned;
+}
 
 export interface StudyConfig {
   readonly space: Space;
@@ -31,7 +42,28 @@ export interface StudyConfig {
   /** Aborting it also aborts running trials (they end as 'aborted' and are not part of the result). */
   readonly abortSignal?: AbortSignal;
   readonly onEvent?: (event: StudyEvent) => void;
+  /** Stops trials early on their reports (median, asha, hyperband); absent: every trial runs to its end. */
+  readonly scheduler?: ScheduledBy;
+  /** Stop asking for generations once this much resource (epochs for tasks) is spent. */
+  readonly resourceBudget?: number;
+  /** Resource a trial that reported nothing counts (a full trial: the task's epochs); default 1. */
+  readonly trialResource?: number;
+  /** Per gene, whether it may change during training (PBT); see InitContext. */
+  readonly mutableGenes?: readonly boolean[];
+  /** The resource one lineage may train (PBT's horizon). */
+  readonly lineageResource?: number;
+  /** Ask every trial for its final training state (the best one's is kept: the model a user takes away). */
+  readonly keepBestCheckpoint?: boolean;
+  /** A checkpoint an earlier session saved (resume of PBT): the run folder's copy, by trial number. */
+  readonly loadCheckpoint?: (trial: number) => Checkpoint | undefined;
+  /** A trial's saved checkpoint is needed no more (not the last generation's under PBT, not the best's). */
+  readonly releaseCheckpoint?: (trial: number) => void;
 }
+
+const lineageOf = (t: { segment?: { from: number; to: number }; parent?: number }) => ({
+  ...(t.segment ? { segment: t.segment } : {}),
+  ...(t.parent !== undefined ? { parent: t.parent } : {}),
+});
 
 /** Seed of trial n: a function of the root seed and the trial number only, never of timing or worker. */
 export const trialSeed = (root: number, trial: number) => deriveSeed(root, 'trial', trial);
@@ -52,6 +84,9 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   const failuresByKind: Partial<Record<FailureKind, number>> = {};
   let best: Best | undefined;
   let failed = 0;
+  let pruned = 0;
+  const prunedByStep: Record<string, number> = {};
+  let resourceSpent = 0;
   let consecutiveFailures = 0;
   let busyMs = 0;
   let liveWallMs = 0;
@@ -59,22 +94,44 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   let stoppedBy: StopReason = 'budget';
   const maxFailures = cfg.maxConsecutiveFailures ?? 20;
 
-  let state = strategy.init({ dim: space.dim, options: cfg.strategyOptions, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints, binEdges: space.binEdges() });
+  let state = strategy.init({
+    dim: space.dim,
+    options: cfg.strategyOptions,
+    rng: rngFor(seed, 'init'),
+    seeds: cfg.initialPoints,
+    binEdges: space.binEdges(),
+    ...(cfg.mutableGenes ? { mutable: cfg.mutableGenes } : {}),
+    ...(cfg.lineageResource !== undefined ? { resource: cfg.lineageResource } : {}),
+  });
+  // PBT: the previous generation's trial numbers and checkpoints, which this generation's plans continue from.
+  let previous: { numbers: number[]; checkpoints: Map<number, Checkpoint> } = { numbers: [], checkpoints: new Map() };
+  let bestCheckpoint: Checkpoint | undefined;
+  // Trials whose checkpoint may still be saved: released once neither the next generation nor the best needs it.
+  const held = new Set<number>();
+  const sched = cfg.scheduler;
+  let schedState: unknown = sched?.scheduler.init(sched.options, sched.context);
+  const trialResource = cfg.trialResource ?? 1;
 
   const record = (rec: TrialRecord) => {
     trials.push(rec);
     const o = rec.outcome;
+    resourceSpent += resourceOf(o, trialResource, rec.segment);
     if (o.state === 'complete') {
       consecutiveFailures = 0;
       if (best === undefined || o.value < best.value || (o.value === best.value && rec.number < best.trial)) {
-        best = { value: o.value, params: rec.params, trial: rec.number };
+        best = { value: o.value, params: rec.params, trial: rec.number, metrics: o.metrics };
       }
+    } else if (o.state === 'pruned') {
+      // A pruned trial ran as it should: it ends a run of failures, but it is never the best (it did not finish).
+      consecutiveFailures = 0;
+      pruned++;
+      prunedByStep[String(o.step)] = (prunedByStep[String(o.step)] ?? 0) + 1;
     } else {
       failed++;
       consecutiveFailures++;
       failuresByKind[o.kind] = (failuresByKind[o.kind] ?? 0) + 1;
     }
-    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, budget });
+    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, pruned, budget, resourceSpent, ...(cfg.resourceBudget !== undefined ? { resourceBudget: cfg.resourceBudget } : {}) });
   };
 
   while (trials.length < budget) {
@@ -86,6 +143,10 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       stoppedBy = 'time';
       break;
     }
+    if (cfg.resourceBudget !== undefined && resourceSpent >= cfg.resourceBudget) {
+      stoppedBy = 'budget';
+      break;
+    }
     const asked = strategy.ask(state, rngFor(seed, 'ask', generation));
     state = asked.state;
     if (asked.xs.length === 0) {
@@ -94,12 +155,34 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     }
     const xs = asked.xs.slice(0, budget - trials.length);
     const first = trials.length;
+    const rules = sched ? sched.scheduler.plan(schedState, xs.map((_, i) => first + i)) : [];
+    const plans = asked.plans;
+    const wantCheckpoint = plans !== undefined || cfg.keepBestCheckpoint === true;
     const batch = xs.map((x, i) => {
       const number = first + i;
       const params = space.decode(x);
       const s = trialSeed(seed, number);
-      return { number, x, params, seed: s };
+      const prune = rules[i];
+      const plan = plans?.[i];
+      const parent = plan?.parent === undefined ? undefined : previous.numbers[plan.parent];
+      if (plan?.parent !== undefined && parent === undefined) throw errors.internal(`trial ${number} continues from member ${plan.parent} of a generation that has none`);
+      return {
+        number,
+        x,
+        params,
+        seed: s,
+        ...(prune && prune.checks.length > 0 ? { prune } : {}),
+        ...(plan ? { segment: plan.segment } : {}),
+        ...(parent !== undefined ? { parent } : {}),
+        ...(wantCheckpoint ? { wantCheckpoint: true } : {}),
+      };
     });
+    // A checkpoint is looked up only when its trial runs now: replayed trials need none.
+    const restoreOf = (parent: number): Checkpoint => {
+      const c = previous.checkpoints.get(parent) ?? cfg.loadCheckpoint?.(parent);
+      if (!c) throw errors.resume('checkpoints', `the checkpoint of trial ${parent} is missing, and a trial continues from it`, 'a run folder keeps them in checkpoints/; resume from a complete copy of the run');
+      return c;
+    };
 
     const genStart = performance.now();
     let ranLive = false;
@@ -110,7 +193,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       // A stop request (first Ctrl-C) starts no further trial of this generation; running ones finish.
       stopped: () => cfg.stopSignal?.aborted === true,
       halt: ({ outcome: o }) => {
-        if (o.state === 'complete') failureRun = 0;
+        if (o.state !== 'failed') failureRun = 0;
         else if (o.kind !== 'aborted') failureRun++;
         return maxFailures > 0 && failureRun >= maxFailures;
       },
@@ -123,8 +206,10 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
           return { outcome: old.outcome, replayed: true };
         }
         ranLive = true;
-        cfg.onEvent?.({ type: 'asked', trial: t.number, generation, x: t.x, params: t.params, seed: t.seed });
-        const outcome = await evaluator.run({ number: t.number, params: t.params, seed: t.seed }, cfg.abortSignal);
+        cfg.onEvent?.({ type: 'asked', trial: t.number, generation, x: t.x, params: t.params, seed: t.seed, ...lineageOf(t) });
+        const { x: _x, parent, ...rest } = t;
+        const request: TrialRequest = parent === undefined ? rest : { ...rest, restore: restoreOf(parent) };
+        const outcome = await evaluator.run(request, cfg.abortSignal);
         return { outcome, replayed: false };
       },
     });
@@ -137,8 +222,27 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     usable.forEach((o, i) => {
       const t = batch[i]!;
       if (!o.replayed) busyMs += o.outcome.durationMs;
-      record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: o.outcome, replayed: o.replayed });
+      // The record keeps no checkpoint: the study holds only the last generation's (PBT) and the best one's.
+      const { outcome } = o;
+      const kept = outcome.state === 'complete' && outcome.checkpoint ? (({ checkpoint: _c, ...rest }) => rest)(outcome) : outcome;
+      record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: kept, replayed: o.replayed, ...lineageOf(t) });
+      // A replayed best's checkpoint is read from its file at the end, if it is still the best then.
+      if (best?.trial === t.number && wantCheckpoint) bestCheckpoint = outcome.state === 'complete' ? outcome.checkpoint : undefined;
     });
+    if (plans) {
+      const checkpoints = new Map<number, Checkpoint>();
+      usable.forEach((o, i) => o.outcome.state === 'complete' && o.outcome.checkpoint && checkpoints.set(batch[i]!.number, o.outcome.checkpoint));
+      previous = { numbers: batch.map((t) => t.number), checkpoints };
+    }
+    if (wantCheckpoint) {
+      usable.forEach((o, i) => o.outcome.state === 'complete' && held.add(batch[i]!.number));
+      const needed = new Set(plans ? previous.numbers : []);
+      for (const n of held) {
+        if (needed.has(n) || n === best?.trial) continue;
+        held.delete(n);
+        cfg.releaseCheckpoint?.(n);
+      }
+    }
     // Only now, once every trial that ran is recorded (and journaled).
     if ('error' in dispatched) throw dispatched.error;
     if (dispatched.haltedAt !== undefined) {
@@ -153,9 +257,15 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
 
     state = strategy.tell(
       state,
-      usable.map((o, i) => ({ x: batch[i]!.x, value: o.outcome.state === 'complete' ? o.outcome.value : Infinity })),
+      usable.map((o, i) => ({ x: batch[i]!.x, value: toldValue(o.outcome, sched?.tellPruned ?? 'last') })),
       rngFor(seed, 'tell', generation),
     );
+    if (sched) {
+      schedState = sched.scheduler.tell(
+        schedState,
+        usable.map((o, i) => ({ number: batch[i]!.number, state: o.outcome.state, reports: o.outcome.reports ?? [] })),
+      );
+    }
     generation++;
 
     if (cfg.target !== undefined && best !== undefined && best.value <= cfg.target) {
@@ -167,12 +277,19 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   return {
     best,
     trials,
-    complete: trials.length - failed,
+    complete: trials.length - failed - pruned,
     failed,
     failuresByKind,
+    pruned,
+    prunedByStep,
+    resourceSpent,
     generations: generation,
     stoppedBy,
     elapsedMs: performance.now() - t0,
     utilisation: liveWallMs > 0 ? Math.min(1, busyMs / (liveWallMs * evaluator.concurrency)) : 0,
+    ...((): { bestCheckpoint?: Checkpoint } => {
+      const c = bestCheckpoint ?? (best && trials[best.trial]?.replayed ? cfg.loadCheckpoint?.(best.trial) : undefined);
+      return c ? { bestCheckpoint: c } : {};
+    })(),
   };
 }

@@ -1,5 +1,5 @@
 import type { Params } from '../space/spec.js';
-import type { FailureKind, TrialOutcome } from '../eval/types.js';
+import type { Checkpoint, FailureKind, Metrics, TrialOutcome } from '../eval/types.js';
 
 /** One trial as the study records it: what was asked, and how it ended. */
 export interface TrialRecord {
@@ -12,19 +12,44 @@ export interface TrialRecord {
   readonly outcome: TrialOutcome;
   /** True when the outcome came from the journal of an earlier run (resume), not from running it now. */
   readonly replayed: boolean;
+  /** PBT: the resource segment it trained, and the trial whose checkpoint it started from. */
+  readonly segment?: { readonly from: number; readonly to: number };
+  readonly parent?: number;
 }
 
 export interface Best {
   readonly value: number;
   readonly params: Params;
   readonly trial: number;
+  /** What the best trial returned beside its value (accuracy, training time, ...). */
+  readonly metrics?: Metrics;
 }
 
 export type StopReason = 'budget' | 'time' | 'target' | 'exhausted' | 'stopped';
 
 export type StudyEvent =
-  | { readonly type: 'asked'; readonly trial: number; readonly generation: number; readonly x: readonly number[]; readonly params: Params; readonly seed: number }
-  | { readonly type: 'finished'; readonly record: TrialRecord; readonly best: Best | undefined; readonly done: number; readonly failed: number; readonly budget: number };
+  | {
+      readonly type: 'asked';
+      readonly trial: number;
+      readonly generation: number;
+      readonly x: readonly number[];
+      readonly params: Params;
+      readonly seed: number;
+      readonly segment?: { readonly from: number; readonly to: number };
+      readonly parent?: number;
+    }
+  | {
+      readonly type: 'finished';
+      readonly record: TrialRecord;
+      readonly best: Best | undefined;
+      readonly done: number;
+      readonly failed: number;
+      readonly pruned: number;
+      readonly budget: number;
+      /** Resource spent so far (epochs for tasks), and the resource budget if there is one. */
+      readonly resourceSpent: number;
+      readonly resourceBudget?: number;
+    };
 
 export interface StudySummary {
   readonly best: Best | undefined;
@@ -32,11 +57,18 @@ export interface StudySummary {
   readonly complete: number;
   readonly failed: number;
   readonly failuresByKind: Partial<Record<FailureKind, number>>;
+  /** Trials a scheduler stopped early, and how many at each step. */
+  readonly pruned: number;
+  readonly prunedByStep: Record<string, number>;
+  /** Resource the trials used (epochs for tasks; see StudyConfig.trialResource), replayed ones included. */
+  readonly resourceSpent: number;
   readonly generations: number;
   readonly stoppedBy: StopReason;
   readonly elapsedMs: number;
   /** Busy worker time over (wall time x workers) while trials ran in this process; replayed trials excluded. */
   readonly utilisation: number;
+  /** The best trial's training state, when trials returned one (the model a user takes away). */
+  readonly bestCheckpoint?: Checkpoint;
 }
 
 /** A finished trial from an earlier run of the same study, by trial number (used to resume). */

@@ -89,3 +89,18 @@ export function trainConfig(task: string, params: Params): TrainConfig {
   }
   return { lr, batchSize, epochs, weightDecay, optimizer, schedule };
 }
+
+/**
+ * The resource of a full training of this task: its epochs, or the largest the space allows when epochs are
+ * searched (schedulers place their rungs below it).
+ */
+/** Trainer hyperparameters that may change between epochs of one training (PBT explores only these): none of
+ *  them changes the shape of the weights or of the optimizer's slots. */
+export const MUTABLE_MID_TRAINING: ReadonlySet<string> = new Set(['lr', 'momentum', 'beta1', 'weightDecay', 'dropout', 'lrMin', 'lrMax']);
+
+export function taskEpochs(task: { readonly name: string; readonly defaults: Params }, space: Readonly<Record<string, unknown>>): number {
+  const searched = space.epochs as { type?: unknown; high?: unknown; choices?: unknown } | undefined;
+  if (searched && (searched.type === 'int' || searched.type === 'float') && typeof searched.high === 'number') return searched.high;
+  if (searched && Array.isArray(searched.choices) && searched.choices.every((c) => typeof c === 'number')) return Math.max(...(searched.choices as number[]));
+  return trainConfig(task.name, task.defaults).epochs;
+}

@@ -1,7 +1,8 @@
 import type { Params } from '../space/spec.js';
 import { loadTf, type BackendChoice } from '../tf/backend.js';
 import { resolveTask } from './registry.js';
-import { taskData, trainAndEvaluate } from './train.js';
+import type { Checkpoint } from './checkpoint.js';
+import { taskData, trainAndEvaluate, type Segment } from './train.js';
 import type { Task, TaskContext } from './types.js';
 
 export interface TaskFitnessSpec {
@@ -34,7 +35,27 @@ export async function warmUp(task: Task, ctx: Omit<TaskContext, 'seed'>, steps: 
 }
 
 export type TaskMetrics = { loss: number } & Record<string, number | string | boolean>;
-export type TaskFitness = (params: Params, ctx: { seed: number; trial: number; signal: AbortSignal }) => Promise<TaskMetrics>;
+
+/** What a task trial is given: the fitness context (report is optional so that older callers still work), plus the
+ *  checkpoint fields of its request (population-based training). */
+export interface TaskFitnessContext {
+  readonly seed: number;
+  readonly trial: number;
+  readonly signal: AbortSignal;
+  /** The validation loss after every epoch; false stops training (the trial is then pruned). */
+  readonly report?: (step: number, value: number) => boolean;
+  readonly restore?: Checkpoint;
+  readonly segment?: Segment;
+  readonly wantCheckpoint?: boolean;
+}
+
+/**
+ * A task trial's result: the scores as metrics, and the final state when the request asked for it. `checkpoint` is
+ * not a metric (the outcome's scorer keeps only numbers, strings and booleans): the worker moves it into the outcome,
+ * and its arrays own their buffers, so `transferList(checkpoint)` (checkpoint.ts) hands them back without a copy.
+ */
+export type TaskResult = TaskMetrics & { checkpoint?: Checkpoint };
+export type TaskFitness = (params: Params, ctx: TaskFitnessContext) => Promise<TaskResult>;
 
 /**
  * What a worker sets up once: tfjs with the backend, the task, its data split (cached), and a JIT warm-up on the
@@ -48,11 +69,12 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
   await taskData(task, dataSeed);
   await warmUp(task, { tf, backend, dataSeed }, spec.warmupSteps ?? WARMUP_STEPS);
   const fitness: TaskFitness = async (params, ctx) => {
-    const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed });
+    const { report, restore, segment, wantCheckpoint } = ctx;
+    const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed }, { report, restore, segment, wantCheckpoint });
     const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec) };
     if (r.accuracy !== undefined) metrics.accuracy = r.accuracy;
     if (r.diverged) metrics.diverged = true;
-    return metrics;
+    return r.checkpoint ? Object.assign(metrics, { checkpoint: r.checkpoint }) : metrics;
   };
   return { fitness, backend };
 }

@@ -4,15 +4,22 @@
  * Fast because per-step overhead is what dominates small models in tfjs: the data lives on the backend once per
  * session (one gather per epoch reshuffles it, one slice per step cuts a batch), gradients come from the direct
  * program for MLPs (see tf/gradients.ts), the optimizer updates one flat vector (tf/optimizer.ts), and nothing is
- * read back during an epoch: one read per epoch checks for divergence, one at the end gives the scores.
+ * read back during an epoch: one read per epoch checks for divergence (and, when progress is reported, reads the
+ * validation loss with it), one at the end gives the scores.
+ *
+ * A run can be cut into segments of epochs: a checkpoint (weights, optimizer slots, step count) taken at the end of
+ * one restores into a fresh session, and training on from it equals training straight through, because every
+ * random draw (shuffle, dropout masks) and the LR schedule depend on the absolute step, not on the session.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params } from '../space/spec.js';
 import { rngFor, shuffleInPlace } from '../util/rng.js';
-import { gradientProgram, type GradientProgram } from '../tf/gradients.js';
+import { gradientProgram, inference, type GradientProgram } from '../tf/gradients.js';
 import { accuracy, lossValue } from '../tf/loss.js';
 import { FlatOptimizer } from '../tf/optimizer.js';
 import { sliceRows } from '../tf/flat-kernels.js';
+import { errors } from '../errors.js';
+import { shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import type { LayersModel, Task, TaskContext, TaskData } from './types.js';
@@ -35,6 +42,30 @@ export interface TrainResult extends Scores {
   readonly gradients: GradientProgram['kind'];
   /** True if the weights stopped being finite and training stopped early. */
   readonly diverged: boolean;
+  /** The epoch after which `report` said stop (absent when training ran to its end). */
+  readonly stoppedAt?: number;
+  /** The state at the end, when asked for with `wantCheckpoint` (absent if training diverged). */
+  readonly checkpoint?: Checkpoint;
+}
+
+/** Epochs as the unit of training segments; `from` epochs are done already (0, or the restored checkpoint's). */
+export interface Segment {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface TrainOptions {
+  /** Called after every epoch with its validation loss (epochs counted from 1 and absolute: a restored run goes on
+   *  counting); returning false stops training. Costs one forward pass on the validation split per epoch. */
+  readonly report?: (epoch: number, value: number) => boolean;
+  /** Start from this state instead of fresh weights; it must come from the same task, model shape, optimizer and
+   *  batch size (other hyperparameters may differ). */
+  readonly restore?: Checkpoint;
+  /** Train epochs from+1..to (default: from the restored epoch, or 0, to the params' `epochs`). The LR schedule
+   *  spans max(epochs, to) epochs and is read at the absolute step. */
+  readonly segment?: Segment;
+  /** Return the final state as `checkpoint`. */
+  readonly wantCheckpoint?: boolean;
 }
 
 /** A model in training at a learning rate the caller sets: what the LR range test drives. */
@@ -78,6 +109,9 @@ class Run {
   private epochX: Tensor | undefined;
   private epochY: Tensor | undefined;
   private step = 0;
+  /** What a checkpoint must match to restore here (see checkpoint.ts). */
+  readonly shapeKey: string;
+  private readonly predict: (x: Tensor) => Tensor;
 
   private constructor(
     private readonly tf: TaskContext['tf'],
@@ -93,6 +127,8 @@ class Run {
     // epoch reshuffles, so no row is left out for long), which keeps every step the same shape.
     this.batchSize = Math.min(cfg.batchSize, data.nTrain);
     this.stepsPerEpoch = Math.floor(data.nTrain / this.batchSize);
+    this.predict = inference(tf, model);
+    this.shapeKey = shapeKey({ task: task.name, optimizer: cfg.optimizer.kind, batchSize: this.batchSize, shapes: program.vars.map((v) => v.shape) });
     // One tidy: if a split does not fit its declared shapes, the tensors already made are freed with the error.
     [this.x, this.y, this.xVal, this.yVal] = tf.tidy(() => [
       tf.tensor(data.xTrain, [data.nTrain, ...data.inputShape]),
@@ -102,13 +138,18 @@ class Run {
     ]);
   }
 
-  static async open(task: Task, params: Params, ctx: TaskContext): Promise<Run> {
+  static async open(task: Task, params: Params, ctx: TaskContext, checkpoints = false): Promise<Run> {
     const { tf } = ctx;
     const cfg = trainConfig(task.name, { ...task.defaults, ...params });
     const data = await taskData(task, ctx.dataSeed ?? 0);
     const model = task.build({ ...task.defaults, ...params }, ctx);
     let optimizer: FlatOptimizer | undefined;
     try {
+      // A checkpoint holds the trainable weights only: moving statistics (batch norm) would be lost.
+      if (checkpoints && model.nonTrainableWeights.length > 0) {
+        const names = model.nonTrainableWeights.map((w) => w.name).join(', ');
+        throw errors.task(task.name, `checkpoints hold trainable weights only; this model has non-trainable weights (${names})`);
+      }
       const program = gradientProgram(tf, task.kind, model);
       optimizer = new FlatOptimizer(tf, program.vars, cfg.optimizer, cfg.weightDecay);
       return new Run(tf, task, ctx.seed, cfg, model, program, optimizer, data);
@@ -137,6 +178,11 @@ class Run {
     return loss;
   }
 
+  /** Optimizer steps taken, counting those of a restored checkpoint. */
+  get stepsTaken(): number {
+    return this.step;
+  }
+
   /** False once any weight is NaN or infinite (one read). */
   finite(): boolean {
     const sum = this.tf.tidy(() => this.optimizer.checksum());
@@ -146,15 +192,49 @@ class Run {
   }
 
   scores(): Scores {
+    return this.read(false, true).scores;
+  }
+
+  /** The validation scores (accuracy only if asked: it costs as much again) and whether the weights are finite, in
+   *  one read. */
+  read(withChecksum: boolean, withAccuracy: boolean): { scores: Scores; finite: boolean } {
     const tf = this.tf;
+    const classification = this.task.kind === 'classification' && withAccuracy;
     const values = tf.tidy(() => {
-      const out = this.model.apply(this.xVal, { training: false }) as Tensor;
-      const loss = lossValue(tf, this.task.kind, out, this.yVal);
-      return this.task.kind === 'classification' ? tf.stack([loss, accuracy(tf, out, this.yVal)]) : tf.stack([loss]);
+      const out = this.predict(this.xVal);
+      const parts: Tensor[] = [lossValue(tf, this.task.kind, out, this.yVal)];
+      if (classification) parts.push(accuracy(tf, out, this.yVal));
+      if (withChecksum) parts.push(this.optimizer.checksum());
+      return tf.stack(parts);
     });
-    const [loss, acc] = values.dataSync();
+    const v = values.dataSync();
     values.dispose();
-    return acc === undefined ? { loss: loss! } : { loss: loss!, accuracy: acc };
+    const scores = classification ? { loss: v[0]!, accuracy: v[1]! } : { loss: v[0]! };
+    return { scores, finite: !withChecksum || Number.isFinite(v[v.length - 1]) };
+  }
+
+  /** The whole training state after `epoch` epochs (one read). */
+  checkpoint(epoch: number): Checkpoint {
+    const s = this.optimizer.exportState();
+    return { shapeKey: this.shapeKey, step: this.step, epoch, weights: s.theta, slots: s.slots, counters: { t: s.t } };
+  }
+
+  /** Continues from a checkpoint, refusing one of another shape (the error says which part differs). */
+  restore(c: Checkpoint): void {
+    const refuse = (problem: string) => errors.task(this.task.name, `restore: ${problem}`);
+    const diff = shapeKeyDiff(c.shapeKey, this.shapeKey);
+    if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
+    const n = this.program.vars.reduce((k, v) => k + v.size, 0);
+    const slots = this.optimizer.slotCount;
+    if (c.weights.length !== n) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${n}`);
+    if (c.slots.length !== slots || c.slots.some((a) => a.length !== n)) {
+      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots of ${c.slots.map((a) => a.length).join(', ') || 0} values, ${this.cfg.optimizer.kind} needs ${slots} of ${n}`);
+    }
+    if (c.step !== c.epoch * this.stepsPerEpoch) {
+      throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${this.stepsPerEpoch} steps per epoch`);
+    }
+    this.optimizer.importState({ theta: c.weights, slots: c.slots, t: c.counters.t ?? c.step });
+    this.step = c.step;
   }
 
   private reshuffle(epoch: number): void {
@@ -176,39 +256,68 @@ class Run {
 }
 
 /** Lets an abort from another thread arrive (its message needs the event loop), then honours it. */
-async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+async function letAbortArrive(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   signal?.throwIfAborted();
 }
 
+/** The epochs to train, [from, to), checked against the checkpoint. */
+function epochSpan(task: Task, run: Run, o: TrainOptions): Segment {
+  const bad = (problem: string) => errors.task(task.name, `segment: ${problem}`);
+  const done = o.restore?.epoch ?? 0;
+  const { from, to } = o.segment ?? { from: done, to: Math.max(done, run.cfg.epochs) };
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
+    throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
+  }
+  if (from !== done) throw bad(o.restore ? `from ${from} must be the checkpoint's epoch ${done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
+  return { from, to };
+}
+
 /**
- * Builds the task's model with these params and seed, trains it for `epochs` epochs under the LR schedule, and
- * returns the validation loss (NaN if training diverged, so that the study records a failed trial).
+ * Builds the task's model with these params and seed, trains it for `epochs` epochs under the LR schedule (or the
+ * segment asked for, from a checkpoint), and returns the validation loss (NaN if training diverged, so that the
+ * study records a failed trial).
  */
-export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskContext): Promise<TrainResult> {
-  const run = await Run.open(task, params, ctx);
+export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskContext, opts: TrainOptions = {}): Promise<TrainResult> {
+  const run = await Run.open(task, params, ctx, !!(opts.restore || opts.wantCheckpoint));
   try {
-    const { epochs, schedule } = run.cfg;
-    const total = epochs * run.stepsPerEpoch;
+    const { from, to } = epochSpan(task, run, opts);
+    if (opts.restore) run.restore(opts.restore);
+    const { schedule } = run.cfg;
+    const total = Math.max(run.cfg.epochs, to) * run.stepsPerEpoch;
     let steps = 0;
     let diverged = false;
+    let stoppedAt: number | undefined;
+    let epoch = from;
+    // The last epoch's scores, read with its report (the final ones then cost no second pass).
+    let last: Scores | undefined;
     const start = performance.now();
-    for (let epoch = 0; epoch < epochs && !diverged; epoch++) {
-      for (let i = 0; i < run.stepsPerEpoch; i++, steps++) run.trainStep(lrAt(schedule, steps, total), false);
-      diverged = !run.finite();
-      await checkpoint(ctx.signal);
+    while (epoch < to && !diverged && stoppedAt === undefined) {
+      for (let i = 0; i < run.stepsPerEpoch; i++, steps++) run.trainStep(lrAt(schedule, run.stepsTaken, total), false);
+      epoch++;
+      if (opts.report) {
+        const final = epoch === to;
+        const r = run.read(true, final);
+        diverged = !r.finite;
+        if (final) last = r.scores;
+        if (!diverged && !opts.report(epoch, r.scores.loss)) stoppedAt = epoch;
+      } else diverged = !run.finite();
+      await letAbortArrive(ctx.signal);
     }
     const trainMs = performance.now() - start;
-    const scores = diverged ? { loss: NaN } : run.scores();
+    const scores = diverged ? { loss: NaN } : (last ?? run.scores());
+    const checkpoint = opts.wantCheckpoint && !diverged ? run.checkpoint(epoch) : undefined;
     return {
       ...scores,
       loss: Number.isFinite(scores.loss) ? scores.loss : NaN,
       steps,
-      epochs,
+      epochs: epoch - from,
       trainMs,
       stepsPerSec: (steps / trainMs) * 1000,
       gradients: run.program.kind,
       diverged,
+      ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
     };
   } finally {
     run.dispose();

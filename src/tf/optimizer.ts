@@ -10,6 +10,20 @@ const ADAM_EPS = 1e-7;
 const RMS_DECAY = 0.9;
 const RMS_EPS = 1e-7;
 
+/** An optimizer's whole state as plain arrays: what a checkpoint holds. */
+export interface FlatState {
+  /** Every weight, flattened in the variables' order. */
+  readonly theta: Float32Array;
+  /** The slots (Adam m, v; SGD velocity; RMSProp mean square, momentum), each as long as theta. */
+  readonly slots: readonly Float32Array[];
+  /** Steps taken (Adam's t). */
+  readonly t: number;
+}
+
+/** Slots per optimizer. RMSProp always keeps its momentum slot (zeros while momentum is 0) and SGD its velocity, so
+ *  that a checkpoint stays loadable when a later segment changes the momentum (population-based training does). */
+export const SLOT_COUNT = { adam: 2, sgd: 1, rmsprop: 2 } as const;
+
 /**
  * Adam, SGD with momentum and RMSProp over ONE flat vector holding every trainable weight, so that a step costs
  * about a dozen kernels whatever the number of layers (tf.train's optimizers run that many per variable), and the
@@ -32,8 +46,7 @@ export class FlatOptimizer {
   ) {
     this.theta = tf.keep(tf.tidy(() => concatFlat(tf, vars)));
     const n = this.theta.size;
-    const slots = cfg.kind === 'adam' ? 2 : cfg.kind === 'sgd' ? 1 : cfg.momentum > 0 ? 2 : 1;
-    this.state = Array.from({ length: slots }, () => tf.keep(tf.zeros([n])));
+    this.state = Array.from({ length: SLOT_COUNT[cfg.kind] }, () => tf.keep(tf.zeros([n])));
     this.decay =
       weightDecay > 0
         ? tf.keep(tf.tidy(() => tf.concat(vars.map((v) => tf.fill([v.size], v.rank >= 2 ? weightDecay : 0)))))
@@ -91,9 +104,39 @@ export class FlatOptimizer {
     splitFlat(tf, theta, this.vars).forEach((part, i) => this.vars[i]!.assign(part));
   }
 
+  get slotCount(): number {
+    return this.state.length;
+  }
+
   /** Sum of all weights: one number that is NaN or infinite as soon as any weight is. */
   checksum(): Tensor {
     return this.tf.sum(this.theta);
+  }
+
+  /** The state as fresh arrays, each owning its buffer (so that it can be transferred to another thread). One read. */
+  exportState(): FlatState {
+    const tf = this.tf;
+    const all = tf.tidy(() => tf.concat([this.theta, ...this.state]));
+    const data = all.dataSync() as Float32Array;
+    all.dispose();
+    const n = this.theta.size;
+    const part = (i: number) => data.slice(i * n, (i + 1) * n);
+    return { theta: part(0), slots: this.state.map((_, i) => part(i + 1)), t: this.t };
+  }
+
+  /** Replaces weights (written through to the model's variables), slots and step count. Lengths are checked by the
+   *  caller (a mismatch here is a bug, so it throws a plain Error). */
+  importState(s: FlatState): void {
+    const tf = this.tf;
+    const n = this.theta.size;
+    if (s.theta.length !== n || s.slots.length !== this.state.length || s.slots.some((a) => a.length !== n)) {
+      throw new Error(`optimizer state does not fit: ${s.theta.length} weights and ${s.slots.length} slots for ${n} and ${this.state.length}`);
+    }
+    this.theta.dispose();
+    this.theta = tf.keep(tf.tensor1d(s.theta));
+    s.slots.forEach((slot, i) => this.replace(i, tf.tensor1d(slot)));
+    tf.tidy(() => splitFlat(tf, this.theta, this.vars).forEach((part, i) => this.vars[i]!.assign(part)));
+    this.t = s.t;
   }
 
   private replace(slot: number, value: Tensor): void {

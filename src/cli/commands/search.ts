@@ -3,6 +3,7 @@ import { errors } from '../../errors.js';
 import { search, type SearchInput, type SearchResult } from '../../search.js';
 import type { StudyEvent } from '../../study/types.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
+import { schedulerNames } from '../../study/schedulers/index.js';
 import { BACKENDS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
 import { flagName, formatValue, stopPhrase } from '../output.js';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,10 @@ export function builder(y: Argv) {
     .option('strategy', { type: 'string', requiresArg: true, describe: `search strategy: ${strategyNames().join(', ')}` })
     .option('strategy-options', { type: 'string', requiresArg: true, describe: 'strategy options as JSON, e.g. \'{"populationSize":30}\'' })
     .option('budget', { type: 'number', requiresArg: true, describe: 'number of evaluations (default 100)' })
+    .option('budget-epochs', { type: 'number', requiresArg: true, describe: 'resource budget: stop once trials trained this many epochs in all (a fitness module: its reported steps)' })
+    .option('scheduler', { type: 'string', requiresArg: true, describe: `stop bad trials early on their intermediate values: ${schedulerNames().join(', ')} (default: none)` })
+    .option('scheduler-options', { type: 'string', requiresArg: true, describe: 'scheduler options as JSON, e.g. \'{"reductionFactor":3,"minResource":1}\'' })
+    .option('tell-pruned', { type: 'string', requiresArg: true, choices: ['last', 'worst'], describe: 'what the strategy is told for a pruned trial: its last value (default) or the worst' })
     .option('time-budget', { type: 'number', requiresArg: true, describe: 'stop after this many seconds (not reproducible)' })
     .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: number of cores)' })
     .option('executor', { type: 'string', requiresArg: true, describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s' })
@@ -50,10 +55,11 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
 /** Turns parsed flags into library input; only flags the user gave are passed, so defaults live in one place. */
 export function searchInputFromArgs(args: Args): SearchInput {
-  const keys = ['task', 'fitness', 'space', 'strategy', 'budget', 'timeBudget', 'workers', 'executor', 'workerWait', 'seed', 'backend', 'trialTimeout', 'maxHeapMb', 'target', 'maxConsecutiveFailures', 'out'] as const;
+  const keys = ['task', 'fitness', 'space', 'strategy', 'budget', 'budgetEpochs', 'scheduler', 'tellPruned', 'timeBudget', 'workers', 'executor', 'workerWait', 'seed', 'backend', 'trialTimeout', 'maxHeapMb', 'target', 'maxConsecutiveFailures', 'out'] as const;
   const input: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) input[k] = args[k];
   if (args.strategyOptions !== undefined) input.strategyOptions = parseJsonFlag('--strategy-options', args.strategyOptions);
+  if (args.schedulerOptions !== undefined) input.schedulerOptions = parseJsonFlag('--scheduler-options', args.schedulerOptions);
   if (args.lrBounds !== undefined) input.lrBounds = parseLrBounds(String(args.lrBounds));
   return input as SearchInput;
 }
@@ -225,17 +231,24 @@ export function toJson(r: SearchResult) {
   return { ...rest, elapsedMs: Math.round(r.elapsedMs), utilisation: Number(r.utilisation.toFixed(4)) };
 }
 
+/** Metrics worth a place on the summary's best line (the rest are in --json and the report). */
+const BEST_METRICS = new Set(['accuracy', 'trainMs']);
+
 function printResult(r: SearchResult): void {
   const out = process.stdout;
   out.write(`strategy ${r.strategy}, seed ${r.seed}, ${r.evaluator}${r.backend ? `, backend ${r.backend}` : ''}\n`);
-  out.write(`${r.trials} trials (${r.failed} failed) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, ${stopPhrase(r.stoppedBy)}\n`);
+  const ended = [`${r.failed} failed`, ...(r.scheduler ? [`${r.pruned} pruned by ${r.scheduler}`] : [])].join(', ');
+  out.write(`${r.trials} trials (${ended}) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, ${stopPhrase(r.stoppedBy)}\n`);
   if (r.failed > 0) out.write(`failures: ${Object.entries(r.failuresByKind).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+  if (r.pruned > 0) out.write(`pruned at step: ${Object.entries(r.prunedByStep).map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
+  if (r.scheduler || r.budgetEpochs !== undefined) out.write(`resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`);
   if (r.lrRange) out.write(lrRangeSummary(r.lrRange));
   if (!r.best) {
     out.write('no trial completed\n');
     return;
   }
-  out.write(`best value ${formatValue(r.best.value)} at trial ${r.best.trial}\n`);
+  const metrics = Object.entries(r.best.metrics ?? {}).filter(([k]) => BEST_METRICS.has(k));
+  out.write(`best value ${formatValue(r.best.value)} at trial ${r.best.trial}${metrics.length > 0 ? ` (${metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? formatValue(v) : String(v)}`).join(', ')})` : ''}\n`);
   for (const [k, v] of Object.entries(r.best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
   if (r.out !== undefined) out.write(`run folder ${r.out} (pictures: evotune report ${r.out})\n`);
 }

@@ -113,7 +113,9 @@ const describeSource = (s: FitnessSource) => (s.kind === 'module' ? `fitness mod
 
 function describeOutcome(o: TrialOutcome): string {
   const took = `in ${(o.durationMs / 1000).toFixed(1)} s`;
-  return o.state === 'complete' ? `ok ${formatValue(o.value)} ${took}` : `failed (${o.kind}) ${took}: ${o.message}`;
+  if (o.state === 'complete') return `ok ${formatValue(o.value)} ${took}`;
+  if (o.state === 'pruned') return `pruned at step ${o.step} (${formatValue(o.value)}) ${took}`;
+  return `failed (${o.kind}) ${took}: ${o.message}`;
 }
 
 function describeEvent(e: WorkerEvent): string {

@@ -8,7 +8,7 @@ import type { FitnessSource } from '../source.js';
 import { aborted, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
-import { MAX_RETAKES, PREFIX, printable, queueName, trialJobId, trialOfJob, trialResultSchema, workerConnectionName, type OpenStudy } from './protocol.js';
+import { MAX_RETAKES, outcomeFromWire, PREFIX, printable, queueName, requestToWire, trialJobId, trialOfJob, trialResultSchema, workerConnectionName, type OpenStudy } from './protocol.js';
 import { announceStudy, endStudy, HEARTBEAT_MS, readWorkers } from './registry.js';
 import { repeat, within } from './timing.js';
 import { scrub, type RedisTarget } from './url.js';
@@ -133,7 +133,7 @@ export class QueueEvaluator implements Evaluator {
   }
 
   private enqueue(conn: Connection, request: TrialRequest) {
-    return conn.queue.add('trial', request, { jobId: trialJobId(this.study, request.number) });
+    return conn.queue.add('trial', requestToWire(request), { jobId: trialJobId(this.study, request.number) });
   }
 
   /** Connects once: the queue, its event stream, the study's roster entry, and the watch loops. */
@@ -195,7 +195,13 @@ export class QueueEvaluator implements Evaluator {
     const parsed = trialResultSchema.safeParse(raw);
     if (!parsed.success) return waiting.settle(failed('invalid', 'the worker sent a malformed result', waiting));
     if (parsed.data.attempt > 1) this.retaken++;
-    waiting.settle(parsed.data.outcome);
+    let outcome: TrialOutcome;
+    try {
+      outcome = outcomeFromWire(parsed.data.outcome, n);
+    } catch (e) {
+      return waiting.settle(failed('invalid', describe(e), waiting));
+    }
+    waiting.settle(outcome);
   }
 
   /** Workers return every trial's own failure as a result, so a failed job means the trial could not be run. */

@@ -4,7 +4,9 @@
  */
 import * as z from 'zod';
 import { BACKENDS } from '../../options.js';
-import type { FailureKind } from '../types.js';
+import { errors } from '../../errors.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint-codec.js';
+import type { Checkpoint, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 
 /** Prefix of every key evotune writes, so that a Redis shared with other programs stays tidy. */
 export const PREFIX = 'evotune';
@@ -70,20 +72,71 @@ export type WorkerEntry = z.infer<typeof workerEntrySchema>;
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 
+const pruneRuleSchema = z.object({ checks: z.array(z.object({ step: z.number().finite(), threshold: z.number() })).max(10_000) });
+
 export const trialRequestSchema = z.object({
   number: z.int().min(0),
   params: z.record(z.string(), paramValue),
   seed: z.int().min(0),
+  prune: pruneRuleSchema.optional(),
+  segment: z.object({ from: z.number().finite(), to: z.number().finite() }).optional(),
+  /** The checkpoint to start from, as base64 of src/eval/checkpoint-codec.ts's bytes (JSON cannot carry typed arrays). */
+  restore: z.string().optional(),
+  wantCheckpoint: z.boolean().optional(),
 });
+export type WireRequest = z.infer<typeof trialRequestSchema>;
+
+/** Largest checkpoint a Redis job carries (Redis holds whole jobs in memory; a study of many members adds up). */
+export const CHECKPOINT_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** A checkpoint as a job or result carries it; above the limit, a clear error instead of a stalled Redis. */
+export function checkpointToWire(c: Checkpoint, trial: number): string {
+  const bytes = encodeCheckpoint(c);
+  if (bytes.length > CHECKPOINT_LIMIT_BYTES) {
+    throw errors.executor(
+      `the checkpoint of trial ${trial} is ${(bytes.length / 1e6).toFixed(1)} MB, over the ${CHECKPOINT_LIMIT_BYTES / 1e6} MB a Redis job may carry`,
+      'run PBT on local threads (no --executor), or use a smaller model',
+    );
+  }
+  return bytes.toString('base64');
+}
+
+export const checkpointFromWire = (wire: string, trial: number): Checkpoint =>
+  decodeCheckpoint(Buffer.from(wire, 'base64'), (problem) => errors.executor(`the checkpoint of trial ${trial} that came through Redis ${problem}`));
+
+/** A request as a job carries it. */
+export function requestToWire(r: TrialRequest): WireRequest {
+  const { restore, ...rest } = r;
+  return { ...rest, params: { ...r.params }, ...(restore ? { restore: checkpointToWire(restore, r.number) } : {}) } as WireRequest;
+}
+
+export function requestFromWire(w: WireRequest): TrialRequest {
+  const { restore, ...rest } = w;
+  return { ...rest, ...(restore !== undefined ? { restore: checkpointFromWire(restore, w.number) } : {}) };
+}
 
 // A Record over FailureKind: adding a kind to the Evaluator types without adding it here fails the build.
 const failureKinds: Record<FailureKind, true> = { error: true, nan: true, infinite: true, invalid: true, timeout: true, crash: true, oom: true, aborted: true };
 
+const reportsSchema = z.array(z.object({ step: z.number().finite(), value: z.number().finite() })).readonly();
+const ended = { durationMs: z.number(), worker: z.string(), reports: reportsSchema.optional() };
 const outcomeSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), durationMs: z.number(), worker: z.string() }),
-  z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), durationMs: z.number(), worker: z.string() }),
+  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), ...ended, checkpoint: z.string().optional() }),
+  z.object({ state: z.literal('pruned'), value: z.number(), step: z.number().finite(), metrics: z.record(z.string(), paramValue), ...ended, reports: reportsSchema }),
+  z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), ...ended }),
 ]);
 
 /** What a worker returns for a trial: its outcome, and which start of the job produced it (1 unless retaken). */
 export const trialResultSchema = z.object({ outcome: outcomeSchema, attempt: z.int().min(1) });
 export type TrialResult = z.infer<typeof trialResultSchema>;
+
+/** An outcome as a result carries it (its checkpoint as base64), and back. */
+export function outcomeToWire(o: TrialOutcome, trial: number): TrialResult['outcome'] {
+  if (o.state !== 'complete' || !o.checkpoint) return o as TrialResult['outcome'];
+  return { ...o, checkpoint: checkpointToWire(o.checkpoint, trial) };
+}
+
+export function outcomeFromWire(o: TrialResult['outcome'], trial: number): TrialOutcome {
+  if (o.state !== 'complete' || o.checkpoint === undefined) return o as TrialOutcome;
+  return { ...o, checkpoint: checkpointFromWire(o.checkpoint, trial) };
+}

@@ -4,7 +4,7 @@ import { describe } from '../../errors.js';
 import { PoolEvaluator } from '../pool.js';
 import type { TrialOutcome } from '../types.js';
 import { isConnectionError } from './connection.js';
-import { MAX_RETAKES, PREFIX, queueName, trialOfJob, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
+import { MAX_RETAKES, outcomeToWire, PREFIX, queueName, requestFromWire, trialOfJob, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
 import type { Slots } from './slots.js';
 import { within } from './timing.js';
 
@@ -90,7 +90,7 @@ export class StudyServer {
   private async process(job: Job<unknown, TrialResult>, token: string | undefined): Promise<TrialResult> {
     const parsed = trialRequestSchema.safeParse(job.data);
     if (!parsed.success) throw new Error(`malformed trial request: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
-    const request = parsed.data;
+    const request = requestFromWire(parsed.data);
     const attempt = job.attemptsStarted;
     const computing = this.compute(request.number, attempt, () => this.pool.run(request, this.interrupt.signal));
     this.computing.add(computing);
@@ -98,7 +98,7 @@ export class StudyServer {
     // An interrupted trial did not run to its end: it is no result, and must not reach the study as one.
     if (outcome === undefined || this.interrupt.signal.aborted) return await this.handBack(job, token);
     this.opts.report({ type: 'finished', study: this.study, trial: request.number, outcome });
-    return { outcome: { ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, attempt };
+    return { outcome: outcomeToWire({ ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, request.number), attempt };
   }
 
   /** Runs a trial in a slot: its outcome, or undefined when it was interrupted or the pool broke (hand it back). */

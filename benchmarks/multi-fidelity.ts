@@ -1,0 +1,229 @@
+/**
+ * Multi-fidelity search and PBT against today's full-budget search, at equal total training epochs.
+ *
+ * Each search of a (task, method, seed) gets the same resource budget (epochs in all). Its score is not its best
+ * single noisy value (that rewards luck, and pruning on noisy early values can pick lucky configurations): the
+ * configuration it chose is trained again on 5 fresh seeds at full budget, and the median of those validation
+ * losses is the score. For PBT the chosen "configuration" is the best member's lineage: its hyperparameters per
+ * segment (an evolved schedule), re-trained from scratch on 5 fresh seeds; its own final model's loss is shown too.
+ * Beside the scores: epochs and time each method needed to reach the full search's median best value.
+ */
+import { performance } from 'node:perf_hooks';
+import { search, type SearchResult } from '../src/search.js';
+import type { BackendOption } from '../src/options.js';
+import type { Params } from '../src/space/spec.js';
+import { resolveTask } from '../src/tasks/registry.js';
+import { trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
+import { loadTf } from '../src/tf/backend.js';
+import { resourceOf } from '../src/study/fidelity.js';
+import type { Checkpoint } from '../src/tasks/checkpoint.js';
+import { holm, mannWhitneyU, median, quantile } from './stats.js';
+import { num, pValue, table } from './report-markdown.js';
+import type { Section } from './sections.js';
+
+export interface Method {
+  readonly id: string;
+  readonly strategy: string;
+  readonly scheduler?: string;
+  readonly strategyOptions?: Record<string, unknown>;
+}
+
+/** Today's full-budget search is the baseline; GA was the better strategy on the bundled tasks (README). */
+export const METHODS: readonly Method[] = [
+  { id: 'full (ga)', strategy: 'ga' },
+  { id: 'ga + median', strategy: 'ga', scheduler: 'median' },
+  { id: 'ga + asha', strategy: 'ga', scheduler: 'asha' },
+  { id: 'ga + hyperband', strategy: 'ga', scheduler: 'hyperband' },
+  { id: 'de + hyperband', strategy: 'de', scheduler: 'hyperband' },
+  { id: 'pbt', strategy: 'pbt', strategyOptions: { population: 16 } },
+];
+
+export interface MultiFidelityOptions {
+  readonly tasks: readonly string[];
+  /** Resource budget per search, by task (epochs in all). */
+  readonly epochs: Readonly<Record<string, number>>;
+  readonly seeds: number;
+  readonly retrainSeeds: number;
+  readonly methods?: readonly Method[];
+  readonly workers?: number;
+  readonly backend?: BackendOption;
+  readonly log?: (line: string) => void;
+}
+
+export interface MultiFidelityRow {
+  readonly task: string;
+  readonly method: string;
+  readonly seed: number;
+  /** Median validation loss of the chosen configuration re-trained on fresh seeds. */
+  readonly score: number;
+  /** PBT only: the validation loss of its own final best model. */
+  readonly finalModel?: number;
+  /** The search's best single value. */
+  readonly best: number;
+  readonly epochs: number;
+  readonly trials: number;
+  readonly pruned: number;
+  readonly wallMs: number;
+  /** Best-so-far against cumulative epochs, in trial order: [epochs, best] at each improvement. */
+  readonly curve: readonly (readonly [number, number, number])[];
+}
+
+const FRESH_SEED = 1_000_003;
+
+/** Runs every (task, method, seed) search and re-trains what each chose. */
+export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFidelityRow[]> {
+  const methods = o.methods ?? METHODS;
+  const backend = o.backend ?? 'wasm';
+  const { tf, backend: ran } = await loadTf({ backend, threads: 1 });
+  const rows: MultiFidelityRow[] = [];
+  for (const taskName of o.tasks) {
+    const task = await resolveTask(taskName);
+    const budget = o.epochs[taskName]!;
+    for (const m of methods) {
+      for (let seed = 0; seed < o.seeds; seed++) {
+        const t0 = performance.now();
+        const r = await search({
+          task: taskName,
+          strategy: m.strategy,
+          ...(m.strategyOptions ? { strategyOptions: m.strategyOptions } : {}),
+          ...(m.scheduler ? { scheduler: m.scheduler } : {}),
+          budgetEpochs: budget,
+          seed,
+          workers: o.workers ?? 2,
+          backend,
+          maxConsecutiveFailures: 0,
+        });
+        const wallMs = performance.now() - t0;
+        if (!r.best) throw new Error(`${taskName} ${m.id} seed ${seed}: no trial completed`);
+        const ctx = (k: number) => ({ tf, backend: ran, seed: FRESH_SEED + 97 * k + seed, dataSeed: 0 });
+        const scores: number[] = [];
+        for (let k = 0; k < o.retrainSeeds; k++) {
+          if (r.lineage) {
+            // The evolved schedule from scratch: each segment with its hyperparameters, continuing the weights.
+            let state: Checkpoint | undefined;
+            let loss = NaN;
+            for (const step of r.lineage.steps) {
+              const opts: TrainOptions = { segment: step.segment, wantCheckpoint: true, ...(state ? { restore: state } : {}) };
+              const res = await trainAndEvaluate(task, step.params as Params, ctx(k), opts);
+              state = res.checkpoint;
+              loss = res.loss;
+            }
+            scores.push(loss);
+          } else {
+            scores.push((await trainAndEvaluate(task, r.best.params as Params, ctx(k))).loss);
+          }
+        }
+        const row: MultiFidelityRow = {
+          task: taskName,
+          method: m.id,
+          seed,
+          score: median(scores.map((s) => (Number.isFinite(s) ? s : Infinity))),
+          ...(r.lineage ? { finalModel: r.best.value } : {}),
+          best: r.best.value,
+          epochs: r.resourceSpent,
+          trials: r.trials,
+          pruned: r.pruned,
+          wallMs,
+          curve: bestCurve(r, wallMs),
+        };
+        rows.push(row);
+        o.log?.(`${taskName} ${m.id} seed ${seed}: score ${num(row.score)} best ${num(row.best)} in ${row.epochs} epochs, ${row.trials} trials (${row.pruned} pruned), ${(wallMs / 1000).toFixed(1)} s`);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Best-so-far after each trial in trial order, against the epochs used so far and the share of the wall time. */
+function bestCurve(r: SearchResult, wallMs: number): [number, number, number][] {
+  const points: [number, number, number][] = [];
+  let epochs = 0;
+  let best = Infinity;
+  const full = r.history.reduce((s, t) => s + resourceOf(t.outcome, 0, t.segment), 0) || 1;
+  for (const t of r.history) {
+    epochs += resourceOf(t.outcome, 0, t.segment);
+    if (t.outcome.state === 'complete' && t.outcome.value < best) {
+      best = t.outcome.value;
+      // Time is apportioned by epochs: trials run in parallel, so a trial's own finishing time is not the search's.
+      points.push([epochs, best, (wallMs * epochs) / full]);
+    }
+  }
+  return points;
+}
+
+/** Epochs (and time) a search needed to reach `target`, or undefined if it never did. */
+function toTarget(row: MultiFidelityRow, target: number): { epochs: number; ms: number } | undefined {
+  const hit = row.curve.find(([, best]) => best <= target);
+  return hit ? { epochs: hit[0], ms: hit[2] } : undefined;
+}
+
+const iqr = (xs: readonly number[]) => `${num(quantile(xs, 0.25))}-${num(quantile(xs, 0.75))}`;
+
+/** The tables: per task, each method's median score (IQR), its test against the full search, and time to target. */
+export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<Record<string, number>>): string {
+  const out: string[] = [];
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  for (const task of tasks) {
+    const of = (m: string) => rows.filter((r) => r.task === task && r.method === m);
+    const methods = [...new Set(rows.filter((r) => r.task === task).map((r) => r.method))];
+    const baseline = methods[0]!;
+    const base = of(baseline);
+    const target = median(base.map((r) => r.best));
+    const others = methods.slice(1);
+    const ps = holm(others.map((m) => mannWhitneyU(of(m).map((r) => r.score), base.map((r) => r.score)).p));
+    const baseHits = base.map((r) => toTarget(r, target));
+    const baseEpochs = median(baseHits.map((h) => h?.epochs ?? Infinity));
+    const body = methods.map((m) => {
+      const rs = of(m);
+      const scores = rs.map((r) => r.score);
+      const hits = rs.map((r) => toTarget(r, target));
+      const reached = hits.filter((h) => h !== undefined).length;
+      const epochs = median(hits.map((h) => h?.epochs ?? Infinity));
+      const i = others.indexOf(m);
+      return [
+        m,
+        `${num(median(scores))} (${iqr(scores)})`,
+        i < 0 ? '-' : pValue(ps[i]!),
+        num(median(rs.map((r) => r.best))),
+        rs.some((r) => r.finalModel !== undefined) ? num(median(rs.map((r) => r.finalModel ?? NaN))) : '-',
+        `${reached}/${rs.length}`,
+        Number.isFinite(epochs) ? `${num(epochs)} (${(epochs / baseEpochs).toFixed(2)}x)` : 'not reached',
+        num(median(rs.map((r) => r.trials))),
+        num(median(rs.map((r) => r.pruned))),
+        `${(median(rs.map((r) => r.wallMs)) / 1000).toFixed(1)}`,
+      ];
+    });
+    out.push(
+      `**${task}**, ${budgets[task]} epochs per search, ${base.length} seeds; target = median best of ${baseline}: ${num(target)}\n\n` +
+        table(
+          ['method', 'score: re-trained median (IQR)', 'p vs full (Holm)', 'best value', 'PBT final model', 'reached target', 'epochs to target (x full)', 'trials', 'pruned', 'wall s'],
+          body,
+        ),
+    );
+  }
+  return out.join('\n\n');
+}
+
+/** Plans: quick is a smoke run (digits, 3 seeds, a small budget); full is the issue's comparison. */
+const PLAN = {
+  quick: { tasks: ['digits'], epochs: { digits: 300 }, seeds: 3, retrainSeeds: 3 },
+  full: { tasks: ['digits', 'digits-cnn', 'spirals', 'wine'], epochs: { digits: 1500, 'digits-cnn': 500, spirals: 3000, wine: 3000 }, seeds: 15, retrainSeeds: 5 },
+} as const;
+
+export const multiFidelitySection: Section = {
+  id: 'multi-fidelity',
+  title: 'Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
+  async run({ quick, backend, log }) {
+    const plan = quick ? PLAN.quick : PLAN.full;
+    log(`multi-fidelity: ${plan.tasks.join(', ')} x ${METHODS.length} methods x ${plan.seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds`);
+    const rows = await runMultiFidelity({ ...plan, backend, log: (l) => log(`  ${l}`) });
+    const markdown = [
+      `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
+        'p: Mann-Whitney U of each method\'s scores against the full-budget search, Holm-adjusted across the table\'s rows. ' +
+        "Target: the full search's median best value; epochs to target as a ratio to the full search's.",
+      '',
+      toMarkdown(rows, plan.epochs),
+    ].join('\n');
+    return { kind: 'ran', markdown, data: { plan, rows }, charts: [] };
+  },
+};

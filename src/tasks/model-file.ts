@@ -1,0 +1,133 @@
+/**
+ * The trained model as a product: TensorFlow.js's own layers-model format (model.json + weights.bin, what
+ * tfjs-node's `file://` handler writes), so that `tf.loadLayersModel` loads it in Node or, served over HTTP, in a
+ * browser. Built from a checkpoint: the task rebuilds its model from the params, the checkpoint's flat weights fill it.
+ * The output layer gives logits (classification: apply softmax for probabilities) or values (regression).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import { errors } from '../errors.js';
+import type { Params } from '../space/spec.js';
+import { loadTf } from '../tf/backend.js';
+import { keyTask, shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
+import type { LayersModel, Task, TF } from './types.js';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+/** Where a run folder keeps its best trial's model (saveModel into `<run>/best-model/` when the best changes). */
+export const BEST_MODEL_DIR = 'best-model';
+
+/** What evotune records in model.json's userDefinedMetadata. */
+export interface ModelMetadata {
+  readonly task: string;
+  readonly params: Params;
+  readonly epoch: number;
+  readonly step: number;
+  readonly output: 'logits' | 'values';
+}
+
+/** The model the task builds for these params, with the checkpoint's weights. The caller disposes it. */
+export function modelFromCheckpoint(tf: TF, task: Task, params: Params, c: Checkpoint): LayersModel {
+  const model = task.build({ ...task.defaults, ...params }, { tf, seed: 0, backend: tf.getBackend() });
+  try {
+    const weights = model.trainableWeights.map((w) => ({ w, shape: w.read().shape }));
+    const built = shapeKey({ task: task.name, optimizer: '', batchSize: 0, shapes: weights.map((x) => x.shape) });
+    const diff = keyTask(c.shapeKey) === task.name ? shapeKeyDiff(c.shapeKey, built, ['weights']) : `task ${keyTask(c.shapeKey)} (checkpoint) vs ${task.name}`;
+    if (diff) throw errors.task(task.name, `the checkpoint does not fit the model these params build: ${diff}`);
+    if (model.nonTrainableWeights.length > 0) throw errors.task(task.name, 'checkpoints hold trainable weights only; this model has non-trainable weights');
+    const total = weights.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
+    if (c.weights.length !== total) throw errors.task(task.name, `the checkpoint holds ${c.weights.length} weights, the model has ${total}`);
+    let at = 0;
+    for (const { w, shape } of weights) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const value = tf.tensor(c.weights.subarray(at, at + size), shape);
+      w.write(value);
+      value.dispose();
+      at += size;
+    }
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** Writes a file so that a reader sees the old one or the new one, never half. */
+function writeAtomic(file: string, data: Uint8Array | string): void {
+  writeFileSync(`${file}.tmp`, data);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** tfjs with the backend this thread already uses (never switched: trials may be running on it), else cpu. */
+async function activeTf(): Promise<TF> {
+  const tf = (await import('@tensorflow/tfjs')) as TF;
+  return tf.engine().backendName ? tf : (await loadTf({ backend: 'cpu' })).tf;
+}
+
+/**
+ * Writes the trained model into `dir` (created if needed): weights.bin, then model.json. Any backend writes the
+ * same bytes (the weights are set from the checkpoint, not computed).
+ */
+export async function saveModel(task: Task, params: Params, c: Checkpoint, dir: string, tf?: TF): Promise<void> {
+  tf ??= await activeTf();
+  const model = modelFromCheckpoint(tf, task, params, c);
+  try {
+    const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output: task.kind === 'classification' ? 'logits' : 'values' };
+    model.setUserDefinedMetadata({ evotune: meta as unknown as Record<string, unknown> } as never);
+    mkdirSync(dir, { recursive: true });
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+        const json: tfjs.io.ModelJSON = {
+          modelTopology: artifacts.modelTopology!,
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy ?? null,
+          weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+          ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        };
+        writeAtomic(join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+        writeAtomic(join(dir, MODEL_JSON), JSON.stringify(json));
+        return {
+          modelArtifactsInfo: {
+            dateSaved: new Date(),
+            modelTopologyType: 'JSON',
+            modelTopologyBytes: JSON.stringify(artifacts.modelTopology).length,
+            weightDataBytes: weightData.byteLength,
+          },
+        };
+      }),
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+/** An IOHandler that reads a folder written by saveModel: `tf.loadLayersModel(modelFiles(tf, dir))`. */
+export function modelFiles(tf: TF, dir: string): tfjs.io.IOHandler {
+  return {
+    load: async () => {
+      const file = join(dir, MODEL_JSON);
+      let json: tfjs.io.ModelJSON;
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8')) as tfjs.io.ModelJSON;
+      } catch (e) {
+        throw errors.module(`model ${file}`, existsSync(file) ? `is not JSON (${String(e)})` : 'not found');
+      }
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const specs = manifest.flatMap((g) => g.weights);
+        const buffers = manifest.flatMap((g) => g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p)))));
+        const all = Buffer.concat(buffers);
+        return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)];
+      });
+    },
+  };
+}
+
+/** Copies a saved model (model.json + weights.bin) to another folder. */
+export function copyModel(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  copyFileSync(join(from, WEIGHTS_BIN), join(to, WEIGHTS_BIN));
+  copyFileSync(join(from, MODEL_JSON), join(to, MODEL_JSON));
+}
