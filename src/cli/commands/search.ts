@@ -124,7 +124,8 @@ export async function handler(args: Args): Promise<void> {
   }
   if (json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
   else printResult(result);
-  if (signals.received()) throw errors.interrupted(resumeHint);
+  // A signal that came after the last trial (while the search closed) interrupted nothing: the run is complete.
+  if (signals.received() && result.stoppedBy === 'stopped') throw errors.interrupted(resumeHint);
 }
 
 /**
