@@ -223,7 +223,7 @@ export async function signalLocal(rng: Rng, signal: 'SIGINT' | 'SIGTERM'): Promi
 /** A resume started while the run is still going: refused (exit 2, naming the PID); the run ends whole. */
 export async function concurrentResume(rng: Rng): Promise<RunResult> {
   const out = tempRun();
-  const first = run([...searchArgs(), '--workers', '2', '--out', out, '--json'], { SLEEPY_MS: '400' }); // 8 s: still going when the second starts
+  const first = run([...searchArgs(), '--workers', '2', '--out', out, '--json'], { SLEEPY_MS: '700' }); // 14 s: still going when the second has started (node takes seconds on a loaded machine)
   await atMoment(out, 1 + Math.floor(rng() * 6), rng, first);
   const second = run(['search', '--resume', out, '--json']);
   const codes = [await second.endWithin(60_000), await first.endWithin(60_000)];
