@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import type { StrategyName } from '../strategies/index.js';
 import { search } from '../src/search.js';
 import type { ParamSpec } from '../src/space/spec.js';
 import { mannWhitneyU, summarize } from './stats.js';
@@ -35,7 +36,7 @@ async function main() {
     for (const strategy of strategies) {
       const b: number[] = [];
       for (let seed = 0; seed < Number(values.seeds); seed++) {
-        const r = await search({ task, space: CONTINUOUS_SPACE, strategy, budget: Number(values.budget), seed, workers: 2, lrBounds: 'auto' });
+        const r = await search({ task, space: CONTINUOUS_SPACE, strategy: strategy as StrategyName, budget: Number(values.budget), seed, workers: 2, lrBounds: 'auto' });
         b.push(r.best?.value ?? Infinity);
       }
       bests.push(b);

@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { StrategyName } from '../strategies/index.js';
 import { search } from '../src/search.js';
 import { median } from './stats.js';
 
@@ -15,7 +16,7 @@ const space = { x: { type: 'float', low: -1, high: 1, log: false }, y: { type: '
 const noop = () => 0.5;
 const root = mkdtempSync(join(tmpdir(), 'evotune-bench-journal-'));
 
-async function timeSearch(strategy: string, strategyOptions: Record<string, unknown>, journal: boolean, i: number): Promise<number> {
+async function timeSearch(strategy: StrategyName, strategyOptions: Record<string, unknown>, journal: boolean, i: number): Promise<number> {
   const t = performance.now();
   await search({ fitness: noop, space, strategy, strategyOptions, budget: trials, ...(journal ? { out: join(root, `${strategy}-${i}`) } : {}) });
   return performance.now() - t;

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { lrRangeTest, type LrRangeResult } from '../src/lr-range/index.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
+import type { StrategyName } from '../strategies/index.js';
 import { search, type SearchResult } from '../src/search.js';
 import { mean } from './stats.js';
 
@@ -43,7 +44,7 @@ async function main() {
   const add = (key: string, r: SearchResult) => (sums[key] ??= []).push(r.best?.value ?? NaN);
   // The test depends on the seed and the finder's options, not on the strategy: each runs once.
   const tests = new Map<string, LrRangeResult>();
-  for (const strategy of values.strategies.split(',')) {
+  for (const strategy of values.strategies.split(',') as StrategyName[]) {
     for (const seed of seeds) {
       const wide = await search({ ...common, strategy, seed, budget, lrBounds: WIDE });
       add(`${strategy} wide`, wide);

@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { search, type SearchResult } from '../src/search.js';
+import type { StrategyName } from '../strategies/index.js';
 import type { BackendOption } from '../src/options.js';
 import type { Params } from '../src/space/spec.js';
 import { resolveTask } from '../src/tasks/registry.js';
@@ -23,7 +24,7 @@ import type { Section } from './sections.js';
 
 export interface Method {
   readonly id: string;
-  readonly strategy: string;
+  readonly strategy: StrategyName;
   readonly scheduler?: string;
   readonly strategyOptions?: Record<string, unknown>;
 }

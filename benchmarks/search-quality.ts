@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { StrategyName } from '../strategies/index.js';
 import { search } from '../src/search.js';
 import type { BackendOption } from '../src/options.js';
 import type { LrRangeResult } from '../src/lr-range/index.js';
@@ -75,7 +76,7 @@ export async function runSearchQuality(o: SearchQualityOptions): Promise<Quality
     const t0 = performance.now();
     const r = await search({
       task: p.task,
-      strategy: p.strategy,
+      strategy: p.strategy as StrategyName,
       budget: o.budget,
       seed: p.seed,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),

@@ -1,3 +1,5 @@
+import { didYouMean } from './util/suggest.js';
+
 /**
  * Every error evotune raises on purpose comes from a factory here, with a stable code.
  * The CLI maps `kind: 'usage'` to exit code 2 (bad input) and `kind: 'runtime'` to exit code 1,
@@ -82,15 +84,15 @@ export const errors = {
       `strategy "${strategy}" option "${field}": expected ${expected}, got ${show(got)}`,
     ),
   unknownStrategy: (name: string, known: readonly string[]) =>
-    new EvotuneError('E_UNKNOWN_STRATEGY', 'usage', `unknown strategy ${show(name)}; expected one of: ${known.join(', ')}`),
+    new EvotuneError('E_UNKNOWN_STRATEGY', 'usage', `unknown strategy ${show(name)}${didYouMean(name, known)}; expected one of: ${known.join(', ')}`),
   unknownTask: (name: string, known: readonly string[]) =>
     new EvotuneError(
       'E_UNKNOWN_TASK',
       'usage',
-      `unknown task ${show(name)}; expected one of: ${known.join(', ')}, or a path to a task module (./my-task.mjs)`,
+      `unknown task ${show(name)}${didYouMean(name, known)}; expected one of: ${known.join(', ')}, or a path to a task module (./my-task.mjs)`,
     ),
   unknownBackend: (name: string, known: readonly string[]) =>
-    new EvotuneError('E_UNKNOWN_BACKEND', 'usage', `unknown backend ${show(name)}; expected one of: ${known.join(', ')}`),
+    new EvotuneError('E_UNKNOWN_BACKEND', 'usage', `unknown backend ${show(name)}${didYouMean(name, known)}; expected one of: ${known.join(', ')}`),
   backendUnavailable: (name: string, problem: string, hint?: string) =>
     new EvotuneError('E_BACKEND', 'usage', `backend ${show(name)} is not available: ${problem}`, hint),
   module: (what: string, problem: string, hint?: string) =>

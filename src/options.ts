@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseOptions } from './util/schema.js';
 import { executorOption, LOCAL_EXECUTOR } from './eval/queue/url.js';
 import { TELL_PRUNED } from './study/fidelity.js';
-import { STRATEGIES } from '../strategies/index.js';
+import { isStrategyName, STRATEGIES } from '../strategies/index.js';
 
 /**
  * The one schema for `search` options: command-line flags, a --config file and the library API all go through it,
@@ -72,7 +72,7 @@ export function parseSearchOptions(raw: unknown, fieldName?: (key: string) => st
   // A resource budget (or PBT, which ends with its horizon) bounds the search by itself: the trial budget then
   // only bounds it if given.
   const given = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
-  const selfBounded = given && (given.budgetEpochs !== undefined || (typeof given.strategy === 'string' && STRATEGIES[given.strategy]?.continuesTraining === true));
+  const selfBounded = given && (given.budgetEpochs !== undefined || (typeof given.strategy === 'string' && isStrategyName(given.strategy) && STRATEGIES[given.strategy].continuesTraining === true));
   const input = given && selfBounded && given.budget === undefined ? { ...given, budget: UNBOUNDED_TRIALS } : raw;
   return parseOptions(searchOptionsSchema, input, { what: 'option', fieldName });
 }

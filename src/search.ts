@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, errors } from './errors.js';
 import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from './options.js';
-import { findLrParam, parseSpace, type SpaceSpec } from './space/spec.js';
+import { findLrParam, parseSpace, type SpaceInput, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
 import { loadSpaceFile, withLogRange } from './space/load.js';
-import { DEFAULT_STRATEGY, resolveStrategy } from '../strategies/index.js';
+import { DEFAULT_STRATEGY, resolveStrategy, type StrategyName } from '../strategies/index.js';
 import { InlineEvaluator } from './eval/inline.js';
 import { PoolEvaluator } from './eval/pool.js';
 import { QueueEvaluator } from './eval/queue/evaluator.js';
@@ -23,10 +23,13 @@ import { MUTABLE_MID_TRAINING, taskEpochs } from './tasks/config.js';
 import { lineageOf, scheduleOf, type LineageStep, type SchedulePiece } from './study/lineage.js';
 
 /** Library input: the serialisable options, plus what only code can pass (a function, a space object, hooks). */
-export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
+export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space' | 'strategy'> & {
   /** A fitness function (run in-process), or a path / file URL of a fitness module (run in the worker pool). */
   fitness?: FitnessFn | string | URL;
-  space?: SpaceSpec | string;
+  /** A space object (`log` optional), or the path of a space JSON file. */
+  space?: SpaceInput | string;
+  /** One of STRATEGIES (default cmaes). */
+  strategy?: StrategyName;
   onEvent?: (event: StudyEvent) => void;
   /** Stop asking for trials; running ones finish. */
   stopSignal?: AbortSignal;
@@ -35,11 +38,15 @@ export type SearchInput = Omit<SearchOptionsInput, 'fitness' | 'space'> & {
   /** Continue the run in this folder (written with `out`): its config gives the options, its journal the trials
    *  already finished. Options given here must match the run's, except those in RESUMABLE_CHANGES (budget, ...). */
   resume?: string;
+  /** Told before the silent stretches at the start: the LR range test, then the workers' start (and warm-up). */
+  onStage?: (stage: SearchStage) => void;
   /** Problems that do not stop the search, e.g. a truncated last journal line. */
   onWarning?: (message: string) => void;
   /** With lrBounds "auto": a finished LR range test to use instead of running one (a resumed run reuses its own). */
   lrRange?: LrRangeResult;
 };
+
+export type SearchStage = 'lr-range-test' | 'workers';
 
 export interface SearchResult {
   readonly best: Best | undefined;
@@ -154,7 +161,7 @@ async function supportsCheckpoints(url: string): Promise<boolean> {
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
 export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
-  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, lrRange: reusedLrRange, ...rest } = input;
+  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, onStage: _st, lrRange: reusedLrRange, ...rest } = input;
   const fitnessIsPath = typeof fitness === 'string' || fitness instanceof URL;
   const options = parseSearchOptions({
     ...rest,
@@ -210,6 +217,7 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
       const { seedPoints } = await import('./lr-range/seeds.js');
       // Without refine: the search needs the bounds, which refine leaves alone, and spends those trainings better
       // itself (benchmarks/results/lr-range-search.md).
+      if (!reusedLrRange) input.onStage?.('lr-range-test');
       lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend, refine: 0 }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);
       initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
@@ -291,6 +299,7 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
     throw e;
   }
   try {
+    input.onStage?.('workers');
     if (evaluator instanceof PoolEvaluator) await evaluator.warm();
     const summary = await runStudy({
       space: new Space(space),

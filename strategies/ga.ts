@@ -3,6 +3,7 @@ import { clamp01, randInt, type Rng } from '../src/util/rng.js';
 import { int, num, numOrAuto } from './options.js';
 import { bestFirst, isComplete, members, record, untold, type Member, type Pending } from './generation.js';
 import { startingPoints } from './population.js';
+import { binsOf, distinctPoints } from './distinct.js';
 import { defineStrategy } from './types.js';
 
 interface Options {
@@ -23,6 +24,10 @@ interface State {
   population: Member[];
   /** The generation in flight (the starting points, then children of `population`); empty once fully told. */
   pending: Pending;
+  /** Bin edges per gene (InitContext.binEdges), to tell points that decode to the same parameters. */
+  bins: number[][];
+  /** Decoded keys of every point asked so far (distinct.ts): no configuration is asked twice. */
+  asked: string[];
 }
 
 /**
@@ -30,6 +35,8 @@ interface State {
  * crossover (SBX) and polynomial mutation, both bounded to [0, 1], plus elitism. Each generation keeps the
  * `elite` best parents unchanged and asks for `populationSize - elite` children. A generation is used only
  * once every child has a result, so the search does not depend on how the study splits batches.
+ * No configuration is asked twice: a point that decodes to the parameters of one asked before (a categorical gene
+ * moved inside its bin, say) has a gene redrawn until it is new (distinct.ts).
  */
 export const ga = defineStrategy<Options, State>({
   name: 'ga',
@@ -46,16 +53,20 @@ export const ga = defineStrategy<Options, State>({
     resetRate: num('share of gene mutations that redraw the gene uniformly instead of a polynomial step', 0.4, { min: 0, max: 1 }),
     elite: int('best individuals copied unchanged into the next generation', 2, { min: 0 }),
   },
-  init({ dim, options, rng, seeds }) {
+  init({ dim, options, rng, seeds, binEdges }) {
     if (options.elite >= options.populationSize) {
       throw errors.strategyOption('ga', 'elite', `a whole number below populationSize (${options.populationSize})`, options.elite);
     }
-    return { dim, options, population: [], pending: { xs: startingPoints(dim, options.populationSize, seeds, rng), scores: [] } };
+    const bins = binsOf(dim, binEdges);
+    const asked = new Set<string>();
+    const xs = distinctPoints(startingPoints(dim, options.populationSize, seeds, rng), asked, bins, rng);
+    return { dim, options, population: [], pending: { xs, scores: [] }, bins, asked: [...asked] };
   },
   ask(state, rng) {
     if (!isComplete(state.pending)) return { xs: untold(state.pending), state };
-    const xs = children(state, rng);
-    return { xs: xs.map((x) => [...x]), state: { ...state, pending: { xs, scores: [] } } };
+    const asked = new Set(state.asked);
+    const xs = distinctPoints(children(state, rng), asked, state.bins, rng);
+    return { xs: xs.map((x) => [...x]), state: { ...state, pending: { xs, scores: [] }, asked: [...asked] } };
   },
   tell(state, told) {
     const pending = record(state.pending, told, 'ga');

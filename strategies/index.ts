@@ -10,7 +10,7 @@ import { cmaes } from './cmaes.js';
 import { pbt } from './pbt.js';
 
 /** The registry: adding a strategy is one file in strategies/ plus one line here. */
-export const STRATEGIES: Readonly<Record<string, Strategy>> = {
+export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze({
   random,
   ga,
   pso,
@@ -18,18 +18,22 @@ export const STRATEGIES: Readonly<Record<string, Strategy>> = {
   de,
   cmaes,
   pbt,
-};
+});
+
+/** The name of a strategy in the registry (a new strategy adds its name here too). */
+export type StrategyName = 'random' | 'ga' | 'pso' | 'grid' | 'de' | 'cmaes' | 'pbt';
 
 /** Used when no strategy is named: CMA-ES had the best mean rank in every dimension x budget cell measured
  *  (benchmarks/POPULATION.md). */
-export const DEFAULT_STRATEGY = 'cmaes';
+export const DEFAULT_STRATEGY: StrategyName = 'cmaes';
 
-export const strategyNames = (): string[] => Object.keys(STRATEGIES);
+export const strategyNames = (): StrategyName[] => Object.keys(STRATEGIES) as StrategyName[];
+
+export const isStrategyName = (name: string): name is StrategyName => Object.hasOwn(STRATEGIES, name);
 
 export function getStrategy(name: string): Strategy {
-  const s = STRATEGIES[name];
-  if (!s) throw errors.unknownStrategy(name, strategyNames());
-  return s;
+  if (!isStrategyName(name)) throw errors.unknownStrategy(name, strategyNames());
+  return STRATEGIES[name];
 }
 
 /** Resolves a strategy by name and validates its options (defaults filled in). */

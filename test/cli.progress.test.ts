@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration, progressMode } from '../src/cli/progress.js';
+import { createProgress, formatDuration, ProgressStats, progressMode, stageLine } from '../src/cli/progress.js';
+import { parseSearchOptions } from '../src/options.js';
 import type { StudyEvent, TrialRecord } from '../src/study/types.js';
 
 /** A stream that keeps what was written; `isTTY` as a terminal would have it. */
@@ -74,6 +75,30 @@ describe('progress', () => {
     // eslint-disable-next-line no-control-regex
     const screen = out.text().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     expect(screen).toContain('12/12 trials | best -1 (trial 11) | failed 1 | 2.0/s | ETA 0s');
+  });
+
+  it('bases the first ETA on measured trials: 2 workers finishing 1 s trials make 2 per second from the first result', () => {
+    const stats = new ProgressStats(20, 2);
+    // A generation of 4 asked at once; the pool runs 2 at a time, each trial takes 1 s.
+    for (let i = 0; i < 4; i++) stats.update({ type: 'asked', trial: i, generation: 0, x: [0.5], params: {}, seed: 1 }, 0);
+    expect(stats.fields(900)).toMatchObject({ rate: '-', remaining: '-' }); // nothing measured yet: no guess
+    const finish = (i: number, t: number) => {
+      const record = { number: i, generation: 0, x: [0.5], params: {}, seed: 1, outcome: { state: 'complete', value: 1, metrics: {}, durationMs: 1000, worker: 'w' }, replayed: false } as TrialRecord;
+      stats.update({ type: 'finished', record, best: { value: 1, params: {}, trial: 0 }, done: i + 1, failed: 0, budget: 20 }, t);
+    };
+    finish(0, 1000);
+    // The wall clock alone (1 trial in 1 s) would say 1/s and 19 s; the truth is 2/s and 9.5 s.
+    expect(stats.fields(1000)).toMatchObject({ rate: '2.0', remaining: '10s' });
+    for (const [i, t] of [[1, 1000], [2, 2000], [3, 2000]] as const) finish(i, t);
+    // Every worker has finished two: from here the wall clock, which sees waits that durations miss.
+    expect(stats.fields(2000)).toMatchObject({ rate: '2.0', remaining: '8s' });
+  });
+
+  it('says what happens before the first trial: the LR range test, then workers loading tfjs and warming up', () => {
+    const o = parseSearchOptions({ task: 'digits', workers: 2, lrBounds: 'auto' });
+    expect(stageLine('lr-range-test', o)).toBe('LR range test on the digits task (in this process, before the workers start)...');
+    expect(stageLine('workers', o)).toBe('starting 2 workers: loading tfjs (wasm) and the digits task, warming up...');
+    expect(stageLine('workers', parseSearchOptions({ fitness: './f.mjs', workers: 1 }))).toBe('starting 1 worker: loading the fitness module...');
   });
 
   it('writes durations a person reads at a glance', () => {

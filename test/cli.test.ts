@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,14 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(dir).toMatch(/^ga-journal-sleepy-3-\d{8}-\d{6}$/);
     expect(r.stdout).toContain(`run folder ${join('runs', dir!)} `);
     expect(existsSync(join(cwd, 'runs', dir!, 'journal.jsonl'))).toBe(true);
+    // Said from the first moment: the folder and what the workers do before the first trial.
+    expect(r.stderr.split('\n').slice(0, 2)).toEqual([`run folder ${join('runs', dir!)}`, 'starting 1 worker: loading the fitness module...']);
+    // With --json too, on stderr (one line), since the user did not choose the folder.
+    const json = evotune(['search', '--fitness', fixture, '--space', spaceFile, '--workers', '1', '--seed', '4', '--strategy', 'ga', '--budget', '6', '--json'], cwd);
+    expect(json.code, json.stderr).toBe(0);
+    const { out } = JSON.parse(json.stdout) as { out: string };
+    expect(out).toMatch(/^runs[\\/]ga-journal-sleepy-4-/);
+    expect(json.stderr).toBe(`run folder ${out}\n`);
   });
 
   it('--config: every option from a file (paths relative to it), flags override it', () => {
@@ -74,7 +82,7 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(r.code).toBe(2);
     expectOneLineError(r.stderr, 'evotune: config bad.json: budget: expected a whole number >= 1, got "many"');
     writeFileSync(join(dir, 'typo.json'), JSON.stringify({ task: 'digits', budgte: 10 }));
-    expect(evotune(['search', '--config', 'typo.json'], dir).stderr).toMatch(/^evotune: config typo.json: unknown option "budgte"; known options: .*budget/);
+    expect(evotune(['search', '--config', 'typo.json'], dir).stderr).toMatch(/^evotune: config typo.json: unknown option "budgte"; did you mean "budget"\?; known options: .*budget/);
   });
 
   it('exit code 2 and one line for bad usage or input', () => {
@@ -87,7 +95,7 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     const cwd = tmp();
     const typo = evotune(['search', '--task', 'digts', '--budget', '4'], cwd);
     expect(typo.code).toBe(2);
-    expectOneLineError(typo.stderr, /^evotune: unknown task "digts"; expected one of: digits, /);
+    expectOneLineError(typo.stderr, /^evotune: unknown task "digts"; did you mean digits\?; expected one of: digits, /);
     expect(existsSync(join(cwd, 'runs'))).toBe(false);
   });
 
@@ -110,6 +118,24 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     const more = evotune(['search', '--resume', out, '--budget', '16', '--json']);
     expect(more.code, more.stderr).toBe(0);
     expect(JSON.parse(more.stdout)).toMatchObject({ trials: 16, budget: 16, out });
+  });
+
+  it('--resume of a complete run: says so and prints its result, runs nothing and leaves the journal as it was', () => {
+    const out = join(tmp(), 'run');
+    const first = evotune(['search', ...quick, '--strategy', 'ga', '--budget', '10', '--out', out]);
+    expect(first.code).toBe(0);
+    const journal = readFileSync(join(out, 'journal.jsonl'), 'utf8');
+    const again = evotune(['search', '--resume', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe(`evotune: run ${out} is already complete (10 trials, stopped by budget): nothing to run; raise --budget to continue it\n`);
+    expect(again.stdout).toContain('strategy ga, seed 3: already complete\n10 trials (0 failed) of budget 10\n');
+    expect(again.stdout).not.toMatch(/pool utilisation|in 0\.0 s/);
+    // The same best as the run printed.
+    const bestOf = (text: string) => text.slice(text.indexOf('best value'), text.indexOf('run folder'));
+    expect(bestOf(again.stdout)).toBe(bestOf(first.stdout));
+    expect(readFileSync(join(out, 'journal.jsonl'), 'utf8')).toBe(journal);
+    const json = evotune(['search', '--resume', out, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ alreadyComplete: true, trials: 10, budget: 10, stoppedBy: 'budget', strategy: 'ga', seed: 3, out });
   });
 
   it('export: the trials table as CSV or JSON', () => {

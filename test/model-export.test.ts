@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isEvotuneError } from '../src/errors.js';
 import { readJournal } from '../src/journal/reader.js';
 import { runData } from '../src/report/data.js';
+import { search } from '../src/search.js';
 import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
 import { lossValue } from '../src/tf/loss.js';
@@ -137,5 +138,27 @@ describe.skipIf(!existsSync(bin))('evotune export --model', () => {
 
     const conflict = evotune(['export', run, '--model', again, '--json']);
     expect(conflict.code).toBe(2);
+  });
+
+  it('after population-based training on a task: the best member, from best-model/ and from its kept checkpoint', async () => {
+    const run = join(tmp(), 'pbt');
+    const pbt = { strategy: 'pbt', strategyOptions: { population: 4, readyEpochs: 3 } } as const;
+    const r = await search({ task: 'wine', ...pbt, seed: 2, budgetEpochs: 48, workers: 1, out: run });
+    expect(r.failed).toBe(0);
+    const { tf } = await loadTf({ backend: 'wasm' });
+    const exported = async (from: string) => {
+      const out = join(tmp(), 'pbt-model');
+      const e = evotune(['export', run, '--model', out]);
+      expect(e.code, e.stderr).toBe(0);
+      expect(e.stdout).toContain(from);
+      return validationLoss(tf, BUNDLED_TASKS.wine!, out);
+    };
+    const kept = await exported('best-model');
+    expect(Math.abs(kept.loss - r.best!.value) / r.best!.value).toBeLessThan(1e-6);
+    // A PBT member continues from others: its model holds every epoch of its lineage, not only its own segment.
+    expect((kept.meta as { evotune: { epoch: number } }).evotune.epoch).toBeGreaterThan(3);
+    rmSync(join(run, 'best-model'), { recursive: true });
+    const rebuilt = await exported(`checkpoints/trial-${r.best!.trial}.ckpt`);
+    expect(rebuilt.loss).toBe(kept.loss);
   });
 });

@@ -96,7 +96,8 @@ describe('ga', () => {
   it('reaches a categorical choice far from every starting point thanks to uniform redraws (resetRate)', () => {
     // One gene with four choices; only the last is good, and the whole population starts in the first.
     const objective = (x: readonly number[]) => (x[0]! >= 0.75 ? 0 : 1);
-    const seeds = Array.from({ length: 10 }, () => [0.125]);
+    // Ten different points (GA would redraw repeats of one), all inside the first choice's bin [0, 0.25).
+    const seeds = Array.from({ length: 10 }, (_, i) => [0.02 + 0.02 * i]);
     const bestAfterFiveGenerations = (resetRate: number) =>
       Math.min(...drain(ga, start(ga, 1, { resetRate }, seeds), objective, 6).map(objective));
     expect(bestAfterFiveGenerations(0.4)).toBe(0);

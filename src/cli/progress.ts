@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import type { Best, StudyEvent } from '../study/types.js';
 import { formatValue } from './output.js';
+import { LOCAL_EXECUTOR } from '../eval/queue/url.js';
+import type { SearchOptions } from '../options.js';
+import type { SearchStage } from '../search.js';
 
 /** A bar on a terminal, plain lines in a log file or pipe, nothing with --json. */
 export type ProgressMode = 'bar' | 'lines' | 'off';
@@ -17,8 +20,8 @@ export interface Progress {
 
 /**
  * What the user is shown: trials done of budget, best so far, failures, evaluations per second and ETA.
- * Speed counts only trials run in this session: replayed ones (resume) arrive all at once and would make the
- * ETA meaningless.
+ * Speed counts only trials measured in this session: replayed ones (resume) arrive all at once and would make the
+ * ETA meaningless, and nothing is estimated before a trial has finished.
  */
 export class ProgressStats {
   done = 0;
@@ -27,8 +30,13 @@ export class ProgressStats {
   best: Best | undefined;
   private live = 0;
   private liveSince: number | undefined;
+  private liveMs = 0;
 
-  constructor(public budget: number) {}
+  /** `workers`: trials that run at once (the local pool's size); unknown for a Redis executor. */
+  constructor(
+    public budget: number,
+    private readonly workers?: number,
+  ) {}
 
   update(e: StudyEvent, nowMs: number): void {
     if (e.type === 'asked') {
@@ -39,14 +47,22 @@ export class ProgressStats {
     ({ done: this.done, failed: this.failed, best: this.best, budget: this.budget } = e);
     if (!e.record.replayed) {
       this.live++;
+      this.liveMs += e.record.outcome.durationMs;
       this.running = Math.max(0, this.running - 1);
     }
   }
 
-  /** Trials per second in this session, once one has finished. */
+  /**
+   * Trials per second in this session, once one has finished. Until every worker has finished two trials, the
+   * wall clock says little (a generation's trials start together, so the first to finish make N workers look like
+   * one): the rate is then the workers over the mean measured duration of a trial. After that it is the wall-clock
+   * rate, which also counts what durations miss (waits for a generation's stragglers, the study's own time).
+   */
   rate(nowMs: number): number | undefined {
     if (this.live === 0 || this.liveSince === undefined || nowMs <= this.liveSince) return undefined;
-    return this.live / ((nowMs - this.liveSince) / 1000);
+    const wall = this.live / ((nowMs - this.liveSince) / 1000);
+    if (this.workers === undefined || this.live >= 2 * this.workers || this.liveMs <= 0) return wall;
+    return this.workers / (this.liveMs / this.live / 1000);
   }
 
   eta(nowMs: number): number | undefined {
@@ -73,6 +89,18 @@ export class ProgressStats {
   }
 }
 
+/**
+ * What happens before the first trial finishes, said at once: the LR range test, then workers that load tfjs and
+ * the task and warm up their JIT, which takes seconds before the progress bar can move.
+ */
+export function stageLine(stage: SearchStage, o: SearchOptions): string {
+  const task = o.task === undefined ? undefined : o.task.includes('/') || o.task.includes('.') ? 'the task module' : `the ${o.task} task`;
+  if (stage === 'lr-range-test') return `LR range test on ${task ?? 'the task'} (in this process, before the workers start)...`;
+  if (o.executor !== LOCAL_EXECUTOR) return 'queueing trials for `evotune worker`s: the first results come once one takes them...';
+  const n = `${o.workers} worker${o.workers === 1 ? '' : 's'}`;
+  return task ? `starting ${n}: loading tfjs (${o.backend === 'auto' ? 'wasm' : o.backend}) and ${task}, warming up...` : `starting ${n}: loading the fitness module...`;
+}
+
 /** 42s, 3m05s, 1h02m. */
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
@@ -85,8 +113,14 @@ export function formatDuration(seconds: number): string {
  * Shows a search's progress on `stream`. `budget` is the expected total until the study reports its own.
  * Plain lines are printed every 5% of the budget and at the end, so a log has a bounded, predictable size.
  */
-export function createProgress(mode: ProgressMode, budget: number, stream: NodeJS.WritableStream = process.stderr, now: () => number = () => performance.now()): Progress {
-  const stats = new ProgressStats(budget);
+export function createProgress(
+  mode: ProgressMode,
+  budget: number,
+  stream: NodeJS.WritableStream = process.stderr,
+  now: () => number = () => performance.now(),
+  workers?: number,
+): Progress {
+  const stats = new ProgressStats(budget, workers);
   // Messages (a warning, a stop) still reach stderr with --json: only stdout is kept for the result.
   if (mode === 'off') return { onEvent: () => undefined, log: (line) => stream.write(`${line}\n`), stop: () => undefined };
   if (mode === 'lines') {

@@ -21,6 +21,10 @@ export interface CategoricalParam {
 }
 export type ParamSpec = FloatParam | IntParam | CategoricalParam;
 export type SpaceSpec = Readonly<Record<string, ParamSpec>>;
+/** A parameter as written in a space file or passed to `search()`: `log` may be left out (false). */
+export type ParamInput = Omit<FloatParam, 'log'> & { readonly log?: boolean } | Omit<IntParam, 'log'> & { readonly log?: boolean } | CategoricalParam;
+/** A space as written: what `search({ space })` and `parseSpace` take. `SpaceSpec` is the parsed form. */
+export type SpaceInput = Readonly<Record<string, ParamInput>>;
 export type ParamValue = number | Choice;
 export type Params = Record<string, ParamValue>;
 

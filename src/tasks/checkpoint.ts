@@ -56,7 +56,10 @@ export function shapeKeyDiff(checkpoint: string, run: string, fields?: readonly 
   const names = fields ?? [...new Set([...a.keys(), ...b.keys()])];
   const diffs = names
     .filter((k) => a.get(k) !== b.get(k))
-    .map((k) => `${k} ${k === 'task' ? keyTask(checkpoint) : (a.get(k) ?? 'none')} (checkpoint) vs ${k === 'task' ? keyTask(run) : (b.get(k) ?? 'none')} (this run)`);
+    .map((k) => {
+      const value = (key: string, fields: Map<string, string>) => (k === 'task' ? keyTask(key) : (fields.get(k) ?? 'none'));
+      return `${k} ${value(checkpoint, a)} (checkpoint) vs ${value(run, b)} (this run)`;
+    });
   if (diffs.length > 0) return diffs.join(', ');
   return fields ? undefined : `shape key ${show(checkpoint)} vs ${show(run)}`;
 }
@@ -82,7 +85,10 @@ const isFloats = (v: unknown): v is Float32Array => v instanceof Float32Array;
  * `{ loss, checkpoint }` with this shape, and get their state back as `ctx.restore`.
  */
 export function asCheckpoint(value: unknown, source: string): Checkpoint {
-  const bad = (field: string, expected: string, got: unknown) => errors.checkpoint(source, `field "${field}": expected ${expected}, got ${show(typeof got === 'object' && got !== null ? Object.prototype.toString.call(got) : got)}`);
+  const bad = (field: string, expected: string, got: unknown) => {
+    const shown = typeof got === 'object' && got !== null ? Object.prototype.toString.call(got) : got;
+    return errors.checkpoint(source, `field "${field}": expected ${expected}, got ${show(shown)}`);
+  };
   if (typeof value !== 'object' || value === null) throw bad('checkpoint', 'an object', value);
   const c = value as Record<string, unknown>;
   if (typeof c.shapeKey !== 'string' || c.shapeKey === '') throw bad('shapeKey', 'a non-empty string', c.shapeKey);
@@ -94,7 +100,8 @@ export function asCheckpoint(value: unknown, source: string): Checkpoint {
   if (typeof counters !== 'object' || counters === null || !Object.values(counters).every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw bad('counters', 'an object of finite numbers', c.counters);
   }
-  return { shapeKey: c.shapeKey, step: c.step, epoch: c.epoch, weights: c.weights, slots: c.slots as Float32Array[], counters: counters as Record<string, number> };
+  const slots = c.slots as Float32Array[];
+  return { shapeKey: c.shapeKey, step: c.step, epoch: c.epoch, weights: c.weights, slots, counters: counters as Record<string, number> };
 }
 
 /**

@@ -33,9 +33,11 @@ export function modelFromCheckpoint(tf: TF, task: Task, params: Params, c: Check
   try {
     const weights = model.trainableWeights.map((w) => ({ w, shape: w.read().shape }));
     const built = shapeKey({ task: task.name, optimizer: '', batchSize: 0, shapes: weights.map((x) => x.shape) });
-    const diff = keyTask(c.shapeKey) === task.name ? shapeKeyDiff(c.shapeKey, built, ['weights']) : `task ${keyTask(c.shapeKey)} (checkpoint) vs ${task.name}`;
-    if (diff) throw errors.task(task.name, `the checkpoint does not fit the model these params build: ${diff}`);
-    if (model.nonTrainableWeights.length > 0) throw errors.task(task.name, 'checkpoints hold trainable weights only; this model has non-trainable weights');
+    const from = keyTask(c.shapeKey);
+    const diff = from === task.name ? shapeKeyDiff(c.shapeKey, built, ['weights']) : `task ${from} (checkpoint) vs ${task.name}`;
+    const refuse = (problem: string) => errors.task(task.name, problem);
+    if (diff) throw refuse(`the checkpoint does not fit the model these params build: ${diff}`);
+    if (model.nonTrainableWeights.length > 0) throw refuse('checkpoints hold trainable weights only; this model has non-trainable weights');
     const total = weights.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
     if (c.weights.length !== total) throw errors.task(task.name, `the checkpoint holds ${c.weights.length} weights, the model has ${total}`);
     let at = 0;
@@ -73,7 +75,8 @@ export async function saveModel(task: Task, params: Params, c: Checkpoint, dir: 
   tf ??= await activeTf();
   const model = modelFromCheckpoint(tf, task, params, c);
   try {
-    const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output: task.kind === 'classification' ? 'logits' : 'values' };
+    const output = task.kind === 'classification' ? 'logits' : 'values';
+    const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output };
     model.setUserDefinedMetadata({ evotune: meta as unknown as Record<string, unknown> } as never);
     mkdirSync(dir, { recursive: true });
     await model.save(

@@ -8,7 +8,8 @@ import { sine } from './bundled/sine.js';
 import { spirals } from './bundled/spirals.js';
 import { wine } from './bundled/wine.js';
 import type { Task } from './types.js';
-import { validateTask } from './validate.js';
+import { taskData } from './train.js';
+import { validateTask, validateTaskData } from './validate.js';
 
 export const BUNDLED_TASKS: Readonly<Record<string, Task>> = Object.freeze(
   Object.fromEntries([digits, digitsCnn, wine, iris, spirals, sine].map((t) => [t.name, t])),
@@ -29,5 +30,25 @@ export async function resolveTask(nameOrPath: string): Promise<Task> {
   } catch (e) {
     throw errors.module(`task module ${nameOrPath}`, `could not be imported: ${describe(e).split('\n')[0]}`);
   }
-  return validateTask(`task module ${nameOrPath}`, mod.default);
+  const where = `task module ${nameOrPath}`;
+  const task = validateTask(where, mod.default);
+  await checkData(where, task, DATA_SEED);
+  return task;
+}
+
+/** The data seed of every search and LR range test (TaskContext.dataSeed's default). */
+const DATA_SEED = 0;
+
+/**
+ * Loads a module's data once (cached for the training that follows) and checks it against its shapes: a mistake
+ * is then a usage error when the task loads, in `search` and `lr-find` alike, not a failure inside every worker.
+ */
+async function checkData(where: string, task: Task, seed: number): Promise<void> {
+  let data: unknown;
+  try {
+    data = await taskData(task, seed);
+  } catch (e) {
+    throw errors.module(where, `data(${seed}) failed: ${describe(e).split('\n')[0]}`);
+  }
+  validateTaskData(where, task.kind, data, seed);
 }

@@ -70,7 +70,8 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
   await warmUp(task, { tf, backend, dataSeed }, spec.warmupSteps ?? WARMUP_STEPS);
   const fitness: TaskFitness = async (params, ctx) => {
     const { report, restore, segment, wantCheckpoint } = ctx;
-    const r = await trainAndEvaluate(task, params, { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed }, { report, restore, segment, wantCheckpoint });
+    const taskCtx = { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed };
+    const r = await trainAndEvaluate(task, params, taskCtx, { report, restore, segment, wantCheckpoint });
     const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec) };
     if (r.accuracy !== undefined) metrics.accuracy = r.accuracy;
     if (r.diverged) metrics.diverged = true;

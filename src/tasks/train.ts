@@ -228,7 +228,8 @@ class Run {
     const slots = this.optimizer.slotCount;
     if (c.weights.length !== n) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${n}`);
     if (c.slots.length !== slots || c.slots.some((a) => a.length !== n)) {
-      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots of ${c.slots.map((a) => a.length).join(', ') || 0} values, ${this.cfg.optimizer.kind} needs ${slots} of ${n}`);
+      const lengths = c.slots.map((a) => a.length).join(', ') || 0;
+      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots of ${lengths} values, ${this.cfg.optimizer.kind} needs ${slots} of ${n}`);
     }
     if (c.step !== c.epoch * this.stepsPerEpoch) {
       throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${this.stepsPerEpoch} steps per epoch`);
@@ -269,7 +270,9 @@ function epochSpan(task: Task, run: Run, o: TrainOptions): Segment {
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
     throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
   }
-  if (from !== done) throw bad(o.restore ? `from ${from} must be the checkpoint's epoch ${done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
+  if (from !== done) {
+    throw bad(o.restore ? `from ${from} must be the checkpoint's epoch ${done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
+  }
   return { from, to };
 }
 

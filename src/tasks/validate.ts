@@ -1,6 +1,6 @@
 import { errors, show } from '../errors.js';
 import { parseSpace } from '../space/spec.js';
-import type { Task } from './types.js';
+import type { Task, TaskData } from './types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -28,3 +28,61 @@ export function validateTask(where: string, value: unknown): Task {
   if (typeof t.build !== 'function') throw bad('build', 'a function (params, ctx) => tf.LayersModel', t.build);
   return value as unknown as Task;
 }
+
+const isWhole = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+/**
+ * Checks a task's data against its declared shapes, so that a mistake (labels as class indices instead of one-hot
+ * rows, a transposed matrix, a wrong nTrain) is one clear usage error naming the field, not a tfjs shape error from
+ * inside a worker. Every value is looked at once: linear in the data, and done once per process (data are cached).
+ */
+export function validateTaskData(where: string, kind: Task['kind'], value: unknown, seed: number): TaskData {
+  const bad = (field: string, expected: string, got: unknown) =>
+    errors.module(where, `data(${seed}): field "${field}": expected ${expected}, got ${typeof got === 'string' ? got : show(got)}`, 'see "Task data" in src/tasks/README.md');
+  if (!isObject(value)) throw errors.module(where, `data(${seed}): expected an object { xTrain, yTrain, xVal, yVal, inputShape, targetSize, nTrain, nVal }, got ${show(value)}`);
+  const d = value;
+  const shape = d.inputShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((s) => isWhole(s, 1))) {
+    throw bad('inputShape', 'the shape of one example, a non-empty array of whole numbers >= 1 such as [64] or [8, 8, 1]', shape);
+  }
+  const minTarget = kind === 'classification' ? 2 : 1;
+  if (!isWhole(d.targetSize, minTarget)) {
+    throw bad('targetSize', kind === 'classification' ? 'the number of classes, a whole number >= 2' : 'the number of outputs, a whole number >= 1', d.targetSize);
+  }
+  for (const n of ['nTrain', 'nVal'] as const) if (!isWhole(d[n], 1)) throw bad(n, 'a number of rows, a whole number >= 1', d[n]);
+  const features = (shape as number[]).reduce((a, b) => a * b, 1);
+  const shapeText = `[${(shape as number[]).join(', ')}]`;
+  for (const split of ['Train', 'Val'] as const) {
+    const rows = d[`n${split}`] as number;
+    const x = d[`x${split}`];
+    const y = d[`y${split}`];
+    const xField = `x${split}`;
+    const yField = `y${split}`;
+    if (!(x instanceof Float32Array)) throw bad(xField, 'a Float32Array', x === undefined ? undefined : `${kindOf(x)}`);
+    if (!(y instanceof Float32Array)) throw bad(yField, 'a Float32Array', y === undefined ? undefined : `${kindOf(y)}`);
+    if (x.length !== rows * features) {
+      throw bad(xField, `n${split} x prod(inputShape) = ${rows} x ${features} = ${rows * features} numbers (inputShape ${shapeText})`, `${x.length}`);
+    }
+    const width = d.targetSize as number;
+    if (y.length !== rows * width) {
+      const indices = kind === 'classification' && y.length === rows ? ' (one number per row: class indices? classification needs one-hot rows of targetSize numbers)' : '';
+      throw bad(yField, `n${split} x targetSize = ${rows} x ${width} = ${rows * width} numbers`, `${y.length}${indices}`);
+    }
+    const nonFinite = x.findIndex((v) => !Number.isFinite(v));
+    if (nonFinite >= 0) throw bad(xField, 'finite numbers', `${x[nonFinite]} at index ${nonFinite} (row ${Math.floor(nonFinite / features)})`);
+    if (kind === 'regression') {
+      const i = y.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw bad(yField, 'finite numbers', `${y[i]} at index ${i} (row ${Math.floor(i / width)})`);
+      continue;
+    }
+    for (let r = 0; r < rows; r++) {
+      const row = y.subarray(r * width, (r + 1) * width);
+      let ones = 0;
+      for (const v of row) ones += v === 1 ? 1 : v === 0 ? 0 : Infinity;
+      if (ones !== 1) throw bad(yField, `one-hot rows (${width} numbers, a single 1, the rest 0)`, `row ${r} = [${Array.from(row).join(', ')}]`);
+    }
+  }
+  return value as unknown as TaskData;
+}
+
+const kindOf = (v: unknown) => (Array.isArray(v) ? 'an array' : ArrayBuffer.isView(v) ? v.constructor.name : show(v));

@@ -160,5 +160,7 @@ export function gradientProgram(tf: TF, kind: LossKind, model: LayersModel): Gra
 export function inference(tf: TF, model: LayersModel): (x: Tensor) => Tensor {
   const stages = stagesOf(model);
   if (!stages) return (x) => model.apply(x, { training: false }) as Tensor;
-  return (x) => stages.reduce((h, s) => (s.type === 'dense' ? denseForward(tf, s, h) : s.type === 'flatten' ? tf.reshape(h, [h.shape[0]!, -1]) : h), x);
+  // Dropout is the identity at inference.
+  const stage = (h: Tensor, s: Stage) => (s.type === 'dense' ? denseForward(tf, s, h) : s.type === 'flatten' ? tf.reshape(h, [h.shape[0]!, -1]) : h);
+  return (x) => stages.reduce(stage, x);
 }

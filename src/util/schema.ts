@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { errors } from '../errors.js';
+import { didYouMean } from './suggest.js';
 
 /**
  * Parses with a zod object schema and turns the first problem into one usage error naming the field:
@@ -17,7 +18,8 @@ export function parseOptions<S extends z.ZodObject>(
   const issue = r.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const known = Object.keys(schema.shape).map(fieldName);
-    throw errors.optionConflict(`unknown ${opts.what} ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}; known ${opts.what}s: ${known.join(', ')}`);
+    const guess = issue.keys.length === 1 ? didYouMean(fieldName(issue.keys[0]!), known, (k) => `"${k}"`) : '';
+    throw errors.optionConflict(`unknown ${opts.what} ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}${guess}; known ${opts.what}s: ${known.join(', ')}`);
   }
   const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) + issue.path.slice(1).map((p) => `[${String(p)}]`).join('') : '(options)';
   throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);

@@ -28,7 +28,9 @@ export function builder(y: Argv) {
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('lr-bounds', { type: 'string', requiresArg: true, choices: LR_CHOICES as unknown as string[], default: 'none', describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them' })
     .option('quick', { type: 'boolean', default: false, describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.seeds} seeds` })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' });
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' })
+    .example('$0 bench --quick', 'a small comparison in a minute or two')
+    .example('$0 bench --tasks digits,spirals --strategies ga,pso,random --budget 60 --seeds 5', 'the strategies you name, 5 seeds each');
 }
 
 export interface BenchPlan {

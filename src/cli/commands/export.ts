@@ -19,7 +19,8 @@ export function builder(y: Argv) {
       type: 'string',
       describe: "write the best trial's trained model into this folder (TensorFlow.js format: model.json + weights.bin) instead of the table",
     })
-    .example('$0 export runs/d1 --csv > trials.csv', '')
+    .example('$0 export runs/d1 --csv > trials.csv', 'the trials table for a spreadsheet')
+    .example('$0 export runs/d1 --json', 'the same as a JSON array')
     .example('$0 export runs/d1 --model my-model', 'then tf.loadLayersModel("file://my-model/model.json") (tfjs-node)');
 }
 
@@ -44,7 +45,8 @@ async function exportModel(dir: string, out: string): Promise<string> {
   if (typeof taskName !== 'string') throw errors.runFolder(dir, 'its trials ran a fitness module, not a task: there is no trained model to export');
   const file = join(dir, checkpointPath(best.trial));
   if (!existsSync(file)) {
-    throw errors.runFolder(dir, `no trained model kept (neither ${BEST_MODEL_DIR}/ nor ${checkpointPath(best.trial)} for the best trial ${best.trial})`);
+    const looked = `neither ${BEST_MODEL_DIR}/ nor ${checkpointPath(best.trial)} for the best trial ${best.trial}`;
+    throw errors.runFolder(dir, `no trained model kept (${looked})`);
   }
   const task = await resolveTask(taskName);
   await saveModel(task, best.params, readCheckpoint(file, { task: task.name }), out);

@@ -31,7 +31,10 @@ export function builder(y: Argv) {
     .option('seed', { type: 'number', requiresArg: true, default: 0, describe: 'seed of the model\'s initial weights and batch order' })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('plot', { type: 'string', requiresArg: true, describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the numbers, nothing else' });
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the numbers, nothing else' })
+    .example('$0 lr-find --task digits', 'suggested LR, search bounds, diagnosis; the curve in lr-find-digits.svg')
+    .example('$0 lr-find --task ./my-task.mjs --optimizer sgd --steps 500', 'your task module, with SGD, over 500 steps')
+    .example('$0 lr-find --task digits --json --plot curve.svg', 'the numbers as JSON, the plot where you want it');
 }
 
 type Args = ArgumentsCamelCase<Record<string, unknown>>;
@@ -51,6 +54,11 @@ export async function handler(args: Args): Promise<void> {
   const options = parseLrRangeOptions(lrRangeInputFromArgs(args), flagName);
   const { resolveTask } = await import('../../tasks/registry.js');
   const task = await resolveTask(String(args.task));
+  // The test trains for seconds (refine for longer) before it can print anything: say what is running.
+  if (!args.json) {
+    const then = options.refine > 0 ? `, then refine trains ${task.name}'s budget at the LRs inside the bounds` : '';
+    process.stderr.write(`LR range test on ${task.name}: training a fresh model while the LR grows${then}...\n`);
+  }
   const result = await lrRangeTest(task, options, seed);
   const plot = typeof args.plot === 'string' ? args.plot : args.json ? undefined : `lr-find-${task.name.replace(/[^\w.-]+/g, '_')}.svg`;
   if (plot !== undefined) {

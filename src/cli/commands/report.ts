@@ -5,7 +5,9 @@ export const command = 'report <dir>';
 export const describe = 'Write report.html and SVG pictures (history, parallel coordinates, parameters, LR range test) for a run folder';
 
 export function builder(y: Argv) {
-  return y.positional('dir', { type: 'string', demandOption: true, describe: 'a run folder written by `evotune search --out`' });
+  return y
+    .positional('dir', { type: 'string', demandOption: true, describe: 'a run folder written by `evotune search --out`' })
+    .example('$0 report runs/d1', 'writes runs/d1/report.html and the SVG pictures');
 }
 
 export async function handler(args: ArgumentsCamelCase<{ dir: string }>): Promise<void> {

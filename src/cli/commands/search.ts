@@ -1,10 +1,12 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { errors } from '../../errors.js';
 import { search, type SearchInput, type SearchResult } from '../../search.js';
-import type { StudyEvent } from '../../study/types.js';
+import type { Best, StudyEvent } from '../../study/types.js';
+import type { RunData } from '../../report/data.js';
+import { completedRun, completedRunJson } from '../complete-run.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
 import { schedulerNames } from '../../study/schedulers/index.js';
-import { BACKENDS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
+import { BACKENDS, UNBOUNDED_TRIALS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
 import { flagName, formatValue, stopPhrase } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -12,7 +14,7 @@ import { basename, join } from 'node:path';
 import { givenOptions, planResume } from '../../journal/session.js';
 import { loadConfigFile } from '../config.js';
 import { LOCAL_EXECUTOR, redactUrl, withoutPassword } from '../../eval/queue/url.js';
-import { createProgress, progressMode } from '../progress.js';
+import { createProgress, progressMode, stageLine } from '../progress.js';
 import { lrRangeSummary } from './lr-find.js';
 
 export const command = 'search';
@@ -20,10 +22,11 @@ export const describe = 'Search hyperparameters of a task or a fitness module wi
 
 export function builder(y: Argv) {
   return y
-    .option('task', { type: 'string', requiresArg: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
-    .option('fitness', { type: 'string', requiresArg: true, describe: 'path to a fitness module: its default export (params, ctx) => loss' })
+    .usage('$0 search (--task NAME | --fitness FILE --space FILE | --resume DIR) [options]\n\n' + `${describe}. One of --task or --fitness is required (or --resume, or a --config file naming one).`)
+    .option('task', { type: 'string', requiresArg: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module; this or --fitness is required' })
+    .option('fitness', { type: 'string', requiresArg: true, describe: 'path to a fitness module: its default export (params, ctx) => loss; needs --space' })
     .option('space', { type: 'string', requiresArg: true, describe: 'path to a space JSON file (default: the task\'s space)' })
-    .option('strategy', { type: 'string', requiresArg: true, describe: `search strategy: ${strategyNames().join(', ')}` })
+    .option('strategy', { type: 'string', requiresArg: true, describe: `search strategy: ${strategyNames().join(', ')} (default ${DEFAULT_STRATEGY}; see \`evotune strategies\`)` })
     .option('strategy-options', { type: 'string', requiresArg: true, describe: 'strategy options as JSON, e.g. \'{"populationSize":30}\'' })
     .option('budget', { type: 'number', requiresArg: true, describe: 'number of evaluations (default 100)' })
     .option('budget-epochs', { type: 'number', requiresArg: true, describe: 'resource budget: stop once trials trained this many epochs in all (a fitness module: its reported steps)' })
@@ -41,10 +44,19 @@ export function builder(y: Argv) {
     .option('lr-bounds', { type: 'string', requiresArg: true, describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
     .option('target', { type: 'number', requiresArg: true, describe: 'stop once the best value is at or below this' })
     .option('max-consecutive-failures', { type: 'number', requiresArg: true, describe: 'stop after this many failed trials in a row (0: never)' })
-    .option('out', { type: 'string', requiresArg: true, describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>)' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>, named on stderr)' })
     .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
     .option('config', { type: 'string', requiresArg: true, describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result, nothing else' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result on stdout (no progress; messages stay on stderr)' })
+    .group(['task', 'fitness', 'space', 'lr-bounds'], 'What to optimise:')
+    .group(['strategy', 'strategy-options', 'budget', 'budget-epochs', 'time-budget', 'target', 'max-consecutive-failures', 'seed'], 'Search:')
+    .group(['scheduler', 'scheduler-options', 'tell-pruned'], 'Early stopping (multi-fidelity):')
+    .group(['workers', 'executor', 'worker-wait', 'backend', 'trial-timeout', 'max-heap-mb'], 'Where trials run:')
+    .group(['out', 'resume', 'config', 'json'], 'Run folder and output:')
+    .example('$0 search --task digits', `${DEFAULT_STRATEGY} on the bundled digits task, 100 trials, run folder under runs/`)
+    .example('$0 search --task digits --lr-bounds auto --strategy ga', 'LR range test first, then GA within its bounds')
+    .example('$0 search --fitness ./f.mjs --space ./s.json --json', 'your own fitness module; the result as JSON')
+    .example('$0 search --resume runs/d1 --budget 300', 'continue a run (after Ctrl-C or a crash), with a larger budget')
     .epilog(
       'Ctrl-C (or SIGTERM) once: no new generation starts, running trials get 10 s to finish, the journal is closed, exit code 1 ' +
         'and the command to resume. Twice: quit at once (exit 130; the journal stays whole).',
@@ -91,12 +103,22 @@ export async function handler(args: Args): Promise<void> {
   } catch (e) {
     throw renameFields(e);
   }
-  const progress = createProgress(progressMode(json, err), run.budget);
-  // Named once the journal exists (at the first trial), not before: a search that fails to start leaves no folder.
-  let named = json;
-  const onEvent = (e: StudyEvent) => {
+  if (run.resumed) {
+    const complete = completedRun(run.dir, run.budget, run.options.budgetEpochs);
+    if (complete) return printCompleted(complete, json);
+  }
+  const mode = progressMode(json, err);
+  const local = run.options.executor === LOCAL_EXECUTOR;
+  const progress = createProgress(mode, run.budget, err, undefined, local ? run.options.workers : undefined);
+  // Named once the journal exists (when the workers start), not before: a search that fails to start leaves no folder.
+  // With --json too when evotune chose the folder: the user did not ask for it, so they are told where it is.
+  let named = json && !run.defaultDir;
+  const name = () => {
     if (!named) progress.log(`${run.resumed ? 'resuming' : 'run folder'} ${run.dir}`);
     named = true;
+  };
+  const onEvent = (e: StudyEvent) => {
+    name();
     progress.onEvent(e);
   };
   const resumeHint = resumeCommand(run);
@@ -113,6 +135,11 @@ export async function handler(args: Args): Promise<void> {
       ...run.input,
       onEvent,
       onWarning: (w) => progress.log(`evotune: warning: ${w}`),
+      // Before the first trial there can be seconds of silence (an LR range test, workers loading tfjs and warming up).
+      onStage: (stage) => {
+        if (stage === 'workers') name(); // the journal exists from here on
+        if (mode !== 'off') progress.log(stageLine(stage, run.options));
+      },
       stopSignal: signals.stopSignal,
       abortSignal: signals.abortSignal,
     });
@@ -142,8 +169,12 @@ function resumeCommand(run: RunToStart): string {
 /** What the command will run: the input (flags over --config, or a resume), its folder and its budget. */
 interface RunToStart {
   readonly input: SearchInput;
+  /** The options as they will run (a resumed run's with the changes given now). */
+  readonly options: SearchOptions;
   readonly dir: string;
   readonly resumed: boolean;
+  /** True when the folder is the default under runs/ (no --out). */
+  readonly defaultDir: boolean;
   readonly budget: number;
 }
 
@@ -152,12 +183,13 @@ function runToStart(args: Args): RunToStart {
   if (typeof args.resume === 'string') {
     if (args.config !== undefined) throw errors.optionConflict('give either --resume (the run keeps its config) or --config, not both');
     const plan = planResume(args.resume, flags);
-    return { input: { ...flags, resume: args.resume }, dir: args.resume, resumed: true, budget: Number(plan.options.budget) };
+    const options = parseSearchOptions(plan.options);
+    return { input: { ...flags, resume: args.resume }, options, dir: args.resume, resumed: true, defaultDir: false, budget: options.budget };
   }
   const input = { ...(typeof args.config === 'string' ? loadConfigFile(args.config) : {}), ...flags } as SearchInput;
   const options = parseSearchOptions(givenOptions(input));
   const dir = options.out ?? defaultRunDir(options);
-  return { input: { ...input, out: dir }, dir, resumed: false, budget: options.budget };
+  return { input: { ...input, out: dir }, options, dir, resumed: false, defaultDir: options.out === undefined, budget: options.budget };
 }
 
 /** runs/<strategy>-<task or fitness name>-<seed>-<UTC time>, unique. */
@@ -232,8 +264,21 @@ export function toJson(r: SearchResult) {
   return { ...rest, elapsedMs: Math.round(r.elapsedMs), utilisation: Number(r.utilisation.toFixed(4)) };
 }
 
-/** Metrics worth a place on the summary's best line (the rest are in --json and the report). */
-const BEST_METRICS = new Set(['accuracy', 'trainMs']);
+/** A resumed run with nothing left to do: say so and print its result, without starting a worker. */
+function printCompleted(data: RunData, json: boolean): void {
+  const r = completedRunJson(data);
+  const epochs = data.study.config.budgetEpochs !== undefined;
+  const raise = epochs ? '--budget-epochs' : '--budget';
+  process.stderr.write(`evotune: run ${data.dir} is already complete (${r.trials} trials, stopped by ${r.stoppedBy}): nothing to run; raise ${raise} to continue it\n`);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const out = process.stdout;
+  out.write(`strategy ${r.strategy}, seed ${String(r.seed)}: already complete\n`);
+  out.write(`${r.trials} trials (${r.failed} failed)${r.budget < UNBOUNDED_TRIALS ? ` of budget ${r.budget}` : ''}\n`);
+  printBest(r.best, r.out);
+}
 
 function printResult(r: SearchResult): void {
   const out = process.stdout;
@@ -244,12 +289,19 @@ function printResult(r: SearchResult): void {
   if (r.pruned > 0) out.write(`pruned at step: ${Object.entries(r.prunedByStep).map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
   if (r.scheduler || r.budgetEpochs !== undefined) out.write(`resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`);
   if (r.lrRange) out.write(lrRangeSummary(r.lrRange));
-  if (!r.best) {
-    out.write('no trial completed\n');
-    return;
+  printBest(r.best, r.out);
+}
+
+/** Metrics worth a place on the summary's best line (the rest are in --json and the report). */
+const BEST_METRICS = new Set(['accuracy', 'trainMs']);
+
+function printBest(best: Best | undefined, dir: string | undefined): void {
+  const out = process.stdout;
+  if (!best) out.write('no trial completed\n');
+  else {
+    const metrics = Object.entries(best.metrics ?? {}).filter(([k]) => BEST_METRICS.has(k));
+    out.write(`best value ${formatValue(best.value)} at trial ${best.trial}${metrics.length > 0 ? ` (${metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? formatValue(v) : String(v)}`).join(', ')})` : ''}\n`);
+    for (const [k, v] of Object.entries(best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
   }
-  const metrics = Object.entries(r.best.metrics ?? {}).filter(([k]) => BEST_METRICS.has(k));
-  out.write(`best value ${formatValue(r.best.value)} at trial ${r.best.trial}${metrics.length > 0 ? ` (${metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? formatValue(v) : String(v)}`).join(', ')})` : ''}\n`);
-  for (const [k, v] of Object.entries(r.best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
-  if (r.out !== undefined) out.write(`run folder ${r.out} (pictures: evotune report ${r.out})\n`);
+  if (dir !== undefined) out.write(`run folder ${dir} (pictures: evotune report ${dir})\n`);
 }

@@ -6,7 +6,10 @@ export const command = 'strategies';
 export const describe = 'List the search strategies, with their options and defaults';
 
 export function builder(y: Argv) {
-  return y.option('json', { type: 'boolean', default: false, describe: 'print them as JSON' });
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'print them as JSON' })
+    .example('$0 strategies', 'each strategy with its options and defaults')
+    .example('$0 search --task digits --strategy ga --strategy-options \'{"populationSize":20}\'', 'then use one, with options');
 }
 
 /** Each strategy with its summary and options (default, what is accepted, what it does). */

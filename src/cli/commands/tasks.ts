@@ -5,7 +5,10 @@ export const command = 'tasks';
 export const describe = 'List the bundled tasks, with their search spaces and default hyperparameters';
 
 export function builder(y: Argv) {
-  return y.option('json', { type: 'boolean', default: false, describe: 'print them as JSON' });
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'print them as JSON' })
+    .example('$0 tasks', 'each task with its space and defaults')
+    .example('$0 search --task wine', 'then search one');
 }
 
 /** Shortest exact-enough form: 0.0001, 256, 1e-7. */

@@ -25,7 +25,9 @@ export function builder(y: Argv) {
       array: true,
       describe: 'load fitness and task modules only from under this folder (repeatable; default: any module file on this machine)',
     })
-    .option('stall-timeout', { type: 'number', requiresArg: true, default: 30, describe: 'seconds without a sign of life from a worker before its trials go back to the queue' });
+    .option('stall-timeout', { type: 'number', requiresArg: true, default: 30, describe: 'seconds without a sign of life from a worker before its trials go back to the queue' })
+    .example('$0 worker --redis redis://host:6379 --concurrency 2', 'take trials of searches run with --executor redis://host:6379')
+    .example(`${URL_ENV}=redis://:secret@host:6379 $0 worker --allow ./tasks`, 'password out of the process list; modules only from ./tasks');
 }
 
 type Args = ArgumentsCamelCase<Record<string, unknown>>;
