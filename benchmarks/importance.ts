@@ -15,7 +15,7 @@ import { importances, type ImportanceMethod } from '../src/report/importance.js'
 import type { Params } from '../src/space/spec.js';
 import type { StudyEvent } from '../src/study/types.js';
 import { gaussian, rngFor } from '../src/util/rng.js';
-import { median, quantile } from './stats.js';
+import { median, quantile } from '../src/bench/stats.js';
 
 type SpaceInput = Record<string, { type: 'float' | 'int'; low: number; high: number; log?: boolean } | { type: 'categorical'; choices: string[] }>;
 interface Case {

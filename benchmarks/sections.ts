@@ -21,6 +21,7 @@ import { vectorisedSection } from './vectorised.js';
 import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
+import { faultBenchmark, toMarkdown as faultsMarkdown } from './faults.js';
 import { multiFidelitySection } from './multi-fidelity.js';
 import { reportOverheadSection } from './report-overhead.js';
 
@@ -208,6 +209,17 @@ async function script(file: string, args: readonly string[], log: (line: string)
   return ran(stdout.trim(), { stdout });
 }
 
+const faults: Section = {
+  id: 'faults',
+  title: '6. Fault injection: kills at random moments (issue #18)',
+  async run({ quick, log }) {
+    const runs = quick ? 3 : Number(process.env.FAULT_RUNS ?? 20);
+    log(`faults: ${runs} random kill moments per scenario`);
+    const rows = await faultBenchmark({ runs, log });
+    return ran(faultsMarkdown(rows), rows);
+  },
+};
+
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */
 export const SECTIONS: readonly Section[] = [
   functions('functions', 10, '1a. Search quality: shifted and rotated test functions, 10 dimensions, against Optuna, DEAP and pyswarms'),
@@ -223,4 +235,5 @@ export const SECTIONS: readonly Section[] = [
   multiFidelitySection,
   reportOverheadSection,
   multiObjectiveSection,
+  faults,
 ];

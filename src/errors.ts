@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_RESUME'
   | 'E_OUT_DIR'
   | 'E_RUN'
+  | 'E_RUN_LOCKED'
   | 'E_LR_BOUNDS'
   | 'E_LR_RANGE'
   | 'E_TASK'
@@ -102,6 +103,8 @@ export const errors = {
   outDir: (dir: string, problem: string) => new EvotuneError('E_OUT_DIR', 'usage', `--out ${dir}: ${problem}`),
   /** A run folder (written by --out) that cannot be read: no journal, a corrupt line, a newer format. */
   runFolder: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RUN', 'usage', `run folder ${dir}: ${problem}`, hint),
+  /** Another process holds the run folder's lock: one writer per run. */
+  runLocked: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RUN_LOCKED', 'usage', `run folder ${dir} ${problem}`, hint),
   /** The journal stopped being writable during a run (disk full, ...): a failure while running, resumable. */
   journalWrite: (dir: string, problem: string) =>
     new EvotuneError('E_OUT_DIR', 'runtime', `journal in ${dir}: cannot write: ${problem}`, `fix it, then resume with: evotune search --resume ${dir}`),

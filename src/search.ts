@@ -17,7 +17,7 @@ import type { Best, StopReason, StudyEvent, TrialRecord, StudySummary } from './
 import type { FailureKind } from './eval/types.js';
 import type { LrRangeResult } from './lr-range/index.js';
 import type { Task } from './tasks/types.js';
-import { openJournal, planResume, preflightRunFolder } from './journal/session.js';
+import { lockAndPlanResume, openJournal, preflightRunFolder, type LockedResumePlan } from './journal/session.js';
 import type { ScheduledBy } from './study/study.js';
 import { resolveScheduler, schedulerNames } from './study/schedulers/index.js';
 import { MUTABLE_MID_TRAINING, taskEpochs } from './tasks/config.js';
@@ -294,15 +294,32 @@ function objectiveResult(spec: ObjectiveSpec, summary: StudySummary): Pick<Searc
   };
 }
 
-/** Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. */
+/**
+ * Runs a whole search: prepare, start the evaluator, run the study, close the evaluator. A run folder is locked
+ * (one writer per run) from before its first write to the end, whatever way the search ends.
+ */
 export async function search(input: SearchInput): Promise<SearchResult> {
-  const plan = input.resume === undefined ? undefined : planResume(input.resume, input);
+  const plan = input.resume === undefined ? undefined : lockAndPlanResume(input.resume, input, (w) => input.onWarning?.(w));
+  try {
+    return await runSearch(input, plan);
+  } finally {
+    plan?.lock.release();
+  }
+}
+
+async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined): Promise<SearchResult> {
   for (const w of plan?.journal.warnings ?? []) input.onWarning?.(w);
   if (!plan && typeof input.out === 'string') preflightRunFolder(input.out); // before an LR range test trains
   const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input);
   const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;
-  const evaluator = createEvaluator(prepared, input.onWarning);
+  let evaluator: Evaluator;
+  try {
+    evaluator = createEvaluator(prepared, input.onWarning);
+  } catch (e) {
+    journal?.close();
+    throw e;
+  }
   try {
     input.onStage?.('workers');
     if (evaluator instanceof PoolEvaluator) await evaluator.warm();
@@ -371,7 +388,10 @@ export async function search(input: SearchInput): Promise<SearchResult> {
       ...(prepared.lrRange ? { lrRange: prepared.lrRange } : {}),
     };
   } finally {
-    await evaluator.close();
-    journal?.close();
+    try {
+      await evaluator.close();
+    } finally {
+      journal?.close();
+    }
   }
 }

@@ -98,3 +98,13 @@ describe('reading a journal', () => {
     expect(() => readJournal(tmp())).toThrow(expect.objectContaining({ code: 'E_RUN', hint: 'give a folder that `evotune search --out` wrote' }));
   });
 });
+
+describe('the run config', () => {
+  it('records the executor without its password, so that a resume runs on the same Redis and the password stays out', async () => {
+    const { runConfig } = await import('../src/journal/config.js');
+    const options = parseSearchOptions({ fitness: '/x/f.mjs', space: '/x/s.json', executor: 'redis://:s3cret@10.0.0.1:6379/2' });
+    expect(runConfig(options, 'ga')).toMatchObject({ executor: 'redis://10.0.0.1:6379/2' });
+    expect(JSON.stringify(runConfig(options, 'ga'))).not.toContain('s3cret');
+    expect(runConfig(parseSearchOptions({ fitness: '/x/f.mjs', executor: 'redis://10.0.0.1:6379' }), 'ga')).toMatchObject({ executor: 'redis://10.0.0.1:6379' });
+  });
+});

@@ -1,4 +1,5 @@
 import { EvotuneError, isEvotuneError } from '../errors.js';
+import type { StopReason } from '../study/types.js';
 
 /** Exit codes: 0 success, 1 a failure while running, 2 bad usage or input. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -25,3 +26,13 @@ export const formatValue = (v: number) =>
   Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
 
 export { EvotuneError };
+
+/** Why a search ended, as the summary line says it. */
+const STOP_PHRASES: Record<StopReason, string> = {
+  budget: 'budget reached',
+  time: 'time budget reached',
+  target: 'target reached',
+  exhausted: 'the strategy had nothing left to ask',
+  stopped: 'interrupted (Ctrl-C or SIGTERM)',
+};
+export const stopPhrase = (reason: StopReason): string => STOP_PHRASES[reason] ?? `stopped (${String(reason)})`;

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { SearchOptions } from '../options.js';
+import { withoutPassword } from '../eval/queue/url.js';
 
 /** Search options as a run folder keeps them: JSON, in the --config format, paths absolute. */
 export type RunConfig = Record<string, unknown>;
@@ -35,14 +36,21 @@ export function withAbsolutePaths<T extends Record<string, unknown>>(options: T,
   return out as T;
 }
 
-/** Where this session's trials run: never written to the run folder (a Redis URL may carry a password). */
-export const SESSION_ONLY: ReadonlySet<string> = new Set(['executor', 'workerWait']);
+/**
+ * An option as the run folder records it. The executor is kept, so that a resume runs where the run ran (a resume
+ * that silently ran a Redis search on local threads would surprise), but never its password: a resume of a
+ * password-protected Redis gives --executor again.
+ */
+export const recorded = (key: string, value: unknown): unknown => (key === 'executor' && typeof value === 'string' ? withoutPassword(value) : value);
 
 /** The config a run folder keeps: the validated options with their defaults, minus where the run lives. */
 export function runConfig(options: SearchOptions, strategy: string): RunConfig {
   const { out: _out, ...rest } = options;
   const config: RunConfig = withAbsolutePaths({ ...rest, strategy }, process.cwd());
-  for (const k of Object.keys(config)) if (config[k] === undefined || SESSION_ONLY.has(k)) delete config[k];
+  for (const k of Object.keys(config)) {
+    if (config[k] === undefined) delete config[k];
+    else config[k] = recorded(k, config[k]);
+  }
   return config;
 }
 

@@ -1,5 +1,5 @@
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { errors } from '../errors.js';
 import type { Checkpoint, Evaluator, TrialOutcome } from '../eval/types.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
@@ -8,8 +8,9 @@ import { CHECKPOINT_DIR, checkpointPath, CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERS
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
 import type { LrRangeResult } from '../lr-range/index.js';
+import { lockRunFolder, type RunLock } from './lock.js';
 import { replayMap } from './trials.js';
-import { ioProblem, JournalWriter } from './writer.js';
+import { ioProblem, JournalWriter, pathProblem, placeProblem } from './writer.js';
 
 /** What a fresh run records about itself before its first trial. */
 export interface RunHeader {
@@ -38,35 +39,51 @@ export class RunJournal {
     private readonly writer: JournalWriter,
     /** Finished trials of earlier sessions, for the study to replay. */
     readonly replay: ReadonlyMap<number, ReplayedTrial>,
+    /** Released by close(), or when the process exits. */
+    private readonly lock: RunLock | undefined,
     /** Trials whose finished line names a checkpoint file (earlier sessions). */
     private readonly checkpointTrials: ReadonlySet<number> = new Set(),
   ) {}
 
-  /** Creates the run folder, its config and its journal; refuses a folder that already holds a run. */
-  static create(dir: string, header: RunHeader): RunJournal {
+  /**
+   * Creates the run folder, takes its lock, writes its config and its journal; refuses a folder that already
+   * holds a run or that another process is writing.
+   */
+  static create(dir: string, header: RunHeader, warn: (message: string) => void): RunJournal {
     createRunFolder(dir);
-    checkFreeSpace(dir, header);
-    writeConfig(dir, header.config);
-    const writer = new JournalWriter(join(dir, JOURNAL_FILE), 'wx', dir);
-    const { config, objective, space, strategy, strategyOptions, lrRange } = header;
-    writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, !lrRange);
-    if (lrRange) writer.write({ type: 'lr-range', result: { ...lrRange } }, true);
-    syncDir(dir);
-    return new RunJournal(dir, writer, new Map());
+    const lock = lockRunFolder(dir, warn);
+    try {
+      preflightRunFolder(dir); // again, under the lock: another process may have started a run here meanwhile
+      checkFreeSpace(dir, header);
+      writeConfig(dir, header.config);
+      const writer = new JournalWriter(join(dir, JOURNAL_FILE), 'ax', dir);
+      const { config, objective, space, strategy, strategyOptions, lrRange } = header;
+      writer.write({ v: JOURNAL_VERSION, type: 'study', config, objective, space, strategy, strategyOptions }, !lrRange);
+      if (lrRange) writer.write({ type: 'lr-range', result: { ...lrRange } }, true);
+      syncDir(dir);
+      return new RunJournal(dir, writer, new Map(), lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
-  /** Continues a run: cuts a torn last line off, records the session and what changed, replays its trials. */
-  static resume(dir: string, journal: Journal, config: RunConfig, changed: Record<string, { from: unknown; to: unknown }>): RunJournal {
+  /**
+   * Continues a run whose lock the caller holds (taken before the journal was read, so that nothing was written
+   * since): cuts a torn last line off, records the session and what changed, replays its trials.
+   */
+  static resume(dir: string, journal: Journal, config: RunConfig, changed: Record<string, { from: unknown; to: unknown }>, lock: RunLock): RunJournal {
     try {
       truncateSync(journal.file, journal.validBytes);
     } catch (e) {
       throw errors.outDir(dir, `cannot write ${JOURNAL_FILE}: ${ioProblem(e)}`);
     }
-    if (Object.keys(changed).length > 0) writeConfig(dir, config);
+    // Also when nothing changed: config.json may have been missing (the reader then rebuilt it from the journal).
+    writeConfig(dir, config);
     const writer = new JournalWriter(journal.file, 'a', dir);
     writer.write({ type: 'resumed', changed }, true);
     const saved = new Set(journal.lines.flatMap((l) => (l.type === 'finished' && l.checkpoint !== undefined ? [l.trial] : [])));
-    return new RunJournal(dir, writer, replayMap(journal), saved);
+    return new RunJournal(dir, writer, replayMap(journal), lock, saved);
   }
 
   /** Wraps the caller's event handler: records asks, and makes finished trials durable before they are reported. */
@@ -146,7 +163,11 @@ export class RunJournal {
   }
 
   close(): void {
-    this.writer.close();
+    try {
+      this.writer.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
 
@@ -159,16 +180,8 @@ export function preflightRunFolder(dir: string): void {
   if (existsSync(join(dir, JOURNAL_FILE))) {
     throw errors.outDir(dir, `already holds a run (${JOURNAL_FILE}): resume it with --resume ${dir}, or choose another --out`);
   }
-  let existing = resolve(dir);
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  try {
-    if (!statSync(existing).isDirectory()) throw Object.assign(new Error(existing), { code: 'ENOTDIR' });
-    accessSync(existing, constants.W_OK);
-    const fs = statfsSync(existing);
-    if (fs.bavail === 0) throw Object.assign(new Error(existing), { code: 'ENOSPC' });
-  } catch (e) {
-    throw errors.outDir(dir, `cannot write there: ${ioProblem(e)}`);
-  }
+  const problem = placeProblem(dir);
+  if (problem !== undefined) throw errors.outDir(dir, `cannot write there: ${problem}`);
 }
 
 /** Creates the run folder; refuses one that already holds a run. */
@@ -177,7 +190,7 @@ function createRunFolder(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw errors.outDir(dir, `cannot create the folder: ${ioProblem(e)}`);
+    throw errors.outDir(dir, `cannot create the folder: ${pathProblem(dir, e)}`);
   }
 }
 

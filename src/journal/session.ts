@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errors, show } from '../errors.js';
 import { parseSearchOptions, searchOptionsSchema } from '../options.js';
 import type { PreparedSearch, SearchInput } from '../search.js';
-import { RESUMABLE_CHANGES, runConfig, sameJson, SESSION_ONLY, withAbsolutePaths, type RunConfig } from './config.js';
-import { CONFIG_FILE, type Objective } from './format.js';
+import { recorded, RESUMABLE_CHANGES, runConfig, sameJson, withAbsolutePaths, type RunConfig } from './config.js';
+import { CONFIG_FILE, JOURNAL_FILE, type Objective } from './format.js';
+import { lockRunFolder, type RunLock } from './lock.js';
 import { readJournal, type Journal } from './reader.js';
 import { RunJournal } from './run.js';
 import type { LrRangeResult } from '../lr-range/index.js';
@@ -28,7 +29,7 @@ export interface ResumePlan {
  */
 export function planResume(dir: string, input: SearchInput): ResumePlan {
   const journal = readJournal(dir);
-  const saved = readRunConfig(dir);
+  const saved = validConfig(dir, journal.config);
   const { objective } = journal.study;
   if (objective.kind === 'function' && typeof input.fitness !== 'function') {
     throw errors.resume(dir, `the run optimised a function passed in code (${objective.name})`, 'resume it from code: search({ resume: dir, fitness: theSameFunction })');
@@ -38,8 +39,10 @@ export function planResume(dir: string, input: SearchInput): ResumePlan {
     throw errors.resume(dir, `"out" is ${show(out)}: a resumed run keeps writing to its own folder`, 'leave out --out when resuming');
   }
   const changed: Record<string, { from: unknown; to: unknown }> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined || SESSION_ONLY.has(key) || sameJson(saved[key], value)) continue;
+  for (const [key, given] of Object.entries(rest)) {
+    // Compared and recorded as the run folder keeps it: a password never reaches the journal.
+    const value = recorded(key, given);
+    if (value === undefined || sameJson(saved[key], value)) continue;
     if (!RESUMABLE_CHANGES.has(key)) {
       throw errors.resume(
         dir,
@@ -54,6 +57,26 @@ export function planResume(dir: string, input: SearchInput): ResumePlan {
   return { dir, journal, options: { ...saved, ...rest, out: dir }, changed, ...(lrRange ? { lrRange } : {}) };
 }
 
+/** A resume plan made under the run folder's lock: no other process can write the run until it is released. */
+export interface LockedResumePlan extends ResumePlan {
+  readonly lock: RunLock;
+}
+
+/**
+ * Takes the run folder's lock, then reads it (reading first could miss lines a process still running appends, and
+ * the resume would cut them off). Refuses a run another process is writing.
+ */
+export function lockAndPlanResume(dir: string, input: SearchInput, warn: (message: string) => void): LockedResumePlan {
+  if (!existsSync(join(dir, JOURNAL_FILE))) readJournal(dir); // the reader's message, before a lock file appears in a folder that is no run
+  const lock = lockRunFolder(dir, warn);
+  try {
+    return { ...planResume(dir, input), lock };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
 /** The serialisable search options in an input (no functions, hooks or signals): what a resume compares. */
 export function givenOptions(input: SearchInput): Record<string, unknown> {
   const source = input as Record<string, unknown>;
@@ -66,19 +89,13 @@ export function givenOptions(input: SearchInput): Record<string, unknown> {
   return out;
 }
 
-function readRunConfig(dir: string): RunConfig {
-  let config: unknown;
-  try {
-    config = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8'));
-  } catch (e) {
-    throw errors.runFolder(dir, `cannot read ${CONFIG_FILE}: ${e instanceof SyntaxError ? 'not valid JSON' : (e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+function validConfig(dir: string, config: RunConfig): RunConfig {
   try {
     parseSearchOptions(config);
   } catch (e) {
     throw errors.runFolder(dir, `${CONFIG_FILE}: ${(e as Error).message}`);
   }
-  return config as RunConfig;
+  return config;
 }
 
 export const objectiveOf = (source: PreparedSearch['source']): Objective =>
@@ -88,17 +105,17 @@ export const objectiveOf = (source: PreparedSearch['source']): Objective =>
  * The journal of a search session: a new run with `out`, the run's own when resuming, none without either.
  * `input` supplies what the validated options leave out: a space passed as an object.
  */
-export function openJournal(prepared: PreparedSearch, plan: ResumePlan | undefined, input: SearchInput): RunJournal | undefined {
+export function openJournal(prepared: PreparedSearch, plan: LockedResumePlan | undefined, input: SearchInput): RunJournal | undefined {
   const objective = objectiveOf(prepared.source);
   const spaceObject = typeof input.space === 'object' ? { space: input.space } : {};
   const config = runConfig({ ...prepared.options, ...spaceObject }, prepared.strategyName);
   if (plan) {
     checkSameStudy(plan, prepared, objective);
-    return RunJournal.resume(plan.dir, plan.journal, config, plan.changed);
+    return RunJournal.resume(plan.dir, plan.journal, config, plan.changed, plan.lock);
   }
   const { out, budget } = prepared.options;
   if (out === undefined) return undefined;
-  return RunJournal.create(out, {
+  const header = {
     config,
     objective,
     space: prepared.space,
@@ -106,7 +123,8 @@ export function openJournal(prepared: PreparedSearch, plan: ResumePlan | undefin
     strategyOptions: prepared.strategy.options,
     budget,
     ...(prepared.lrRange ? { lrRange: prepared.lrRange } : {}),
-  });
+  };
+  return RunJournal.create(out, header, (w) => input.onWarning?.(w));
 }
 
 /** What resolves from the options (the objective, the space as read from its file, strategy options) must match too. */

@@ -2,7 +2,7 @@ import { errors } from '../errors.js';
 import type { Metrics, TrialOutcome } from '../eval/types.js';
 import type { Params } from '../space/spec.js';
 import type { Best, ReplayedTrial } from '../study/types.js';
-import type { AskedLine, FinishedLine } from './format.js';
+import type { FinishedLine } from './format.js';
 import type { Journal } from './reader.js';
 
 /** One finished trial of a run, as the journal recorded it. */
@@ -14,13 +14,6 @@ export interface TrialRow {
   readonly params: Params;
   readonly outcome: TrialOutcome;
   readonly finishedAt: string;
-}
-
-/** The first "finished" line of each trial (a trial is never rerun once finished, so there is only one). */
-function finishedLines(journal: Journal): Map<number, FinishedLine> {
-  const out = new Map<number, FinishedLine>();
-  for (const line of journal.lines) if (line.type === 'finished' && !out.has(line.trial)) out.set(line.trial, line);
-  return out;
 }
 
 function outcomeOf(line: FinishedLine): TrialOutcome {
@@ -38,19 +31,18 @@ function outcomeOf(line: FinishedLine): TrialOutcome {
 /** Finished trials by number: what a resumed study replays instead of running. */
 export function replayMap(journal: Journal): Map<number, ReplayedTrial> {
   const out = new Map<number, ReplayedTrial>();
-  for (const [trial, line] of finishedLines(journal)) out.set(trial, { x: line.x, outcome: outcomeOf(line) });
+  for (const [trial, line] of journal.finished) out.set(trial, { x: line.x, outcome: outcomeOf(line) });
   return out;
 }
 
 /** Every finished trial, by trial number. */
 export function trialRows(journal: Journal, dir: string): TrialRow[] {
-  const asked = new Map<number, AskedLine>();
-  for (const line of journal.lines) if (line.type === 'asked') asked.set(line.trial, line);
-  return [...finishedLines(journal).values()]
+  return [...journal.finished.values()]
     .sort((a, b) => a.trial - b.trial)
     .map((f) => {
-      const a = asked.get(f.trial);
-      if (!a) throw errors.runFolder(dir, `the journal has trial ${f.trial} finished but never asked`);
+      const a = journal.asked.get(f.trial);
+      // readJournal refuses a finished trial without its asked line.
+      if (!a) throw errors.internal(`${dir}: trial ${f.trial} finished but never asked`);
       return { trial: f.trial, generation: a.generation, seed: a.seed, x: f.x, params: a.params, outcome: outcomeOf(f), finishedAt: f.at };
     });
 }

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, openSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { errors } from '../errors.js';
+import { errors, type EvotuneError } from '../errors.js';
 import type { JournalLine, UnstampedLine } from './format.js';
 
 /** Bound on how long a written line may wait for its fsync when nothing forces one sooner. */
@@ -17,11 +18,16 @@ export class JournalWriter {
   private fd: number | undefined;
   private dirty = false;
   private lastSync = performance.now();
+  private failure: EvotuneError | undefined;
 
-  /** `flags`: 'wx' to create a new journal (fails if one exists), 'a' to append to one. */
+  /**
+   * `flags`: 'ax' to create a new journal (fails if one exists), 'a' to append to one. Both open with O_APPEND:
+   * every write lands at the end of the file as it is then, never over lines another process wrote (the run
+   * folder's lock keeps other writers out; append mode keeps a line whole even if one got in).
+   */
   constructor(
     private readonly file: string,
-    flags: 'wx' | 'a',
+    flags: 'ax' | 'a',
     private readonly dir: string,
   ) {
     try {
@@ -33,6 +39,8 @@ export class JournalWriter {
 
   /** Writes one line now; `durable` lines (study, resumed, lr-range, done) are fsynced before this returns. */
   write(line: UnstampedLine, durable = false): void {
+    // After a failed write every later one fails the same way: the first cause (a full disk) is what the user sees.
+    if (this.failure) throw this.failure;
     if (this.fd === undefined) throw errors.internal(`journal ${this.file} is closed`);
     const stamped = { ...line, at: new Date().toISOString() } as JournalLine;
     const bytes = Buffer.from(`${JSON.stringify(stamped)}\n`);
@@ -41,8 +49,7 @@ export class JournalWriter {
       while (done < bytes.length) done += writeSync(this.fd, bytes, done);
     } catch (e) {
       // A line may be half written: stop here, so that it stays the last one, which readers tolerate.
-      this.abandon();
-      throw errors.journalWrite(this.dir, ioProblem(e));
+      throw this.abandon(e);
     }
     this.dirty = true;
     if (durable || performance.now() - this.lastSync >= MAX_UNSYNCED_MS) this.sync();
@@ -54,8 +61,7 @@ export class JournalWriter {
     try {
       fsyncSync(this.fd);
     } catch (e) {
-      this.abandon();
-      throw errors.journalWrite(this.dir, ioProblem(e));
+      throw this.abandon(e);
     }
     this.dirty = false;
     this.lastSync = performance.now();
@@ -68,9 +74,11 @@ export class JournalWriter {
     this.fd = undefined;
   }
 
-  private abandon(): void {
+  private abandon(e: unknown): EvotuneError {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.failure = errors.journalWrite(this.dir, ioProblem(e));
+    return this.failure;
   }
 }
 
@@ -94,4 +102,38 @@ export function ioProblem(e: unknown): string {
     default:
       return e instanceof Error ? e.message : String(e);
   }
+}
+
+/** Names of the virtual file systems (statfs f_type) where a run folder might be pointed by mistake. */
+const VIRTUAL_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x1cd1: 'devpts', 0x64626720: 'debugfs', 0x74726163: 'tracefs' };
+
+/**
+ * Why nothing can be written under `path` (checked at its nearest existing folder), or undefined when it looks
+ * writable. Says what a user can act on: a file in the way, no permission, a read-only or virtual file system
+ * (/proc, /sys: they hold no files), a full disk.
+ */
+export function placeProblem(path: string): string | undefined {
+  let existing = resolve(path);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!statSync(existing).isDirectory()) return `${existing} is a file, not a folder (ENOTDIR)`;
+    const fs = statfsSync(existing);
+    // A virtual file system reports no blocks at all: not full, just not a place for files.
+    if (fs.blocks === 0) return `${existing} is on a virtual file system (${VIRTUAL_FS[fs.type] ?? `type 0x${fs.type.toString(16)}`}) that cannot hold files`;
+    accessSync(existing, constants.W_OK);
+    if (fs.bavail === 0) return ioProblem(Object.assign(new Error(existing), { code: 'ENOSPC' }));
+  } catch (e) {
+    return ioProblem(e);
+  }
+  return undefined;
+}
+
+/**
+ * An fs error met while writing `path`, named by its real cause where the errno misleads: Node's recursive mkdir
+ * says ENOENT on a read-only file system, and a virtual file system answers ENOENT or ENOSPC.
+ */
+export function pathProblem(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOSPC') return placeProblem(path) ?? ioProblem(e);
+  return ioProblem(e);
 }

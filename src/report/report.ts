@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { readJournal } from '../journal/reader.js';
-import { ioProblem } from '../journal/writer.js';
+import { pathProblem } from '../journal/writer.js';
 import { renderSvg } from './chart.js';
 import { runData } from './data.js';
 import { reportHtml } from './html.js';
@@ -33,7 +33,7 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
     for (const r of rendered) writeFileSync(r.file, r.svg);
     writeFileSync(html, reportHtml(data, payload));
   } catch (e) {
-    throw errors.runFolder(dir, `cannot write the report: ${ioProblem(e)}`);
+    throw errors.runFolder(dir, `cannot write the report: ${pathProblem(join(dir, CHARTS_FOLDER), e)}`);
   }
   return { html, svgs: rendered.map((r) => r.file), warnings: data.warnings };
 }

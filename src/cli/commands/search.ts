@@ -2,19 +2,19 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { errors } from '../../errors.js';
 import { search, type SearchInput, type SearchResult } from '../../search.js';
 import type { Best, StudyEvent } from '../../study/types.js';
-import { LOCAL_EXECUTOR } from '../../eval/queue/url.js';
 import type { RunData } from '../../report/data.js';
 import { completedRun, completedRunJson } from '../complete-run.js';
 import { DEFAULT_STRATEGY, strategyNames } from '../../../strategies/index.js';
 import { schedulerNames } from '../../study/schedulers/index.js';
 import { BACKENDS, UNBOUNDED_TRIALS, parseSearchOptions, searchOptionsSchema, type SearchOptions } from '../../options.js';
 import { DEFAULT_MULTI_STRATEGY, DIRECTIONS } from '../../study/objectives.js';
-import { flagName, formatValue } from '../output.js';
+import { flagName, formatValue, stopPhrase } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { basename, join } from 'node:path';
 import { givenOptions, planResume } from '../../journal/session.js';
 import { loadConfigFile } from '../config.js';
+import { LOCAL_EXECUTOR, redactUrl, withoutPassword } from '../../eval/queue/url.js';
 import { createProgress, progressMode, stageLine } from '../progress.js';
 import { lrRangeSummary } from './lr-find.js';
 
@@ -130,7 +130,7 @@ export async function handler(args: Args): Promise<void> {
     name();
     progress.onEvent(e);
   };
-  const resumeHint = `resume with: evotune search --resume ${run.dir}`;
+  const resumeHint = resumeCommand(run);
   const signals = watchSignals({
     first: (sig) => progress.log(`evotune: ${sig}: stopping; running trials get ${GRACE_MS / 1000} s to finish (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)`),
     second: () => {
@@ -160,7 +160,19 @@ export async function handler(args: Args): Promise<void> {
   }
   if (json) process.stdout.write(`${JSON.stringify(toJson(result))}\n`);
   else printResult(result);
-  if (signals.received()) throw errors.interrupted(resumeHint);
+  // A signal that came after the last trial (while the search closed) interrupted nothing: the run is complete.
+  if (signals.received() && result.stoppedBy === 'stopped') throw errors.interrupted(resumeHint);
+}
+
+/**
+ * The command that resumes the run. The run folder records a Redis executor without its password: the command
+ * then names it, with *** for the password to put back (the journal and this hint never hold the password).
+ */
+function resumeCommand(run: RunToStart): string {
+  const base = `resume with: evotune search --resume ${run.dir}`;
+  const executor = run.input.executor;
+  if (executor === undefined || executor === LOCAL_EXECUTOR || withoutPassword(executor) === executor) return base;
+  return `${base} --executor '${redactUrl(executor)}' (with the password in place of ***)`;
 }
 
 /** What the command will run: the input (flags over --config, or a resume), its folder and its budget. */
@@ -281,7 +293,7 @@ function printResult(r: SearchResult): void {
   const out = process.stdout;
   out.write(`strategy ${r.strategy}, seed ${r.seed}, ${r.evaluator}${r.backend ? `, backend ${r.backend}` : ''}\n`);
   const ended = [`${r.failed} failed`, ...(r.scheduler ? [`${r.pruned} pruned by ${r.scheduler}`] : [])].join(', ');
-  out.write(`${r.trials} trials (${ended}) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, stopped by ${r.stoppedBy}\n`);
+  out.write(`${r.trials} trials (${ended}) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, ${stopPhrase(r.stoppedBy)}\n`);
   if (r.failed > 0) out.write(`failures: ${Object.entries(r.failuresByKind).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
   if (r.pruned > 0) out.write(`pruned at step: ${Object.entries(r.prunedByStep).map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
   if (r.scheduler || r.budgetEpochs !== undefined) out.write(`resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`);

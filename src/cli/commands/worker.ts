@@ -124,6 +124,8 @@ function describeEvent(e: WorkerEvent): string {
   switch (e.type) {
     case 'connection':
       return e.message;
+    case 'skipped':
+      return `skipped roster entry ${JSON.stringify(e.entry)}: ${e.reason}`;
     case 'started':
       return `study ${e.study}: trial ${e.trial} started${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'finished':

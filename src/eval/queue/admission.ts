@@ -26,10 +26,21 @@ function admitFile(spec: string, allow: readonly string[]): Admission {
     return refuse(`${JSON.stringify(spec)} is neither a bundled task name nor a file URL`);
   }
   if (url.protocol !== 'file:') return refuse(`only file: modules are loaded, not ${url.protocol} URLs`);
-  const path = fileURLToPath(url);
+  let path: string;
+  try {
+    // Throws on a URL with a host (file://remotehost/x.mjs) or an encoded slash (file:///dir%2ffit.mjs).
+    path = fileURLToPath(url);
+  } catch (e) {
+    return refuse(`${JSON.stringify(spec)} is not a file of this machine (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (!existsSync(path)) return refuse(`${path} does not exist on this machine`);
   if (allow.length === 0) return { ok: true };
-  const real = realpathSync(path);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (e) {
+    return refuse(`${path} cannot be resolved (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (allow.some((dir) => isInside(real, dir))) return { ok: true };
   return refuse(`${path} is not under --allow ${allow.join(', ')}`);
 }

@@ -8,7 +8,7 @@ import type { FitnessSource } from '../source.js';
 import { aborted, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
-import { MAX_RETAKES, outcomeFromWire, PREFIX, printable, queueName, requestToWire, trialJobId, trialOfJob, trialResultSchema, type OpenStudy } from './protocol.js';
+import { MAX_RETAKES, outcomeFromWire, PREFIX, printable, queueName, requestToWire, trialJobId, trialOfJob, trialResultSchema, workerConnectionName, type OpenStudy } from './protocol.js';
 import { announceStudy, endStudy, HEARTBEAT_MS, readWorkers } from './registry.js';
 import { repeat, within } from './timing.js';
 import { scrub, type RedisTarget } from './url.js';
@@ -29,7 +29,9 @@ const NOTICE_AFTER_MS = 3_000;
 /** Safety net behind the event stream: look up every waiting trial's job this often (and after a reconnect). */
 const RECONCILE_MS = 5_000;
 /** close() gives up cleaning the study's keys after this long (Redis may be unreachable). */
-const CLEANUP_MS = 5_000;
+const CLEANUP_MS = 3_000;
+/** ... and waiting for BullMQ's connections to close after this long: close() returns within CLEANUP_MS + CLOSE_MS. */
+const CLOSE_MS = 1_000;
 
 interface Waiting {
   readonly request: TrialRequest;
@@ -69,9 +71,14 @@ export class QueueEvaluator implements Evaluator {
   private requeued = 0;
   private lastConnected = performance.now();
   private noWorkerNoticed = false;
+  private readonly refusalsNoticed = new Set<string>();
+  /** host:pid of the workers serving the study at the last check. */
+  private servingNames = new Set<string>();
   /** Set when the evaluator gives up (no worker for workerWaitMs, credentials refused): every run rejects. */
   private broken: EvotuneError | undefined;
   private closed = false;
+  /** Redis was reachable at least once: BullMQ's event loop may be running and must be closed. */
+  private connectedOnce = false;
 
   constructor(private readonly opts: QueueEvaluatorOptions) {
     this.description = `redis queue ${opts.target.display} (study ${this.study})`;
@@ -138,7 +145,10 @@ export class QueueEvaluator implements Evaluator {
       const redis = connectRedis(target, `evotune-study-${this.study}`, () => !this.closed);
       const watch = watchConnection(redis, target, {
         report: (line) => this.notify(line),
-        onReady: () => void this.afterReconnect(),
+        onReady: () => {
+          this.connectedOnce = true;
+          void this.afterReconnect();
+        },
         onAuthError: (message) => this.giveUp(errors.executor(`${target.display} refused the credentials: ${message}`, 'check the user and password in the URL')),
       });
       const queue = new Queue(queueName(this.study), { connection: redis, prefix: PREFIX });
@@ -237,8 +247,13 @@ export class QueueEvaluator implements Evaluator {
   }
 
   private async checkWorkers(redis: Redis): Promise<void> {
-    const workers = [...(await readWorkers(redis)).values()];
+    const [entries, live] = await Promise.all([readWorkers(redis), connectedNames(redis)]);
+    const workers = [...entries].filter(([id]) => live === undefined || live.has(workerConnectionName(id))).map(([, w]) => w);
     const serving = workers.flatMap((w) => w.serving.filter((s) => s.study === this.study).map((s) => ({ ...s, w })));
+    const names = new Set(serving.map((s) => `${s.w.host}:${s.w.pid}`));
+    const left = [...this.servingNames].filter((n) => !names.has(n));
+    this.servingNames = names;
+    if (left.length > 0) this.notify(`worker${left.length === 1 ? '' : 's'} ${left.join(', ')} left (${names.size} serving this study now)`);
     this.liveSlots = serving.reduce((sum, s) => sum + s.w.slots, 0);
     this.slots = Math.max(this.slots, this.liveSlots);
     if (serving.length > 0) {
@@ -251,9 +266,14 @@ export class QueueEvaluator implements Evaluator {
       }
       return;
     }
-    if (this.noWorkerNoticed || this.waiting.size === 0 || performance.now() - this.lastConnected < NOTICE_AFTER_MS) return;
+    if (this.waiting.size === 0 || performance.now() - this.lastConnected < NOTICE_AFTER_MS) return;
+    // Said once, and again when a worker refuses the study later (a worker that started after the notice).
+    const refusals = workers
+      .flatMap((w) => w.refused.filter((r) => r.study === this.study).map((r) => `${w.host}:${w.pid}: ${r.reason}`))
+      .filter((r) => !this.refusalsNoticed.has(r));
+    if (this.noWorkerNoticed && refusals.length === 0) return;
     this.noWorkerNoticed = true;
-    const refusals = workers.flatMap((w) => w.refused.filter((r) => r.study === this.study).map((r) => `${w.host}:${w.pid}: ${r.reason}`));
+    for (const r of refusals) this.refusalsNoticed.add(r);
     this.notify(
       `no worker is serving study ${this.study} on ${this.opts.target.display}` +
         (refusals.length > 0 ? `; workers refused it: ${refusals.join('; ')}` : `; start one with: evotune worker --redis ${this.opts.target.display}`) +
@@ -321,11 +341,26 @@ export class QueueEvaluator implements Evaluator {
     // Not while Redis is unreachable: the commands would only wait. The study's entry then expires by itself.
     const cleaned = reachable && (await within(CLEANUP_MS, cleanup()));
     if (!cleaned && !this.broken) this.notify(`could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`);
-    // BullMQ's close() waits for a connection that never got ready, and then reports its failure with no listener
-    // left (an uncaught error). Unreachable, the connections are only dropped: with `closed` set they stop
-    // reconnecting, and their errors still go to the handlers installed in open().
-    if (reachable) await Promise.allSettled([conn.events.close(), conn.queue.close()]);
+    // Closed whether Redis is reachable now or not: a QueueEvents left open retries its blocking read every 5 s for ever, which
+    // keeps the process alive after the search ended (Redis gone for good). Closing sets BullMQ's own stop flags at
+    // once; their promises may wait for a connection that never comes back, so they are waited for a bounded time,
+    // and their failures go nowhere (the connections' error handlers installed in open() stay attached).
+    // Not when Redis was never reached (refused credentials, down from the start): BullMQ's close() then waits for
+    // the connection's first ready and reports its failure with no listener left (an unhandled rejection); its
+    // loops never started, so dropping the connections is enough.
+    const closing = this.connectedOnce ? [conn.events.close(), conn.queue.close()].map((p) => p.catch(() => undefined)) : [];
     conn.redis.disconnect();
+    await within(CLOSE_MS, Promise.all(closing));
+  }
+}
+
+/** Names of the connections to Redis now (CLIENT LIST), or undefined when this user may not list them (ACL). */
+async function connectedNames(redis: Redis): Promise<Set<string> | undefined> {
+  try {
+    const list = (await redis.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
+    return new Set([...list.matchAll(/(?:^| )name=(\S+)/gm)].map((m) => m[1]!));
+  } catch {
+    return undefined;
   }
 }
 

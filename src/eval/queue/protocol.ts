@@ -24,15 +24,26 @@ export function trialOfJob(study: string, jobId: string | undefined): number | u
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/**
+ * The Redis connection name of a worker process (CLIENT SETNAME). Redis drops a connection the moment its process
+ * dies, so a study counts a worker only while this name is connected: a killed worker stops counting at once,
+ * not when its roster entry expires.
+ */
+export const workerConnectionName = (workerId: string) => `evotune-worker-${workerId.replace(/[^\w.-]/g, '_')}`;
+
 /** Text that came through Redis, safe to print: control characters (terminal escapes) become "?". */
 export const printable = (text: string) => text.replace(/\p{Cc}/gu, '?');
 
 /** Times a trial whose worker vanished is put back on the queue before it fails as a crash. */
 export const MAX_RETAKES = 2;
 
+/** A study's id: what its evaluator draws (6 random bytes in hex). Ids read from Redis are checked against it. */
+export const STUDY_ID = /^[0-9a-f]{12}$/;
+
+// Lengths are bounded: a roster entry is untrusted input that ends up in logs and file-system calls.
 const sourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('module'), url: z.string() }),
-  z.object({ kind: z.literal('task'), task: z.string(), backend: z.enum(BACKENDS) }),
+  z.object({ kind: z.literal('module'), url: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('task'), task: z.string().min(1).max(4096), backend: z.enum(BACKENDS) }),
 ]);
 
 /** A study's entry in the roster: what its workers load and how they run it; "ended" once it closed. */
@@ -40,9 +51,9 @@ export const studyEntrySchema = z.discriminatedUnion('state', [
   z.object({
     state: z.literal('open'),
     source: sourceSchema,
-    trialTimeoutMs: z.number().positive().optional(),
-    maxHeapMb: z.int().min(16).optional(),
-    host: z.string(),
+    trialTimeoutMs: z.number().positive().finite().optional(),
+    maxHeapMb: z.int().min(16).max(1 << 20).optional(),
+    host: z.string().max(256),
   }),
   z.object({ state: z.literal('ended') }),
 ]);

@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 import { errors, type EvotuneError } from '../../errors.js';
 import type { FitnessSource } from '../source.js';
 import { admit } from './admission.js';
-import { connectRedis, watchConnection } from './connection.js';
-import type { OpenStudy, WorkerEntry } from './protocol.js';
+import { connectRedis, watchConnection, type ConnectionWatch } from './connection.js';
+import { workerConnectionName, type OpenStudy, type WorkerEntry } from './protocol.js';
 import { announceWorker, ENTRY_TTL_MS, HEARTBEAT_MS, readStudies, withdrawWorker } from './registry.js';
 import { Slots } from './slots.js';
 import { StudyServer, type ServerEvent } from './study-server.js';
@@ -30,6 +30,7 @@ export type WorkerEvent =
   | { readonly type: 'study'; readonly study: string; readonly state: 'loading'; readonly host: string; readonly source: FitnessSource }
   | { readonly type: 'study'; readonly study: string; readonly state: 'ready' | 'ended' | 'gone' }
   | { readonly type: 'study'; readonly study: string; readonly state: 'refused'; readonly reason: string }
+  | { readonly type: 'skipped'; readonly entry: string; readonly reason: string }
   | { readonly type: 'connection'; readonly message: string };
 
 /** How often a worker looks for new and ended studies. */
@@ -44,9 +45,12 @@ const LEAVE_MS = 2_000;
 export class QueueWorker {
   readonly id = `${hostname()}:${process.pid}`;
   private readonly redis: Redis;
+  private readonly watch: ConnectionWatch;
   private readonly slots: Slots;
   private readonly servers = new Map<string, StudyServer>();
   private readonly refused = new Map<string, string>();
+  /** Roster entries that are not valid study entries, logged once each. */
+  private readonly skipped = new Set<string>();
   private readonly missingSince = new Map<string, number>();
   private stopDiscovery: (() => void) | undefined;
   private stopHeartbeat: (() => void) | undefined;
@@ -56,8 +60,8 @@ export class QueueWorker {
 
   constructor(private readonly opts: QueueWorkerOptions) {
     this.slots = new Slots(opts.slots);
-    this.redis = connectRedis(opts.target, `evotune-worker-${this.id.replace(/[^\w.-]/g, '_')}`, () => !this.closed);
-    watchConnection(this.redis, opts.target, {
+    this.redis = connectRedis(opts.target, workerConnectionName(this.id), () => !this.closed);
+    this.watch = watchConnection(this.redis, opts.target, {
       report: (message) => opts.report({ type: 'connection', message }),
       onReady: () => void this.heartbeat().catch(() => undefined),
       onAuthError: (message) => {
@@ -82,18 +86,29 @@ export class QueueWorker {
     this.stopDiscovery = repeat(DISCOVER_MS, () => this.discover());
   }
 
+  /**
+   * One round of discovery. Every entry is untrusted (anyone who can write to the Redis can add one): an entry that
+   * cannot be read, admitted or served is skipped and logged once, and the others are served all the same.
+   */
   private async discover(): Promise<void> {
-    const studies = await readStudies(this.redis);
+    const unusable = new Map<string, string>();
+    const studies = await readStudies(this.redis, (id, reason) => unusable.set(id, reason));
     if (this.stopping) return;
+    for (const [id, reason] of unusable) this.skip(id, reason);
+    for (const id of this.skipped) if (!unusable.has(id)) this.skipped.delete(id);
     const now = performance.now();
     for (const [id, entry] of studies) {
-      if (entry.state === 'ended') {
-        this.drop(id, 'ended');
-        this.refused.delete(id);
-        continue;
+      try {
+        if (entry.state === 'ended') {
+          this.drop(id, 'ended');
+          this.refused.delete(id);
+          continue;
+        }
+        this.missingSince.delete(id);
+        if (!this.servers.has(id) && !this.refused.has(id)) this.serve(id, entry);
+      } catch (e) {
+        if (!this.refused.has(id)) this.refuse(id, `it could not be served: ${e instanceof Error ? e.message : String(e)}`);
       }
-      this.missingSince.delete(id);
-      if (!this.servers.has(id) && !this.refused.has(id)) this.serve(id, entry);
     }
     for (const id of this.servers.keys()) {
       if (studies.has(id)) continue;
@@ -103,6 +118,13 @@ export class QueueWorker {
       if (now - since > ENTRY_TTL_MS) this.drop(id, 'gone');
     }
     for (const id of this.refused.keys()) if (!studies.has(id)) this.refused.delete(id);
+  }
+
+  /** Logs an unusable roster entry once (until it changes or goes away). */
+  private skip(id: string, reason: string): void {
+    if (this.skipped.has(id)) return;
+    this.skipped.add(id);
+    this.opts.report({ type: 'skipped', entry: id.slice(0, 80), reason });
   }
 
   private serve(study: string, entry: OpenStudy): void {
@@ -162,7 +184,7 @@ export class QueueWorker {
       pid: process.pid,
       slots: this.slots.size,
       serving: [...this.servers.values()].map((s) => ({ study: s.study, state: s.state, ...(s.backend ? { backend: s.backend } : {}) })),
-      refused: [...this.refused].map(([study, reason]) => ({ study, reason })),
+      refused: [...this.refused].slice(-50).map(([study, reason]) => ({ study, reason: reason.slice(0, 500) })),
     };
     return announceWorker(this.redis, this.id, entry);
   }
@@ -171,9 +193,11 @@ export class QueueWorker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopDiscovery?.();
-      await Promise.all([...this.servers.values()].map((s) => s.stop('finish')));
+      // Bounded whatever Redis does: the running trials finish, then their results get a few seconds to reach
+      // Redis (none while it is unreachable: they could only wait), and the worker leaves the roster.
+      await Promise.all([...this.servers.values()].map((s) => s.stop('finish', this.watch.down() === undefined ? undefined : 0)));
       this.stopHeartbeat?.();
-      await within(LEAVE_MS, withdrawWorker(this.redis, this.id));
+      if (this.watch.down() === undefined) await within(LEAVE_MS, withdrawWorker(this.redis, this.id));
       this.closed = true;
       this.redis.disconnect();
     })();

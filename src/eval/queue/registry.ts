@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type * as z from 'zod';
-import { PREFIX, studyEntrySchema, workerEntrySchema, type OpenStudy, type StudyEntry, type WorkerEntry } from './protocol.js';
+import { PREFIX, STUDY_ID, studyEntrySchema, workerEntrySchema, type OpenStudy, type StudyEntry, type WorkerEntry } from './protocol.js';
 
 export const HEARTBEAT_MS = 2_000;
 export const ENTRY_TTL_MS = 5 * HEARTBEAT_MS;
@@ -20,7 +20,10 @@ async function put(redis: Redis, kind: Kind, id: string, value: unknown, ttlMs: 
   await redis.multi().set(entryKey(kind, id), JSON.stringify(value), 'PX', ttlMs).sadd(setKey(kind), id).exec();
 }
 
-async function readAll<T>(redis: Redis, kind: Kind, schema: z.ZodType<T>): Promise<Map<string, T>> {
+/** An entry a reader could not use: its id (as stored, possibly hostile) and why. */
+export type Unusable = (id: string, reason: string) => void;
+
+async function readAll<T>(redis: Redis, kind: Kind, schema: z.ZodType<T>, validId: (id: string) => boolean, onUnusable?: Unusable): Promise<Map<string, T>> {
   const ids = await redis.smembers(setKey(kind));
   const out = new Map<string, T>();
   if (ids.length === 0) return out;
@@ -29,8 +32,10 @@ async function readAll<T>(redis: Redis, kind: Kind, schema: z.ZodType<T>): Promi
   ids.forEach((id, i) => {
     const raw = values[i];
     if (raw === null || raw === undefined) return void expired.push(id);
+    if (!validId(id)) return onUnusable?.(id, `its id is not one evotune writes`);
     const parsed = schema.safeParse(parseJson(raw));
     if (parsed.success) out.set(id, parsed.data);
+    else onUnusable?.(id, `not a valid ${kind} entry (${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
   });
   if (expired.length > 0) await redis.srem(setKey(kind), ...expired);
   return out;
@@ -46,10 +51,10 @@ function parseJson(raw: string): unknown {
 
 export const announceStudy = (redis: Redis, id: string, entry: OpenStudy) => put(redis, 'study', id, entry, ENTRY_TTL_MS);
 export const endStudy = (redis: Redis, id: string) => put(redis, 'study', id, { state: 'ended' } satisfies StudyEntry, ENDED_TTL_MS);
-export const readStudies = (redis: Redis) => readAll(redis, 'study', studyEntrySchema);
+export const readStudies = (redis: Redis, onUnusable?: Unusable) => readAll(redis, 'study', studyEntrySchema, (id) => STUDY_ID.test(id), onUnusable);
 
 export const announceWorker = (redis: Redis, id: string, entry: WorkerEntry) => put(redis, 'worker', id, entry, ENTRY_TTL_MS);
 export async function withdrawWorker(redis: Redis, id: string): Promise<void> {
   await redis.multi().del(entryKey('worker', id)).srem(setKey('worker'), id).exec();
 }
-export const readWorkers = (redis: Redis) => readAll(redis, 'worker', workerEntrySchema);
+export const readWorkers = (redis: Redis) => readAll(redis, 'worker', workerEntrySchema, (id) => id.length <= 300);

@@ -6,6 +6,10 @@ import type { TrialOutcome } from '../types.js';
 import { isConnectionError } from './connection.js';
 import { MAX_RETAKES, outcomeToWire, PREFIX, queueName, requestFromWire, trialOfJob, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
 import type { Slots } from './slots.js';
+import { within } from './timing.js';
+
+/** A stopping server gives the results of its last trials this long to reach Redis, which may be unreachable. */
+const DELIVER_MS = 3_000;
 
 export type ServerEvent =
   | { readonly type: 'started'; readonly study: string; readonly trial: number; readonly attempt: number }
@@ -39,6 +43,8 @@ export class StudyServer {
   private dropped = false;
   private readonly reported = new Set<string>();
   private stopped: Promise<void> | undefined;
+  /** Trials in (or waiting for) a slot: what a finishing stop waits for. */
+  private readonly computing = new Set<Promise<unknown>>();
 
   constructor(
     readonly study: string,
@@ -86,24 +92,29 @@ export class StudyServer {
     if (!parsed.success) throw new Error(`malformed trial request: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
     const request = requestFromWire(parsed.data);
     const attempt = job.attemptsStarted;
+    const computing = this.compute(request.number, attempt, () => this.pool.run(request, this.interrupt.signal));
+    this.computing.add(computing);
+    const outcome = await computing.finally(() => this.computing.delete(computing));
+    // An interrupted trial did not run to its end: it is no result, and must not reach the study as one.
+    if (outcome === undefined || this.interrupt.signal.aborted) return await this.handBack(job, token);
+    this.opts.report({ type: 'finished', study: this.study, trial: request.number, outcome });
+    return { outcome: outcomeToWire({ ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, request.number), attempt };
+  }
+
+  /** Runs a trial in a slot: its outcome, or undefined when it was interrupted or the pool broke (hand it back). */
+  private async compute(trial: number, attempt: number, run: () => Promise<TrialOutcome>): Promise<TrialOutcome | undefined> {
     await this.opts.slots.acquire();
-    let outcome: TrialOutcome;
     try {
-      if (this.interrupt.signal.aborted) return await this.handBack(job, token);
-      this.opts.report({ type: 'started', study: this.study, trial: request.number, attempt });
-      outcome = await this.pool.run(request, this.interrupt.signal);
+      if (this.interrupt.signal.aborted) return undefined;
+      this.opts.report({ type: 'started', study: this.study, trial, attempt });
+      return await run();
     } catch (e) {
-      if (e instanceof WaitingError) throw e;
       // The pool broke (its threads cannot be replaced): leave this trial, and the study, to other workers.
       if (!this.interrupt.signal.aborted) this.opts.onBroken(describe(e));
-      return await this.handBack(job, token);
+      return undefined;
     } finally {
       this.opts.slots.release();
     }
-    // An interrupted trial did not run to its end: it is no result, and must not reach the study as one.
-    if (this.interrupt.signal.aborted) return await this.handBack(job, token);
-    this.opts.report({ type: 'finished', study: this.study, trial: request.number, outcome });
-    return { outcome: outcomeToWire({ ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, request.number), attempt };
   }
 
   /** Puts the job back at the head of the queue, where another worker takes it up (BullMQ's manual pattern). */
@@ -118,18 +129,23 @@ export class StudyServer {
   }
 
   /**
-   * 'finish': take no more trials; finish the running ones (or hand them back, see handBackAll), then close.
+   * 'finish': take no more trials; finish the running ones (or hand them back, see handBackAll), give their results
+   * `deliverMs` to reach Redis, then close.
    * 'drop': the study ended or vanished: stop its trials, deliver nothing.
    */
-  stop(mode: 'finish' | 'drop'): Promise<void> {
+  stop(mode: 'finish' | 'drop', deliverMs = DELIVER_MS): Promise<void> {
     if (mode === 'drop') this.dropped = true;
     this.stopped ??= (async () => {
       if (mode === 'drop') {
         // Force-closing first: BullMQ then ignores what the interrupted trials return.
-        await this.bull?.close(true);
+        await within(deliverMs, this.bull?.close(true) ?? Promise.resolve());
         this.interrupt.abort();
       } else {
-        await this.bull?.close();
+        // Nothing here waits for Redis but the delivery, and that for `deliverMs` at most: a worker whose Redis is
+        // down stops once its trials ran (their jobs, undelivered, are retaken elsewhere after the stall timeout).
+        await this.bull?.pause(true);
+        await Promise.all([...this.computing]);
+        await within(deliverMs, this.bull?.close() ?? Promise.resolve());
       }
       await this.pool.close();
     })();

@@ -47,6 +47,18 @@ export function redisTarget(raw: string, field: string): RedisTarget {
   return { url: raw, display: redactUrl(raw), secrets: [...new Set([password, safeDecode(password)])].filter((s) => s !== '') };
 }
 
+/** The URL without its password (a user name stays): what a run folder may record. Other strings are returned as they are. */
+export function withoutPassword(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password === '' || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) return raw;
+    url.password = '';
+    return url.href;
+  } catch {
+    return raw;
+  }
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
