@@ -83,7 +83,15 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
     for (const name of tasks) {
       const task = BUNDLED_TASKS[name]!;
       const params = { epochs };
-      const s = { plain: [] as number[], reported: [] as number[], bare: [] as number[], withState: [] as number[], transfer: [] as number[], copy: [] as number[], file: [] as number[] };
+      const s = {
+        plain: [] as number[],
+        reported: [] as number[],
+        bare: [] as number[],
+        withState: [] as number[],
+        transfer: [] as number[],
+        copy: [] as number[],
+        file: [] as number[],
+      };
       let ck: Checkpoint | undefined;
       await trainAndEvaluate(task, params, { tf, backend, seed: 99 }); // JIT and data warm-up
       for (let rep = 0; rep < repeatsOf(name); rep++) {
@@ -99,7 +107,11 @@ export async function runCheckpointCost(o: { quick: boolean; backend: BackendOpt
         else await reported().then(plain);
         for (let i = 0; i < 3; i++) {
           s.bare.push((await timed(() => trainAndEvaluate(task, params, ctx, { segment: { from: 0, to: 0 } })))[1]);
-          s.withState.push((await timed(() => trainAndEvaluate(task, params, ctx, { restore: ck!, segment: { from: epochs, to: epochs }, wantCheckpoint: true })))[1]);
+          s.withState.push(
+            (
+              await timed(() => trainAndEvaluate(task, params, ctx, { restore: ck!, segment: { from: epochs, to: epochs }, wantCheckpoint: true }))
+            )[1],
+          );
         }
         // Several round trips, alternating, so that neither way pays alone for what training left to the event loop.
         for (let i = 0; i < 6; i++) {
@@ -150,7 +162,19 @@ export function toMarkdown(rows: readonly CheckpointCostRow[]): string {
     'wall ms. A hand-off = state (restore + checkpoint) + transfer round trip; "with file" adds writing and reading it.',
     '',
     table(
-      ['task', 'weights', 'checkpoint MB', 'one epoch (CPU ms)', 'report overhead', 'state (CPU ms)', 'transfer', 'copy', 'file write+read', 'hand-off / epoch', 'with file / epoch'],
+      [
+        'task',
+        'weights',
+        'checkpoint MB',
+        'one epoch (CPU ms)',
+        'report overhead',
+        'state (CPU ms)',
+        'transfer',
+        'copy',
+        'file write+read',
+        'hand-off / epoch',
+        'with file / epoch',
+      ],
       rows.map((r) => [
         r.task,
         String(r.weights),

@@ -92,7 +92,9 @@ export async function faultBenchmark(opts: { runs: number; log: (line: string) =
 
 export function toMarkdown(rows: readonly FaultRow[]): string {
   const head = '| scenario | runs | lost | duplicated | wrong best | hangs | other problems |\n| --- | --- | --- | --- | --- | --- | --- |';
-  const body = rows.map((r) => `| ${r.scenario} | ${r.runs} | ${r.lost} | ${r.duplicated} | ${r.wrongBest} | ${r.hangs} | ${r.otherProblems} |`).join('\n');
+  const body = rows
+    .map((r) => `| ${r.scenario} | ${r.runs} | ${r.lost} | ${r.duplicated} | ${r.wrongBest} | ${r.hangs} | ${r.otherProblems} |`)
+    .join('\n');
   const notes = rows.flatMap((r) => r.examples.map((e) => `- ${r.scenario}: ${e.replace(/\n/g, ' ').slice(0, 200)}`));
   return (
     'Each run: a search of 40 trials (8 ms each, GA, seed 5) hit by the fault at a seeded random moment, resumed if the fault ' +

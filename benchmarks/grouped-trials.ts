@@ -51,7 +51,7 @@ export function fixedArchitectureTrials(n: number, seed: number): TrialRequest[]
   }));
 }
 
-const valueOf = (o: TrialOutcome) => (o.state === 'complete' ? o.value : o.state === 'failed' ? o.kind : o.value);
+const outcomeValue = (o: TrialOutcome) => (o.state === 'complete' ? o.value : o.state === 'failed' ? o.kind : o.value);
 
 export async function runGroupedTrials(o: { quick: boolean; log?: (line: string) => void }): Promise<GroupedTrialsResult> {
   const log = o.log ?? (() => undefined);
@@ -67,9 +67,11 @@ export async function runGroupedTrials(o: { quick: boolean; log?: (line: string)
       try {
         await pool.warm();
         const t = await timed(() => Promise.all(requests.map((q) => pool.run(q))));
-        values.push(t.value.map(valueOf));
+        values.push(t.value.map(outcomeValue));
         rows.push({ grouped, wallMs: t.wallMs, cpuMs: t.cpuMs, info: pool.info() });
-        log(`grouped trials: ${trials} ${task} trials, groups ${grouped ? 'on' : 'off'}: ${(t.wallMs / 1000).toFixed(1)} s wall, ${(t.cpuMs / 1000).toFixed(1)} s cpu`);
+        log(
+          `grouped trials: ${trials} ${task} trials, groups ${grouped ? 'on' : 'off'}: ${(t.wallMs / 1000).toFixed(1)} s wall, ${(t.cpuMs / 1000).toFixed(1)} s cpu`,
+        );
       } finally {
         await pool.close();
       }
@@ -82,7 +84,8 @@ export async function runGroupedTrials(o: { quick: boolean; log?: (line: string)
 
 export function toMarkdown(res: GroupedTrialsResult): string {
   const med = (grouped: boolean, k: 'wallMs' | 'cpuMs') => median(res.rows.filter((r) => r.grouped === grouped).map((r) => r[k]));
-  const line = (grouped: boolean) => `| ${grouped ? 'on' : 'off'} | ${(med(grouped, 'wallMs') / 1000).toFixed(1)} | ${(med(grouped, 'cpuMs') / 1000).toFixed(1)} |`;
+  const line = (grouped: boolean) =>
+    `| ${grouped ? 'on' : 'off'} | ${(med(grouped, 'wallMs') / 1000).toFixed(1)} | ${(med(grouped, 'cpuMs') / 1000).toFixed(1)} |`;
   const on = res.rows.find((r) => r.grouped)?.info ?? {};
   return [
     `${res.trials} random trials of ${res.task} from a space that fixes the architecture (lr, momentum, weight decay, schedule vary), one worker, median of ${res.repeats} alternating run(s):`,

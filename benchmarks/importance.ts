@@ -29,10 +29,20 @@ const unit = (names: string[]): SpaceInput => Object.fromEntries(names.map((n) =
 const small = (p: Params, names: string[]) => names.reduce((a, n) => a + 0.3 * (Number(p[n]) - 0.5) ** 2, 0);
 
 export const CASES: readonly Case[] = [
-  { name: 'quadratic (x0 of 4)', space: unit(['x0', 'x1', 'x2', 'x3']), important: 'x0', f: (p) => 10 * (Number(p.x0) - 0.3) ** 2 + small(p, ['x1', 'x2', 'x3']) },
+  {
+    name: 'quadratic (x0 of 4)',
+    space: unit(['x0', 'x1', 'x2', 'x3']),
+    important: 'x0',
+    f: (p) => 10 * (Number(p.x0) - 0.3) ** 2 + small(p, ['x1', 'x2', 'x3']),
+  },
   {
     name: 'log LR (lr of 4)',
-    space: { units: { type: 'int', low: 8, high: 256, log: true }, lr: { type: 'float', low: 1e-5, high: 1, log: true }, x: { type: 'float', low: 0, high: 1 }, y: { type: 'float', low: 0, high: 1 } },
+    space: {
+      units: { type: 'int', low: 8, high: 256, log: true },
+      lr: { type: 'float', low: 1e-5, high: 1, log: true },
+      x: { type: 'float', low: 0, high: 1 },
+      y: { type: 'float', low: 0, high: 1 },
+    },
     important: 'lr',
     f: (p) => (Math.log10(Number(p.lr)) + 2.5) ** 2 + 0.2 * Math.abs(Math.log2(Number(p.units) / 64)) + small(p, ['x', 'y']),
   },
@@ -42,8 +52,18 @@ export const CASES: readonly Case[] = [
     important: 'opt',
     f: (p) => ({ adam: 0, sgd: 1.5, rmsprop: 0.7, adagrad: 2 })[String(p.opt) as 'adam'] + small(p, ['x0', 'x1', 'x2']),
   },
-  { name: 'step (x2 of 5)', space: unit(['x0', 'x1', 'x2', 'x3', 'x4']), important: 'x2', f: (p) => (Number(p.x2) > 0.7 ? 0 : 1) + small(p, ['x0', 'x1', 'x3', 'x4']) },
-  { name: 'noisy kink (x3 of 4)', space: unit(['x0', 'x1', 'x2', 'x3']), important: 'x3', f: (p, noise) => 4 * Math.abs(Number(p.x3) - 0.6) + 0.4 * noise() + small(p, ['x0', 'x1', 'x2']) },
+  {
+    name: 'step (x2 of 5)',
+    space: unit(['x0', 'x1', 'x2', 'x3', 'x4']),
+    important: 'x2',
+    f: (p) => (Number(p.x2) > 0.7 ? 0 : 1) + small(p, ['x0', 'x1', 'x3', 'x4']),
+  },
+  {
+    name: 'noisy kink (x3 of 4)',
+    space: unit(['x0', 'x1', 'x2', 'x3']),
+    important: 'x3',
+    f: (p, noise) => 4 * Math.abs(Number(p.x3) - 0.6) + 0.4 * noise() + small(p, ['x0', 'x1', 'x2']),
+  },
 ];
 export const METHODS: readonly ImportanceMethod[] = ['ped-anova', 'fanova', 'permutation'];
 const SETTINGS = [
@@ -74,12 +94,25 @@ export async function measureImportance(seeds: number): Promise<Row[]> {
         const onEvent = (e: StudyEvent) => {
           if (e.type === 'finished' && e.record.outcome.state === 'complete') done.push({ params: e.record.params, value: e.record.outcome.value });
         };
-        const result = await search({ fitness: (p: Params) => c.f(p, () => gaussian(rng)), space: c.space as never, strategy: s.strategy, budget: s.budget, seed, onEvent });
+        const result = await search({
+          fitness: (p: Params) => c.f(p, () => gaussian(rng)),
+          space: c.space as never,
+          strategy: s.strategy,
+          budget: s.budget,
+          seed,
+          onEvent,
+        });
         const names = Object.keys(c.space);
         const at = names.indexOf(c.important);
         for (const method of METHODS) {
           const t0 = performance.now();
-          const imp = importances(result.space as never, done.map((d) => d.params), done.map((d) => d.value), method, seed)!;
+          const imp = importances(
+            result.space as never,
+            done.map((d) => d.params),
+            done.map((d) => d.value),
+            method,
+            seed,
+          )!;
           const ms = performance.now() - t0;
           const top = imp.indexOf(Math.max(...imp));
           rows.push({ case: c.name, strategy: s.strategy, budget: s.budget, seed, method, top1: top === at, share: imp[at]!, ms });
@@ -97,9 +130,20 @@ export function toMarkdown(rows: readonly Row[], seeds: number): string {
     return `${median(v).toFixed(2)} (${quantile(v, 0.25).toFixed(2)}-${quantile(v, 0.75).toFixed(2)})`;
   };
   const head = ['', ...METHODS.map((m) => `${m}: top-1`), ...METHODS.map((m) => `${m}: share`)];
-  const line = (label: string, xs: readonly Row[]) => `| ${[label, ...METHODS.map((m) => pct(xs.filter((r) => r.method === m))), ...METHODS.map((m) => shares(xs.filter((r) => r.method === m)))].join(' | ')} |`;
-  const byCase = CASES.map((c) => line(c.name, rows.filter((r) => r.case === c.name)));
-  const bySetting = SETTINGS.map((s) => line(`${s.strategy}, ${s.budget} trials`, rows.filter((r) => r.strategy === s.strategy && r.budget === s.budget)));
+  const line = (label: string, xs: readonly Row[]) =>
+    `| ${[label, ...METHODS.map((m) => pct(xs.filter((r) => r.method === m))), ...METHODS.map((m) => shares(xs.filter((r) => r.method === m)))].join(' | ')} |`;
+  const byCase = CASES.map((c) =>
+    line(
+      c.name,
+      rows.filter((r) => r.case === c.name),
+    ),
+  );
+  const bySetting = SETTINGS.map((s) =>
+    line(
+      `${s.strategy}, ${s.budget} trials`,
+      rows.filter((r) => r.strategy === s.strategy && r.budget === s.budget),
+    ),
+  );
   const time = METHODS.map((m) => `${m} ${median(rows.filter((r) => r.method === m).map((r) => r.ms)).toFixed(1)} ms`).join(', ');
   return [
     '# Hyperparameter importance: which estimator',
@@ -124,7 +168,9 @@ export function toMarkdown(rows: readonly Row[], seeds: number): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { seeds: { type: 'string', default: '10' }, out: { type: 'string', default: 'benchmarks/results/importance.md' } } });
+  const { values } = parseArgs({
+    options: { seeds: { type: 'string', default: '10' }, out: { type: 'string', default: 'benchmarks/results/importance.md' } },
+  });
   const seeds = Number(values.seeds);
   const rows = await measureImportance(seeds);
   const md = toMarkdown(rows, seeds);

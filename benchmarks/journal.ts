@@ -12,7 +12,11 @@ import { search } from '../src/search.js';
 import { median } from '../src/bench/stats.js';
 
 const trials = Number(process.argv[2] ?? 20000);
-const space = { x: { type: 'float', low: -1, high: 1, log: false }, y: { type: 'float', low: 1e-4, high: 1, log: true }, k: { type: 'categorical', choices: ['a', 'b'] } } as const;
+const space = {
+  x: { type: 'float', low: -1, high: 1, log: false },
+  y: { type: 'float', low: 1e-4, high: 1, log: true },
+  k: { type: 'categorical', choices: ['a', 'b'] },
+} as const;
 const noop = () => 0.5;
 const root = mkdtempSync(join(tmpdir(), 'evotune-bench-journal-'));
 
@@ -25,7 +29,9 @@ async function timeSearch(strategy: StrategyName, strategyOptions: Record<string
 /** Microseconds per line to append a typical "finished" line, with or without an fsync after each. */
 function perLine(fsync: boolean, n: number): number {
   const fd = openSync(join(root, `lines-${fsync}.jsonl`), 'a');
-  const line = Buffer.from(`${JSON.stringify({ type: 'finished', trial: 1234, x: [0.123456789012, 0.987654321098, 0.5], state: 'complete', value: 0.5, metrics: {}, durationMs: 0.01, worker: 'main', at: new Date().toISOString() })}\n`);
+  const line = Buffer.from(
+    `${JSON.stringify({ type: 'finished', trial: 1234, x: [0.123456789012, 0.987654321098, 0.5], state: 'complete', value: 0.5, metrics: {}, durationMs: 0.01, worker: 'main', at: new Date().toISOString() })}\n`,
+  );
   const t = performance.now();
   for (let i = 0; i < n; i++) {
     writeSync(fd, line);
@@ -49,7 +55,9 @@ for (const [strategy, options, label] of [
   }
   const a = median(plain);
   const b = median(journaled);
-  rows.push(`| ${label} | ${((a * 1000) / trials).toFixed(1)} | ${((b * 1000) / trials).toFixed(1)} | ${(((b - a) * 1000) / trials).toFixed(1)} | ${Math.round(trials / (b / 1000))} |`);
+  rows.push(
+    `| ${label} | ${((a * 1000) / trials).toFixed(1)} | ${((b * 1000) / trials).toFixed(1)} | ${(((b - a) * 1000) / trials).toFixed(1)} | ${Math.round(trials / (b / 1000))} |`,
+  );
 }
 const write = median([0, 1, 2].map(() => perLine(false, 5000)));
 const fsynced = median([0, 1, 2].map(() => perLine(true, 500)));
@@ -60,4 +68,6 @@ console.log('| strategy | no journal, us/trial | journal, us/trial | journal cos
 console.log('|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\nOne line: write ${write.toFixed(1)} us; write + fsync ${fsynced.toFixed(0)} us.`);
-console.log(`An fsync per line (2 lines per trial) would cost ${((2 * fsynced) / 1000).toFixed(1)} ms per trial: at most ~${Math.round(1e6 / (2 * fsynced))} trials/s.`);
+console.log(
+  `An fsync per line (2 lines per trial) would cost ${((2 * fsynced) / 1000).toFixed(1)} ms per trial: at most ~${Math.round(1e6 / (2 * fsynced))} trials/s.`,
+);

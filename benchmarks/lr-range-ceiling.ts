@@ -81,25 +81,36 @@ const pct = (x: number) => `${Math.round(100 * x)}%`;
 
 export function report(cases: readonly SeededGrid[], draws: number): string {
   const lines: string[] = [];
-  const at = (c: SeededGrid, f: Finder, truth: number, k: number) => ceiling(c.grid, truth, f, draws, rngFor(1, 'lr-ceiling', c.task, c.optimizer, truth, k));
+  const at = (c: SeededGrid, f: Finder, truth: number, k: number) =>
+    ceiling(c.grid, truth, f, draws, rngFor(1, 'lr-ceiling', c.task, c.optimizer, truth, k));
   // per finder and truth: the per-case shares
   const shares = FINDERS.map((f, k) => TRUTHS.map((t) => cases.map((c) => at(c, f.finder, t, k))));
   const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
   const grids = cases[0]!.grid.length;
-  lines.push(`| finder | trainings | ${TRUTHS.map((t) => `meets the goal, truth ${t} seeds (LR within ${GOAL_LR_FACTOR}x / val loss within 5%)`).join(' | ')} | chance that all ${cases.length} cases meet it, truth 3 seeds |`);
+  lines.push(
+    `| finder | trainings | ${TRUTHS.map((t) => `meets the goal, truth ${t} seeds (LR within ${GOAL_LR_FACTOR}x / val loss within 5%)`).join(' | ')} | chance that all ${cases.length} cases meet it, truth 3 seeds |`,
+  );
   lines.push(`| --- | --- | ${TRUTHS.map(() => '---').join(' | ')} | --- |`);
   FINDERS.forEach((f, k) => {
-    const cells = shares[k]!.map((per) => `**${pct(mean(per.map((x) => x.goal)))}** (${pct(mean(per.map((x) => x.lr)))} / ${pct(mean(per.map((x) => x.loss)))})`);
+    const cells = shares[k]!.map(
+      (per) => `**${pct(mean(per.map((x) => x.goal)))}** (${pct(mean(per.map((x) => x.lr)))} / ${pct(mean(per.map((x) => x.loss)))})`,
+    );
     const all = prod(shares[k]![0]!.map((x) => x.goal));
     lines.push(`| ${f.name} | ${f.finder === 'oracle' ? '-' : grids * f.finder.seeds} | ${cells.join(' | ')} | ${all.toExponential(1)} |`);
   });
   lines.push('');
   const oracle = FINDERS.findIndex((f) => f.finder === 'oracle');
-  lines.push(`| task / optimizer | oracle, truth 3 seeds | oracle, truth 20 seeds | grid search on seeds 4-20 against the issue's own truth (seeds 1-3) |`);
+  lines.push(
+    `| task / optimizer | oracle, truth 3 seeds | oracle, truth 20 seeds | grid search on seeds 4-20 against the issue's own truth (seeds 1-3) |`,
+  );
   lines.push('| --- | --- | --- | --- |');
   cases.forEach((c, i) => {
     const n = c.seeds.length;
-    const fixed = gradeSplit(c.grid, [0, 1, 2], Array.from({ length: n - 3 }, (_, j) => j + 3));
+    const fixed = gradeSplit(
+      c.grid,
+      [0, 1, 2],
+      Array.from({ length: n - 3 }, (_, j) => j + 3),
+    );
     const verdict = `${meetsGoal(fixed.ratio, fixed.lossRatio) ? 'meets' : 'misses'} (${fixed.ratio.toPrecision(2)}x, loss ${fixed.lossRatio.toFixed(2)})`;
     lines.push(`| ${c.task} / ${c.optimizer} | ${TRUTHS.map((_, t) => pct(shares[oracle]![t]![i]!.goal)).join(' | ')} | ${verdict} |`);
   });

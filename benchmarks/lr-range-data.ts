@@ -76,7 +76,13 @@ export async function validationLoss(t: Tf, task: Task, optimizer: OptimizerName
   return out;
 }
 
-export async function rawSweep(t: Tf, task: Task, optimizer: OptimizerName, steps: number, seed: number): Promise<RawSweep & { stepsPerEpoch: number }> {
+export async function rawSweep(
+  t: Tf,
+  task: Task,
+  optimizer: OptimizerName,
+  steps: number,
+  seed: number,
+): Promise<RawSweep & { stepsPerEpoch: number }> {
   const session = await openSession(task, { ...caseParams(task, optimizer), lr: START_LR }, { tf: t.tf, backend: t.backend, seed, dataSeed: 0 });
   const lrs: number[] = [];
   const train: number[] = [];
@@ -124,7 +130,11 @@ export async function collectCase(
     sweepMs[steps] = (performance.now() - t0) / o.rangeSeeds.length;
   }
   const epochs = Number(caseParams(task, optimizer).epochs ?? 10);
-  o.log?.(`${task.name}/${optimizer}: grid ${(gridRun / 1000).toFixed(2)} s/run, sweeps ${Object.entries(sweepMs).map(([s, ms]) => `${s} steps ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  o.log?.(
+    `${task.name}/${optimizer}: grid ${(gridRun / 1000).toFixed(2)} s/run, sweeps ${Object.entries(sweepMs)
+      .map(([s, ms]) => `${s} steps ${(ms / 1000).toFixed(1)} s`)
+      .join(', ')}`,
+  );
   return { task: task.name, optimizer, epochs, stepsPerEpoch, grid, sweeps, ms: { sweep: sweepMs, gridRun } };
 }
 

@@ -48,7 +48,8 @@ async function main() {
     if (seededGridOf(done, c)) continue;
     const t0 = performance.now();
     const grid = [];
-    for (const g of c.grid) grid.push({ lr: g.lr, losses: [...g.losses, ...(await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer, g.lr, extra))] });
+    for (const g of c.grid)
+      grid.push({ lr: g.lr, losses: [...g.losses, ...(await validationLoss(t, BUNDLED_TASKS[c.task]!, c.optimizer, g.lr, extra))] });
     done.push({ task: c.task, optimizer: c.optimizer, seeds: [...FULL.gridSeeds, ...extra], grid });
     writeFileSync(values.out, JSON.stringify(done));
     console.log(`${c.task}/${c.optimizer}: ${c.grid.length * extra.length} runs in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -99,7 +99,9 @@ async function main() {
       results.push(r);
       issue.push(await gradeAgainst(t, c, r, { grid: c.grid, seeds: plan.gridSeeds }));
       if (sg) steady.push(await gradeAgainst(t, c, r, sg));
-      log(`${c.task}/${c.optimizer} seed ${seed}: suggestion ${fmt(r.suggestion)} (curve ${fmt(r.refinement?.from ?? r.suggestion)}), ${r.cost.evaluations} trainings, ${(r.elapsedMs / 1000).toFixed(1)} s`);
+      log(
+        `${c.task}/${c.optimizer} seed ${seed}: suggestion ${fmt(r.suggestion)} (curve ${fmt(r.refinement?.from ?? r.suggestion)}), ${r.cost.evaluations} trainings, ${(r.elapsedMs / 1000).toFixed(1)} s`,
+      );
     }
     rows.push({ c, results, issue, steady: sg ? steady : undefined, steadyBest: sg ? gridBest(sg.grid).lr : undefined });
   }
@@ -113,14 +115,20 @@ async function main() {
       `${plan.rangeSeeds.length} range-test seeds; issue truth: grid ${plan.grid.length} LRs x ${plan.gridSeeds.length} seeds` +
       `${steadyGrids ? `; steady truth: the same grid x ${steadyGrids[0]!.seeds.length} seeds` : ''}. Suggestions trained on each truth's seeds.\n`,
   );
-  const steadyCols = steadyGrids ? ' steady grid-best LR | suggestion / steady grid-best | val loss / steady grid-best\'s | meets goal (steady) | bounds hold steady grid-best |' : '';
-  console.log(`| task / optimizer | grid-best LR (val loss) | curve's suggestion / grid-best | suggestion / grid-best | val loss at suggestion / grid-best's | meets goal |${steadyCols} bounds | decades | hold grid-best | refine: trainings, s |`);
+  const steadyCols = steadyGrids
+    ? " steady grid-best LR | suggestion / steady grid-best | val loss / steady grid-best's | meets goal (steady) | bounds hold steady grid-best |"
+    : '';
+  console.log(
+    `| task / optimizer | grid-best LR (val loss) | curve's suggestion / grid-best | suggestion / grid-best | val loss at suggestion / grid-best's | meets goal |${steadyCols} bounds | decades | hold grid-best | refine: trainings, s |`,
+  );
   console.log(`| --- | --- | --- | --- | --- | --- |${steadyGrids ? ' --- | --- | --- | --- | --- |' : ''} --- | --- | --- | --- |`);
   for (const { c, results, issue, steady, steadyBest } of rows) {
     const best = gridBest(c.grid);
     const b = results[0]!.bounds;
     const widths = results.map((r) => Math.log10(r.bounds[1] / r.bounds[0]));
-    const steadyPart = steady ? ` ${fmt(steadyBest!)} | ${ratios(steady)} | ${losses(steady)} | ${count(steady, (g) => g.meets)} | ${count(steady, (g) => g.holds)} |` : '';
+    const steadyPart = steady
+      ? ` ${fmt(steadyBest!)} | ${ratios(steady)} | ${losses(steady)} | ${count(steady, (g) => g.meets)} | ${count(steady, (g) => g.holds)} |`
+      : '';
     console.log(
       `| ${c.task} / ${c.optimizer} | ${fmt(best.lr)} (${best.loss.toFixed(3)}) | ${results.map((r) => `${fmt((r.refinement?.from ?? r.suggestion) / best.lr)}x`).join(' ')} | ${ratios(issue)} | ${losses(issue)} | ${count(issue, (g) => g.meets)} |${steadyPart} ` +
         `${fmt(b[0])} .. ${fmt(b[1])} | ${Math.max(...widths).toFixed(1)} | ${count(issue, (g) => g.holds)} | ${mean(results.map((r) => r.cost.evaluations)).toFixed(0)}, ${mean(results.map((r) => r.cost.refineMs / 1000)).toFixed(1)} |`,
@@ -129,8 +137,19 @@ async function main() {
   const all = (f: (r: Row) => readonly Graded[] | undefined) => rows.flatMap((r) => f(r) ?? []);
   const results = rows.flatMap((r) => r.results);
   console.log('');
-  console.log(summary(`Issue truth (${plan.gridSeeds.length} seeds)`, all((r) => r.issue)));
-  if (steadyGrids) console.log(summary(`Steady truth (${steadyGrids[0]!.seeds.length} seeds)`, all((r) => r.steady)));
+  console.log(
+    summary(
+      `Issue truth (${plan.gridSeeds.length} seeds)`,
+      all((r) => r.issue),
+    ),
+  );
+  if (steadyGrids)
+    console.log(
+      summary(
+        `Steady truth (${steadyGrids[0]!.seeds.length} seeds)`,
+        all((r) => r.steady),
+      ),
+    );
   console.log(
     `Bounds: at most ${Math.max(...results.map((r) => Math.log10(r.bounds[1] / r.bounds[0]))).toFixed(2)} decades wide. ` +
       `Cost per test: sweep ${mean(results.map((r) => r.cost.sweepMs / 1000)).toFixed(1)} s, refine ${mean(results.map((r) => r.cost.evaluations)).toFixed(1)} trainings in ` +

@@ -128,7 +128,9 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
           curve: bestCurve(r, wallMs),
         };
         rows.push(row);
-        o.log?.(`${taskName} ${m.id} seed ${seed}: score ${num(row.score)} best ${num(row.best)} in ${row.epochs} epochs, ${row.trials} trials (${row.pruned} pruned), ${(wallMs / 1000).toFixed(1)} s`);
+        o.log?.(
+          `${taskName} ${m.id} seed ${seed}: score ${num(row.score)} best ${num(row.best)} in ${row.epochs} epochs, ${row.trials} trials (${row.pruned} pruned), ${(wallMs / 1000).toFixed(1)} s`,
+        );
       }
     }
   }
@@ -171,7 +173,15 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
     const base = of(baseline);
     const target = median(base.map((r) => r.best));
     const others = methods.slice(1);
-    const ps = holm(others.map((m) => mannWhitneyU(of(m).map((r) => r.score), base.map((r) => r.score)).p));
+    const ps = holm(
+      others.map(
+        (m) =>
+          mannWhitneyU(
+            of(m).map((r) => r.score),
+            base.map((r) => r.score),
+          ).p,
+      ),
+    );
     const baseHits = base.map((r) => toTarget(r, target));
     const baseEpochs = median(baseHits.map((h) => h?.epochs ?? Infinity));
     const body = methods.map((m) => {
@@ -197,7 +207,18 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
     out.push(
       `**${task}**, ${budgets[task]} epochs per search, ${base.length} seeds; target = median best of ${baseline}: ${num(target)}\n\n` +
         table(
-          ['method', 'score: re-trained median (IQR)', 'p vs full (Holm)', 'best value', 'PBT final model', 'reached target', 'epochs to target (x full)', 'trials', 'pruned', 'wall s'],
+          [
+            'method',
+            'score: re-trained median (IQR)',
+            'p vs full (Holm)',
+            'best value',
+            'PBT final model',
+            'reached target',
+            'epochs to target (x full)',
+            'trials',
+            'pruned',
+            'wall s',
+          ],
           body,
         ),
     );
@@ -208,7 +229,12 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
 /** Plans: quick is a smoke run (digits, 3 seeds, a small budget); full is the issue's comparison. */
 const PLAN = {
   quick: { tasks: ['digits'], epochs: { digits: 300 }, seeds: 3, retrainSeeds: 3 },
-  full: { tasks: ['digits', 'digits-cnn', 'spirals', 'wine'], epochs: { digits: 1500, 'digits-cnn': 500, spirals: 3000, wine: 3000 }, seeds: 15, retrainSeeds: 5 },
+  full: {
+    tasks: ['digits', 'digits-cnn', 'spirals', 'wine'],
+    epochs: { digits: 1500, 'digits-cnn': 500, spirals: 3000, wine: 3000 },
+    seeds: 15,
+    retrainSeeds: 5,
+  },
 } as const;
 
 export const multiFidelitySection: Section = {
@@ -216,11 +242,13 @@ export const multiFidelitySection: Section = {
   title: 'Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
   async run({ quick, backend, log }) {
     const plan = quick ? PLAN.quick : PLAN.full;
-    log(`multi-fidelity: ${plan.tasks.join(', ')} x ${METHODS.length} methods x ${plan.seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds`);
+    log(
+      `multi-fidelity: ${plan.tasks.join(', ')} x ${METHODS.length} methods x ${plan.seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds`,
+    );
     const rows = await runMultiFidelity({ ...plan, backend, log: (l) => log(`  ${l}`) });
     const markdown = [
       `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
-        'p: Mann-Whitney U of each method\'s scores against the full-budget search, Holm-adjusted across the table\'s rows. ' +
+        "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the table's rows. " +
         "Target: the full search's median best value; epochs to target as a ratio to the full search's.",
       '',
       toMarkdown(rows, plan.epochs),

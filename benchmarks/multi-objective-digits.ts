@@ -10,9 +10,19 @@ import { search } from '../src/search.js';
 import { num, table } from '../src/bench/report-markdown.js';
 
 async function main() {
-  const { values } = parseArgs({ options: { budget: { type: 'string', default: '80' }, seed: { type: 'string', default: '0' }, workers: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({
+    options: { budget: { type: 'string', default: '80' }, seed: { type: 'string', default: '0' }, workers: { type: 'string', default: '2' } },
+  });
   const budget = Number(values.budget);
-  const r = await search({ task: 'digits', objectives: ['loss', 'trainMs'], strategy: 'smsemoa', budget, seed: Number(values.seed), workers: Number(values.workers), backend: 'wasm' });
+  const r = await search({
+    task: 'digits',
+    objectives: ['loss', 'trainMs'],
+    strategy: 'smsemoa',
+    budget,
+    seed: Number(values.seed),
+    workers: Number(values.workers),
+    backend: 'wasm',
+  });
   const front = [...(r.front ?? [])].sort((a, b) => a.values.trainMs! - b.values.trainMs!);
   const paramNames = Object.keys(front[0]?.params ?? {});
   const rows = front.map((m) => [

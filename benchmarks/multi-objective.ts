@@ -81,7 +81,15 @@ export const PROBLEMS: readonly Problem[] = [
   { name: 'ZDT3', kind: 'zdt3', variables: 10, objectives: 2, ref: ZDT_REF, optimum: 1.3317 },
   // 1.1^3 minus the positive octant of the unit ball.
   { name: 'DTLZ2', kind: 'dtlz2', variables: 12, objectives: 3, ref: DTLZ_REF, optimum: 1.331 - Math.PI / 6 },
-  { name: 'DTLZ2 (rotated)', kind: 'dtlz2', variables: 12, objectives: 3, rotation: randomRotation(10, 17, 'dtlz2'), ref: DTLZ_REF, optimum: 1.331 - Math.PI / 6 },
+  {
+    name: 'DTLZ2 (rotated)',
+    kind: 'dtlz2',
+    variables: 12,
+    objectives: 3,
+    rotation: randomRotation(10, 17, 'dtlz2'),
+    ref: DTLZ_REF,
+    optimum: 1.331 - Math.PI / 6,
+  },
 ];
 
 /** Runs one evotune strategy for `evaluations` and returns the non-dominated set of everything it evaluated. */
@@ -175,7 +183,9 @@ async function spawnAnchor(script: string, problems: readonly Problem[], evaluat
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${script} exited with ${code}: ${err.trim().split('\n').pop()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${script} exited with ${code}: ${err.trim().split('\n').pop()}`)),
+    );
   });
 }
 
@@ -186,7 +196,12 @@ export interface MoBenchmark {
   readonly anchorsSkipped?: string;
 }
 
-export async function runMultiObjective(opts: { evaluations: number; seeds: number; anchors: boolean; log?: (line: string) => void }): Promise<MoBenchmark> {
+export async function runMultiObjective(opts: {
+  evaluations: number;
+  seeds: number;
+  anchors: boolean;
+  log?: (line: string) => void;
+}): Promise<MoBenchmark> {
   const { evaluations, seeds, log = () => {} } = opts;
   const rows: MoRow[] = [];
   const missing = opts.anchors ? anchorsMissing() : 'not asked for (--no-anchors)';
@@ -194,7 +209,11 @@ export async function runMultiObjective(opts: { evaluations: number; seeds: numb
   const anchors = missing
     ? []
     : ANCHOR_SCRIPTS.flatMap(({ label, script, problems }) =>
-        PROBLEMS.filter((p) => !problems || problems.includes(p.name)).map((p) => ({ label, problem: p, result: runAnchor(script, [p], evaluations, seeds) })),
+        PROBLEMS.filter((p) => !problems || problems.includes(p.name)).map((p) => ({
+          label,
+          problem: p,
+          result: runAnchor(script, [p], evaluations, seeds),
+        })),
       );
   for (const p of PROBLEMS) {
     for (const [label, c] of Object.entries(OURS)) {
@@ -241,7 +260,9 @@ export function toMarkdown(b: MoBenchmark): string {
       '**Bold**: highest median in the row; p: two-sided Mann-Whitney U test against the bold cell, Holm-adjusted within the row; ' +
       '≈ marks a difference within seed noise (p ≥ 0.05).' +
       (b.anchorsSkipped ? `\n\nAnchors not run: ${b.anchorsSkipped}.` : '') +
-      ANCHOR_SCRIPTS.filter((a) => a.problems && !b.anchorsSkipped).map((a) => `\n\n${a.label} ran on ${a.problems!.join(', ')} only: about 10 s of CPU per 2,000-trial run on a shared 2-core machine.`).join('') +
+      ANCHOR_SCRIPTS.filter((a) => a.problems && !b.anchorsSkipped)
+        .map((a) => `\n\n${a.label} ran on ${a.problems!.join(', ')} only: about 10 s of CPU per 2,000-trial run on a shared 2-core machine.`)
+        .join('') +
       [...caveats].map((c) => `\n\nNote: ${c}; every difference in this table is within noise.`).join(''),
   ].join('\n');
 }
@@ -261,7 +282,13 @@ function pairwise(b: MoBenchmark): string {
   );
   if (tests.length === 0) return '';
   const adjusted = holm(tests.map((t) => t.p));
-  const rows = tests.map((t, i) => [t.problem, t.label, num(t.diff), pValue(adjusted[i]!), adjusted[i]! < 0.05 ? (t.diff > 0 ? 'evotune nsga2 higher' : 'evotune nsga2 lower') : 'within noise']);
+  const rows = tests.map((t, i) => [
+    t.problem,
+    t.label,
+    num(t.diff),
+    pValue(adjusted[i]!),
+    adjusted[i]! < 0.05 ? (t.diff > 0 ? 'evotune nsga2 higher' : 'evotune nsga2 lower') : 'within noise',
+  ]);
   return `evotune's NSGA-II against each NSGA-II anchor (difference of medians; Mann-Whitney, Holm-adjusted over these ${tests.length} tests):\n\n${table(['problem', 'anchor', 'median difference', 'p', 'reading'], rows)}`;
 }
 

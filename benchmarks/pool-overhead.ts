@@ -158,7 +158,16 @@ export async function poolOverhead(opts: PoolOverheadOptions = {}): Promise<Pool
   }
   const medianRatio = (ps: Array<[number, number]>) => median(ps.map(([one, two]) => two / one));
   const cpuEvalsPerSec = { 1: Math.max(...pairs.map((p) => p[0])), 2: Math.max(...pairs.map((p) => p[1])) };
-  return { piscinaRoundTripUs, evaluatorUs, studyUs, searchUs, searchWallUs, cpuEvalsPerSec, scaling: medianRatio(pairs), piscinaScaling: medianRatio(controls) };
+  return {
+    piscinaRoundTripUs,
+    evaluatorUs,
+    studyUs,
+    searchUs,
+    searchWallUs,
+    cpuEvalsPerSec,
+    scaling: medianRatio(pairs),
+    piscinaScaling: medianRatio(controls),
+  };
 }
 
 export function toMarkdown(r: PoolOverhead): string {

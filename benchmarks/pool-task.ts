@@ -39,7 +39,14 @@ export async function runPoolTask(o: PoolTaskOptions): Promise<PoolTaskResult> {
   let backend: string | undefined;
   for (let rep = 0; rep < o.repeats; rep++) {
     for (const workers of o.workerCounts) {
-      const r = await search({ task: o.task, strategy: 'random', budget: o.budget, seed: rep, workers, ...(o.backend ? { backend: o.backend } : {}) });
+      const r = await search({
+        task: o.task,
+        strategy: 'random',
+        budget: o.budget,
+        seed: rep,
+        workers,
+        ...(o.backend ? { backend: o.backend } : {}),
+      });
       backend ??= r.backend;
       samples.get(workers)!.push({ evalsPerSec: r.trials / (r.elapsedMs / 1000), utilisation: r.utilisation });
     }

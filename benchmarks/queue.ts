@@ -26,7 +26,8 @@ const SPACE: SpaceSpec = {
 /** A fitness that returns at once (pure overhead), and one that keeps a core busy for about 10 ms. */
 const FITNESS = {
   noop: 'export default (p) => p.x * p.x + p.y * p.y;\n',
-  cpu10ms: 'export default (p) => { const end = performance.now() + 10; let s = 0; while (performance.now() < end) s += Math.sqrt(s + 1); return p.x * p.x + p.y * p.y + s * 0; };\n',
+  cpu10ms:
+    'export default (p) => { const end = performance.now() + 10; let s = 0; while (performance.now() < end) s += Math.sqrt(s + 1); return p.x * p.x + p.y * p.y + s * 0; };\n',
 } as const;
 type FitnessName = keyof typeof FITNESS;
 
@@ -111,7 +112,8 @@ export async function queueBenchmark({ quick, log }: QueueBenchOptions): Promise
       for (const fitness of Object.keys(FITNESS) as FitnessName[]) {
         for (const executor of ['pool', 'queue'] as const) {
           const runs: Run[] = [];
-          for (let r = 0; r < repeats; r++) runs.push(await measure(files[fitness], budgets[fitness], slots, executor === 'queue' ? redis.url : undefined));
+          for (let r = 0; r < repeats; r++)
+            runs.push(await measure(files[fitness], budgets[fitness], slots, executor === 'queue' ? redis.url : undefined));
           const row: QueueBenchRow = {
             fitness,
             executor,
@@ -121,7 +123,9 @@ export async function queueBenchmark({ quick, log }: QueueBenchOptions): Promise
             overheadMs: median(runs.map((x) => x.overheadMs)),
             firstResultMs: median(runs.map((x) => x.firstResultMs)),
           };
-          log(`${fitness} ${executor} x${slots}: ${row.evalsPerSec.toFixed(0)} evals/s, overhead ${row.overheadMs.toFixed(2)} ms/trial, first result ${row.firstResultMs.toFixed(0)} ms`);
+          log(
+            `${fitness} ${executor} x${slots}: ${row.evalsPerSec.toFixed(0)} evals/s, overhead ${row.overheadMs.toFixed(2)} ms/trial, first result ${row.firstResultMs.toFixed(0)} ms`,
+          );
           rows.push(row);
         }
       }
@@ -140,7 +144,15 @@ export async function queueBenchmark({ quick, log }: QueueBenchOptions): Promise
 export function toMarkdown(rows: readonly QueueBenchRow[]): string {
   return table(
     ['fitness', 'executor', 'threads / worker processes', 'trials', 'evals/s', 'overhead ms/trial', 'first result ms'],
-    rows.map((r) => [r.fitness, r.executor, String(r.slots), String(r.trials), r.evalsPerSec.toFixed(0), r.overheadMs.toFixed(2), r.firstResultMs.toFixed(0)]),
+    rows.map((r) => [
+      r.fitness,
+      r.executor,
+      String(r.slots),
+      String(r.trials),
+      r.evalsPerSec.toFixed(0),
+      r.overheadMs.toFixed(2),
+      r.firstResultMs.toFixed(0),
+    ]),
   );
 }
 

@@ -62,7 +62,7 @@ export async function reportOverhead(trials: number, repeats: number): Promise<R
 
 export const reportOverheadSection: Section = {
   id: 'report-overhead',
-  title: 'Multi-fidelity: what reporting 20 steps and a scheduler add to a trial\'s dispatch',
+  title: "Multi-fidelity: what reporting 20 steps and a scheduler add to a trial's dispatch",
   async run({ quick, log }) {
     const trials = quick ? 400 : 2000;
     const repeats = quick ? 3 : 7;
@@ -71,11 +71,14 @@ export const reportOverheadSection: Section = {
     const markdown = [
       `search() with a journal on 2 workers, ${trials} trials of a no-op fitness module, best of ${repeats} alternating repeats.`,
       '',
-      table(['fitness', 'us per trial (study clock)'], [
-        ['no reports', r.plainUs.toFixed(1)],
-        ['20 reports + asha rule', r.reportingUs.toFixed(1)],
-        ['ratio', `${r.ratio.toFixed(3)}x`],
-      ]),
+      table(
+        ['fitness', 'us per trial (study clock)'],
+        [
+          ['no reports', r.plainUs.toFixed(1)],
+          ['20 reports + asha rule', r.reportingUs.toFixed(1)],
+          ['ratio', `${r.ratio.toFixed(3)}x`],
+        ],
+      ),
     ].join('\n');
     return { kind: 'ran', markdown, data: r, charts: [] };
   },

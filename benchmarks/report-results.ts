@@ -19,7 +19,13 @@ export const READING_MD = join('benchmarks', 'READING.md');
 export interface SavedRun {
   readonly stem: string;
   readonly meta: RunMeta;
-  readonly sections: ReadonlyArray<{ readonly id: string; readonly title: string; readonly status: string; readonly data?: unknown; readonly charts?: readonly string[] }>;
+  readonly sections: ReadonlyArray<{
+    readonly id: string;
+    readonly title: string;
+    readonly status: string;
+    readonly data?: unknown;
+    readonly charts?: readonly string[];
+  }>;
   readonly markdown: string;
 }
 
@@ -43,7 +49,10 @@ function savedBody(markdown: string, title: string): string | undefined {
   const start = lines.indexOf(`## ${title}`);
   if (start < 0) return undefined;
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n').trim();
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .trim();
 }
 
 /** RESULTS.md from the runs (newest wins per section) and the hand-written reading. */
@@ -55,7 +64,10 @@ export function composeResults(runs: readonly SavedRun[], reading: string, secti
   const used = runs.filter((r) => picked.some((p) => p.run === r));
   const runLine = (r: SavedRun) => {
     const m = r.meta.machine;
-    return `| ${r.stem} | \`${r.meta.command}\` | ${r.meta.commit ?? 'unknown'} | ${m.cpu}, ${m.cores} cores, Node ${m.node}, load ${m.loadAtStart} | ${picked.filter((p) => p.run === r).map((p) => p.section.id).join(', ')} |`;
+    return `| ${r.stem} | \`${r.meta.command}\` | ${r.meta.commit ?? 'unknown'} | ${m.cpu}, ${m.cores} cores, Node ${m.node}, load ${m.loadAtStart} | ${picked
+      .filter((p) => p.run === r)
+      .map((p) => p.section.id)
+      .join(', ')} |`;
   };
   const body = picked.map(({ section, run, saved }) => {
     const title = `## ${section.title}`;
@@ -63,13 +75,20 @@ export function composeResults(runs: readonly SavedRun[], reading: string, secti
     const text = section.render && saved.data !== undefined ? section.render(saved.data) : (savedBody(run.markdown, saved.title) ?? '');
     const charts = section.render ? (saved.charts ?? []).map((c) => `![${c.replace(/\.svg$/, '')}](results/${c})`) : [];
     const rewritten = text.replace(/\]\((?!results\/|https?:)([^)]+\.svg)\)/g, '](results/$1)');
-    return [title, '', `Measured by run ${run.stem} (commit ${run.meta.commit ?? 'unknown'}).`, '', rewritten, ...(charts.length ? ['', ...charts] : [])].join('\n');
+    return [
+      title,
+      '',
+      `Measured by run ${run.stem} (commit ${run.meta.commit ?? 'unknown'}).`,
+      '',
+      rewritten,
+      ...(charts.length ? ['', ...charts] : []),
+    ].join('\n');
   });
   return [
     '# Benchmark results',
     '',
     'Written whole by `npm run bench` (or `node dist/benchmarks/report-results.js`) from the run files in',
-    '[results/](results/): every table below is rebuilt from a run\'s saved data or copied from its saved markdown;',
+    "[results/](results/): every table below is rebuilt from a run's saved data or copied from its saved markdown;",
     'nothing here is edited by hand. Each section names its run; a full `npm run bench` puts every section in one run.',
     'The reading at the end is written by people (benchmarks/READING.md) and cites only figures from these files.',
     '',

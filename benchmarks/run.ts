@@ -46,7 +46,11 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   }
   if (values.help) return 'help';
   const known = SECTIONS.map((s) => s.id);
-  const ids = values.sections?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? known;
+  const ids =
+    values.sections
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '') ?? known;
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length > 0 || ids.length === 0) throw errors.option('--sections', `a comma-separated list of ${known.join(', ')}`, values.sections);
   return { quick: values.quick, sections: SECTIONS.filter((s) => ids.includes(s.id)), ...(values.out !== undefined ? { out: values.out } : {}) };
@@ -108,13 +112,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const outDir = resolve(parsed.out ?? DEFAULT_OUT);
-  const stem = outputStem(meta.date, meta.quick, parsed.sections.map((s) => s.id));
+  const stem = outputStem(
+    meta.date,
+    meta.quick,
+    parsed.sections.map((s) => s.id),
+  );
   const chartFile = (section: string, c: Chart) => `${stem}-${section}-${c.name}.svg`;
   mkdirSync(outDir, { recursive: true });
   for (const o of outcomes) if (o.status === 'ran') for (const c of o.charts) writeFileSync(join(outDir, chartFile(o.id, c)), c.svg);
   writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(renderJson(meta, outcomes, chartFile), null, 1)}\n`);
   writeFileSync(join(outDir, `${stem}.md`), renderMarkdown(meta, outcomes, chartFile));
-  process.stderr.write(`\nwrote ${relative(process.cwd(), join(outDir, stem))}.{md,json}${outcomes.some((o) => o.status === 'ran' && o.charts.length > 0) ? ' and SVG charts' : ''}\n`);
+  process.stderr.write(
+    `\nwrote ${relative(process.cwd(), join(outDir, stem))}.{md,json}${outcomes.some((o) => o.status === 'ran' && o.charts.length > 0) ? ' and SVG charts' : ''}\n`,
+  );
 
   if (!meta.quick && parsed.out === undefined) process.stderr.write(`rewrote ${writeResults(DEFAULT_OUT)} from the run files in ${DEFAULT_OUT}\n`);
   else process.stderr.write(`${RESULTS_MD} is rewritten only by runs that are not quick, into ${DEFAULT_OUT}\n`);

@@ -48,7 +48,6 @@ export interface Section {
 
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 
-
 /** The headline: one section per dimension, so that each fits a run of its own on a small machine. */
 const functions = (id: string, dim: number, title: string): Section => ({
   id,
@@ -71,12 +70,15 @@ const quality: Section = {
   async run({ quick, backend, log }) {
     const plan = quick ? QUALITY.quick : QUALITY.full;
     const searches = plan.tasks.length * plan.strategies.length * plan.seeds * LR_SEEDINGS.length;
-    log(`bundled tasks: ${searches} searches of ${plan.budget} evaluations (${plan.tasks.join(', ')} x ${plan.strategies.join(', ')} x ${plan.seeds} seeds x LR bounds from the task / from the range test)`);
+    log(
+      `bundled tasks: ${searches} searches of ${plan.budget} evaluations (${plan.tasks.join(', ')} x ${plan.strategies.join(', ')} x ${plan.seeds} seeds x LR bounds from the task / from the range test)`,
+    );
     const runs = await runSearchQuality({
       ...plan,
       backend,
       lrSeeding: LR_SEEDINGS,
-      onRun: (r, done, total) => log(`  ${done}/${total} ${r.task} ${r.strategy} lr=${r.lr} seed ${r.seed}: best ${num(r.best)} in ${(r.wallMs / 1000).toFixed(1)} s`),
+      onRun: (r, done, total) =>
+        log(`  ${done}/${total} ${r.task} ${r.strategy} lr=${r.lr} seed ${r.seed}: best ${num(r.best)} in ${(r.wallMs / 1000).toFixed(1)} s`),
     });
     const grouped = cells(runs);
     const data = { ...plan, backend, groups: qualityGroups(grouped), runs };
@@ -124,7 +126,13 @@ const pool: Section = {
 };
 
 const poolMarkdown = (d: { overhead: Parameters<typeof poolOverheadMarkdown>[0]; task: PoolTaskResult }) =>
-  ['Best of the repeats for fixed costs (the least noisy estimate on a shared machine).', '', poolOverheadMarkdown(d.overhead), '', poolTaskMarkdown(d.task)].join('\n');
+  [
+    'Best of the repeats for fixed costs (the least noisy estimate on a shared machine).',
+    '',
+    poolOverheadMarkdown(d.overhead),
+    '',
+    poolTaskMarkdown(d.task),
+  ].join('\n');
 
 function poolTaskMarkdown(r: PoolTaskResult): string {
   const rows = r.rows.map((row) => [
@@ -197,7 +205,10 @@ async function script(file: string, args: readonly string[], log: (line: string)
     let why = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n').filter((l) => l.trim() !== '')) {
+      for (const line of d
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '')) {
         // The error's own line says more than the stack and Node's version banner after it.
         if (/^\s*\w*Error\b/.test(line)) why = line.trim();
         log(line);

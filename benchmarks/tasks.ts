@@ -105,7 +105,16 @@ export function referenceTask(functional: boolean): Task {
     kind: 'classification',
     space: {},
     defaults: { lr: 1e-3, batchSize: 32, optimizer: 'adam', epochs: 1 },
-    data: () => ({ xTrain, yTrain, xVal: xTrain.subarray(0, 6400), yVal: yTrain.subarray(0, 1000), inputShape: [64], targetSize: 10, nTrain: rows, nVal: 100 }),
+    data: () => ({
+      xTrain,
+      yTrain,
+      xVal: xTrain.subarray(0, 6400),
+      yVal: yTrain.subarray(0, 1000),
+      inputShape: [64],
+      targetSize: 10,
+      nTrain: rows,
+      nVal: 100,
+    }),
     build: (_p, ctx) => {
       const seq = mlp(ctx, { inputShape: [64], hidden: [64, 64], outputs: 10 });
       // The same layers as a functional model: not a Sequential, so the trainer takes the tape path.
@@ -126,7 +135,8 @@ async function minimizeRate(tf: TF, ctx: TaskContext, epochs: number): Promise<R
   const ys = tf.split(y.slice(0, batches * 32), batches);
   const opt = tf.train.adam(1e-3);
   const steps = batches * epochs;
-  const step = (i: number) => opt.minimize(() => tf.losses.softmaxCrossEntropy(ys[i % batches]!, model.apply(xs[i % batches]!) as tfjs.Tensor) as tfjs.Scalar);
+  const step = (i: number) =>
+    opt.minimize(() => tf.losses.softmaxCrossEntropy(ys[i % batches]!, model.apply(xs[i % batches]!) as tfjs.Tensor) as tfjs.Scalar);
   for (let i = 0; i < WARMUP_STEPS; i++) step(i);
   const t = await timed(async () => {
     for (let i = 0; i < steps; i++) step(i);
@@ -143,7 +153,11 @@ async function minimizeRate(tf: TF, ctx: TaskContext, epochs: number): Promise<R
  */
 const workerWarmUp = (task: Task, ctx: TaskContext) => warmUp(task, ctx, WARMUP_STEPS, 10_000);
 
-export async function runTaskBenchmark(o: { quick: boolean; backends: readonly BenchBackend[]; log?: (line: string) => void }): Promise<TaskBenchResult> {
+export async function runTaskBenchmark(o: {
+  quick: boolean;
+  backends: readonly BenchBackend[];
+  log?: (line: string) => void;
+}): Promise<TaskBenchResult> {
   const log = o.log ?? (() => undefined);
   const tasks: TaskBenchRow[] = [];
   const reference: ReferenceRow[] = [];
@@ -173,7 +187,9 @@ export async function runTaskBenchmark(o: { quick: boolean; backends: readonly B
         fit,
       };
       tasks.push(row);
-      log(`${backend} ${task.name}: first eval ${Math.round(first.cpuMs)} ms cpu, warm eval ${Math.round(run.wallMs)} ms wall / ${Math.round(run.cpuMs)} ms cpu, loop ${Math.round(row.loop.perCpuSec)} steps/cpu-s, fit ${Math.round(fit.perCpuSec)}`);
+      log(
+        `${backend} ${task.name}: first eval ${Math.round(first.cpuMs)} ms cpu, warm eval ${Math.round(run.wallMs)} ms wall / ${Math.round(run.cpuMs)} ms cpu, loop ${Math.round(row.loop.perCpuSec)} steps/cpu-s, fit ${Math.round(fit.perCpuSec)}`,
+      );
     }
     const epochs = o.quick ? 3 : 10;
     const loopRate = async (functional: boolean) => {
@@ -190,7 +206,9 @@ export async function runTaskBenchmark(o: { quick: boolean; backends: readonly B
       fit: await fitRate(tf, referenceTask(false), ctx, epochs),
     };
     reference.push(row);
-    log(`${backend} reference: loop ${Math.round(row.loop.perCpuSec)}, tape loop ${Math.round(row.tapeLoop.perCpuSec)}, minimize ${Math.round(row.minimize.perCpuSec)}, fit ${Math.round(row.fit.perCpuSec)} steps/cpu-s`);
+    log(
+      `${backend} reference: loop ${Math.round(row.loop.perCpuSec)}, tape loop ${Math.round(row.tapeLoop.perCpuSec)}, minimize ${Math.round(row.minimize.perCpuSec)}, fit ${Math.round(row.fit.perCpuSec)} steps/cpu-s`,
+    );
   }
   return { quick: o.quick, tasks, reference };
 }
@@ -221,7 +239,10 @@ export function toMarkdown(res: TaskBenchResult): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { quick: { type: 'boolean', default: false }, backends: { type: 'string', default: 'wasm,cpu' } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { quick: { type: 'boolean', default: false }, backends: { type: 'string', default: 'wasm,cpu' } },
+  });
   const backends = values.backends.split(',').map((b) => b.trim()) as BenchBackend[];
   for (const b of backends) if (b !== 'wasm' && b !== 'cpu') throw new Error(`--backends: expected wasm and/or cpu, got ${b}`);
   const res = await runTaskBenchmark({ quick: values.quick, backends, log: (l) => console.error(l) });

@@ -100,7 +100,12 @@ export const ALTERNATIVES: readonly Config[] = [
   { strategy: 'pso', options: { swarmSize: 40 } },
   { strategy: 'de', options: { CR: 0.9 } },
   { strategy: 'de', options: { dither: 0.5 } },
-].map((c) => ({ ...c, label: `${c.strategy} ${Object.entries(c.options).map(([k, v]) => `${k}=${v}`).join(' ')}` }));
+].map((c) => ({
+  ...c,
+  label: `${c.strategy} ${Object.entries(c.options)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`,
+}));
 
 /** Each config on each problem, one run per seed read at every budget. */
 export function runStrategies(probs: readonly Problem[], budgets: readonly number[], seeds: number, configs: readonly Config[] = defaults()): Row[] {
@@ -108,8 +113,9 @@ export function runStrategies(probs: readonly Problem[], budgets: readonly numbe
   return probs.flatMap((p) =>
     configs.flatMap((c) => {
       const strategy = getStrategy(c.strategy);
-      const runs = Array.from({ length: seeds }, (_, seed) =>
-        minimize({ strategy, options: c.options, dim: p.dim, budget, seed, objective: onCube(p), checkpoints: budgets }).bestAt,
+      const runs = Array.from(
+        { length: seeds },
+        (_, seed) => minimize({ strategy, options: c.options, dim: p.dim, budget, seed, objective: onCube(p), checkpoints: budgets }).bestAt,
       );
       return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: c.label, bests: runs.map((r) => r[i]!) }));
     }),
@@ -136,7 +142,14 @@ async function runAnchor(anchor: (typeof ANCHORS)[number], specFile: string, pro
   const out = JSON.parse(r.stdout) as Array<{ fn: string; variant: Variant; dim: number; seed: number; bestAt: number[] }>;
   return probs.flatMap((p) => {
     const mine = out.filter((o) => o.fn === p.fn && o.dim === p.dim && o.variant === p.variant).sort((a, b) => a.seed - b.seed);
-    return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: anchor.label, bests: mine.map((o) => o.bestAt[i]!) }));
+    return budgets.map((b, i) => ({
+      variant: p.variant,
+      dim: p.dim,
+      fn: p.fn,
+      budget: b,
+      contender: anchor.label,
+      bests: mine.map((o) => o.bestAt[i]!),
+    }));
   });
 }
 
@@ -174,7 +187,12 @@ export async function measure(plan: Plan, log: Log): Promise<Measured> {
     const jobs = [
       ...plan.dims.flatMap((d) => [
         { what: `evotune strategies, ${d} dimensions`, probs: headline.filter((p) => p.dim === d), budgets: plan.budgets, configs: defaults() },
-        { what: `alternative settings, ${d} dimensions`, probs: headline.filter((p) => p.dim === d), budgets: plan.alternativeBudgets, configs: ALTERNATIVES },
+        {
+          what: `alternative settings, ${d} dimensions`,
+          probs: headline.filter((p) => p.dim === d),
+          budgets: plan.alternativeBudgets,
+          configs: ALTERNATIVES,
+        },
       ]),
       {
         what: `variants (${VARIANTS.join(', ')}) at ${dim} dimensions, ${budget} evaluations`,
@@ -246,7 +264,9 @@ export function judge(rows: readonly Row[], t: Target, alpha = 0.05): TargetRow[
   const pairs = rows
     .filter((r) => r.variant === HEADLINE && r.contender === t.theirs)
     .flatMap((theirs) => {
-      const ours = rows.find((r) => r.variant === HEADLINE && r.contender === t.ours && r.dim === theirs.dim && r.budget === theirs.budget && r.fn === theirs.fn);
+      const ours = rows.find(
+        (r) => r.variant === HEADLINE && r.contender === t.ours && r.dim === theirs.dim && r.budget === theirs.budget && r.fn === theirs.fn,
+      );
       return ours ? [{ ours, theirs }] : [];
     });
   const ps = holm(pairs.map(({ ours, theirs }) => mannWhitneyU(floor(ours.bests), floor(theirs.bests)).p));
@@ -312,7 +332,9 @@ export function toMarkdown(m: Measured): string {
   const strategies = unique(m.rows.map((r) => r.contender)).filter((c) => (searchers() as string[]).includes(c));
   const variantRows = ALL_FUNCTIONS.flatMap((fn) =>
     VARIANTS.map((v) => {
-      const cells = strategies.map((s) => m.rows.find((r) => r.variant === v && r.dim === dim && r.budget === budget && r.fn === fn.name && r.contender === s));
+      const cells = strategies.map((s) =>
+        m.rows.find((r) => r.variant === v && r.dim === dim && r.budget === budget && r.fn === fn.name && r.contender === s),
+      );
       return [problemLabel({ fn: fn.name, variant: v } as Problem), ...cells.map((r) => (r ? num(summarize(r.bests).median) : ''))];
     }),
   );
@@ -322,7 +344,7 @@ export function toMarkdown(m: Measured): string {
     `Optuna CmaEsSampler: Optuna's own sampler, up to ${m.plan.optunaMax} trials (it re-reads every trial at every ask). Optuna CMA (direct): the cmaes.CMA object CmaEsSampler builds, driven by a plain loop, at every budget. DEAP GA: eaSimple's loop, SBX and polynomial mutation (eta 20), 50 individuals. pyswarms PSO: GlobalBestPSO, 40 particles, w 0.7298, c1 = c2 = 1.49618.`,
     ...(m.skipped.length ? ['', ...m.skipped.map((s) => `Not measured: ${s.contender}: ${s.reason}.`)] : []),
     '',
-    'Median best value over seeds (lower is better; bold: the row\'s lowest):',
+    "Median best value over seeds (lower is better; bold: the row's lowest):",
     '',
     table(['dim', 'budget', 'function', ...contenders], medians),
     '',

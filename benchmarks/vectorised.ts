@@ -127,7 +127,12 @@ function breakdown(tf: TF, k: number, reps: number): Breakdown {
   const who = Array.from({ length: k }, (_, i) => ({ seed: i, rates: [] }));
   const program = new VectorisedProgram(tf, 'classification', layout, who);
   const weights = shapes.map((s) => tf.randomNormal([k, ...s], 0, 0.1, 'float32', 1));
-  const optimizer = new StackedOptimizer(tf, shapes, weights, who.map(() => ({ optimizer: { kind: 'adam' as const, beta1: 0.9 }, weightDecay: 0 })));
+  const optimizer = new StackedOptimizer(
+    tf,
+    shapes,
+    weights,
+    who.map(() => ({ optimizer: { kind: 'adam' as const, beta1: 0.9 }, weightDecay: 0 })),
+  );
   const x = tf.randomUniform([k, 32, 64]);
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([k, 32], 0, 10, 'int32'), 10).toFloat());
   const grads = tf.tidy(() => program.gradients(x, y, weights, 0)).map((g) => tf.keep(g));
@@ -168,7 +173,10 @@ function torchRate(epochs: number): TorchRate {
   const script = fileURLToPath(new URL('../../benchmarks/torch_mlp.py', import.meta.url));
   if (!existsSync(python)) return { kind: 'skipped', reason: `${python} is missing` };
   if (!existsSync(script)) return { kind: 'skipped', reason: `${script} is missing` };
-  const r = spawnSync(python, [script, '--epochs', String(epochs)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  const r = spawnSync(python, [script, '--epochs', String(epochs)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
   if (r.status !== 0) {
     const why = (r.stderr ?? '').trim().split('\n').at(-1) ?? `exit code ${r.status}`;
     return { kind: 'skipped', reason: /No module named 'torch'/.test(why) ? 'python3-torch is not installed (apt-get install python3-torch)' : why };
@@ -177,9 +185,16 @@ function torchRate(epochs: number): TorchRate {
   return { kind: 'ran', torch: out.torch, perCpuSec: out.perCpuSec, perWallSec: out.perWallSec };
 }
 
-const medianRate = (rs: readonly Rate[]): Rate => ({ perCpuSec: median(rs.map((r) => r.perCpuSec)), perWallSec: median(rs.map((r) => r.perWallSec)) });
+const medianRate = (rs: readonly Rate[]): Rate => ({
+  perCpuSec: median(rs.map((r) => r.perCpuSec)),
+  perWallSec: median(rs.map((r) => r.perWallSec)),
+});
 
-export async function runVectorisedBenchmark(o: { quick: boolean; backend?: BackendOption; log?: (line: string) => void }): Promise<VectorisedResult> {
+export async function runVectorisedBenchmark(o: {
+  quick: boolean;
+  backend?: BackendOption;
+  log?: (line: string) => void;
+}): Promise<VectorisedResult> {
   const log = o.log ?? (() => undefined);
   const { tf, backend } = await loadTf({ backend: o.backend === undefined || o.backend === 'auto' ? 'wasm' : o.backend });
   const ctx = { tf, backend };
@@ -222,7 +237,9 @@ export async function runVectorisedBenchmark(o: { quick: boolean; backend?: Back
       }),
     };
     rows.push(row);
-    log(`vectorised ${task.name}: single ${Math.round(row.single.perCpuSec)} steps/cpu-s; ${row.groups.map((g) => `K=${g.k} ${Math.round(g.rate.perCpuSec)}`).join(', ')} member-steps/cpu-s`);
+    log(
+      `vectorised ${task.name}: single ${Math.round(row.single.perCpuSec)} steps/cpu-s; ${row.groups.map((g) => `K=${g.k} ${Math.round(g.rate.perCpuSec)}`).join(', ')} member-steps/cpu-s`,
+    );
   }
   const torch = torchRate(o.quick ? 3 : 10);
   log(`vectorised: PyTorch reference ${torch.kind === 'ran' ? `${Math.round(torch.perCpuSec)} steps/cpu-s` : `skipped (${torch.reason})`}`);

@@ -71,18 +71,13 @@ export function show(value: unknown): string {
 }
 
 export const errors = {
-  space: (param: string, problem: string) =>
-    new EvotuneError('E_SPACE', 'usage', `space: parameter "${param}": ${problem}`),
+  space: (param: string, problem: string) => new EvotuneError('E_SPACE', 'usage', `space: parameter "${param}": ${problem}`),
   spaceShape: (problem: string) => new EvotuneError('E_SPACE', 'usage', `space: ${problem}`),
   option: (field: string, expected: string, got: unknown, hint?: string) =>
     new EvotuneError('E_OPTION', 'usage', `${field}: expected ${expected}, got ${show(got)}`, hint),
   optionConflict: (message: string, hint?: string) => new EvotuneError('E_OPTION', 'usage', message, hint),
   strategyOption: (strategy: string, field: string, expected: string, got: unknown) =>
-    new EvotuneError(
-      'E_STRATEGY_OPTION',
-      'usage',
-      `strategy "${strategy}" option "${field}": expected ${expected}, got ${show(got)}`,
-    ),
+    new EvotuneError('E_STRATEGY_OPTION', 'usage', `strategy "${strategy}" option "${field}": expected ${expected}, got ${show(got)}`),
   unknownStrategy: (name: string, known: readonly string[]) =>
     new EvotuneError('E_UNKNOWN_STRATEGY', 'usage', `unknown strategy ${show(name)}${didYouMean(name, known)}; expected one of: ${known.join(', ')}`),
   unknownTask: (name: string, known: readonly string[]) =>
@@ -95,11 +90,9 @@ export const errors = {
     new EvotuneError('E_UNKNOWN_BACKEND', 'usage', `unknown backend ${show(name)}${didYouMean(name, known)}; expected one of: ${known.join(', ')}`),
   backendUnavailable: (name: string, problem: string, hint?: string) =>
     new EvotuneError('E_BACKEND', 'usage', `backend ${show(name)} is not available: ${problem}`, hint),
-  module: (what: string, problem: string, hint?: string) =>
-    new EvotuneError('E_MODULE', 'usage', `${what}: ${problem}`, hint),
+  module: (what: string, problem: string, hint?: string) => new EvotuneError('E_MODULE', 'usage', `${what}: ${problem}`, hint),
   config: (file: string, problem: string) => new EvotuneError('E_CONFIG', 'usage', `config ${file}: ${problem}`),
-  resume: (dir: string, problem: string, hint?: string) =>
-    new EvotuneError('E_RESUME', 'usage', `resume ${dir}: ${problem}`, hint),
+  resume: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RESUME', 'usage', `resume ${dir}: ${problem}`, hint),
   outDir: (dir: string, problem: string) => new EvotuneError('E_OUT_DIR', 'usage', `--out ${dir}: ${problem}`),
   /** A run folder (written by --out) that cannot be read: no journal, a corrupt line, a newer format. */
   runFolder: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RUN', 'usage', `run folder ${dir}: ${problem}`, hint),
@@ -107,7 +100,12 @@ export const errors = {
   runLocked: (dir: string, problem: string, hint?: string) => new EvotuneError('E_RUN_LOCKED', 'usage', `run folder ${dir} ${problem}`, hint),
   /** The journal stopped being writable during a run (disk full, ...): a failure while running, resumable. */
   journalWrite: (dir: string, problem: string) =>
-    new EvotuneError('E_OUT_DIR', 'runtime', `journal in ${dir}: cannot write: ${problem}`, `fix it, then resume with: evotune search --resume ${dir}`),
+    new EvotuneError(
+      'E_OUT_DIR',
+      'runtime',
+      `journal in ${dir}: cannot write: ${problem}`,
+      `fix it, then resume with: evotune search --resume ${dir}`,
+    ),
   lrBounds: (problem: string, hint?: string) => new EvotuneError('E_LR_BOUNDS', 'usage', `--lr-bounds: ${problem}`, hint),
   /** The LR range test ran but its curve cannot be read (e.g. NaN from the first steps). */
   lrRange: (problem: string, hint?: string) => new EvotuneError('E_LR_RANGE', 'runtime', `LR range test: ${problem}`, hint),
@@ -119,8 +117,7 @@ export const errors = {
       `stopped early: ${count} trials in a row failed, the last (trial ${lastTrial}) with ${lastReason}`,
       'check that the fitness module or task runs on its own; the trials that ran are recorded (--max-consecutive-failures 0 never stops)',
     ),
-  interrupted: (resumeHint?: string) =>
-    new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),
+  interrupted: (resumeHint?: string) => new EvotuneError('E_INTERRUPTED', 'runtime', 'search interrupted', resumeHint),
   /** A fitness called ctx.report wrongly: the trial fails with this message (kind 'error'). */
   fitnessReport: (problem: string) => new EvotuneError('E_REPORT', 'runtime', `ctx.report: ${problem}`),
   schedulerOption: (scheduler: string, field: string, expected: string, got: unknown, hint?: string) =>

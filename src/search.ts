@@ -4,8 +4,17 @@ import { parseSearchOptions, type SearchOptions, type SearchOptionsInput } from 
 import { findLrParam, parseSpace, type SpaceInput, type SpaceSpec } from './space/spec.js';
 import { Space } from './space/codec.js';
 import { loadSpaceFile, withLogRange } from './space/load.js';
-import { DEFAULT_STRATEGY, resolveStrategy, type StrategyName } from '../strategies/index.js';
-import { constraintText, isPlain, objectiveSpec, scoreOf, strategyFor, type FrontMember, type Objective, type ObjectiveSpec } from './study/objectives.js';
+import { resolveStrategy, type StrategyName } from '../strategies/index.js';
+import {
+  constraintText,
+  isPlain,
+  objectiveSpec,
+  scoreOf,
+  strategyFor,
+  type FrontMember,
+  type Objective,
+  type ObjectiveSpec,
+} from './study/objectives.js';
 import { InlineEvaluator } from './eval/inline.js';
 import { PoolEvaluator } from './eval/pool.js';
 import { QueueEvaluator } from './eval/queue/evaluator.js';
@@ -148,13 +157,17 @@ async function pbtLineage(
     );
   }
   if (source.kind === 'function' && !(source.fn as { checkpoints?: unknown }).checkpoints) {
-    throw errors.optionConflict(`strategy ${name} continues trainings from checkpoints: set fitness.checkpoints = true on a function that can (README: PBT)`);
+    throw errors.optionConflict(
+      `strategy ${name} continues trainings from checkpoints: set fitness.checkpoints = true on a function that can (README: PBT)`,
+    );
   }
   const population = Number(strategyOptions.population);
   const resource = options.budgetEpochs !== undefined ? Math.floor(options.budgetEpochs / population) : fullResource;
   if (resource === undefined || resource < 1) {
     throw errors.optionConflict(
-      resource === undefined ? `strategy ${name} needs to know how long a training is: give --budget-epochs` : `--budget-epochs ${options.budgetEpochs} is less than one epoch per member of a population of ${population}`,
+      resource === undefined
+        ? `strategy ${name} needs to know how long a training is: give --budget-epochs`
+        : `--budget-epochs ${options.budgetEpochs} is less than one epoch per member of a population of ${population}`,
       'e.g. --budget-epochs 400 trains 16 members 25 epochs each',
     );
   }
@@ -170,7 +183,18 @@ async function supportsCheckpoints(url: string): Promise<boolean> {
 
 /** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
 export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
-  const { fitness, space: rawSpace, onEvent: _e, stopSignal: _s, abortSignal: _a, resume: _r, onWarning: _w, onStage: _st, lrRange: reusedLrRange, ...rest } = input;
+  const {
+    fitness,
+    space: rawSpace,
+    onEvent: _e,
+    stopSignal: _s,
+    abortSignal: _a,
+    resume: _r,
+    onWarning: _w,
+    onStage: _st,
+    lrRange: reusedLrRange,
+    ...rest
+  } = input;
   const fitnessIsPath = typeof fitness === 'string' || fitness instanceof URL;
   const options = parseSearchOptions({
     ...rest,
@@ -205,7 +229,10 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     resolvedTask = task;
     source = { kind: 'task', task: ref, backend: options.backend };
   } else {
-    throw errors.optionConflict('nothing to optimise: give a fitness (function or module path) or a task', 'e.g. --task digits, or --fitness ./f.mjs --space ./space.json');
+    throw errors.optionConflict(
+      'nothing to optimise: give a fitness (function or module path) or a task',
+      'e.g. --task digits, or --fitness ./f.mjs --space ./space.json',
+    );
   }
 
   let space: SpaceSpec;
@@ -242,7 +269,10 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
   // for the most epochs the space allows, so that rungs compare like with like.
   if (resolvedTask && (options.scheduler !== undefined || continues)) space = pinEpochs(space);
   if (continues && options.scheduler !== undefined) {
-    throw errors.optionConflict(`strategy ${strategyName} schedules its own trainings; it takes no --scheduler`, 'drop --scheduler, or pick another strategy');
+    throw errors.optionConflict(
+      `strategy ${strategyName} schedules its own trainings; it takes no --scheduler`,
+      'drop --scheduler, or pick another strategy',
+    );
   }
   let lineage: PreparedSearch['lineage'];
   if (continues) lineage = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
@@ -310,7 +340,9 @@ export async function search(input: SearchInput): Promise<SearchResult> {
 async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined): Promise<SearchResult> {
   for (const w of plan?.journal.warnings ?? []) input.onWarning?.(w);
   if (!plan && typeof input.out === 'string') preflightRunFolder(input.out); // before an LR range test trains
-  const prepared = await prepareSearch(plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input);
+  const prepared = await prepareSearch(
+    plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input,
+  );
   const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;
   let evaluator: Evaluator;
@@ -352,9 +384,16 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
       const { BEST_MODEL_DIR, saveModel } = await import('./tasks/model-file.js');
       const { asCheckpoint } = await import('./tasks/checkpoint.js');
       try {
-        await saveModel(prepared.task, summary.best.params, asCheckpoint(summary.bestCheckpoint, `trial ${summary.best.trial}`), join(journal.dir, BEST_MODEL_DIR));
+        await saveModel(
+          prepared.task,
+          summary.best.params,
+          asCheckpoint(summary.bestCheckpoint, `trial ${summary.best.trial}`),
+          join(journal.dir, BEST_MODEL_DIR),
+        );
       } catch (e) {
-        input.onWarning?.(`could not write the best model to ${join(journal.dir, BEST_MODEL_DIR)}: ${describe(e)} (evotune export --model rebuilds it from the checkpoint)`);
+        input.onWarning?.(
+          `could not write the best model to ${join(journal.dir, BEST_MODEL_DIR)}: ${describe(e)} (evotune export --model rebuilds it from the checkpoint)`,
+        );
       }
     }
     const info = evaluator.info?.() ?? {};

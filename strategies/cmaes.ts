@@ -73,11 +73,7 @@ export const cmaes = defineStrategy<Options, State>({
       { min: 0, max: 1, minExclusive: true },
     ),
     populationSize: intOrAuto('samples per generation; null means 4 + floor(3 ln dim)', { min: 2 }),
-    restarts: oneOf(
-      '"ipop" restarts from a random point with a doubled population when the run converges or stagnates',
-      'ipop',
-      ['none', 'ipop'],
-    ),
+    restarts: oneOf('"ipop" restarts from a random point with a doubled population when the run converges or stagnates', 'ipop', ['none', 'ipop']),
     margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
   },
   init({ dim, options, rng, seeds, binEdges }) {
@@ -85,7 +81,11 @@ export const cmaes = defineStrategy<Options, State>({
     if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
     const given = clampedSeeds(dim, seeds, 'cmaes');
     const baseLambda = options.populationSize ?? defaultLambda(dim);
-    const run = newRun(Array.from({ length: dim }, () => 0.5), options.sigma0, baseLambda);
+    const run = newRun(
+      Array.from({ length: dim }, () => 0.5),
+      options.sigma0,
+      baseLambda,
+    );
     const state = { dim, options, edges, baseLambda, restarts: 0, run };
     return { ...state, pending: sample(state, given, rng) };
   },
@@ -106,10 +106,7 @@ export const cmaes = defineStrategy<Options, State>({
       median: [...state.run.history.median, medianOf(values)].slice(-HISTORY_LIMIT),
     };
     const run: Run = { ...updateDistribution(state.run, selected, pending.scale, p), lambda: state.run.lambda, history };
-    const next =
-      state.options.restarts === 'ipop' && stopReason(run, values, p) !== null
-        ? restart(state, rng)
-        : { ...state, run };
+    const next = state.options.restarts === 'ipop' && stopReason(run, values, p) !== null ? restart(state, rng) : { ...state, run };
     return { ...next, pending: sample(next, [], rng) };
   },
 });
@@ -143,12 +140,22 @@ function sample(state: Omit<State, 'pending'>, seeds: readonly number[][], rng: 
   const n = state.dim;
   const discrete = edges.map((e) => e.length > 0);
   const alpha = state.options.margin ?? 1 / (n * run.lambda);
-  const A = marginScale(run.mean, coordinateScales(run).map((s) => run.sigma * s), edges, alpha);
+  const A = marginScale(
+    run.mean,
+    coordinateScales(run).map((s) => run.sigma * s),
+    edges,
+    alpha,
+  );
   const xs: number[][] = [];
   const ys: number[][] = [];
   for (const seed of seeds) {
     xs.push(seed);
-    ys.push(injected(run, seed.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!))));
+    ys.push(
+      injected(
+        run,
+        seed.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!)),
+      ),
+    );
   }
   while (xs.length < run.lambda) {
     let y = draw(run, rng);

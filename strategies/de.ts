@@ -47,7 +47,10 @@ export const de = defineStrategy<Options, State>({
       ['rand/1/bin', 'current-to-best/1/bin'],
     ),
     F: num('differential weight: scale of the difference vector added to the base', 0.7, { min: 0, max: 2, minExclusive: true }),
-    CR: num('crossover rate: chance that a gene comes from the mutant rather than the member (low suits separable problems)', 0.5, { min: 0, max: 1 }),
+    CR: num('crossover rate: chance that a gene comes from the mutant rather than the member (low suits separable problems)', 0.5, {
+      min: 0,
+      max: 1,
+    }),
     dither: num('each trial vector draws its own F uniformly from F * [1 - dither, 1 + dither]; 0 keeps F fixed', 0, { min: 0, max: 1 }),
     populationSize: intOrAuto('members; null means dim, between 10 and 20', { min: 4 }),
   },
@@ -71,7 +74,12 @@ export const de = defineStrategy<Options, State>({
 function startingPoints(dim: number, size: number, seeds: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
   const given = clampedSeeds(dim, seeds, 'de');
   const n = Math.max(0, size - given.length);
-  const slices = Array.from({ length: dim }, () => shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng));
+  const slices = Array.from({ length: dim }, () =>
+    shuffleInPlace(
+      Array.from({ length: n }, (_, i) => i),
+      rng,
+    ),
+  );
   const lhs = Array.from({ length: n }, (_, i) => slices.map((slice) => (slice[i]! + rng()) / n));
   return [...given, ...lhs];
 }

@@ -23,12 +23,10 @@ export function compareScores(a: Score, b: Score): number {
 }
 
 /** Indices of `scores` from best to worst (stable). */
-export const ranking = (scores: readonly Score[]): number[] =>
-  scores.map((_, i) => i).sort((i, j) => compareScores(scores[i]!, scores[j]!));
+export const ranking = (scores: readonly Score[]): number[] => scores.map((_, i) => i).sort((i, j) => compareScores(scores[i]!, scores[j]!));
 
 /** The population best first (stable). */
-export const bestFirst = (population: readonly Member[]): Member[] =>
-  ranking(population.map((m) => m.score)).map((i) => population[i]!);
+export const bestFirst = (population: readonly Member[]): Member[] => ranking(population.map((m) => m.score)).map((i) => population[i]!);
 
 /**
  * One generation in flight: the points asked and the scores of the first ones told. The study may cut a batch

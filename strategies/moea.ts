@@ -80,16 +80,14 @@ export const variationOptions = (defaults: { populationSize: number; crossoverEt
   crossoverEta: num('SBX distribution index: higher keeps children closer to their parents', defaults.crossoverEta, { min: 0 }),
   mutationEta: num('polynomial mutation index: higher makes smaller steps', defaults.mutationEta, { min: 0 }),
   mutationRate: numOrAuto('probability that a gene mutates; null means 1/dim (a child identical to a parent always gets one)', { min: 0, max: 1 }),
-  resetRate: num('share of gene mutations that redraw the gene uniformly (lets int and categorical genes jump bins)', defaults.resetRate, { min: 0, max: 1 }),
+  resetRate: num('share of gene mutations that redraw the gene uniformly (lets int and categorical genes jump bins)', defaults.resetRate, {
+    min: 0,
+    max: 1,
+  }),
 });
 
 /** `count` children of parents drawn by `pick`: SBX pairs, then polynomial mutation. */
-export function offspring(
-  count: number,
-  pick: () => readonly number[],
-  state: { dim: number; options: VariationOptions },
-  rng: Rng,
-): number[][] {
+export function offspring(count: number, pick: () => readonly number[], state: { dim: number; options: VariationOptions }, rng: Rng): number[][] {
   const xs: number[][] = [];
   while (xs.length < count) {
     const a = pick();
@@ -120,7 +118,8 @@ export function crowdedTournament(pop: readonly MoMember[], rank: readonly numbe
   return () => {
     const i = randInt(rng, pop.length);
     const j = randInt(rng, pop.length);
-    const better = rank[i]! !== rank[j]! ? (rank[i]! < rank[j]! ? i : j) : crowd[i]! !== crowd[j]! ? (crowd[i]! > crowd[j]! ? i : j) : rng() < 0.5 ? i : j;
+    const better =
+      rank[i]! !== rank[j]! ? (rank[i]! < rank[j]! ? i : j) : crowd[i]! !== crowd[j]! ? (crowd[i]! > crowd[j]! ? i : j) : rng() < 0.5 ? i : j;
     return pop[better]!.x;
   };
 }
@@ -140,9 +139,18 @@ export interface MoState<O extends VariationOptions> {
  * population from parents and children. A generation is used only once every child has a result, so the search
  * does not depend on how the study splits batches.
  */
-export function generational<O extends VariationOptions>(name: string, count: (o: O) => number, survive: (pool: MoMember[], size: number) => MoMember[]) {
+export function generational<O extends VariationOptions>(
+  name: string,
+  count: (o: O) => number,
+  survive: (pool: MoMember[], size: number) => MoMember[],
+) {
   return {
-    init: ({ dim, options, rng, seeds }: InitContext<O>): MoState<O> => ({ dim, options, population: [], pending: { xs: startingPoints(dim, options.populationSize, seeds, rng), told: [] } }),
+    init: ({ dim, options, rng, seeds }: InitContext<O>): MoState<O> => ({
+      dim,
+      options,
+      population: [],
+      pending: { xs: startingPoints(dim, options.populationSize, seeds, rng), told: [] },
+    }),
     ask(state: MoState<O>, rng: Rng): { xs: number[][]; state: MoState<O> } {
       if (state.pending.told.length < state.pending.xs.length) return { xs: moUntold(state.pending), state };
       const { rank, crowd } = rankAndCrowding(state.population);

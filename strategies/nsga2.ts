@@ -9,12 +9,16 @@ import { defineStrategy } from './types.js';
  */
 export const nsga2 = defineStrategy<VariationOptions, MoState<VariationOptions>>({
   name: 'nsga2',
-  summary: 'NSGA-II: Pareto front of several objectives by non-dominated sorting and crowding distance; constraints by Deb\'s rule.',
+  summary: "NSGA-II: Pareto front of several objectives by non-dominated sorting and crowding distance; constraints by Deb's rule.",
   objectives: 'multi',
   // SBX eta 20 and 1/dim mutation as Deb and DEAP; mutation eta 10, redraws 0.1 and a population of 20 measured better
   // on ZDT1-3 and DTLZ2 (seeds 100-106, 2000 evaluations), and a small population suits tuning budgets.
   options: variationOptions({ populationSize: 20, crossoverEta: 20, mutationEta: 10, resetRate: 0.1 }),
-  ...generational<VariationOptions>('nsga2', (o) => o.populationSize, (pool, size) => survivors(pool, size)),
+  ...generational<VariationOptions>(
+    'nsga2',
+    (o) => o.populationSize,
+    (pool, size) => survivors(pool, size),
+  ),
 });
 
 /** (mu + lambda) survival: whole fronts while they fit, then the most spread-out members of the next one. */

@@ -19,8 +19,7 @@ export const num = (doc: string, def: number, opts: { min?: number; max?: number
     doc,
     default: def,
     expected: `a number ${[lower, upper].filter(Boolean).join(' and ')}`.trim(),
-    check: (v): v is number =>
-      typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max,
+    check: (v): v is number => typeof v === 'number' && Number.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max,
   };
 };
 

@@ -70,7 +70,8 @@ export const pbt = defineStrategy<Options, State>({
   ask(state, rng) {
     // A round cut short (the study's budget ended inside it) is asked again from where the telling stopped.
     const { pending } = state;
-    if (pending.told < pending.xs.length) return { xs: pending.xs.slice(pending.told).map((x) => [...x]), plans: pending.plans.slice(pending.told), state };
+    if (pending.told < pending.xs.length)
+      return { xs: pending.xs.slice(pending.told).map((x) => [...x]), plans: pending.plans.slice(pending.told), state };
     const from = state.round * state.ready;
     if (from >= state.horizon) return { xs: [], state };
     const to = Math.min(state.horizon, from + state.ready);
@@ -82,7 +83,9 @@ export const pbt = defineStrategy<Options, State>({
   tell(state, told) {
     const start = state.pending.told;
     const n = Math.min(told.length, state.pending.xs.length - start);
-    const members = state.members.map((m, i) => (i >= start && i < start + n ? { x: m.x, value: Number.isFinite(told[i - start]!.value) ? told[i - start]!.value : null } : m));
+    const members = state.members.map((m, i) =>
+      i >= start && i < start + n ? { x: m.x, value: Number.isFinite(told[i - start]!.value) ? told[i - start]!.value : null } : m,
+    );
     return { ...state, members, pending: { ...state.pending, told: start + n } };
   },
 });
@@ -99,7 +102,10 @@ function exploitExplore(state: State, rng: Rng): { members: Member[]; parents: (
   const cut = Math.max(1, Math.round(n * state.options.quantile));
   const top = order.slice(0, cut).filter((i) => state.members[i]!.value !== null);
   if (top.length === 0) {
-    return { members: state.members.map(() => ({ x: Array.from({ length: state.dim }, () => rng()), value: null })), parents: state.members.map(() => undefined) };
+    return {
+      members: state.members.map(() => ({ x: Array.from({ length: state.dim }, () => rng()), value: null })),
+      parents: state.members.map(() => undefined),
+    };
   }
   const bottom = new Set(order.slice(n - cut));
   const members: Member[] = [];

@@ -56,7 +56,7 @@ export const pso = defineStrategy<Options, State>({
     inertia: oneOf('"constant" uses w; "linear" falls from 0.9 to 0.4 over `iterations` generations', 'constant', ['constant', 'linear']),
     w: num('inertia weight for inertia "constant" (0.7298 is the constriction value of Clerc & Kennedy)', 0.7298, { min: 0, max: 1 }),
     iterations: int('generations over which "linear" inertia falls (it stays at 0.4 afterwards)', 100, { min: 1 }),
-    c1: num('pull towards the particle\'s own best', 1.49618, { min: 0 }),
+    c1: num("pull towards the particle's own best", 1.49618, { min: 0 }),
     c2: num('pull towards the best of its neighbourhood', 1.49618, { min: 0 }),
     vmax: num('largest step per gene, as a fraction of the range', 0.2, { min: 0, max: 1, minExclusive: true }),
     boundary: oneOf('what a particle leaving [0,1] does: bounce back, stop at the wall, or land anywhere', 'reflect', ['reflect', 'clip', 'random']),
@@ -77,9 +77,7 @@ export const pso = defineStrategy<Options, State>({
   tell(state, told, rng) {
     const scores = appendScores(state.scores, state.swarm.length, told, 'pso');
     if (scores.length < state.swarm.length) return { ...state, scores };
-    const swarm = state.swarm.map((p, i) =>
-      compareScores(scores[i]!, p.bestScore) < 0 ? { ...p, best: [...p.x], bestScore: scores[i]! } : p,
-    );
+    const swarm = state.swarm.map((p, i) => (compareScores(scores[i]!, p.bestScore) < 0 ? { ...p, best: [...p.x], bestScore: scores[i]! } : p));
     const w = inertiaWeight(state.options, state.iteration);
     const moved = swarm.map((p, i) => move(p, neighbourhoodBest(swarm, i, state.options), w, state.options, rng));
     return { ...state, swarm: moved, scores: [], iteration: state.iteration + 1 };

@@ -21,13 +21,17 @@ const MAX_EXACT_OBJECTIVES = 3;
  */
 export const smsemoa = defineStrategy<Options, MoState<Options>>({
   name: 'smsemoa',
-  summary: 'SMS-EMOA: Pareto front of several objectives, survival by hypervolume contribution; constraints by Deb\'s rule.',
+  summary: "SMS-EMOA: Pareto front of several objectives, survival by hypervolume contribution; constraints by Deb's rule.",
   objectives: 'multi',
   options: {
     ...variationOptions({ populationSize: 20, crossoverEta: 20, mutationEta: 10, resetRate: 0.1 }),
     offspring: int('children asked per generation (1 is the original steady-state SMS-EMOA; more keeps workers busy)', 10, { min: 1 }),
   },
-  ...generational<Options>('smsemoa', (o) => o.offspring, (pool, size) => reduce(pool, size)),
+  ...generational<Options>(
+    'smsemoa',
+    (o) => o.offspring,
+    (pool, size) => reduce(pool, size),
+  ),
 });
 
 /** Removes the least valuable member of the worst front until `size` remain. */

@@ -24,10 +24,18 @@ export const BUDGET = 40;
 /** The search every scenario runs: 8 ms trials, GA generations of 8, so that a kill lands between and inside trials. */
 export const searchArgs = (): string[] => [
   'search',
-  '--fitness', fixturePath('journal-sleepy.mjs'),
-  '--space', fixturePath('journal-space.json'),
-  '--strategy', 'ga', '--strategy-options', '{"populationSize":8}',
-  '--budget', String(BUDGET), '--seed', '5',
+  '--fitness',
+  fixturePath('journal-sleepy.mjs'),
+  '--space',
+  fixturePath('journal-space.json'),
+  '--strategy',
+  'ga',
+  '--strategy-options',
+  '{"populationSize":8}',
+  '--budget',
+  String(BUDGET),
+  '--seed',
+  '5',
 ];
 
 /**
@@ -229,7 +237,10 @@ export async function concurrentResume(rng: Rng): Promise<RunResult> {
   const codes = [await second.endWithin(60_000), await first.endWithin(60_000)];
   const problems: string[] = [];
   if (codes[0] !== 2) problems.push(`the second process exited ${codes[0]}, not 2`);
-  const lines = second.err().split('\n').filter((l) => l.startsWith('evotune: '));
+  const lines = second
+    .err()
+    .split('\n')
+    .filter((l) => l.startsWith('evotune: '));
   if (!lines.some((l) => l.includes(`in use by process ${first.pid}`))) problems.push(`no line naming process ${first.pid}: ${second.err()}`);
   if (codes[1] !== 0) problems.push(`the run exited ${codes[1]}`);
   const exported = await run(['export', out, '--json']).endWithin(60_000);

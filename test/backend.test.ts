@@ -8,7 +8,11 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { isEvotuneError } from '../src/errors.js';
 import { loadTf, tfjsNodeAvailable, type BackendChoice } from '../src/tf/backend.js';
 
-const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('loadTf', () => {
   // tfjs-node cannot be installed on this machine (no libtensorflow download): these two check what a user sees then.
@@ -48,8 +52,14 @@ describe('loadTf', () => {
   it('trains a conv net on wasm: its missing filter-gradient kernel is supplied and matches cpu', async () => {
     const grad = async (backend: 'cpu' | 'wasm') => {
       const { tf } = await loadTf({ backend });
-      const x = tf.tensor4d(Array.from({ length: 2 * 5 * 5 * 2 }, (_, i) => Math.sin(i)), [2, 5, 5, 2]);
-      const w = tf.tensor4d(Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => Math.cos(i)), [3, 3, 2, 3]);
+      const x = tf.tensor4d(
+        Array.from({ length: 2 * 5 * 5 * 2 }, (_, i) => Math.sin(i)),
+        [2, 5, 5, 2],
+      );
+      const w = tf.tensor4d(
+        Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => Math.cos(i)),
+        [3, 3, 2, 3],
+      );
       const g = tf.grad((f) => tf.sum(tf.square(tf.conv2d(x, f as never, 1, 'same'))))(w);
       const out = Array.from(await g.data());
       tf.dispose([x, w, g]);
@@ -78,7 +88,10 @@ describe('the tfjs-node path, with a stand-in for the addon (the real one cannot
         if (name !== 'tfjs-node') symlinkSync(join(root, 'node_modules', '@tensorflow', name), join(dir, 'node_modules', '@tensorflow', name));
       }
       cpSync(join(root, 'test', 'fixtures', 'tfjs-node-stub.cjs'), join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'index.js'));
-      writeFileSync(join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', main: 'index.js' }));
+      writeFileSync(
+        join(dir, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'),
+        JSON.stringify({ name: '@tensorflow/tfjs-node', main: 'index.js' }),
+      );
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
       cpSync(join(root, 'test', 'fixtures', 'tfjs-node-check.mjs'), join(dir, 'check.mjs'));
       const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'check.mjs')], { encoding: 'utf8' }));

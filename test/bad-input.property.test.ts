@@ -46,7 +46,10 @@ const param = fc.record(
 /** Valid parameters, so that whole spaces are often valid too and the accepted path gets exercised. */
 const goodParam = fc.oneof(
   fc.record({ type: fc.constantFrom('float', 'int'), low: fc.integer({ min: 1, max: 5 }), high: fc.integer({ min: 6, max: 9 }), log: fc.boolean() }),
-  fc.record({ type: fc.constant('categorical'), choices: fc.uniqueArray(fc.oneof(fc.string(), fc.integer()), { minLength: 1, maxLength: 3, selector: (c) => `${typeof c}:${c}` }) }),
+  fc.record({
+    type: fc.constant('categorical'),
+    choices: fc.uniqueArray(fc.oneof(fc.string(), fc.integer()), { minLength: 1, maxLength: 3, selector: (c) => `${typeof c}:${c}` }),
+  }),
 );
 const name = fc.oneof(fc.string({ minLength: 1, maxLength: 5 }), fc.constantFrom('__proto__', 'constructor', 'toString'));
 const space = fc.oneof(fc.dictionary(name, fc.oneof(param, goodParam, goodParam), { maxKeys: 3 }), junk);
@@ -85,15 +88,22 @@ describe('random malformed spaces', () => {
   it('in files of any text, are rejected with a clear error naming the file', () => {
     const path = join(dir, 'space.json');
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), space.map((s) => JSON.stringify(s) ?? '')), (text) => {
-        writeFileSync(path, text);
-        try {
-          loadSpaceFile(path);
-        } catch (e) {
-          const message = expectClearError(e, 'E_SPACE');
-          if (message.includes('not valid JSON')) expect(message).toContain(path);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          space.map((s) => JSON.stringify(s) ?? ''),
+        ),
+        (text) => {
+          writeFileSync(path, text);
+          try {
+            loadSpaceFile(path);
+          } catch (e) {
+            const message = expectClearError(e, 'E_SPACE');
+            if (message.includes('not valid JSON')) expect(message).toContain(path);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -103,7 +113,11 @@ const KEYS = Object.keys(searchOptionsSchema.def.shape);
 
 describe('random malformed options', () => {
   it('are either valid or rejected with a clear error naming the field', () => {
-    const options = fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string({ minLength: 1, maxLength: 6 }), fc.constantFrom('__proto__', 'constructor')), fc.oneof(junk, fc.integer({ min: 0, max: 100 })), { maxKeys: 4 });
+    const options = fc.dictionary(
+      fc.oneof(fc.constantFrom(...KEYS), fc.string({ minLength: 1, maxLength: 6 }), fc.constantFrom('__proto__', 'constructor')),
+      fc.oneof(junk, fc.integer({ min: 0, max: 100 })),
+      { maxKeys: 4 },
+    );
     fc.assert(
       fc.property(fc.oneof(options, junk), (input) => {
         try {
@@ -127,23 +141,43 @@ describe('random malformed command lines', () => {
   writeFileSync(xy, JSON.stringify({ x: { type: 'float', low: -1, high: 1 } }));
 
   const letters = fc.stringMatching(/^[a-z]{1,8}$/);
-  const notWhole = fc.double({ min: 0.001, max: 1e6, noNaN: true }).filter((v) => !Number.isInteger(v)).map(String);
-  const nonPositive = fc.oneof(fc.integer({ min: -1e9, max: 0 }).map(String), fc.double({ max: 0, noNaN: true, noDefaultInfinity: true }).map(String));
+  const notWhole = fc
+    .double({ min: 0.001, max: 1e6, noNaN: true })
+    .filter((v) => !Number.isInteger(v))
+    .map(String);
+  const nonPositive = fc.oneof(
+    fc.integer({ min: -1e9, max: 0 }).map(String),
+    fc.double({ max: 0, noNaN: true, noDefaultInfinity: true }).map(String),
+  );
   /** For each flag, values that are always wrong, and how its error line starts. */
   const FLAGS: Record<string, { values: fc.Arbitrary<string>; line: RegExp }> = {
     budget: { values: fc.oneof(nonPositive, notWhole, letters), line: /^evotune: --budget: expected / },
     workers: { values: fc.oneof(nonPositive, notWhole, letters), line: /^evotune: --workers: expected / },
-    seed: { values: fc.oneof(fc.integer({ max: -1 }).map(String), notWhole, letters, fc.integer({ min: 2 ** 32, max: 2 ** 40 }).map(String)), line: /^evotune: --seed: expected / },
+    seed: {
+      values: fc.oneof(fc.integer({ max: -1 }).map(String), notWhole, letters, fc.integer({ min: 2 ** 32, max: 2 ** 40 }).map(String)),
+      line: /^evotune: --seed: expected /,
+    },
     'trial-timeout': { values: fc.oneof(nonPositive, letters), line: /^evotune: --trial-timeout: expected / },
     'time-budget': { values: fc.oneof(nonPositive, letters), line: /^evotune: --time-budget: expected / },
     'max-heap-mb': { values: fc.oneof(fc.integer({ max: 15 }).map(String), notWhole, letters), line: /^evotune: --max-heap-mb: expected / },
-    'max-consecutive-failures': { values: fc.oneof(fc.integer({ max: -1 }).map(String), notWhole, letters), line: /^evotune: --max-consecutive-failures: expected / },
+    'max-consecutive-failures': {
+      values: fc.oneof(fc.integer({ max: -1 }).map(String), notWhole, letters),
+      line: /^evotune: --max-consecutive-failures: expected /,
+    },
     strategy: { values: letters.filter((s) => !strategyNames().some((n) => n === s)), line: /^evotune: unknown strategy "/ },
-    backend: { values: letters.filter((s) => !['auto', 'tensorflow', 'wasm', 'cpu'].includes(s)), line: /^evotune: Invalid values: Argument: backend, / },
+    backend: {
+      values: letters.filter((s) => !['auto', 'tensorflow', 'wasm', 'cpu'].includes(s)),
+      line: /^evotune: Invalid values: Argument: backend, /,
+    },
     // Any text at all: the test space has no LR parameter, so even good bounds are refused.
-    'lr-bounds': { values: fc.string({ unit: fc.constantFrom(...'0123456789.,e-+ autoAUTO'.split('')), maxLength: 12 }), line: /^evotune: --lr-bounds(\[\d\])?: / },
+    'lr-bounds': {
+      values: fc.string({ unit: fc.constantFrom(...'0123456789.,e-+ autoAUTO'.split('')), maxLength: 12 }),
+      line: /^evotune: --lr-bounds(\[\d\])?: /,
+    },
   };
-  const corrupted = fc.uniqueArray(fc.constantFrom(...Object.keys(FLAGS)), { minLength: 1, maxLength: 3 }).chain((flags) => fc.tuple(...flags.map((f) => FLAGS[f]!.values.map((v) => [f, v] as const))));
+  const corrupted = fc
+    .uniqueArray(fc.constantFrom(...Object.keys(FLAGS)), { minLength: 1, maxLength: 3 })
+    .chain((flags) => fc.tuple(...flags.map((f) => FLAGS[f]!.values.map((v) => [f, v] as const))));
 
   it('exit 2 with one line naming a wrong flag, never a crash or a hang', async () => {
     await fc.assert(

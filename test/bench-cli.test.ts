@@ -24,13 +24,28 @@ describe('evotune bench: flags', () => {
   const args = (a: Record<string, unknown>) => ({ _: [], $0: 'evotune', ...a }) as Parameters<typeof benchPlan>[0];
 
   it('compares the documented defaults, and smaller ones with --quick', () => {
-    expect(benchPlan(args({}))).toEqual({ tasks: ['digits', 'spirals', 'wine'], strategies: ['random', 'ga', 'pso', 'de', 'cmaes'], budget: 60, seeds: 5, lrSeeding: ['none'] });
+    expect(benchPlan(args({}))).toEqual({
+      tasks: ['digits', 'spirals', 'wine'],
+      strategies: ['random', 'ga', 'pso', 'de', 'cmaes'],
+      budget: 60,
+      seeds: 5,
+      lrSeeding: ['none'],
+    });
     expect(benchPlan(args({ quick: true }))).toMatchObject({ tasks: ['wine'], budget: 8, seeds: 3 });
   });
 
   it('takes lists as typed, without duplicates, and "both" runs each search with and without range-test bounds', () => {
-    const plan = benchPlan(args({ tasks: 'digits, spirals,digits', strategies: 'ga,pso,random', budget: 60, seeds: 5, workers: 2, lrBounds: 'both' }));
-    expect(plan).toEqual({ tasks: ['digits', 'spirals'], strategies: ['ga', 'pso', 'random'], budget: 60, seeds: 5, workers: 2, lrSeeding: ['none', 'auto'] });
+    const plan = benchPlan(
+      args({ tasks: 'digits, spirals,digits', strategies: 'ga,pso,random', budget: 60, seeds: 5, workers: 2, lrBounds: 'both' }),
+    );
+    expect(plan).toEqual({
+      tasks: ['digits', 'spirals'],
+      strategies: ['ga', 'pso', 'random'],
+      budget: 60,
+      seeds: 5,
+      workers: 2,
+      lrSeeding: ['none', 'auto'],
+    });
   });
 
   it('rejects bad numbers and unknown names before any search starts, naming the flag', async () => {
@@ -46,9 +61,31 @@ describe('evotune bench: flags', () => {
 
 describe('evotune bench: a run', () => {
   it('prints one JSON object: per strategy the bests over seeds, the rank-test verdict and the best-so-far curve', async () => {
-    const r = await cli('bench', '--tasks', 'iris', '--strategies', 'random,ga', '--budget', '2', '--seeds', '1', '--workers', '1', '--backend', 'wasm', '--json');
+    const r = await cli(
+      'bench',
+      '--tasks',
+      'iris',
+      '--strategies',
+      'random,ga',
+      '--budget',
+      '2',
+      '--seeds',
+      '1',
+      '--workers',
+      '1',
+      '--backend',
+      'wasm',
+      '--json',
+    );
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.out) as { backend: string; groups: Array<{ task: string; comparison: { rows: Array<{ label: string; verdict: { kind: string } }> }; cells: Array<{ strategy: string; bests: number[]; curve: Array<{ evals: number; median: number }> }> }> };
+    const result = JSON.parse(r.out) as {
+      backend: string;
+      groups: Array<{
+        task: string;
+        comparison: { rows: Array<{ label: string; verdict: { kind: string } }> };
+        cells: Array<{ strategy: string; bests: number[]; curve: Array<{ evals: number; median: number }> }>;
+      }>;
+    };
     expect(result.backend).toBe('wasm');
     expect(result.groups).toHaveLength(1);
     const [g] = result.groups;

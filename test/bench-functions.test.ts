@@ -46,11 +46,15 @@ describe('test problems', () => {
     try {
       writeFileSync(join(dir, 'specs.json'), JSON.stringify(probs.map(specOf)));
       writeFileSync(join(dir, 'points.json'), JSON.stringify(points));
-      const r = spawnSync(python, ['benchmarks/anchors/problems.py', join(dir, 'specs.json'), '--check', join(dir, 'points.json')], { encoding: 'utf8' });
+      const r = spawnSync(python, ['benchmarks/anchors/problems.py', join(dir, 'specs.json'), '--check', join(dir, 'points.json')], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       const theirs = JSON.parse(r.stdout) as number[][];
       probs.forEach((p, i) =>
-        points[i]!.forEach((x, k) => expect(Math.abs(theirs[i]![k]! - p.f(x)), `${p.fn} ${p.variant}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(p.f(x))))),
+        points[i]!.forEach((x, k) =>
+          expect(Math.abs(theirs[i]![k]! - p.f(x)), `${p.fn} ${p.variant}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(p.f(x)))),
+        ),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

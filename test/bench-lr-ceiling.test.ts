@@ -26,7 +26,11 @@ describe('LR range test: ceiling of the goal', () => {
   });
 
   it('grades the LR and the loss separately, and a seed that diverged makes its LR unusable for that truth', () => {
-    const grid = gridOf([[0.104, 0.104], [0.1, 0.1], [NaN, 0.05]]);
+    const grid = gridOf([
+      [0.104, 0.104],
+      [0.1, 0.1],
+      [NaN, 0.05],
+    ]);
     expect(gradePick(grid, grid[0]!.lr)).toEqual({ ratio: expect.closeTo(1 / QUARTER, 9), lossRatio: expect.closeTo(1.04, 6) });
     expect(gradePick(grid, grid[2]!.lr).lossRatio).toBe(Infinity);
     // Truth on the second seed alone: its best is the third LR; a finder on the first seed picks the second.

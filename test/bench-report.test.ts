@@ -34,7 +34,10 @@ describe('compare', () => {
     expect(few.rows.find((r) => r.label === 'b')!.verdict).toEqual({ kind: 'within-noise', p: expect.closeTo(0.1, 10) });
     expect(few.tooFewSeeds).toMatch(/3 seeds per contender and 1 comparison/);
     // 5 seeds allow a call against one rival (p 0.008) but not against seven (7 x 0.008 > 0.05).
-    const rivals = (k: number) => [{ label: 'best', values: [1, 2, 3, 4, 5] }, ...Array.from({ length: k }, (_, i) => ({ label: `r${i}`, values: [10, 11, 12, 13, 14] }))];
+    const rivals = (k: number) => [
+      { label: 'best', values: [1, 2, 3, 4, 5] },
+      ...Array.from({ length: k }, (_, i) => ({ label: `r${i}`, values: [10, 11, 12, 13, 14] })),
+    ];
     expect(compare(rivals(1)).tooFewSeeds).toBeUndefined();
     expect(compare(rivals(7)).tooFewSeeds).toMatch(/7 comparisons/);
   });
@@ -57,9 +60,19 @@ describe('markdown', () => {
 
   it('shows each contender as median [quartiles] with its p-value and a legend', () => {
     const oneToTen = Array.from({ length: 10 }, (_, i) => i + 1);
-    const md = comparisonTable(['task'], ['ga', 'random'], [
-      { keys: ['digits'], comparison: compare([{ label: 'ga', values: oneToTen }, { label: 'random', values: oneToTen.map((v) => v + 50) }]) },
-    ]);
+    const md = comparisonTable(
+      ['task'],
+      ['ga', 'random'],
+      [
+        {
+          keys: ['digits'],
+          comparison: compare([
+            { label: 'ga', values: oneToTen },
+            { label: 'random', values: oneToTen.map((v) => v + 50) },
+          ]),
+        },
+      ],
+    );
     expect(md.split('\n')[2]).toBe('| digits | **5.5 [3.25, 7.75]** | 55.5 [53.3, 57.8] p=<0.001 |');
     expect(md).toMatch(/Mann-Whitney U/);
     expect(md).not.toMatch(/Note:/);
@@ -74,7 +87,12 @@ describe('RESULTS.md', () => {
     commit,
     machine: { cpu: 'CPU', cores: 2, memoryGb: 1, os: 'Linux', node: 'v20', loadAtStart: 0 },
   });
-  const section = (id: string, render?: (d: unknown) => string): Section => ({ id, title: `Title ${id}`, run: async () => ({ kind: 'skipped', reason: '' }), ...(render ? { render } : {}) });
+  const section = (id: string, render?: (d: unknown) => string): Section => ({
+    id,
+    title: `Title ${id}`,
+    run: async () => ({ kind: 'skipped', reason: '' }),
+    ...(render ? { render } : {}),
+  });
   const old: SavedRun = {
     stem: 'old',
     meta: meta('2025-01-01T00:00:00Z', 'aaa'),
@@ -84,10 +102,19 @@ describe('RESULTS.md', () => {
     ],
     markdown: '# run\n\n## Old title a\n\nold a\n\n## Title b\n\nsaved b ![c](old-b-c.svg)\n',
   };
-  const fresh: SavedRun = { stem: 'new', meta: meta('2025-02-01T00:00:00Z', 'bbb'), sections: [{ id: 'a', title: 'Title a', status: 'ran', data: { v: 2 }, charts: ['new-a-x.svg'] }], markdown: '## Title a\n\nstale text\n' };
+  const fresh: SavedRun = {
+    stem: 'new',
+    meta: meta('2025-02-01T00:00:00Z', 'bbb'),
+    sections: [{ id: 'a', title: 'Title a', status: 'ran', data: { v: 2 }, charts: ['new-a-x.svg'] }],
+    markdown: '## Title a\n\nstale text\n',
+  };
 
   it('takes each section from its newest run, rebuilds tables from data where it can, and says which run measured it', () => {
-    const md = composeResults([old, fresh], 'Hand-written.', [section('a', (d) => `rendered v=${(d as { v: number }).v}`), section('b'), section('c')]);
+    const md = composeResults([old, fresh], 'Hand-written.', [
+      section('a', (d) => `rendered v=${(d as { v: number }).v}`),
+      section('b'),
+      section('c'),
+    ]);
     expect(md).toContain('## Title a\n\nMeasured by run new (commit bbb).\n\nrendered v=2\n\n![new-a-x](results/new-a-x.svg)');
     expect(md).not.toContain('stale text');
     expect(md).toContain('## Title b\n\nMeasured by run old (commit aaa).\n\nsaved b ![c](results/old-b-c.svg)');
@@ -105,7 +132,15 @@ describe('run report', () => {
     machine: { cpu: 'Test CPU', cores: 2, memoryGb: 24, os: 'Linux', node: 'v20', loadAtStart: 0.5 },
   };
   const sections: SectionOutcome[] = [
-    { id: 'functions', title: 'Functions', status: 'ran', elapsedMs: 2000, markdown: '| table |', data: { rows: [1] }, charts: [{ name: 'curves-x', svg: '<svg/>' }] },
+    {
+      id: 'functions',
+      title: 'Functions',
+      status: 'ran',
+      elapsedMs: 2000,
+      markdown: '| table |',
+      data: { rows: [1] },
+      charts: [{ name: 'curves-x', svg: '<svg/>' }],
+    },
     { id: 'queue', title: 'Queue', status: 'skipped', reason: 'no Redis server at redis://127.0.0.1:6379' },
     { id: 'pool', title: 'Pool', status: 'failed', elapsedMs: 1000, error: 'boom' },
   ];
@@ -122,7 +157,14 @@ describe('run report', () => {
 
   it('puts data and chart file names in the JSON, not the markdown or SVG text', () => {
     const json = renderJson(meta, sections, (s, c) => `${s}-${c.name}.svg`) as { sections: Array<Record<string, unknown>> };
-    expect(json.sections[0]).toEqual({ id: 'functions', title: 'Functions', status: 'ran', elapsedMs: 2000, data: { rows: [1] }, charts: ['functions-curves-x.svg'] });
+    expect(json.sections[0]).toEqual({
+      id: 'functions',
+      title: 'Functions',
+      status: 'ran',
+      elapsedMs: 2000,
+      data: { rows: [1] },
+      charts: ['functions-curves-x.svg'],
+    });
     expect(json.sections[1]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/Redis/) });
   });
 });
@@ -197,7 +239,9 @@ describe('task quality report', () => {
   it('compares with and without range-test bounds, with the wall time each cost, p Holm-adjusted across rows', () => {
     const md = seedingTable(cells(runs))!;
     // The random row alone: p = 2 / C(12, 6) = 0.002; Holm over the two rows doubles the smaller p: 0.004.
-    expect(md).toMatch(/\| wine \| ga \| 0\.125 \[0\.113, 0\.138\] \| 0\.075 \[0\.0625, 0\.0875\] \| range test \(p=0\.\d+\) \| 1\.0 \| 1\.2 \+ 2\.5 \|/);
+    expect(md).toMatch(
+      /\| wine \| ga \| 0\.125 \[0\.113, 0\.138\] \| 0\.075 \[0\.0625, 0\.0875\] \| range test \(p=0\.\d+\) \| 1\.0 \| 1\.2 \+ 2\.5 \|/,
+    );
     expect(md).toMatch(/\| wine \| random \| .* \| range test \(p=0\.004\) \|/);
     expect(seedingTable(cells(runs.filter((r) => r.lr === 'none')))).toBeUndefined();
   });

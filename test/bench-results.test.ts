@@ -12,9 +12,14 @@ import { composeResults, READING_MD, readRuns, RESULTS_DIR, RESULTS_MD } from '.
 const README_RESULTS_SECTIONS = ['The LR range test', 'Choosing a strategy', 'Benchmarks'];
 
 /** Numbers as a reader sees them: 3,214 / 0.0154 / 1.2e-3 / 96% / x1.95. Link targets and code spans are not figures. */
-export function figures(text: string): number[] {
-  const prose = text.replace(/\]\([^)]*\)/g, ']').replace(/`[^`]*`/g, '').replace(/\bx(?=\d)/g, 'x ');
-  return [...prose.matchAll(/(?<![\w.-])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.-])\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi)].map((m) => Number(m[0].replace(/,/g, '')));
+function figures(text: string): number[] {
+  const prose = text
+    .replace(/\]\([^)]*\)/g, ']')
+    .replace(/`[^`]*`/g, '')
+    .replace(/\bx(?=\d)/g, 'x ');
+  return [...prose.matchAll(/(?<![\w.-])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.-])\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi)].map((m) =>
+    Number(m[0].replace(/,/g, '')),
+  );
 }
 
 /**
@@ -51,7 +56,11 @@ describe('committed numbers', () => {
       ...Object.fromEntries(README_RESULTS_SECTIONS.map((t) => [`README "${t}"`, readmeSection(readme, t)])),
       [READING_MD]: readFileSync(READING_MD, 'utf8'),
     };
-    const missing = Object.entries(texts).flatMap(([where, text]) => figures(text).filter((n) => !known.has(n)).map((n) => `${where}: ${n}`));
+    const missing = Object.entries(texts).flatMap(([where, text]) =>
+      figures(text)
+        .filter((n) => !known.has(n))
+        .map((n) => `${where}: ${n}`),
+    );
     expect(missing).toEqual([]);
   });
 });

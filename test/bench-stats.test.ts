@@ -59,7 +59,10 @@ describe('mannWhitneyU', () => {
     const r = mannWhitneyU(x, y);
     expect(r).toMatchObject({ u: 45, method: 'exact' });
     expect(r.p / 3.1564819313480604e-7).toBeCloseTo(1, 10);
-    const big = mannWhitneyU(Array.from({ length: 25 }, (_, i) => i), Array.from({ length: 30 }, (_, i) => i + 10));
+    const big = mannWhitneyU(
+      Array.from({ length: 25 }, (_, i) => i),
+      Array.from({ length: 30 }, (_, i) => i + 10),
+    );
     expect(big.method).toBe('asymptotic');
     expect(big.p / 9.431745960140167e-6).toBeCloseTo(1, 8);
   });

@@ -26,7 +26,7 @@ export default function ({ checkpoint }) {
 `;
 
 describe.skipIf(!existsSync(join(root, 'dist/src/tasks/checkpoint.js')))('checkpoints between Piscina workers', () => {
-  it('go to a worker by transfer (the sender\'s arrays detach) and come back through Piscina.move', async () => {
+  it("go to a worker by transfer (the sender's arrays detach) and come back through Piscina.move", async () => {
     const file = join(dir, 'worker.mjs');
     writeFileSync(file, workerSource);
     const pool = new Piscina({ filename: file, maxThreads: 1, minThreads: 1 });

@@ -15,7 +15,11 @@ import { inference } from '../src/tf/gradients.js';
 import { taskData, trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
 import type { Task, TaskContext } from '../src/tasks/types.js';
 
-const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 const ctx = async (seed = 3): Promise<TaskContext> => ({ ...(await loadTf({ backend: 'wasm' })), seed });
 const digits = BUNDLED_TASKS.digits!;
 const sine = BUNDLED_TASKS.sine!;
@@ -149,7 +153,9 @@ describe('restore refuses what does not fit, naming the difference', () => {
 
   it('another width, batch size, optimizer or task', async () => {
     c = (await trainAndEvaluate(digits, base, await ctx(), { segment: { from: 0, to: 1 }, wantCheckpoint: true })).checkpoint!;
-    expect(await refusal(digits, { ...base, units: 16 }, c)).toMatch(/restore: .*weights 64x32,32,32x10,10 \(checkpoint\) vs 64x16,16,16x10,10 \(this run\)/);
+    expect(await refusal(digits, { ...base, units: 16 }, c)).toMatch(
+      /restore: .*weights 64x32,32,32x10,10 \(checkpoint\) vs 64x16,16,16x10,10 \(this run\)/,
+    );
     expect(await refusal(digits, { ...base, batchSize: 32 }, c)).toMatch(/batch 64 \(checkpoint\) vs 32 \(this run\)/);
     expect(await refusal(digits, { ...base, optimizer: 'sgd' }, c)).toMatch(/optimizer adam \(checkpoint\) vs sgd \(this run\)/);
     expect(await refusal(BUNDLED_TASKS.wine!, base, c)).toMatch(/task digits \(checkpoint\) vs wine \(this run\)/);
@@ -228,7 +234,9 @@ describe('checkpoint files', () => {
 
   it("a fitness module's checkpoint is checked field by field", () => {
     expect(asCheckpoint({ ...sample }, 'of trial 2')).toEqual(sample);
-    expect(() => asCheckpoint({ ...sample, weights: [1, 2] }, 'of trial 2')).toThrow('checkpoint of trial 2: field "weights": expected a Float32Array, got "[object Array]"');
+    expect(() => asCheckpoint({ ...sample, weights: [1, 2] }, 'of trial 2')).toThrow(
+      'checkpoint of trial 2: field "weights": expected a Float32Array, got "[object Array]"',
+    );
     expect(() => asCheckpoint({ ...sample, step: -1 }, 'of trial 2')).toThrow('field "step": expected a whole number >= 0, got -1');
     expect(() => asCheckpoint(7, 'of trial 2')).toThrow('field "checkpoint": expected an object, got 7');
   });
@@ -251,7 +259,12 @@ describe('memory', () => {
     for (let round = 1; round < 30; round++) {
       // PBT-like: each round restores the last state under new hyperparameters, reports, and checkpoints again.
       const lr = round % 2 ? 1e-3 : 2e-3;
-      const r = await trainAndEvaluate(digits, { ...params, lr }, c, { restore: ck, segment: { from: round, to: round + 1 }, wantCheckpoint: true, report: () => true });
+      const r = await trainAndEvaluate(digits, { ...params, lr }, c, {
+        restore: ck,
+        segment: { from: round, to: round + 1 },
+        wantCheckpoint: true,
+        report: () => true,
+      });
       ck = r.checkpoint!;
       if (round === 3) start = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes };
     }

@@ -31,7 +31,9 @@ function* trials(n: number, budget: number, clock: { t: number }, replayed = 0):
       x: [0.5],
       params: {},
       seed: 1,
-      outcome: ok ? { state: 'complete', value, metrics: {}, durationMs: 500, worker: 'w' } : { state: 'failed', kind: 'error', message: 'boom', durationMs: 500, worker: 'w' },
+      outcome: ok
+        ? { state: 'complete', value, metrics: {}, durationMs: 500, worker: 'w' }
+        : { state: 'failed', kind: 'error', message: 'boom', durationMs: 500, worker: 'w' },
       replayed: isReplayed,
     } as TrialRecord;
     yield { type: 'finished', record, best, done: i + 1, failed, pruned: 0, budget, resourceSpent: i + 1 };
@@ -83,13 +85,29 @@ describe('progress', () => {
     for (let i = 0; i < 4; i++) stats.update({ type: 'asked', trial: i, generation: 0, x: [0.5], params: {}, seed: 1 }, 0);
     expect(stats.fields(900)).toMatchObject({ rate: '-', remaining: '-' }); // nothing measured yet: no guess
     const finish = (i: number, t: number) => {
-      const record = { number: i, generation: 0, x: [0.5], params: {}, seed: 1, outcome: { state: 'complete', value: 1, metrics: {}, durationMs: 1000, worker: 'w' }, replayed: false } as TrialRecord;
-      stats.update({ type: 'finished', record, best: { value: 1, params: {}, trial: 0 }, done: i + 1, failed: 0, pruned: 0, budget: 20, resourceSpent: i + 1 }, t);
+      const record = {
+        number: i,
+        generation: 0,
+        x: [0.5],
+        params: {},
+        seed: 1,
+        outcome: { state: 'complete', value: 1, metrics: {}, durationMs: 1000, worker: 'w' },
+        replayed: false,
+      } as TrialRecord;
+      stats.update(
+        { type: 'finished', record, best: { value: 1, params: {}, trial: 0 }, done: i + 1, failed: 0, pruned: 0, budget: 20, resourceSpent: i + 1 },
+        t,
+      );
     };
     finish(0, 1000);
     // The wall clock alone (1 trial in 1 s) would say 1/s and 19 s; the truth is 2/s and 9.5 s.
     expect(stats.fields(1000)).toMatchObject({ rate: '2.0', remaining: '10s' });
-    for (const [i, t] of [[1, 1000], [2, 2000], [3, 2000]] as const) finish(i, t);
+    for (const [i, t] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 2000],
+    ] as const)
+      finish(i, t);
     // Every worker has finished two: from here the wall clock, which sees waits that durations miss.
     expect(stats.fields(2000)).toMatchObject({ rate: '2.0', remaining: '8s' });
   });

@@ -57,7 +57,10 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     // Said from the first moment: the folder and what the workers do before the first trial.
     expect(r.stderr.split('\n').slice(0, 2)).toEqual([`run folder ${join('runs', dir!)}`, 'starting 1 worker: loading the fitness module...']);
     // With --json too, on stderr (one line), since the user did not choose the folder.
-    const json = evotune(['search', '--fitness', fixture, '--space', spaceFile, '--workers', '1', '--seed', '4', '--strategy', 'ga', '--budget', '6', '--json'], cwd);
+    const json = evotune(
+      ['search', '--fitness', fixture, '--space', spaceFile, '--workers', '1', '--seed', '4', '--strategy', 'ga', '--budget', '6', '--json'],
+      cwd,
+    );
     expect(json.code, json.stderr).toBe(0);
     const { out } = JSON.parse(json.stdout) as { out: string };
     expect(out).toMatch(/^runs[\\/]ga-journal-sleepy-4-/);
@@ -68,8 +71,26 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'study'));
     writeFileSync(join(dir, 'study', 'fitness.mjs'), `export { default } from ${JSON.stringify(fixture)};\n`);
-    writeFileSync(join(dir, 'study', 'space.json'), JSON.stringify({ lr: { type: 'float', low: 1e-5, high: 1, log: true }, units: { type: 'int', low: 8, high: 128 }, optimizer: { type: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] } }));
-    writeFileSync(join(dir, 'study', 'study.json'), JSON.stringify({ fitness: './fitness.mjs', space: './space.json', strategy: 'ga', strategyOptions: { populationSize: 6 }, budget: 30, seed: 9, workers: 1 }));
+    writeFileSync(
+      join(dir, 'study', 'space.json'),
+      JSON.stringify({
+        lr: { type: 'float', low: 1e-5, high: 1, log: true },
+        units: { type: 'int', low: 8, high: 128 },
+        optimizer: { type: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'study', 'study.json'),
+      JSON.stringify({
+        fitness: './fitness.mjs',
+        space: './space.json',
+        strategy: 'ga',
+        strategyOptions: { populationSize: 6 },
+        budget: 30,
+        seed: 9,
+        workers: 1,
+      }),
+    );
     const r = evotune(['search', '--config', 'study/study.json', '--budget', '12', '--out', 'run', '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ trials: 12, budget: 12, seed: 9, strategy: 'ga', strategyOptions: { populationSize: 6 } });
@@ -82,7 +103,9 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(r.code).toBe(2);
     expectOneLineError(r.stderr, 'evotune: config bad.json: budget: expected a whole number >= 1, got "many"');
     writeFileSync(join(dir, 'typo.json'), JSON.stringify({ task: 'digits', budgte: 10 }));
-    expect(evotune(['search', '--config', 'typo.json'], dir).stderr).toMatch(/^evotune: config typo.json: unknown option "budgte"; did you mean "budget"\?; known options: .*budget/);
+    expect(evotune(['search', '--config', 'typo.json'], dir).stderr).toMatch(
+      /^evotune: config typo.json: unknown option "budgte"; did you mean "budget"\?; known options: .*budget/,
+    );
   });
 
   it('exit code 2 and one line for bad usage or input', () => {
@@ -100,7 +123,20 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
   });
 
   it('exit code 1 and one line for a failure while running, a stack trace only with --verbose', () => {
-    const args = ['search', '--fitness', join(root, 'test/fixtures/throwing.mjs'), '--space', spaceFile, '--workers', '1', '--budget', '40', '--max-consecutive-failures', '1', '--out'];
+    const args = [
+      'search',
+      '--fitness',
+      join(root, 'test/fixtures/throwing.mjs'),
+      '--space',
+      spaceFile,
+      '--workers',
+      '1',
+      '--budget',
+      '40',
+      '--max-consecutive-failures',
+      '1',
+      '--out',
+    ];
     const r = evotune([...args, join(tmp(), 'run')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^evotune: stopped early: .*deliberate failure/m);
@@ -127,7 +163,9 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     const journal = readFileSync(join(out, 'journal.jsonl'), 'utf8');
     const again = evotune(['search', '--resume', out]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toBe(`evotune: run ${out} is already complete (10 trials, stopped by budget): nothing to run; raise --budget to continue it\n`);
+    expect(again.stderr).toBe(
+      `evotune: run ${out} is already complete (10 trials, stopped by budget): nothing to run; raise --budget to continue it\n`,
+    );
     expect(again.stdout).toContain('strategy ga, seed 3: already complete\n10 trials (0 failed) of budget 10\n');
     expect(again.stdout).not.toMatch(/pool utilisation|in 0\.0 s/);
     // The same best as the run printed.
@@ -135,7 +173,15 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(bestOf(again.stdout)).toBe(bestOf(first.stdout));
     expect(readFileSync(join(out, 'journal.jsonl'), 'utf8')).toBe(journal);
     const json = evotune(['search', '--resume', out, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ alreadyComplete: true, trials: 10, budget: 10, stoppedBy: 'budget', strategy: 'ga', seed: 3, out });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      alreadyComplete: true,
+      trials: 10,
+      budget: 10,
+      stoppedBy: 'budget',
+      strategy: 'ga',
+      seed: 3,
+      out,
+    });
   });
 
   it('export: the trials table as CSV or JSON', () => {
@@ -163,7 +209,9 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(strategies.stdout).toMatch(new RegExp(`^${DEFAULT_STRATEGY} \\(default\\): `, 'm'));
     expect(strategies.stdout).toMatch(/^ga: /m);
     const pop = STRATEGIES.ga!.options.populationSize as { default: number };
-    expect(strategies.stdout).toMatch(new RegExp(`^ {2}populationSize +default ${pop.default} +individuals per generation \\(a whole number >= 2\\)$`, 'm'));
+    expect(strategies.stdout).toMatch(
+      new RegExp(`^ {2}populationSize +default ${pop.default} +individuals per generation \\(a whole number >= 2\\)$`, 'm'),
+    );
     const list = JSON.parse(evotune(['strategies', '--json']).stdout) as Array<{ name: string }>;
     expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(['random', 'ga', 'pso']));
   });

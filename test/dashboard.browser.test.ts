@@ -27,9 +27,24 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     await makeRun(join(root, 'b'), 20, 3);
     appendLrRange(join(root, 'a'));
     // Two trials stopped by a scheduler and one that ran to its end, each with its intermediate values.
-    appendReported(join(root, 'a'), [[1, 2.5], [2, 2.2]], true);
+    appendReported(
+      join(root, 'a'),
+      [
+        [1, 2.5],
+        [2, 2.2],
+      ],
+      true,
+    );
     appendReported(join(root, 'a'), [[1, 3.1]], true);
-    appendReported(join(root, 'a'), [[1, 0.5], [2, 0.1], [3, 0.01]], false);
+    appendReported(
+      join(root, 'a'),
+      [
+        [1, 0.5],
+        [2, 0.1],
+        [3, 0.01],
+      ],
+      false,
+    );
     dash = await startDashboard({ dirs: [root], port: 0, pollMs: 100 });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -83,9 +98,11 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
   });
 
   it('ranks lr the most important parameter', async () => {
-    const bars = await page.locator('section.figure[data-figure="importance"] g.bars_marks > path').evaluateAll((els) =>
-      els.map((e) => ({ name: (e as SVGPathElement).getAttribute('aria-label') ?? '', width: (e as SVGPathElement).getBBox().width })),
-    );
+    const bars = await page
+      .locator('section.figure[data-figure="importance"] g.bars_marks > path')
+      .evaluateAll((els) =>
+        els.map((e) => ({ name: (e as SVGPathElement).getAttribute('aria-label') ?? '', width: (e as SVGPathElement).getBBox().width })),
+      );
     const widest = bars.reduce((a, b) => (b.width > a.width ? b : a));
     expect(widest.name).toContain('name: lr');
   });
@@ -113,7 +130,9 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
 
   it('switches the value axis to log and redraws', async () => {
     await page.selectOption('#scale', 'log');
-    await page.waitForFunction(() => [...document.querySelectorAll('section.figure[data-figure="history"] text')].some((t) => t.textContent?.includes('log scale')));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('section.figure[data-figure="history"] text')].some((t) => t.textContent?.includes('log scale')),
+    );
     await page.selectOption('#scale', 'auto');
   });
 
@@ -129,7 +148,11 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     const historyBefore = await count('history', 'g.trials_marks > path');
     const trial = appendTrial(join(root, 'a'), 0.001);
     await page.waitForFunction((n) => document.querySelectorAll('table.trials tbody tr').length === n, before + 1, { timeout: 5000 });
-    await page.waitForFunction((n) => document.querySelectorAll('section.figure[data-figure="history"] g.trials_marks > path').length === n, historyBefore + 1, { timeout: 5000 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('section.figure[data-figure="history"] g.trials_marks > path').length === n,
+      historyBefore + 1,
+      { timeout: 5000 },
+    );
     expect(await page.locator('#run-best').textContent()).toContain(`at trial ${trial}`);
     expect(await page.locator('table.trials td', { hasText: 'late-worker' }).count()).toBe(1);
   });
@@ -146,7 +169,9 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
   it('takes screenshots', async () => {
     await page.selectOption('#cx', 'lr');
     await page.selectOption('#cy', 'units');
-    await page.waitForFunction(() => document.querySelector('section.figure[data-figure="contour"] h2')?.textContent === 'Contour plot: lr and units');
+    await page.waitForFunction(
+      () => document.querySelector('section.figure[data-figure="contour"] h2')?.textContent === 'Contour plot: lr and units',
+    );
     mkdirSync(SHOTS, { recursive: true });
     const full = join(SHOTS, 'dashboard-full.png');
     await page.screenshot({ path: full, fullPage: true });

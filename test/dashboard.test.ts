@@ -12,7 +12,11 @@ const bin = join(import.meta.dirname, '..', 'dist/bin/evotune.js');
 const SECRET = 'the secret next to the runs';
 
 /** A GET with the path exactly as given (fetch would normalise "..", which is what an attacker would not do). */
-function get(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, headers }, (res) => {

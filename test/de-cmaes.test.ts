@@ -11,7 +11,10 @@ import type { Strategy } from '../strategies/types.js';
 
 type Objective = (x: readonly number[]) => number;
 
-const sphereAt = (centre: number): Objective => (x) => x.reduce((s, v) => s + (v - centre) ** 2, 0);
+const sphereAt =
+  (centre: number): Objective =>
+  (x) =>
+    x.reduce((s, v) => s + (v - centre) ** 2, 0);
 
 function start(strategy: Strategy, dim: number, seed: number, raw: unknown = {}, extra: { seeds?: number[][]; binEdges?: number[][] } = {}) {
   const options = validateOptions(strategy.name, strategy.options, raw);
@@ -103,7 +106,11 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s: the strategy con
     const rest = strategy.ask(afterPrefix, rngFor(5, 'ask', 1));
     expect(rest.xs).toEqual(first.xs.slice(k));
     // Telling the rest completes the generation: the next batch is new and full-sized.
-    const done = strategy.tell(rest.state, rest.xs.map((x) => ({ x, value: sphereAt(0.5)(x) })), rngFor(5, 'tell', 1));
+    const done = strategy.tell(
+      rest.state,
+      rest.xs.map((x) => ({ x, value: sphereAt(0.5)(x) })),
+      rngFor(5, 'tell', 1),
+    );
     const next = strategy.ask(done, rngFor(5, 'ask', 2));
     expect(next.xs.length).toBeGreaterThanOrEqual(first.xs.length);
     expect(next.xs).not.toEqual(first.xs);

@@ -33,14 +33,24 @@ import { CLI, redisServerBinary } from '../support/redis-harness.js';
 
 const RUNS = Math.max(1, Number(process.env.FAULT_RUNS ?? 2));
 const requireRedis = process.env.EVOTUNE_REQUIRE_REDIS === '1';
-if (!redisServerBinary && !requireRedis) console.warn('test/fault-injection.test.ts: Redis scenarios skipped: no redis-server on PATH (scripts/ci-redis.sh installs it)');
+if (!redisServerBinary && !requireRedis)
+  console.warn('test/fault-injection.test.ts: Redis scenarios skipped: no redis-server on PATH (scripts/ci-redis.sh installs it)');
 
 /** Runs a scenario RUNS times with its own seeded kill moments; every run must be clean. */
 async function each(name: string, scenario: (rng: () => number) => Promise<RunResult>, runs = RUNS): Promise<void> {
   const rng = rngFor(18, name);
   for (let i = 0; i < runs; i++) {
     const r = await scenario(rng);
-    expect({ scenario: name, run: i, lost: r.lost, duplicated: r.duplicated, wrongBest: r.wrongBest, hangs: r.hangs, problems: r.problems, codes: r.codes }).toEqual({
+    expect({
+      scenario: name,
+      run: i,
+      lost: r.lost,
+      duplicated: r.duplicated,
+      wrongBest: r.wrongBest,
+      hangs: r.hangs,
+      problems: r.problems,
+      codes: r.codes,
+    }).toEqual({
       scenario: name,
       run: i,
       lost: 0,
@@ -101,10 +111,16 @@ interface Damage {
   readonly says: RegExp;
 }
 
-const finishedAt = (lines: string[], k: number) => lines.reduce((found, l, i) => (found < 0 && l.includes('"type":"finished"') && k-- === 0 ? i : found), -1);
+const finishedAt = (lines: string[], k: number) =>
+  lines.reduce((found, l, i) => (found < 0 && l.includes('"type":"finished"') && k-- === 0 ? i : found), -1);
 
 const DAMAGES: readonly Damage[] = [
-  { name: 'torn last line', decision: 'recover', says: /ignored a truncated last line/, damage: (o) => appendFileSync(join(o, 'journal.jsonl'), '{"type":"finished","trial":21,"x":[0.1,') },
+  {
+    name: 'torn last line',
+    decision: 'recover',
+    says: /ignored a truncated last line/,
+    damage: (o) => appendFileSync(join(o, 'journal.jsonl'), '{"type":"finished","trial":21,"x":[0.1,'),
+  },
   {
     name: 'duplicated finished line',
     decision: 'recover',
@@ -131,7 +147,10 @@ const DAMAGES: readonly Damage[] = [
     damage: (o) => {
       const ls = journalLines(o);
       const f = JSON.parse(ls[finishedAt(ls, 5)]!);
-      setLines(o, ls.filter((l) => !(l.includes('"type":"asked"') && JSON.parse(l).trial === f.trial)));
+      setLines(
+        o,
+        ls.filter((l) => !(l.includes('"type":"asked"') && JSON.parse(l).trial === f.trial)),
+      );
     },
   },
   {
@@ -152,7 +171,12 @@ const DAMAGES: readonly Damage[] = [
       setLines(o, [...ls.slice(0, 4), 'garbage', ...ls.slice(4)]);
     },
   },
-  { name: 'missing config.json', decision: 'recover', says: /config\.json is missing; using the options the journal recorded/, damage: (o) => unlinkSync(join(o, 'config.json')) },
+  {
+    name: 'missing config.json',
+    decision: 'recover',
+    says: /config\.json is missing; using the options the journal recorded/,
+    damage: (o) => unlinkSync(join(o, 'config.json')),
+  },
 ];
 
 describe('journal damage: one decision per case, the same in resume, export and report', () => {
@@ -189,7 +213,10 @@ describe('journal damage: one decision per case, the same in resume, export and 
       expect(await p.endWithin(60_000)).toBe(0);
       const trials = (JSON.parse(p.out()) as Array<{ trial: number; state: string; value?: number }>).map((t) => t.trial);
       expect(trials).toEqual([...Array(BUDGET).keys()]);
-      const done = journalLines(out).map((l) => JSON.parse(l)).filter((l) => l.type === 'done').at(-1);
+      const done = journalLines(out)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'done')
+        .at(-1);
       expect(done.best).toEqual((await uninterrupted()).best);
       expect(existsSync(join(out, 'config.json'))).toBe(true);
     });
@@ -200,7 +227,11 @@ describe('journal damage: one decision per case, the same in resume, export and 
 
 /** Runs `script` (sh) in a private mount namespace, where it may mount a tmpfs; undefined when this system forbids it. */
 function inMountNamespace(script: string): { code: number; out: string } | undefined {
-  const probe = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=64k tmpfs /tmp'], { encoding: 'utf8' });
+  const probe = spawnSync(
+    'unshare',
+    ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=64k tmpfs /tmp'],
+    { encoding: 'utf8' },
+  );
   if (probe.error || probe.status !== 0) return undefined;
   const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], { encoding: 'utf8', timeout: 180_000 });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
@@ -208,13 +239,20 @@ function inMountNamespace(script: string): { code: number; out: string } | undef
 
 describe('where the run folder is', () => {
   const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`;
-  const search = searchArgs().map((a) => `'${a}'`).join(' ');
+  const search = searchArgs()
+    .map((a) => `'${a}'`)
+    .join(' ');
 
   it('--out in /proc or /sys: exit 2 naming the virtual file system, not "the disk is full"', async () => {
-    for (const [out, fs] of [['/proc/evotune-x', 'proc'], ['/sys/evotune-x/run', 'sysfs']] as const) {
+    for (const [out, fs] of [
+      ['/proc/evotune-x', 'proc'],
+      ['/sys/evotune-x/run', 'sysfs'],
+    ] as const) {
       const p = run([...searchArgs(), '--out', out]);
       expect(await p.endWithin(60_000)).toBe(2);
-      expect(firstError(p.err())).toBe(`evotune: --out ${out}: cannot write there: /${fs === 'proc' ? 'proc' : 'sys'} is on a virtual file system (${fs}) that cannot hold files`);
+      expect(firstError(p.err())).toBe(
+        `evotune: --out ${out}: cannot write there: /${fs === 'proc' ? 'proc' : 'sys'} is on a virtual file system (${fs}) that cannot hold files`,
+      );
     }
   });
 
@@ -291,7 +329,8 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
   it('redis-server SIGKILL for good: --worker-wait ends the search, which exits in bound, as does a worker on one SIGTERM', () =>
     each('redis-gone-wait', (rng) => redisKillForGood(rig, rng, 'wait')));
   it('redis-server SIGKILL for good, then Ctrl-C: exits in bound', () => each('redis-gone-sigint', (rng) => redisKillForGood(rig, rng, 'SIGINT'), 1));
-  it('redis-server SIGKILL for good, then SIGTERM: exits in bound', () => each('redis-gone-sigterm', (rng) => redisKillForGood(rig, rng, 'SIGTERM'), 1));
+  it('redis-server SIGKILL for good, then SIGTERM: exits in bound', () =>
+    each('redis-gone-sigterm', (rng) => redisKillForGood(rig, rng, 'SIGTERM'), 1));
 
   it('a SIGKILLed worker stops counting at once, not when its roster entry expires', async () => {
     for (const w of rig.workers.splice(0)) w.kill('SIGKILL');
@@ -327,7 +366,8 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
       '../../etc': JSON.stringify({ state: 'open', host: 'x', source: { kind: 'task', task: 'digits', backend: 'wasm' } }),
     };
     try {
-      for (const [id, value] of Object.entries(hostile)) await redis.multi().set(`evotune:study:${id}`, value, 'PX', 120_000).sadd('evotune:studies', id).exec();
+      for (const [id, value] of Object.entries(hostile))
+        await redis.multi().set(`evotune:study:${id}`, value, 'PX', 120_000).sadd('evotune:studies', id).exec();
       const w = await rig.worker(['--concurrency', '2']);
       const out = tempRun();
       const code = await run([...searchArgs(), '--executor', rig.redis.url, '--worker-wait', '30', '--out', out, '--json']).endWithin(60_000);

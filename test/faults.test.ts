@@ -34,9 +34,27 @@ const FAULTS: readonly Fault[] = [
   { fixture: 'undefined', what: 'returns undefined', kind: 'invalid', message: /got undefined/ },
   { fixture: 'string', what: 'returns a string', kind: 'invalid', message: /got the string "0\.25"/ },
   { fixture: 'no-loss', what: 'returns an object without loss', kind: 'invalid', message: /"loss".*keys accuracy/ },
-  { fixture: 'cooperative', what: 'runs past the timeout, stops on ctx.signal', kind: 'timeout', message: /200 ms timeout; it stopped on ctx\.signal/, options: { trialTimeout: 0.2 } },
-  { fixture: 'hanging', what: 'never settles (ignores ctx.signal)', kind: 'timeout', message: /200 ms timeout; its worker was terminated and replaced/, options: { trialTimeout: 0.2 } },
-  { fixture: 'busy-loop', what: 'spins synchronously', kind: 'timeout', message: /200 ms timeout; its worker was terminated and replaced/, options: { trialTimeout: 0.2 } },
+  {
+    fixture: 'cooperative',
+    what: 'runs past the timeout, stops on ctx.signal',
+    kind: 'timeout',
+    message: /200 ms timeout; it stopped on ctx\.signal/,
+    options: { trialTimeout: 0.2 },
+  },
+  {
+    fixture: 'hanging',
+    what: 'never settles (ignores ctx.signal)',
+    kind: 'timeout',
+    message: /200 ms timeout; its worker was terminated and replaced/,
+    options: { trialTimeout: 0.2 },
+  },
+  {
+    fixture: 'busy-loop',
+    what: 'spins synchronously',
+    kind: 'timeout',
+    message: /200 ms timeout; its worker was terminated and replaced/,
+    options: { trialTimeout: 0.2 },
+  },
   { fixture: 'exit', what: 'calls process.exit', kind: 'crash', message: /exited with code: 3/ },
   { fixture: 'timer-crash', what: 'throws in a timer (uncaught)', kind: 'crash', message: /uncaught in a timer of trial \d+/ },
   { fixture: 'allocate', what: 'allocates without end', kind: 'oom', message: /out of memory \(heap limit 64 MB\)/, options: { maxHeapMb: 64 } },
@@ -48,7 +66,15 @@ describe('a search survives each fault and records every trial', () => {
   for (const f of FAULTS) {
     it(`fitness that ${f.what}: FAILED as '${f.kind}', budget completed`, async () => {
       const events: StudyEvent[] = [];
-      const r = await search({ fitness: fixture(f.fixture), space, budget: BUDGET, workers: 2, seed: 3, onEvent: (e) => events.push(e), ...f.options });
+      const r = await search({
+        fitness: fixture(f.fixture),
+        space,
+        budget: BUDGET,
+        workers: 2,
+        seed: 3,
+        onEvent: (e) => events.push(e),
+        ...f.options,
+      });
       const asked = events.filter((e) => e.type === 'asked').length;
       const finished = events.flatMap((e) => (e.type === 'finished' ? [e.record] : []));
 
@@ -66,16 +92,34 @@ describe('a search survives each fault and records every trial', () => {
   afterAll(() => {
     if (table.length === 0) return;
     console.log(
-      [`Faults injected (search of ${BUDGET} trials, 2 workers; lost = trials started but not recorded)`, '', '| fixture | fitness | failed as | faults injected | trials recorded | lost |', '| --- | --- | --- | --- | --- | --- |', ...table].join('\n'),
+      [
+        `Faults injected (search of ${BUDGET} trials, 2 workers; lost = trials started but not recorded)`,
+        '',
+        '| fixture | fitness | failed as | faults injected | trials recorded | lost |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...table,
+      ].join('\n'),
     );
   });
 });
 
 describe('in-process fitness functions', () => {
   const cases: Array<[string, (p: Record<string, unknown>, ctx: { trial: number; signal: AbortSignal }) => unknown, FailureKind]> = [
-    ['throws', () => { throw new Error('bad'); }, 'error'],
+    [
+      'throws',
+      () => {
+        throw new Error('bad');
+      },
+      'error',
+    ],
     ['returns NaN', () => NaN, 'nan'],
-    ['rejects', async () => { throw new Error('bad'); }, 'error'],
+    [
+      'rejects',
+      async () => {
+        throw new Error('bad');
+      },
+      'error',
+    ],
     ['returns null', () => null, 'invalid'],
   ];
   for (const [what, bad, kind] of cases) {
@@ -109,11 +153,20 @@ describe('when every trial fails', () => {
     ['a fitness that throws at once', 'always-throws', 20, /error: paramz is not defined$/],
   ])('stops after a run of failures (%s) without burning the budget, keeping the trials that ran', async (_what, name, limit, reason) => {
     const finished: number[] = [];
-    const run = search({ fitness: fixture(name), space, budget: 500, workers: 2, maxConsecutiveFailures: limit, onEvent: (e) => e.type === 'finished' && finished.push(e.record.number) });
+    const run = search({
+      fitness: fixture(name),
+      space,
+      budget: 500,
+      workers: 2,
+      maxConsecutiveFailures: limit,
+      onEvent: (e) => e.type === 'finished' && finished.push(e.record.number),
+    });
     await expect(run).rejects.toMatchObject({
       code: 'E_ALL_FAILED',
       kind: 'runtime',
-      message: expect.stringMatching(new RegExp(`^stopped early: ${limit} trials in a row failed, the last \\(trial ${limit - 1}\\) with ${reason.source}`)),
+      message: expect.stringMatching(
+        new RegExp(`^stopped early: ${limit} trials in a row failed, the last \\(trial ${limit - 1}\\) with ${reason.source}`),
+      ),
     });
     // The first `limit` trials failed; trials already started when the limit was seen finish and are kept. How many
     // that is depends on scheduling (a worker that stalls lets the other run ahead), so bound it loosely: the point
@@ -125,13 +178,30 @@ describe('when every trial fails', () => {
 
   it('counts a run of failures across generations', async () => {
     // Batches of 3: trials 0-1 succeed, then everything fails; the 4th failure in a row is trial 5, in the 2nd batch.
-    const run = search({ fitness: (_p, ctx) => (ctx.trial < 2 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategy: 'random', strategyOptions: { batch: 3 } });
-    await expect(run).rejects.toMatchObject({ code: 'E_ALL_FAILED', message: expect.stringMatching(/4 trials in a row failed, the last \(trial 5\) with nan/) });
+    const run = search({
+      fitness: (_p, ctx) => (ctx.trial < 2 ? 1 : NaN),
+      space,
+      budget: 40,
+      maxConsecutiveFailures: 4,
+      strategy: 'random',
+      strategyOptions: { batch: 3 },
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'E_ALL_FAILED',
+      message: expect.stringMatching(/4 trials in a row failed, the last \(trial 5\) with nan/),
+    });
   });
 
   it('does not stop while successes keep breaking the run', async () => {
     // Three failures out of four, but never four in a row.
-    const r = await search({ fitness: (_p, ctx) => (ctx.trial % 4 === 3 ? 1 : NaN), space, budget: 40, maxConsecutiveFailures: 4, strategy: 'random', strategyOptions: { batch: 3 } });
+    const r = await search({
+      fitness: (_p, ctx) => (ctx.trial % 4 === 3 ? 1 : NaN),
+      space,
+      budget: 40,
+      maxConsecutiveFailures: 4,
+      strategy: 'random',
+      strategyOptions: { batch: 3 },
+    });
     expect(r).toMatchObject({ trials: 40, failed: 30, stoppedBy: 'budget' });
   });
 });
@@ -140,7 +210,9 @@ describe('the command line', () => {
   const cli = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const bin = fileURLToPath(new URL('../dist/bin/evotune.js', import.meta.url));
-      execFile(process.execPath, [bin, ...args], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
+      execFile(process.execPath, [bin, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
     });
   const spaceFile = fileURLToPath(new URL('./fixtures/journal-space.json', import.meta.url));
   const outs: string[] = [];
@@ -159,7 +231,21 @@ describe('the command line', () => {
   });
 
   it('exits 1 with one line when every trial fails', async () => {
-    const r = await cli(['search', '--fitness', fixture('lazy-import'), '--space', spaceFile, '--budget', '200', '--workers', '2', '--max-consecutive-failures', '4', '--out', out()]);
+    const r = await cli([
+      'search',
+      '--fitness',
+      fixture('lazy-import'),
+      '--space',
+      spaceFile,
+      '--budget',
+      '200',
+      '--workers',
+      '2',
+      '--max-consecutive-failures',
+      '4',
+      '--out',
+      out(),
+    ]);
     expect(r.code).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('evotune: '));
     expect(errors).toEqual([expect.stringMatching(/^evotune: stopped early: 4 trials in a row failed, the last \(trial 3\) with error: /)]);

@@ -14,7 +14,10 @@ const space = {
   units: { type: 'int', low: 8, high: 64, log: false },
   act: { type: 'categorical', choices: ['relu', 'tanh'] },
 } as const;
-const fitness = (p: Params) => ({ loss: (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.units) - 32) ** 2 / 100 + (p.act === 'tanh' ? 0.5 : 0), units: Number(p.units) });
+const fitness = (p: Params) => ({
+  loss: (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.units) - 32) ** 2 / 100 + (p.act === 'tanh' ? 0.5 : 0),
+  units: Number(p.units),
+});
 const tmp = () => mkdtempSync(join(tmpdir(), 'evotune-journal-'));
 const lines = (dir: string): JournalLine[] =>
   readFileSync(join(dir, 'journal.jsonl'), 'utf8')
@@ -43,14 +46,22 @@ describe('run folder', () => {
     for (const f of finished) {
       const rec = r.history.find((h) => h.number === f.trial)!;
       expect(f.x).toEqual(rec.x);
-      expect(f).toMatchObject({ state: 'complete', value: (rec.outcome as { value: number }).value, metrics: { units: rec.params.units }, worker: 'main' });
+      expect(f).toMatchObject({
+        state: 'complete',
+        value: (rec.outcome as { value: number }).value,
+        metrics: { units: rec.params.units },
+        worker: 'main',
+      });
     }
   });
 
   it('refuses a folder that already holds a run, and says how to resume it', async () => {
     const out = join(tmp(), 'run');
     await search({ fitness, space, budget: 4, out });
-    await expect(search({ fitness, space, budget: 4, out })).rejects.toMatchObject({ code: 'E_OUT_DIR', message: expect.stringContaining(`--resume ${out}`) });
+    await expect(search({ fitness, space, budget: 4, out })).rejects.toMatchObject({
+      code: 'E_OUT_DIR',
+      message: expect.stringContaining(`--resume ${out}`),
+    });
   });
 
   it('fails before any trial when --out cannot be created', async () => {
@@ -58,19 +69,33 @@ describe('run folder', () => {
     writeFileSync(file, '');
     let calls = 0;
     const counting = (p: Params) => (calls++, fitness(p));
-    await expect(search({ fitness: counting, space, budget: 4, out: join(file, 'run') })).rejects.toMatchObject({ code: 'E_OUT_DIR', kind: 'usage', message: expect.stringContaining('ENOTDIR') });
+    await expect(search({ fitness: counting, space, budget: 4, out: join(file, 'run') })).rejects.toMatchObject({
+      code: 'E_OUT_DIR',
+      kind: 'usage',
+      message: expect.stringContaining('ENOTDIR'),
+    });
     expect(calls).toBe(0);
   });
 
   it('fails before any trial when the disk cannot hold the journal of the budget', async () => {
     const out = join(tmp(), 'run');
-    await expect(search({ fitness, space, budget: 1e12, out })).rejects.toMatchObject({ code: 'E_OUT_DIR', message: expect.stringMatching(/MB free; the journal of 1000000000000 trials needs/) });
+    await expect(search({ fitness, space, budget: 1e12, out })).rejects.toMatchObject({
+      code: 'E_OUT_DIR',
+      message: expect.stringMatching(/MB free; the journal of 1000000000000 trials needs/),
+    });
     expect(existsSync(join(out, 'journal.jsonl'))).toBe(false);
   });
 
   it('reports a full disk as one clear, resumable runtime error', () => {
     const w = new JournalWriter('/dev/full', 'a', 'runs/x');
-    expect(() => w.write({ type: 'resumed', changed: {} })).toThrow(expect.objectContaining({ code: 'E_OUT_DIR', kind: 'runtime', message: 'journal in runs/x: cannot write: the disk is full (ENOSPC)', hint: 'fix it, then resume with: evotune search --resume runs/x' }));
+    expect(() => w.write({ type: 'resumed', changed: {} })).toThrow(
+      expect.objectContaining({
+        code: 'E_OUT_DIR',
+        kind: 'runtime',
+        message: 'journal in runs/x: cannot write: the disk is full (ENOSPC)',
+        hint: 'fix it, then resume with: evotune search --resume runs/x',
+      }),
+    );
   });
 });
 
@@ -91,7 +116,9 @@ describe('reading a journal', () => {
     const text = readFileSync(file, 'utf8').split('\n');
     text[3] = '{"type":"finished","trial":"three"}';
     writeFileSync(file, text.join('\n'));
-    expect(() => readJournal(out)).toThrow(expect.objectContaining({ code: 'E_RUN', message: expect.stringContaining('line 4 is not a valid "finished" journal line') }));
+    expect(() => readJournal(out)).toThrow(
+      expect.objectContaining({ code: 'E_RUN', message: expect.stringContaining('line 4 is not a valid "finished" journal line') }),
+    );
   });
 
   it('rejects a folder without a journal with a hint', () => {
@@ -105,6 +132,8 @@ describe('the run config', () => {
     const options = parseSearchOptions({ fitness: '/x/f.mjs', space: '/x/s.json', executor: 'redis://:s3cret@10.0.0.1:6379/2' });
     expect(runConfig(options, 'ga')).toMatchObject({ executor: 'redis://10.0.0.1:6379/2' });
     expect(JSON.stringify(runConfig(options, 'ga'))).not.toContain('s3cret');
-    expect(runConfig(parseSearchOptions({ fitness: '/x/f.mjs', executor: 'redis://10.0.0.1:6379' }), 'ga')).toMatchObject({ executor: 'redis://10.0.0.1:6379' });
+    expect(runConfig(parseSearchOptions({ fitness: '/x/f.mjs', executor: 'redis://10.0.0.1:6379' }), 'ga')).toMatchObject({
+      executor: 'redis://10.0.0.1:6379',
+    });
   });
 });

@@ -21,14 +21,24 @@ function librarySnippets(): string[] {
   return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-const tsc = (args: string[]) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), ...args], { cwd: project, encoding: 'utf8' });
+const tsc = (args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), ...args], { cwd: project, encoding: 'utf8' });
 
 describe.skipIf(!built)('the README library example against the built package', () => {
   beforeAll(() => {
     mkdirSync(join(project, 'node_modules'), { recursive: true });
     symlinkSync(root, join(project, 'node_modules/evotune'), 'dir');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', type: 'module', private: true }));
-    const compilerOptions = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true, outDir: 'out', types: ['node'], typeRoots: [join(root, 'node_modules/@types')] };
+    const compilerOptions = {
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      skipLibCheck: true,
+      outDir: 'out',
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules/@types')],
+    };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['example.ts'] }));
   });
 
@@ -49,10 +59,16 @@ describe.skipIf(!built)('the README library example against the built package', 
       writeFileSync(join(project, `${name}.json`), JSON.stringify({ extends: './tsconfig.json', files: [`${name}.ts`] }));
       return tsc(['-p', `${name}.json`, '--noEmit']);
     };
-    const strategy = bad('strategy', "import { search } from 'evotune';\nawait search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1 } }, strategy: 'annealing' });\n");
+    const strategy = bad(
+      'strategy',
+      "import { search } from 'evotune';\nawait search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1 } }, strategy: 'annealing' });\n",
+    );
     expect(strategy.status).not.toBe(0);
     expect(strategy.stdout).toMatch(/'"annealing"' is not assignable to type 'StrategyName/);
-    const space = bad('space', "import type { SpaceInput } from 'evotune';\nexport const s: SpaceInput = { x: { type: 'float', low: 0, hihg: 1 } };\n");
+    const space = bad(
+      'space',
+      "import type { SpaceInput } from 'evotune';\nexport const s: SpaceInput = { x: { type: 'float', low: 0, hihg: 1 } };\n",
+    );
     expect(space.status).not.toBe(0);
     expect(space.stdout).toMatch(/hihg/);
   }, 120_000);

@@ -249,15 +249,20 @@ describe('refine', () => {
   it('finds the probed LR nearest a known best LR inside the bounds, wherever the curve suggested', async () => {
     // With one finalist the smoothed first pass decides alone, which may favour the next LR inwards: one step.
     await fc.assert(
-      fc.asyncProperty(fc.double({ min: -5, max: -1, noNaN: true }), fc.double({ min: -0.9, max: 0.9, noNaN: true }), fc.integer({ min: 1, max: 4 }), async (bestExp, off, finalists) => {
-        const best = 10 ** bestExp;
-        const from = best * 10 ** off;
-        const bounds = [from / 10, from * 10] as const;
-        const nearest = Math.min(...latticeLrs(bounds).map((lr) => decadesOff(lr, best)));
-        expect(nearest).toBeLessThanOrEqual(STEP_DECADES);
-        const { suggestion } = await refine(knownBest(best).probe, from, bounds, { finalists, seeds: 2 }, 0);
-        expect(decadesOff(suggestion, best)).toBeLessThanOrEqual((finalists > 1 ? nearest : nearest + STEP_DECADES) + 1e-9);
-      }),
+      fc.asyncProperty(
+        fc.double({ min: -5, max: -1, noNaN: true }),
+        fc.double({ min: -0.9, max: 0.9, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        async (bestExp, off, finalists) => {
+          const best = 10 ** bestExp;
+          const from = best * 10 ** off;
+          const bounds = [from / 10, from * 10] as const;
+          const nearest = Math.min(...latticeLrs(bounds).map((lr) => decadesOff(lr, best)));
+          expect(nearest).toBeLessThanOrEqual(STEP_DECADES);
+          const { suggestion } = await refine(knownBest(best).probe, from, bounds, { finalists, seeds: 2 }, 0);
+          expect(decadesOff(suggestion, best)).toBeLessThanOrEqual((finalists > 1 ? nearest : nearest + STEP_DECADES) + 1e-9);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -280,7 +285,8 @@ describe('refine', () => {
   it('does not pick a finalist where one of its seeds diverged', async () => {
     // Seed 0 alone makes 1e-2 look best; a later seed blows up there.
     const first = probeSeed(0, 0);
-    const probe: Probe = async (lr, seed) => (Math.abs(lr - 1e-2) < 1e-9 ? (seed === first ? 0.01 : NaN) : 0.05 + Math.abs(Math.log10(lr / 3e-3)) / 10);
+    const probe: Probe = async (lr, seed) =>
+      Math.abs(lr - 1e-2) < 1e-9 ? (seed === first ? 0.01 : NaN) : 0.05 + Math.abs(Math.log10(lr / 3e-3)) / 10;
     const { suggestion, refinement } = await refine(probe, 1e-2, [1e-3, 1e-1], { finalists: 3, seeds: 2 }, 0);
     expect(refinement.finalists.some((lr) => Math.abs(lr - 1e-2) < 1e-9)).toBe(true);
     expect(decadesOff(suggestion, 3.162e-3)).toBeLessThan(0.01);

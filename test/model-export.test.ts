@@ -77,7 +77,9 @@ describe('saveModel: the trained model in TensorFlow.js format', () => {
       const { loss, meta } = await validationLoss(tf, task, dir);
       // To float precision (1e-6 relative): the loaded model computes tanh through tfjs-layers (1 ulp apart seen).
       expect(Math.abs(loss - r.loss) / r.loss).toBeLessThan(1e-6);
-      expect(meta).toMatchObject({ evotune: { task: task.name, epoch: params.epochs, output: task.kind === 'classification' ? 'logits' : 'values' } });
+      expect(meta).toMatchObject({
+        evotune: { task: task.name, epoch: params.epochs, output: task.kind === 'classification' ? 'logits' : 'values' },
+      });
     });
   }
 
@@ -134,7 +136,9 @@ describe.skipIf(!existsSync(bin))('evotune export --model', () => {
     rmSync(join(run, checkpointPath(best.trial)));
     const none = evotune(['export', run, '--model', join(run, 'm0')]);
     expect(none.code).toBe(2);
-    expect(none.stderr.split('\n')[0]).toMatch(/^evotune: run folder .*run: no trained model kept \(neither best-model\/ nor checkpoints\/trial-\d+\.ckpt/);
+    expect(none.stderr.split('\n')[0]).toMatch(
+      /^evotune: run folder .*run: no trained model kept \(neither best-model\/ nor checkpoints\/trial-\d+\.ckpt/,
+    );
 
     const conflict = evotune(['export', run, '--model', again, '--json']);
     expect(conflict.code).toBe(2);

@@ -8,7 +8,12 @@ import { search, type SearchResult } from '../src/search.js';
 import { needService } from './helpers/services.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
-const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/multifidelity-redis.test.ts', 'install it with scripts/ci-redis.sh');
+const hasRedis = needService(
+  'redis-server',
+  redisServerBinary !== undefined,
+  'test/multifidelity-redis.test.ts',
+  'install it with scripts/ci-redis.sh',
+);
 
 const curve = new URL('./fixtures/curve.mjs', import.meta.url);
 const toy = new URL('./fixtures/pbt-toy.mjs', import.meta.url);
@@ -42,7 +47,14 @@ describe.skipIf(!hasRedis)('multi-fidelity through redis', () => {
   });
 
   it('pbt hands checkpoints through redis and ends where the local pool ends', async () => {
-    const base = { fitness: toy, space: { lr: { type: 'float', low: 1e-4, high: 0.4, log: true } }, strategy: 'pbt', strategyOptions: { population: 6, readyEpochs: 2 }, seed: 2, budgetEpochs: 36 } as const;
+    const base = {
+      fitness: toy,
+      space: { lr: { type: 'float', low: 1e-4, high: 0.4, log: true } },
+      strategy: 'pbt',
+      strategyOptions: { population: 6, readyEpochs: 2 },
+      seed: 2,
+      budgetEpochs: 36,
+    } as const;
     const remote = await search({ ...base, executor: redis.url });
     const local = await search({ ...base, workers: 2 });
     expect(remote.trials).toBe(18);

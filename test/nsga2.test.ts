@@ -54,7 +54,13 @@ describe('NSGA-II survival', () => {
     const kept = survivors(pool, 4).map((p) => p.f);
     // (1, 3.1) and (1.1, 3) crowd each other: one goes. The dominated, infeasible and failed members go first.
     expect(kept).toHaveLength(4);
-    expect(kept).toEqual(expect.arrayContaining([[0, 4], [4, 0], [2, 2]]));
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        [0, 4],
+        [4, 0],
+        [2, 2],
+      ]),
+    );
     expect(kept.filter((f) => f![0] === 1 || f![0] === 1.1)).toHaveLength(1);
   });
 
@@ -69,7 +75,12 @@ describe('SMS-EMOA survival', () => {
     const front = [m([0, 1]), m([0.5, 0.5]), m([0.52, 0.49]), m([1, 0]), m([0.3, 0.8])];
     const kept = reduce([...front, m([0, 0], 1), m(null)], 4).map((p) => p.f);
     // (0.52, 0.49) adds only a sliver next to (0.5, 0.5); the extremes and (0.3, 0.8) add more.
-    expect(kept).toEqual([[0, 1], [0.5, 0.5], [1, 0], [0.3, 0.8]]);
+    expect(kept).toEqual([
+      [0, 1],
+      [0.5, 0.5],
+      [1, 0],
+      [0.3, 0.8],
+    ]);
   });
 });
 
@@ -96,7 +107,8 @@ describe.each([nsga2, smsemoa])('$name on several objectives', (strategy) => {
   });
 
   it('asks the same points after a JSON round trip of its state, with failures and violations', () => {
-    const f: Objectives = (x) => (x[2]! < 0.2 ? { values: [Infinity, Infinity] } : { values: [x[0]!, 1 - x[0]! ** 2 + x[1]!], violation: x[3]! > 0.8 ? x[3]! - 0.8 : 0 });
+    const f: Objectives = (x) =>
+      x[2]! < 0.2 ? { values: [Infinity, Infinity] } : { values: [x[0]!, 1 - x[0]! ** 2 + x[1]!], violation: x[3]! > 0.8 ? x[3]! - 0.8 : 0 };
     const plain = run(strategy, f, 300).told.map((t) => t.x);
     const viaJson = run(strategy, f, 300, 1, {}, (s) => JSON.parse(JSON.stringify(s))).told.map((t) => t.x);
     expect(viaJson).toEqual(plain);

@@ -63,7 +63,9 @@ describe('constraints are parsed, never evaluated', () => {
 
   it('rejects objective options that do not fit together', () => {
     expect(usageError(() => objectiveSpec({ objective: 'loss', objectives: ['loss', 'size'] })).message).toMatch(/not both/);
-    expect(usageError(() => objectiveSpec({ objectives: ['loss', 'size'], directions: ['minimize'] })).message).toMatch(/^directions: expected 2 directions/);
+    expect(usageError(() => objectiveSpec({ objectives: ['loss', 'size'], directions: ['minimize'] })).message).toMatch(
+      /^directions: expected 2 directions/,
+    );
     expect(usageError(() => objectiveSpec({ objectives: ['loss', 'loss'] })).message).toMatch(/distinct/);
     expect(usageError(() => objectiveSpec({ objectives: ['loss', 'size'], direction: 'maximize' })).message).toMatch(/directions/);
   });
@@ -81,7 +83,7 @@ describe('choosing the objective', () => {
     expect(1 - plain.best!.value / 3).toBeCloseTo(r.best!.value, 10);
   });
 
-  it('stops at a target reached in the objective\'s direction', async () => {
+  it("stops at a target reached in the objective's direction", async () => {
     const r = await search({ fitness, space, objective: 'accuracy', direction: 'maximize', strategy: 'random', budget: 500, seed: 1, target: 0.9 });
     expect(r.stoppedBy).toBe('target');
     expect(r.best!.value).toBeGreaterThanOrEqual(0.9);
@@ -116,7 +118,11 @@ describe('constraints in a single-objective search', () => {
 describe('several objectives', () => {
   it('returns the non-dominated set of feasible trials with params and metrics', async () => {
     const r = await search({ fitness, space, objectives: ['loss', 'size'], strategy: 'nsga2', budget: 120, seed: 4, constraint: 'accuracy>=0.8' });
-    const trials = r.history.flatMap((t) => (t.outcome.state === 'complete' ? [{ n: t.number, f: [t.outcome.value, t.outcome.metrics.size as number], acc: t.outcome.metrics.accuracy as number }] : []));
+    const trials = r.history.flatMap((t) =>
+      t.outcome.state === 'complete'
+        ? [{ n: t.number, f: [t.outcome.value, t.outcome.metrics.size as number], acc: t.outcome.metrics.accuracy as number }]
+        : [],
+    );
     const feasible = trials.filter((t) => t.acc >= 0.8);
     const expected = feasible.filter((t) => !feasible.some((o) => dominates(o.f, t.f))).map((t) => t.n);
     expect(r.front!.map((m) => m.trial)).toEqual(expected);
@@ -139,13 +145,41 @@ describe('several objectives', () => {
     const fitnessFile = resolve(import.meta.dirname, 'fixtures/objectives-tradeoff.mjs');
     const spaceFile = resolve(import.meta.dirname, 'fixtures/journal-space.json');
     const out = join(mkdtempSync(join(tmpdir(), 'evotune-obj-')), 'run');
-    const bad = await searchCli(['--fitness', fitnessFile, '--space', spaceFile, '--objectives', 'loss,size', '--strategy', 'ga', '--budget', '5', '--out', out]);
+    const bad = await searchCli([
+      '--fitness',
+      fitnessFile,
+      '--space',
+      spaceFile,
+      '--objectives',
+      'loss,size',
+      '--strategy',
+      'ga',
+      '--budget',
+      '5',
+      '--out',
+      out,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('evotune: --strategy: expected a multi-objective strategy for 2 objectives (nsga2, smsemoa), got "ga"');
     const badConstraint = await searchCli(['--fitness', fitnessFile, '--space', spaceFile, '--constraint', 'size<=x', '--budget', '5', '--out', out]);
     expect(badConstraint.code).toBe(2);
     expect(badConstraint.stderr).toContain('--constraint');
-    const ok = await searchCli(['--fitness', fitnessFile, '--space', spaceFile, '--objectives', 'loss,size', '--constraint', 'size<=5000', '--budget', '40', '--workers', '1', '--out', out]);
+    const ok = await searchCli([
+      '--fitness',
+      fitnessFile,
+      '--space',
+      spaceFile,
+      '--objectives',
+      'loss,size',
+      '--constraint',
+      'size<=5000',
+      '--budget',
+      '40',
+      '--workers',
+      '1',
+      '--out',
+      out,
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/constraints size<=5000: \d+ of 40 trials broke them\n/);
     expect(ok.stdout).toMatch(/Pareto front \(minimize loss, minimize size\): \d+ trials\n {2}trial \d+: loss [\d.]+, size \d+ \| lr=/);
@@ -156,8 +190,23 @@ describe('several objectives', () => {
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'dist/bin/evotune.js');
 const args = [
-  'search', '--fitness', join(root, 'test/fixtures/objectives-tradeoff.mjs'), '--space', join(root, 'test/fixtures/journal-space.json'),
-  '--objectives', 'loss,size', '--constraint', 'size<=10000', '--strategy', 'nsga2', '--strategy-options', '{"populationSize":10}', '--budget', '60', '--seed', '7',
+  'search',
+  '--fitness',
+  join(root, 'test/fixtures/objectives-tradeoff.mjs'),
+  '--space',
+  join(root, 'test/fixtures/journal-space.json'),
+  '--objectives',
+  'loss,size',
+  '--constraint',
+  'size<=10000',
+  '--strategy',
+  'nsga2',
+  '--strategy-options',
+  '{"populationSize":10}',
+  '--budget',
+  '60',
+  '--seed',
+  '7',
 ];
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'evotune-obj-')), 'run');
 const children: ChildProcess[] = [];

@@ -65,10 +65,15 @@ describe('search options: every validation message', () => {
 
   it('fills in defaults for options not given', () => {
     expect(parseSearchOptions({})).toMatchObject({ budget: 100, seed: 0, backend: 'auto', maxConsecutiveFailures: 20 });
-    expect(parseSearchOptions({ maxConsecutiveFailures: 0, lrBounds: [1e-4, 1e-1] })).toMatchObject({ maxConsecutiveFailures: 0, lrBounds: [1e-4, 1e-1] });
+    expect(parseSearchOptions({ maxConsecutiveFailures: 0, lrBounds: [1e-4, 1e-1] })).toMatchObject({
+      maxConsecutiveFailures: 0,
+      lrBounds: [1e-4, 1e-1],
+    });
   });
 
   it('names flags, not fields, when asked to', () => {
-    expect(() => parseSearchOptions({ trialTimeout: 0 }, (k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toThrow('--trial-timeout: expected a number > 0, got 0');
+    expect(() => parseSearchOptions({ trialTimeout: 0 }, (k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toThrow(
+      '--trial-timeout: expected a number > 0, got 0',
+    );
   });
 });

@@ -27,16 +27,35 @@ describe('dominance and sorting', () => {
   });
 
   it('keeps the non-dominated points in order, equal ones included', () => {
-    expect(nonDominated([[3, 1], [2, 2], [2, 3], [1, 3], [2, 2]])).toEqual([0, 1, 3, 4]);
+    expect(
+      nonDominated([
+        [3, 1],
+        [2, 2],
+        [2, 3],
+        [1, 3],
+        [2, 2],
+      ]),
+    ).toEqual([0, 1, 3, 4]);
   });
 
   it('sorts into fronts, each dominated only by earlier ones', () => {
-    const pts = [[1, 1], [2, 2], [0, 3], [3, 3], [2, 0.5]];
+    const pts = [
+      [1, 1],
+      [2, 2],
+      [0, 3],
+      [3, 3],
+      [2, 0.5],
+    ];
     expect(sortFronts(pts.length, (i, j) => dominates(pts[i]!, pts[j]!))).toEqual([[0, 2, 4], [1], [3]]);
   });
 
   it('gives the extremes infinite crowding and the others the sum of normalised neighbour gaps', () => {
-    const d = crowding([[0, 4], [1, 2], [3, 1], [4, 0]]);
+    const d = crowding([
+      [0, 4],
+      [1, 2],
+      [3, 1],
+      [4, 0],
+    ]);
     expect(d[0]).toBe(Infinity);
     expect(d[3]).toBe(Infinity);
     expect(d[1]).toBeCloseTo(3 / 4 + 3 / 4);
@@ -46,8 +65,26 @@ describe('dominance and sorting', () => {
 
 describe('hypervolume', () => {
   it('is exact in 2-D, ignoring dominated points and points beyond the reference', () => {
-    expect(hypervolume([[1, 2], [2, 1]], [3, 3])).toBeCloseTo(3);
-    expect(hypervolume([[1, 2], [2, 1], [2.5, 2.5], [4, 0]], [3, 3])).toBeCloseTo(3);
+    expect(
+      hypervolume(
+        [
+          [1, 2],
+          [2, 1],
+        ],
+        [3, 3],
+      ),
+    ).toBeCloseTo(3);
+    expect(
+      hypervolume(
+        [
+          [1, 2],
+          [2, 1],
+          [2.5, 2.5],
+          [4, 0],
+        ],
+        [3, 3],
+      ),
+    ).toBeCloseTo(3);
     expect(hypervolume([], [1, 1])).toBe(0);
   });
 
@@ -63,7 +100,7 @@ describe('hypervolume', () => {
     expect(hypervolume(lifted, [1, 1, 1, 1])).toBeCloseTo(hypervolume(pts, [1, 1, 1]), 12);
   });
 
-  it('counts each front member\'s own contribution: what the volume loses without it', () => {
+  it("counts each front member's own contribution: what the volume loses without it", () => {
     for (const m of [2, 3]) {
       // Points on the unit sphere: mutually non-dominated, plus a pair of twins.
       const sphere = randomPoints(20, m, 30 + m).map((p) => p.map((v) => v / Math.hypot(...p)));
@@ -72,7 +109,16 @@ describe('hypervolume', () => {
       const ref = new Array(m).fill(1.1);
       const total = hypervolume(pts, ref);
       const c = contributions(pts, ref);
-      pts.forEach((_, i) => expect(c[i]).toBeCloseTo(total - hypervolume(pts.filter((__, j) => j !== i), ref), 12));
+      pts.forEach((_, i) =>
+        expect(c[i]).toBeCloseTo(
+          total -
+            hypervolume(
+              pts.filter((__, j) => j !== i),
+              ref,
+            ),
+          12,
+        ),
+      );
       // The twins cost nothing alone.
       expect(c.slice(-2)).toEqual([0, 0]);
     }

@@ -11,15 +11,29 @@ import { rngFor } from '../src/util/rng.js';
 const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'dist/bin/evotune.js');
 const args = [
-  'search', '--fitness', join(root, 'test/fixtures/pbt-slow.mjs'), '--space', join(root, 'test/fixtures/pbt-space.json'),
-  '--strategy', 'pbt', '--strategy-options', '{"population":6,"readyEpochs":2}', '--budget-epochs', '60', '--workers', '2', '--seed', '9',
+  'search',
+  '--fitness',
+  join(root, 'test/fixtures/pbt-slow.mjs'),
+  '--space',
+  join(root, 'test/fixtures/pbt-space.json'),
+  '--strategy',
+  'pbt',
+  '--strategy-options',
+  '{"population":6,"readyEpochs":2}',
+  '--budget-epochs',
+  '60',
+  '--workers',
+  '2',
+  '--seed',
+  '9',
 ];
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'evotune-pbt-kill-')), 'run');
-const finished = (out: string) => (existsSync(join(out, 'journal.jsonl')) ? readFileSync(join(out, 'journal.jsonl'), 'utf8').split('"type":"finished"').length - 1 : 0);
+const finished = (out: string) =>
+  existsSync(join(out, 'journal.jsonl')) ? readFileSync(join(out, 'journal.jsonl'), 'utf8').split('"type":"finished"').length - 1 : 0;
 const outcome = (out: string) => {
   const j = readJournal(out);
   const rows = trialRows(j, out).map((r) => [r.trial, r.x, r.outcome.state === 'complete' ? r.outcome.value : r.outcome.state]);

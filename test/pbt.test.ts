@@ -10,7 +10,8 @@ import { validateOptions } from '../strategies/options.js';
 const toy = new URL('./fixtures/pbt-toy.mjs', import.meta.url);
 const curve = new URL('./fixtures/curve.mjs', import.meta.url);
 const space = { lr: { type: 'float', low: 1e-4, high: 0.4, log: true } } as const;
-const lineageOf = (r: SearchResult) => r.history.map((t) => [t.number, t.parent ?? null, t.segment, t.x, t.outcome.state === 'complete' ? t.outcome.value : t.outcome.state]);
+const lineageOf = (r: SearchResult) =>
+  r.history.map((t) => [t.number, t.parent ?? null, t.segment, t.x, t.outcome.state === 'complete' ? t.outcome.value : t.outcome.state]);
 
 describe('pbt strategy', () => {
   const options = validateOptions('pbt', pbt.options, { population: 8, readyEpochs: 2 });
@@ -20,7 +21,11 @@ describe('pbt strategy', () => {
     const first = pbt.ask(s, rngFor(1, 'a', 0));
     expect(first.xs).toHaveLength(8);
     expect(first.plans?.every((p) => p.parent === undefined && p.segment.from === 0 && p.segment.to === 2)).toBe(true);
-    s = pbt.tell(first.state, first.xs.map((x, i) => ({ x, value: i })), rngFor(1, 't', 0));
+    s = pbt.tell(
+      first.state,
+      first.xs.map((x, i) => ({ x, value: i })),
+      rngFor(1, 't', 0),
+    );
     const second = pbt.ask(s, rngFor(1, 'a', 1));
     const parents = second.plans!.map((p) => p.parent);
     // Members 0..5 continue from themselves; 6 and 7 (the worst two) from one of 0 and 1.
@@ -29,17 +34,29 @@ describe('pbt strategy', () => {
     // The frozen gene (an architecture gene) is copied; the mutable one is perturbed.
     second.xs.slice(6).forEach((x, i) => expect(x[1]).toBe(first.xs[parents[6 + i]!]![1]));
     expect(second.plans![0]!.segment).toEqual({ from: 2, to: 4 });
-    s = pbt.tell(second.state, second.xs.map((x) => ({ x, value: 1 })), rngFor(1, 't', 1));
+    s = pbt.tell(
+      second.state,
+      second.xs.map((x) => ({ x, value: 1 })),
+      rngFor(1, 't', 1),
+    );
     const third = pbt.ask(s, rngFor(1, 'a', 2));
     expect(third.plans![0]!.segment).toEqual({ from: 4, to: 6 });
-    s = pbt.tell(third.state, third.xs.map((x) => ({ x, value: 1 })), rngFor(1, 't', 2));
+    s = pbt.tell(
+      third.state,
+      third.xs.map((x) => ({ x, value: 1 })),
+      rngFor(1, 't', 2),
+    );
     expect(pbt.ask(s, rngFor(1, 'a', 3)).xs).toEqual([]);
   });
 
   it('a failed member is always replaced (it has no checkpoint to continue from)', () => {
     let s = pbt.init({ dim: 1, options, rng: rngFor(2, 'i'), resource: 4 });
     const first = pbt.ask(s, rngFor(2, 'a', 0));
-    s = pbt.tell(first.state, first.xs.map((x, i) => ({ x, value: i === 2 ? Infinity : i })), rngFor(2, 't', 0));
+    s = pbt.tell(
+      first.state,
+      first.xs.map((x, i) => ({ x, value: i === 2 ? Infinity : i })),
+      rngFor(2, 't', 0),
+    );
     const parents = pbt.ask(s, rngFor(2, 'a', 1)).plans!.map((p) => p.parent);
     expect(parents[2]).not.toBe(2);
   });

@@ -45,7 +45,10 @@ describe('runInOrder (how the study hands trials to an evaluator)', () => {
   });
 
   it('waits for running items after one throws, and returns the error with the results before it', async () => {
-    const t = tracker((i) => (i === 4 ? 1 : 5), (i) => i === 4);
+    const t = tracker(
+      (i) => (i === 4 ? 1 : 5),
+      (i) => i === 4,
+    );
     const r = await runInOrder(items, { window: () => 3, run: t.run });
     expect(r.error).toMatchObject({ message: 'item 4 broke' });
     expect(r.results).toEqual([0, 1, 2, 3]);

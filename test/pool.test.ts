@@ -16,7 +16,10 @@ const complete = (o: TrialOutcome) => {
   return o;
 };
 
-async function withPool<T>(opts: Omit<ConstructorParameters<typeof PoolEvaluator>[0], 'source'> & { fixture: string }, f: (pool: PoolEvaluator) => Promise<T>): Promise<T> {
+async function withPool<T>(
+  opts: Omit<ConstructorParameters<typeof PoolEvaluator>[0], 'source'> & { fixture: string },
+  f: (pool: PoolEvaluator) => Promise<T>,
+): Promise<T> {
   const pool = new PoolEvaluator({ source: { kind: 'module', url: fixture(opts.fixture) }, ...opts });
   try {
     await pool.warm();
@@ -28,14 +31,18 @@ async function withPool<T>(opts: Omit<ConstructorParameters<typeof PoolEvaluator
 
 describe('PoolEvaluator', () => {
   it('loads the module once per worker and spreads trials over every worker', async () => {
-    const outcomes = await withPool({ fixture: 'counting', workers: 2 }, (pool) => Promise.all(Array.from({ length: 12 }, (_, i) => pool.run(request(i)))));
+    const outcomes = await withPool({ fixture: 'counting', workers: 2 }, (pool) =>
+      Promise.all(Array.from({ length: 12 }, (_, i) => pool.run(request(i)))),
+    );
     const metrics = outcomes.map((o) => complete(o).metrics);
     expect(new Set(metrics.map((m) => m.loads))).toEqual(new Set([1]));
     expect(new Set(metrics.map((m) => m.thread)).size).toBe(2);
   });
 
   it('gives each trial its params, seed and number', async () => {
-    const [o] = await withPool({ fixture: 'slow', workers: 1 }, (pool) => Promise.all([pool.run({ number: 4, params: { x: 0.5, y: 0.5 }, seed: 77 })]));
+    const [o] = await withPool({ fixture: 'slow', workers: 1 }, (pool) =>
+      Promise.all([pool.run({ number: 4, params: { x: 0.5, y: 0.5 }, seed: 77 })]),
+    );
     expect(complete(o!)).toMatchObject({ value: 0.5, metrics: { seed: 77, trial: 4 } });
   });
 
@@ -52,9 +59,11 @@ describe('PoolEvaluator', () => {
     });
   });
 
-  it('does not charge a replacement worker\'s import to the next trial\'s timeout', async () => {
+  it("does not charge a replacement worker's import to the next trial's timeout", async () => {
     // slow-import.mjs takes 1.5 s to import, longer than timeout + grace (0.2 s + 1 s); trial 1 spins forever.
-    const outcomes = await withPool({ fixture: 'slow-import', workers: 1, trialTimeoutMs: 200 }, (pool) => Promise.all([0, 1, 2].map((n) => pool.run(request(n)))));
+    const outcomes = await withPool({ fixture: 'slow-import', workers: 1, trialTimeoutMs: 200 }, (pool) =>
+      Promise.all([0, 1, 2].map((n) => pool.run(request(n)))),
+    );
     expect(outcomes.map((o) => (o.state === 'failed' ? o.kind : 'ok'))).toEqual(['ok', 'timeout', 'ok']);
   });
 
@@ -101,7 +110,11 @@ describe('PoolEvaluator', () => {
   it('rejects a module that does not load with a usage error naming it', async () => {
     const pool = new PoolEvaluator({ source: { kind: 'module', url: fixture('broken-import') }, workers: 1 });
     try {
-      await expect(pool.warm()).rejects.toMatchObject({ code: 'E_MODULE', kind: 'usage', message: expect.stringMatching(/broken-import\.mjs.*could not be imported/) });
+      await expect(pool.warm()).rejects.toMatchObject({
+        code: 'E_MODULE',
+        kind: 'usage',
+        message: expect.stringMatching(/broken-import\.mjs.*could not be imported/),
+      });
       await expect(pool.run(request(0))).rejects.toMatchObject({ code: 'E_MODULE' });
     } finally {
       await pool.close();
@@ -112,10 +125,16 @@ describe('PoolEvaluator', () => {
 describe('same seed, same search, whatever the number of workers', () => {
   it('gives every trial the same params, seed and value, and the same best, with 1 worker or 2', async () => {
     // slow.mjs takes 0, 5 or 10 ms by trial, so with 2 workers trials finish out of order.
-    const run = (workers: number) => search({ fitness: fixture('slow'), space, budget: 30, workers, seed: 7, strategy: 'ga', strategyOptions: { populationSize: 6 } });
+    const run = (workers: number) =>
+      search({ fitness: fixture('slow'), space, budget: 30, workers, seed: 7, strategy: 'ga', strategyOptions: { populationSize: 6 } });
     const [one, two] = [await run(1), await run(2)];
     const trials = (r: Awaited<ReturnType<typeof run>>) =>
-      r.history.map((t) => ({ number: t.number, params: t.params, seed: t.seed, value: t.outcome.state !== 'failed' ? t.outcome.value : t.outcome.kind }));
+      r.history.map((t) => ({
+        number: t.number,
+        params: t.params,
+        seed: t.seed,
+        value: t.outcome.state !== 'failed' ? t.outcome.value : t.outcome.kind,
+      }));
     expect(one.trials).toBe(30);
     expect(trials(two)).toEqual(trials(one));
     expect(two.best).toEqual(one.best);

@@ -22,7 +22,9 @@ describe('redis URLs', () => {
   });
 
   it('rejects a malformed executor without echoing its password', () => {
-    expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).toThrow(/executor: expected "threads" or a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).toThrow(
+      /executor: expected "threads" or a redis:\/\/ or rediss:\/\/ URL/,
+    );
     expect(() => parseSearchOptions({ executor: 'redis//:hunter2@host:6379' })).not.toThrow(/hunter2/);
     expect(() => parseSearchOptions({ executor: 'http://:hunter2@host' })).not.toThrow(/hunter2/);
     expect(parseSearchOptions({ executor: 'rediss://:hunter2@host:6380/1' }).executor).toBe('rediss://:hunter2@host:6380/1');
@@ -40,9 +42,9 @@ describe('redis URLs', () => {
   });
 
   it('refuses a fitness function with a redis executor', async () => {
-    await expect(search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1, log: false } }, executor: 'redis://127.0.0.1:1' })).rejects.toThrow(
-      /a fitness function runs in this process; a redis executor needs a fitness module path or a task/,
-    );
+    await expect(
+      search({ fitness: () => 0, space: { x: { type: 'float', low: 0, high: 1, log: false } }, executor: 'redis://127.0.0.1:1' }),
+    ).rejects.toThrow(/a fitness function runs in this process; a redis executor needs a fitness module path or a task/);
   });
 });
 
@@ -68,10 +70,22 @@ describe('what a worker loads', () => {
   });
 
   it('refuses modules that do not exist here, and anything but file: URLs', () => {
-    expect(admit(mod(join(root, 'missing.mjs')), [])).toMatchObject({ ok: false, reason: expect.stringMatching(/missing\.mjs does not exist on this machine/) });
-    expect(admit({ kind: 'module', url: 'data:text/javascript,export default () => 0' }, [])).toMatchObject({ ok: false, reason: expect.stringMatching(/only file: modules/) });
-    expect(admit({ kind: 'task', task: 'https://example.com/task.mjs', backend: 'auto' }, [])).toMatchObject({ ok: false, reason: expect.stringMatching(/only file: modules/) });
-    expect(admit({ kind: 'task', task: '../task', backend: 'auto' }, [])).toMatchObject({ ok: false, reason: expect.stringMatching(/neither a bundled task name nor a file URL/) });
+    expect(admit(mod(join(root, 'missing.mjs')), [])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/missing\.mjs does not exist on this machine/),
+    });
+    expect(admit({ kind: 'module', url: 'data:text/javascript,export default () => 0' }, [])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/only file: modules/),
+    });
+    expect(admit({ kind: 'task', task: 'https://example.com/task.mjs', backend: 'auto' }, [])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/only file: modules/),
+    });
+    expect(admit({ kind: 'task', task: '../task', backend: 'auto' }, [])).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/neither a bundled task name nor a file URL/),
+    });
   });
 
   it('with --allow, loads only modules under the allowed folders, symlinks resolved', () => {

@@ -212,12 +212,21 @@ describe.skipIf(!hasRedis)('redis executor with a password', () => {
     const encoded = encodeURIComponent(password);
     w = startWorker(redis.url, ['--concurrency', '1']);
     const warnings: string[] = [];
-    const result = await search({ fitness: fitnessModule(dir, 'pw', 10), space: space as never, budget: 4, executor: redis.url, onWarning: (m) => warnings.push(m) });
+    const result = await search({
+      fitness: fitnessModule(dir, 'pw', 10),
+      space: space as never,
+      budget: 4,
+      executor: redis.url,
+      onWarning: (m) => warnings.push(m),
+    });
     expect(result.failed).toBe(0);
     expect(result.evaluator).toContain(`redis://***@127.0.0.1:${redis.port}`);
 
     const wrong = redis.url.replace(encoded, `n0t-${encoded}`);
-    const error = await search({ fitness: join(dir, 'pw.mjs'), space: space as never, budget: 1, executor: wrong }).then(() => undefined, (e: Error) => e.message);
+    const error = await search({ fitness: join(dir, 'pw.mjs'), space: space as never, budget: 1, executor: wrong }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
     expect(error).toMatch(/refused the credentials/);
     const bad = startWorker(wrong);
     expect(await bad.exited).toBe(1);

@@ -26,12 +26,34 @@ const marks = (svg: string, name: string) => {
 describe('charts of pruned trials and intermediate values', () => {
   it('reads pruned trials and reports from the journal, marks them in the history, draws a curve per trial', async () => {
     const dir = await makeRun(join(mkdtempSync(join(tmpdir(), 'evotune-figs-')), 'run'), 10);
-    appendReported(dir, [[1, 0.9], [2, 0.7]], true);
+    appendReported(
+      dir,
+      [
+        [1, 0.9],
+        [2, 0.7],
+      ],
+      true,
+    );
     appendReported(dir, [[1, 1.1]], true);
-    const done = appendReported(dir, [[1, 0.8], [2, 0.5], [3, 0.4]], false);
+    const done = appendReported(
+      dir,
+      [
+        [1, 0.8],
+        [2, 0.5],
+        [3, 0.4],
+      ],
+      false,
+    );
     const d = runData(dir, readJournal(dir));
-    expect(d.trials.filter((t) => t.state === 'pruned').map((t) => [t.value, t.step])).toEqual([[0.7, 2], [1.1, 1]]);
-    expect(d.trials.find((t) => t.trial === done)!.reports).toEqual([[1, 0.8], [2, 0.5], [3, 0.4]]);
+    expect(d.trials.filter((t) => t.state === 'pruned').map((t) => [t.value, t.step])).toEqual([
+      [0.7, 2],
+      [1.1, 1],
+    ]);
+    expect(d.trials.find((t) => t.trial === done)!.reports).toEqual([
+      [1, 0.8],
+      [2, 0.5],
+      [3, 0.4],
+    ]);
     const history = await renderSvg(historyFigure(d).spec!);
     expect(marks(history, 'pruned')).toBe(2);
     expect(history).toContain('pruned trial');

@@ -26,10 +26,17 @@ const marks = (svg: string, name: string) => {
 };
 
 describe('LR range plot (Vega-Lite)', () => {
-  it('draws the loss with the bounds, every rule\'s suggestion and the chosen one, and the LR by step', async () => {
+  it("draws the loss with the bounds, every rule's suggestion and the chosen one, and the LR by step", async () => {
     const c = curve();
     const a = analyseCurve(c, 'valley', [1e-7, 10]);
-    const svg = await renderSvg({ title: 'digits <adam>', curve: c, suggestion: a.suggestion, bounds: a.bounds, rule: a.rule, suggestions: a.suggestions });
+    const svg = await renderSvg({
+      title: 'digits <adam>',
+      curve: c,
+      suggestion: a.suggestion,
+      bounds: a.bounds,
+      rule: a.rule,
+      suggestions: a.suggestions,
+    });
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('digits &lt;adam&gt;');
     expect(svg).toContain('learning rate (log scale)');

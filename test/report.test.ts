@@ -28,7 +28,7 @@ describe('report', () => {
     expect(html).toContain('vega-embed');
     // Journal strings reach the page escaped, or as JSON data with no "<" left in it.
     expect(html).not.toContain(XSS);
-    const data = /<script type="application\/json" id="evotune-report">([^]*?)<\/script>/.exec(html)![1]!;
+    const data = /<script type="application\/json" id="evotune-report">([\s\S]*?)<\/script>/.exec(html)![1]!;
     expect(data).not.toContain('<');
     expect(JSON.stringify(JSON.parse(data))).toContain(XSS);
 
@@ -44,7 +44,7 @@ describe('report', () => {
     for (const title of ['lr (log scale)', 'units', 'act']) expect(slice).toContain(`>${title}</text>`);
   });
 
-  it('adds the LR range test with every rule\'s suggestion when the run had one', async () => {
+  it("adds the LR range test with every rule's suggestion when the run had one", async () => {
     const out = await run(10);
     appendLrRange(out);
     const r = await writeReport(out);

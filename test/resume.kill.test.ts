@@ -15,7 +15,23 @@ const root = resolve(import.meta.dirname, '..');
 const bin = join(root, 'dist/bin/evotune.js');
 const fixture = join(root, 'test/fixtures/journal-sleepy.mjs');
 const spaceFile = join(root, 'test/fixtures/journal-space.json');
-const search = ['search', '--fitness', fixture, '--space', spaceFile, '--strategy', 'ga', '--strategy-options', '{"populationSize":10}', '--budget', '80', '--workers', '2', '--seed', '5'];
+const search = [
+  'search',
+  '--fitness',
+  fixture,
+  '--space',
+  spaceFile,
+  '--strategy',
+  'ga',
+  '--strategy-options',
+  '{"populationSize":10}',
+  '--budget',
+  '80',
+  '--workers',
+  '2',
+  '--seed',
+  '5',
+];
 
 const children: ChildProcess[] = [];
 afterEach(() => {

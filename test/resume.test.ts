@@ -31,7 +31,13 @@ describe('resume', () => {
     const out = tmp();
     const stop = new AbortController();
     // The study stops asking once the generation that was running when it was told to stop has finished.
-    const first = await search({ ...base, budget: 40, out, stopSignal: stop.signal, onEvent: (e) => e.type === 'finished' && e.done === 10 && stop.abort() });
+    const first = await search({
+      ...base,
+      budget: 40,
+      out,
+      stopSignal: stop.signal,
+      onEvent: (e) => e.type === 'finished' && e.done === 10 && stop.abort(),
+    });
     expect(first.stoppedBy).toBe('stopped');
     expect(first.trials).toBe(14);
 
@@ -86,7 +92,10 @@ describe('resume', () => {
       message: `resume ${out}: "seed" is 12 but the run used 11`,
       hint: expect.stringContaining('"budget"'),
     });
-    await expect(search({ fitness, resume: out, strategy: 'random' })).rejects.toMatchObject({ code: 'E_RESUME', message: expect.stringContaining('"strategy" is "random" but the run used "ga"') });
+    await expect(search({ fitness, resume: out, strategy: 'random' })).rejects.toMatchObject({
+      code: 'E_RESUME',
+      message: expect.stringContaining('"strategy" is "random" but the run used "ga"'),
+    });
   });
 
   it('refuses a space file edited since the run started', async () => {

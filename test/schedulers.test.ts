@@ -28,7 +28,13 @@ const inlineCurve = (p: Params, ctx: FitnessContext) => {
 const space = { x: { type: 'float', low: -2, high: 2 }, y: { type: 'float', low: -2, high: 2 } } as const;
 
 const trialsOf = (r: SearchResult) =>
-  r.history.map((t) => [t.number, t.x, t.outcome.state, t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value, t.outcome.state === 'pruned' ? t.outcome.step : null]);
+  r.history.map((t) => [
+    t.number,
+    t.x,
+    t.outcome.state,
+    t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value,
+    t.outcome.state === 'pruned' ? t.outcome.step : null,
+  ]);
 
 describe('scheduler rules (plain data)', () => {
   it('rungs sit at minResource * eta^k below the full resource', () => {
@@ -38,9 +44,22 @@ describe('scheduler rules (plain data)', () => {
 
   it('successive halving keeps the top 1/eta of a rung (its own value counted) and prunes nothing on too few values', () => {
     let rungs = emptyRungs([1, 3]);
-    rungs = recordRungs(rungs, [1, 2, 3, 4, 5].map((v, i) => ({ number: i, state: 'complete' as const, reports: [{ step: 1, value: v }, { step: 3, value: v / 2 }] })));
+    rungs = recordRungs(
+      rungs,
+      [1, 2, 3, 4, 5].map((v, i) => ({
+        number: i,
+        state: 'complete' as const,
+        reports: [
+          { step: 1, value: v },
+          { step: 3, value: v / 2 },
+        ],
+      })),
+    );
     // 5 earlier values: m = floor(6 / 3) = 2, so a trial at rung 1 must be at most the 2nd smallest (2).
-    expect(halvingRule(rungs, 3, 3).checks).toEqual([{ step: 1, threshold: 2 }, { step: 3, threshold: 1 }]);
+    expect(halvingRule(rungs, 3, 3).checks).toEqual([
+      { step: 1, threshold: 2 },
+      { step: 3, threshold: 1 },
+    ]);
     expect(halvingRule(rungs, 3, 6).checks).toEqual([]);
     // A failed trial's reports do not count; a pruned one's count at the rungs it reached.
     const more = recordRungs(rungs, [
@@ -79,7 +98,16 @@ describe('scheduler rules (plain data)', () => {
 describe('schedulers in a search', () => {
   it.each(['median', 'asha', 'hyperband'])('%s: the same trials, prunings and best with 1 and 2 workers', async (scheduler) => {
     const run = (workers: number) =>
-      search({ fitness: curve, space: curveSpace, strategy: 'ga', budget: 60, workers, seed: 3, scheduler, ...(scheduler === 'median' ? {} : { schedulerOptions: { maxResource: 20 } }) });
+      search({
+        fitness: curve,
+        space: curveSpace,
+        strategy: 'ga',
+        budget: 60,
+        workers,
+        seed: 3,
+        scheduler,
+        ...(scheduler === 'median' ? {} : { schedulerOptions: { maxResource: 20 } }),
+      });
     const [one, two] = [await run(1), await run(2)];
     expect(one.pruned).toBeGreaterThan(0);
     expect(trialsOf(two)).toEqual(trialsOf(one));
@@ -94,7 +122,14 @@ describe('schedulers in a search', () => {
 
   it('pruned trials are journaled with their reports and the step they reached; a resume replays them', async () => {
     const out = tmp();
-    const base = { fitness: inlineCurve, space, strategy: 'ga', seed: 5, scheduler: 'asha', schedulerOptions: { maxResource: 20 } } satisfies SearchInput;
+    const base = {
+      fitness: inlineCurve,
+      space,
+      strategy: 'ga',
+      seed: 5,
+      scheduler: 'asha',
+      schedulerOptions: { maxResource: 20 },
+    } satisfies SearchInput;
     const whole = await search({ ...base, budget: 60 });
     const stop = new AbortController();
     await search({ ...base, budget: 60, out, stopSignal: stop.signal, onEvent: (e) => e.type === 'finished' && e.done === 25 && stop.abort() });
@@ -113,7 +148,15 @@ describe('schedulers in a search', () => {
   });
 
   it('a resource budget stops the search once the trials used it, and the result says how much they used', async () => {
-    const r = await search({ fitness: inlineCurve, space, strategy: 'random', seed: 1, scheduler: 'asha', schedulerOptions: { maxResource: 20 }, budgetEpochs: 300 });
+    const r = await search({
+      fitness: inlineCurve,
+      space,
+      strategy: 'random',
+      seed: 1,
+      scheduler: 'asha',
+      schedulerOptions: { maxResource: 20 },
+      budgetEpochs: 300,
+    });
     expect(r.resourceSpent).toBeGreaterThanOrEqual(300);
     // It stops at the first generation boundary past the budget.
     const last = r.history.at(-1)!.generation;
@@ -161,10 +204,16 @@ describe('schedulers in a search', () => {
   it.each([
     [{ scheduler: 'sha' }, /unknown scheduler "sha"; expected one of: median, asha, hyperband/],
     [{ scheduler: 'asha', schedulerOptions: { reductionFactor: 1 } }, /scheduler "asha" option "reductionFactor": expected a number >= 2, got 1/],
-    [{ scheduler: 'asha', schedulerOptions: { maxResource: 10, minResource: 10 } }, /option "minResource": expected less than maxResource \(10\), got 10/],
+    [
+      { scheduler: 'asha', schedulerOptions: { maxResource: 10, minResource: 10 } },
+      /option "minResource": expected less than maxResource \(10\), got 10/,
+    ],
     [{ scheduler: 'hyperband' }, /option "maxResource": expected the resource of a full trial/],
     [{ schedulerOptions: { maxResource: 3 } }, /schedulerOptions given without a scheduler/],
   ])('bad scheduler input is a usage error: %j', async (extra, message) => {
-    await expect(search({ fitness: curve, space: curveSpace, budget: 4, ...extra } as SearchInput)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+    await expect(search({ fitness: curve, space: curveSpace, budget: 4, ...extra } as SearchInput)).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringMatching(message),
+    });
   });
 });

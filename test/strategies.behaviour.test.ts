@@ -20,7 +20,11 @@ function drain(strategy: Strategy, state: unknown, objective: (x: readonly numbe
     const { xs, state: asked } = strategy.ask(state, rngFor(1, 'ask', round));
     if (xs.length === 0) break;
     all.push(...xs);
-    state = strategy.tell(asked, xs.map((x) => ({ x, value: objective(x) })), rngFor(1, 'tell', round));
+    state = strategy.tell(
+      asked,
+      xs.map((x) => ({ x, value: objective(x) })),
+      rngFor(1, 'tell', round),
+    );
   }
   return all;
 }
@@ -63,7 +67,8 @@ describe('grid', () => {
   });
 
   it('shuffles the order with the seed, and keeps it when shuffle is off', () => {
-    const order = (raw: object, seed: number) => grid.ask(start(grid, 4, { ...raw, batch: 20 }, undefined, rngFor(seed, 'init')), rngFor(seed, 'ask')).xs;
+    const order = (raw: object, seed: number) =>
+      grid.ask(start(grid, 4, { ...raw, batch: 20 }, undefined, rngFor(seed, 'init')), rngFor(seed, 'ask')).xs;
     expect(order({}, 1)).not.toEqual(order({}, 2));
     expect(order({}, 1)).toEqual(order({}, 1));
     expect(order({ shuffle: false }, 1)).toEqual(order({ shuffle: false }, 2));
@@ -79,7 +84,11 @@ describe('grid', () => {
   it('asks again the points of a batch that was cut short, so a resumed study misses none', () => {
     const state = start(grid, 2, { pointsPerParam: 3, batch: 5 });
     const first = grid.ask(state, rngFor(1, 'ask', 0));
-    const afterTwo = grid.tell(first.state, first.xs.slice(0, 2).map((x) => ({ x, value: 0 })), rngFor(1, 'tell', 0));
+    const afterTwo = grid.tell(
+      first.state,
+      first.xs.slice(0, 2).map((x) => ({ x, value: 0 })),
+      rngFor(1, 'tell', 0),
+    );
     expect(grid.ask(afterTwo, rngFor(1, 'ask', 1)).xs.slice(0, 3)).toEqual(first.xs.slice(2));
   });
 
@@ -98,8 +107,7 @@ describe('ga', () => {
     const objective = (x: readonly number[]) => (x[0]! >= 0.75 ? 0 : 1);
     // Ten different points (GA would redraw repeats of one), all inside the first choice's bin [0, 0.25).
     const seeds = Array.from({ length: 10 }, (_, i) => [0.02 + 0.02 * i]);
-    const bestAfterFiveGenerations = (resetRate: number) =>
-      Math.min(...drain(ga, start(ga, 1, { resetRate }, seeds), objective, 6).map(objective));
+    const bestAfterFiveGenerations = (resetRate: number) => Math.min(...drain(ga, start(ga, 1, { resetRate }, seeds), objective, 6).map(objective));
     expect(bestAfterFiveGenerations(0.4)).toBe(0);
     expect(bestAfterFiveGenerations(0)).toBe(1);
   });

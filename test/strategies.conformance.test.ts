@@ -78,11 +78,14 @@ describe.each(Object.entries(STRATEGIES))('strategy %s', (name, strategy) => {
     expect(loop(strategy, { dim, seed })).toEqual(loop(strategy, { dim, seed }));
   });
 
-  it.each(CASES)('asks the same points after a JSON round trip of its state at every step, failures included (dim $dim, seed $seed)', ({ dim, seed }) => {
-    // JSON turns Infinity into null: a state that stored failures as Infinity would rank them as 0 on resume.
-    const plain = loop(strategy, { dim, seed, objective: flaky });
-    expect(loop(strategy, { dim, seed, objective: flaky, pass: viaJson })).toEqual(plain);
-  });
+  it.each(CASES)(
+    'asks the same points after a JSON round trip of its state at every step, failures included (dim $dim, seed $seed)',
+    ({ dim, seed }) => {
+      // JSON turns Infinity into null: a state that stored failures as Infinity would rank them as 0 on resume.
+      const plain = loop(strategy, { dim, seed, objective: flaky });
+      expect(loop(strategy, { dim, seed, objective: flaky, pass: viaJson })).toEqual(plain);
+    },
+  );
 
   it('never mutates the state it is given (deep-frozen at every step)', () => {
     for (const { dim, seed } of CASES) {
@@ -134,19 +137,20 @@ describe.each(Object.entries(STRATEGIES))('strategy %s', (name, strategy) => {
     expect(() => resolveStrategy(name, { noSuchOption: 1 })).toThrow(/"noSuchOption"/);
   });
 
-  it.each([['a string', 'not-a-valid-value'], ['NaN', NaN], ['an object', {}]] as const)(
-    'rejects %s as the value of any option, naming the option',
-    (_, bad) => {
-      for (const key of Object.keys(strategy.options)) {
-        let error: unknown;
-        try {
-          resolveStrategy(name, { [key]: bad });
-        } catch (e) {
-          error = e;
-        }
-        expect(isEvotuneError(error) && error.code, key).toBe('E_STRATEGY_OPTION');
-        expect((error as Error).message).toContain(`"${key}"`);
+  it.each([
+    ['a string', 'not-a-valid-value'],
+    ['NaN', NaN],
+    ['an object', {}],
+  ] as const)('rejects %s as the value of any option, naming the option', (_, bad) => {
+    for (const key of Object.keys(strategy.options)) {
+      let error: unknown;
+      try {
+        resolveStrategy(name, { [key]: bad });
+      } catch (e) {
+        error = e;
       }
-    },
-  );
+      expect(isEvotuneError(error) && error.code, key).toBe('E_STRATEGY_OPTION');
+      expect((error as Error).message).toContain(`"${key}"`);
+    }
+  });
 });

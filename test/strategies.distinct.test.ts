@@ -12,14 +12,19 @@ const SPACE: SpaceInput = {
 };
 
 /** A noisy fitness: a repeat of a configuration would score differently, and the luckier run could win. */
-const noisy = (p: Record<string, unknown>, ctx: { seed: number }) => (p.opt === 'sgd' ? 0 : 1) + Number(p.layers) / 10 + rngFor(ctx.seed, 'noise')() / 5;
+const noisy = (p: Record<string, unknown>, ctx: { seed: number }) =>
+  (p.opt === 'sgd' ? 0 : 1) + Number(p.layers) / 10 + rngFor(ctx.seed, 'noise')() / 5;
 
 const configs = (history: readonly { params: Record<string, unknown> }[]) => history.map((t) => JSON.stringify(t.params));
 const repeats = (list: readonly string[]) => list.length - new Set(list).size;
 
 describe('no configuration asked twice', () => {
   it('decodedKey: two points have the same key exactly when they decode to the same parameters', () => {
-    const space = new Space({ ...SPACE, lr: { type: 'float', low: 1e-4, high: 1, log: true }, units: { type: 'int', low: 8, high: 512, log: true } } as never);
+    const space = new Space({
+      ...SPACE,
+      lr: { type: 'float', low: 1e-4, high: 1, log: true },
+      units: { type: 'int', low: 8, high: 512, log: true },
+    } as never);
     const bins = space.binEdges();
     const rng = rngFor(1, 'keys');
     // Points on a coarse grid, so that many share bins (and floats), plus every bin edge exactly.

@@ -13,7 +13,7 @@ const medianBest = (name: string, fn: (typeof FUNCTIONS)[number]) =>
   median(Array.from({ length: 5 }, (_, seed) => minimize({ strategy: getStrategy(name), dim: 10, budget: 2000, seed, objective: onCube(fn) }).best));
 
 describe.each(FUNCTIONS.map((fn) => [fn.name, fn] as const))('on 10-d %s with 2000 evaluations', (_, fn) => {
-  it.each(['ga', 'pso'])('%s ends with a median best under half of random search\'s', (name) => {
+  it.each(['ga', 'pso'])("%s ends with a median best under half of random search's", (name) => {
     expect(medianBest(name, fn)).toBeLessThan(medianBest('random', fn) / 2);
   });
 });

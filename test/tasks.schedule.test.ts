@@ -57,7 +57,9 @@ describe('trainConfig', () => {
   it('names the parameter and what it expected', () => {
     expect(() => trainConfig('digits', { lr: -1 })).toThrow('task digits: param "lr": expected a number > 0, got -1');
     expect(() => trainConfig('digits', { batchSize: 2.5 })).toThrow('param "batchSize": expected a whole number >= 1, got 2.5');
-    expect(() => trainConfig('digits', { schedule: 'step' })).toThrow('param "schedule": expected one of constant, cosine, triangular, onecycle, got "step"');
+    expect(() => trainConfig('digits', { schedule: 'step' })).toThrow(
+      'param "schedule": expected one of constant, cosine, triangular, onecycle, got "step"',
+    );
     expect(() => trainConfig('digits', { schedule: 'triangular', lrMin: 0.5, lrMax: 0.1 })).toThrow('expected lrMin < lrMax, got 0.5 and 0.1');
   });
 });

@@ -11,7 +11,11 @@ import { openSession, trainAndEvaluate } from '../src/tasks/train.js';
 import type { Task, TaskContext } from '../src/tasks/types.js';
 
 const tiny = fileURLToPath(new URL('./fixtures/tiny-task.mjs', import.meta.url));
-const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 async function ctx(backend: 'wasm' | 'cpu', seed: number): Promise<TaskContext> {
   const { tf } = await loadTf({ backend });
@@ -77,7 +81,12 @@ describe('the direct MLP gradients', () => {
         return model;
       },
     };
-    for (const [backend, optimizer] of [['cpu', 'adam'], ['cpu', 'sgd'], ['cpu', 'rmsprop'], ['wasm', 'adam']] as const) {
+    for (const [backend, optimizer] of [
+      ['cpu', 'adam'],
+      ['cpu', 'sgd'],
+      ['cpu', 'rmsprop'],
+      ['wasm', 'adam'],
+    ] as const) {
       const params = { ...SHORT, optimizer, weightDecay: 1e-3, lr: 0.01 };
       const direct = await trainAndEvaluate(base, params, await ctx(backend, 11));
       const tape = await trainAndEvaluate(functional, params, await ctx(backend, 11));
@@ -193,7 +202,9 @@ describe('resolveTask', () => {
       'task module t.mjs: default export: field "build": expected a function (params, ctx) => tf.LayersModel, got nothing',
     );
     expect(() => validateTask('task module t.mjs', without('data'))).toThrow('field "data": expected a function (seed) => TaskData, got nothing');
-    expect(() => validateTask('task module t.mjs', { ...good, kind: 'ranking' })).toThrow('field "kind": expected "classification" or "regression", got "ranking"');
+    expect(() => validateTask('task module t.mjs', { ...good, kind: 'ranking' })).toThrow(
+      'field "kind": expected "classification" or "regression", got "ranking"',
+    );
     expect(() => validateTask('task module t.mjs', { ...good, space: { lr: { type: 'float', low: 1, high: 0 } } })).toThrow(
       /field "space": space: parameter "lr": "low" must be less than "high"/,
     );

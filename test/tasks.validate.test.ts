@@ -39,8 +39,16 @@ const CASES: ReadonlyArray<readonly [string, string, RegExp]> = [
     'd.yTrain = new Float32Array([0, 1, 0, 1, 0, 1, 0, 1])',
     /field "yTrain": expected nTrain x targetSize = 8 x 2 = 16 numbers, got 8 \(one number per row: class indices\? classification needs one-hot rows of targetSize numbers\)$/,
   ],
-  ['a feature matrix of the wrong size', 'd.xTrain = new Float32Array(12)', /field "xTrain": expected nTrain x prod\(inputShape\) = 8 x 2 = 16 numbers \(inputShape \[2\]\), got 12$/],
-  ['validation rows that are not one-hot', 'd.yVal[0] = 0.5', /field "yVal": expected one-hot rows \(2 numbers, a single 1, the rest 0\), got row 0 = \[0\.5, 0\]$/],
+  [
+    'a feature matrix of the wrong size',
+    'd.xTrain = new Float32Array(12)',
+    /field "xTrain": expected nTrain x prod\(inputShape\) = 8 x 2 = 16 numbers \(inputShape \[2\]\), got 12$/,
+  ],
+  [
+    'validation rows that are not one-hot',
+    'd.yVal[0] = 0.5',
+    /field "yVal": expected one-hot rows \(2 numbers, a single 1, the rest 0\), got row 0 = \[0\.5, 0\]$/,
+  ],
   ['a plain array instead of a Float32Array', 'd.xVal = Array.from(d.xVal)', /field "xVal": expected a Float32Array, got an array$/],
   ['a missing field', 'delete d.nVal', /field "nVal": expected a number of rows, a whole number >= 1, got nothing$/],
   ['an inputShape that is not a shape', 'd.inputShape = 2', /field "inputShape": expected the shape of one example, .*got 2$/],
@@ -51,7 +59,10 @@ const CASES: ReadonlyArray<readonly [string, string, RegExp]> = [
 describe('task data are checked when the task loads', () => {
   it.each(CASES)('%s: one line naming the field, exit 2, in search and lr-find alike', async (_what, change, line) => {
     const path = taskModule(`t${CASES.findIndex((c) => c[1] === change)}`, change);
-    for (const args of [['search', '--task', path, '--budget', '2', '--workers', '1', '--out', join(dir, 'run')], ['lr-find', '--task', path, '--json']]) {
+    for (const args of [
+      ['search', '--task', path, '--budget', '2', '--workers', '1', '--out', join(dir, 'run')],
+      ['lr-find', '--task', path, '--json'],
+    ]) {
       const r = await runCli(args);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines[0], args[0]).toMatch(new RegExp(`^evotune: task module \\S+\\.mjs: data\\(0\\):? ${line.source}`));
@@ -61,8 +72,12 @@ describe('task data are checked when the task loads', () => {
   });
 
   it('regression targets need not be one-hot, but must have targetSize numbers per row', async () => {
-    await expect(resolveTask(taskModule('reg-ok', 'd.targetSize = 1; d.yTrain = new Float32Array(8).fill(0.3); d.yVal = new Float32Array(4)', 'regression'))).resolves.toBeDefined();
-    await expect(resolveTask(taskModule('reg-bad', 'd.targetSize = 1', 'regression'))).rejects.toThrow(/field "yTrain": expected nTrain x targetSize = 8 x 1 = 8 numbers, got 16$/);
+    await expect(
+      resolveTask(taskModule('reg-ok', 'd.targetSize = 1; d.yTrain = new Float32Array(8).fill(0.3); d.yVal = new Float32Array(4)', 'regression')),
+    ).resolves.toBeDefined();
+    await expect(resolveTask(taskModule('reg-bad', 'd.targetSize = 1', 'regression'))).rejects.toThrow(
+      /field "yTrain": expected nTrain x targetSize = 8 x 1 = 8 numbers, got 16$/,
+    );
   });
 
   it('a valid module loads, and one that uses evotune/random gets the same data from the same seed', async () => {

@@ -7,7 +7,11 @@ import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { trainAndEvaluate } from '../src/tasks/train.js';
 
 // The pool runs dist/src/eval/worker.js: build first (npx tsc -p tsconfig.json).
-async function withTaskPool<T>(task: string, opts: { trialTimeoutMs?: number; groupTrials?: boolean }, f: (pool: PoolEvaluator) => Promise<T>): Promise<T> {
+async function withTaskPool<T>(
+  task: string,
+  opts: { trialTimeoutMs?: number; groupTrials?: boolean },
+  f: (pool: PoolEvaluator) => Promise<T>,
+): Promise<T> {
   const pool = new PoolEvaluator({ source: { kind: 'task', task, backend: 'wasm' }, workers: 1, ...opts });
   try {
     await pool.warm();
@@ -28,7 +32,10 @@ describe('the pool trains trials of an MLP task in groups', () => {
       { epochs: 3, optimizer: 'sgd', lr: 1e-2, units: 8 }, // another architecture: trains alone
     ];
     const reqs = requests(params);
-    const { outcomes, info } = await withTaskPool('iris', {}, async (pool) => ({ outcomes: await Promise.all(reqs.map((r) => pool.run(r))), info: pool.info() }));
+    const { outcomes, info } = await withTaskPool('iris', {}, async (pool) => ({
+      outcomes: await Promise.all(reqs.map((r) => pool.run(r))),
+      info: pool.info(),
+    }));
     const { tf } = await loadTf({ backend: 'wasm' });
     for (const [i, r] of reqs.entries()) {
       const alone = await trainAndEvaluate(BUNDLED_TASKS.iris!, r.params, { tf, backend: 'wasm', seed: r.seed });

@@ -122,7 +122,9 @@ describe('members fail and stop alone', () => {
     expect(seen.filter(([m]) => m === 0).map(([, e]) => e)).toEqual([1, 2, 3]);
     // The last report of a member that completes is its final validation loss.
     const first = group.members[0]!;
-    expect(first.state === 'diverged' ? undefined : seen.filter(([m]) => m === 0).at(-1)![2]).toBe(first.state === 'diverged' ? undefined : first.loss);
+    expect(first.state === 'diverged' ? undefined : seen.filter(([m]) => m === 0).at(-1)![2]).toBe(
+      first.state === 'diverged' ? undefined : first.loss,
+    );
     expectSame(group.members[0]!, await solo(task, members[0]!, 'wasm'));
     expectSame(group.members[2]!, await solo(task, members[2]!, 'wasm'));
   }, 60_000);
@@ -144,7 +146,14 @@ describe('grouping rules and resources', () => {
   it('members that cannot share a program are an error naming the reason, and leave no tensors behind', async () => {
     const e = await env('wasm');
     const before = e.tf.memory().numTensors;
-    const err = await trainGroup(BUNDLED_TASKS.iris!, [{ seed: 1, params: {} }, { seed: 2, params: { batchSize: 8 } }], e).catch((x: unknown) => x);
+    const err = await trainGroup(
+      BUNDLED_TASKS.iris!,
+      [
+        { seed: 1, params: {} },
+        { seed: 2, params: { batchSize: 8 } },
+      ],
+      e,
+    ).catch((x: unknown) => x);
     expect(isEvotuneError(err)).toBe(true);
     expect((err as Error).message).toMatch(/^task iris: group member 1 differs from member 0/);
     const conv = await trainGroup(BUNDLED_TASKS['digits-cnn']!, [{ seed: 1, params: {} }], e).catch((x: unknown) => x);

@@ -36,7 +36,15 @@ async function main() {
     for (const strategy of strategies) {
       const b: number[] = [];
       for (let seed = 0; seed < Number(values.seeds); seed++) {
-        const r = await search({ task, space: CONTINUOUS_SPACE, strategy: strategy as StrategyName, budget: Number(values.budget), seed, workers: 2, lrBounds: 'auto' });
+        const r = await search({
+          task,
+          space: CONTINUOUS_SPACE,
+          strategy: strategy as StrategyName,
+          budget: Number(values.budget),
+          seed,
+          workers: 2,
+          lrBounds: 'auto',
+        });
         b.push(r.best?.value ?? Infinity);
       }
       bests.push(b);

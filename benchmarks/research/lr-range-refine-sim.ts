@@ -40,7 +40,13 @@ const run = (probe: SimProbe, lr: number, replicates: readonly number[]): ProbeR
  */
 async function runRace(s: Stage1, probe: SimProbe, finalists: number, seeds: number) {
   const bySeed = new Map(seedsOf(seeds).map((k) => [probeSeed(s.rangeSeed, k), k] as const));
-  const r = await refine(async (lr, seed) => probe(lr, bySeed.get(seed)!), s.suggestion, s.bounds as [number, number], { finalists, seeds }, s.rangeSeed);
+  const r = await refine(
+    async (lr, seed) => probe(lr, bySeed.get(seed)!),
+    s.suggestion,
+    s.bounds as [number, number],
+    { finalists, seeds },
+    s.rangeSeed,
+  );
   const { probes } = r.refinement;
   return {
     suggestion: r.suggestion,
@@ -108,7 +114,9 @@ function centred(n: number, seeds: number): Policy {
     name: `previous refine: ${n} LRs centred on the curve's suggestion x ${seeds} seeds, smoothed, vertex`,
     async pick(s, probe) {
       const inside = (lr: number) => lr >= s.bounds[0] * (1 - 1e-9) && lr <= s.bounds[1] * (1 + 1e-9);
-      const firstLrs = seedsOf(n).map((i) => s.suggestion * QUARTER ** (i - (n - 1) / 2)).filter(inside);
+      const firstLrs = seedsOf(n)
+        .map((i) => s.suggestion * QUARTER ** (i - (n - 1) / 2))
+        .filter(inside);
       const probes = (firstLrs.length > 0 ? firstLrs : [s.suggestion]).map((lr) => run(probe, lr, seedsOf(seeds)));
       for (let extra = 0; extra < 2; extra++) {
         const best = argmin(smoothedScores(probes));
@@ -209,7 +217,13 @@ const FINDER_SEEDS = 5;
  * One policy over every case x range-test seed x draw, against a truth of `truthSeeds` of the pool's other seeds
  * (`rest`: all of them); each pick graded both ways.
  */
-async function simulate(policy: Policy, cases: readonly CaseData[], pool: readonly SeededGrid[], truthSeeds: number | 'rest', draws: number): Promise<Record<Grading, SimScore>> {
+async function simulate(
+  policy: Policy,
+  cases: readonly CaseData[],
+  pool: readonly SeededGrid[],
+  truthSeeds: number | 'rest',
+  draws: number,
+): Promise<Record<Grading, SimScore>> {
   const graded: Record<Grading, Graded[]> = { exact: [], snapped: [] };
   let trainings = 0;
   for (const c of cases) {
@@ -221,7 +235,10 @@ async function simulate(policy: Policy, cases: readonly CaseData[], pool: readon
       const rng: Rng = rngFor(1, 'refine-sim', c.task, c.optimizer, rangeSeed, truthSeeds);
       for (let d = 0; d < draws; d++) {
         // The finder's seeds and the truth's are disjoint: a truth the finder never trained on.
-        const order = shuffleInPlace(Array.from({ length: size }, (_, i) => i), rng);
+        const order = shuffleInPlace(
+          Array.from({ length: size }, (_, i) => i),
+          rng,
+        );
         const finderSeeds = order.slice(0, FINDER_SEEDS);
         const truth = onSeeds(grid, order.slice(FINDER_SEEDS, truthSeeds === 'rest' ? size : FINDER_SEEDS + truthSeeds));
         const picked = await policy.pick(s, reader(grid, finderSeeds));
@@ -250,14 +267,20 @@ async function main() {
   const pool = readSeededGrids(values.truth);
   const draws = Number(values.draws);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`${cases.length} cases x ${rangeSeeds(cases[0]!).length} range-test seeds x ${draws} draws; population: ${pool[0]!.seeds.length} training seeds\n`);
-  console.log('| policy | trainings (mean) | meets goal, truth 3 seeds (LR / loss) | truth 15 seeds | pick snapped to the grid, truth 3 seeds | snapped, truth 15 seeds | val loss over 1.25x the best, truth 15 seeds | mean val loss over the best (geometric), truth 15 seeds |');
+  console.log(
+    `${cases.length} cases x ${rangeSeeds(cases[0]!).length} range-test seeds x ${draws} draws; population: ${pool[0]!.seeds.length} training seeds\n`,
+  );
+  console.log(
+    '| policy | trainings (mean) | meets goal, truth 3 seeds (LR / loss) | truth 15 seeds | pick snapped to the grid, truth 3 seeds | snapped, truth 15 seeds | val loss over 1.25x the best, truth 15 seeds | mean val loss over the best (geometric), truth 15 seeds |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const p of POLICIES) {
     const three = await simulate(p, cases, pool, 3, draws);
     const rest = await simulate(p, cases, pool, 'rest', draws);
     const cells = GRADINGS.flatMap((g) => [three[g], rest[g]]).map((a) => `**${pct(a.goal)}** (${pct(a.lr)} / ${pct(a.loss)})`);
-    console.log(`| ${p.name} | ${rest.exact.trainings.toFixed(1)} | ${cells.join(' | ')} | ${pct(rest.exact.bad)} | ${rest.exact.meanLoss.toFixed(3)} |`);
+    console.log(
+      `| ${p.name} | ${rest.exact.trainings.toFixed(1)} | ${cells.join(' | ')} | ${pct(rest.exact.bad)} | ${rest.exact.meanLoss.toFixed(3)} |`,
+    );
   }
 }
 

@@ -66,19 +66,22 @@ export function scoreVariant(cases: readonly CaseData[], v: Variant): Scored[] {
   return out;
 }
 
-
 export function variants(stepsList: readonly number[]): Variant[] {
   const out: Variant[] = [];
   for (const signal of ['train', 'val'] as const)
     for (const steps of stepsList)
-      for (const lagCorrected of [false, true]) for (const rule of Object.keys(CANDIDATES)) out.push({ signal, steps, beta: 0.98, lagCorrected, rule });
+      for (const lagCorrected of [false, true])
+        for (const rule of Object.keys(CANDIDATES)) out.push({ signal, steps, beta: 0.98, lagCorrected, rule });
   return out;
 }
 
 export const variantName = (v: Variant) => `${v.signal} ${v.steps} steps${v.lagCorrected ? ' lag-corrected' : ''} ${v.rule}`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, truth: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' }, truth: { type: 'string' } },
+  });
   const data = readCases(positionals[0] ?? DATA_FILE);
   // --truth: grade against another grid of the same LRs (more training seeds, lr-range-grid-seeds) than the data's.
   const truth = values.truth ? readSeededGrids(values.truth) : undefined;
@@ -104,6 +107,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log('| variant | meets goal (1.5x and 5%) | val loss within 5% | within 2x | bounds hold grid-best | worst miss | median loss ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows.slice(0, Number(values.top))) {
-    console.log(`| ${variantName(r.v)} | ${r.goal}/${r.n} | ${r.lossOk}/${r.n} | ${r.within2}/${r.n} | ${r.bounds}/${r.n} | x${r.worst.toFixed(1)} | ${r.medianLoss.toFixed(3)} |`);
+    console.log(
+      `| ${variantName(r.v)} | ${r.goal}/${r.n} | ${r.lossOk}/${r.n} | ${r.within2}/${r.n} | ${r.bounds}/${r.n} | x${r.worst.toFixed(1)} | ${r.medianLoss.toFixed(3)} |`,
+    );
   }
 }

@@ -45,7 +45,11 @@ export function compare(contenders: readonly Contender[], alpha = 0.05): Compari
   const n = Math.min(...contenders.map((c) => c.values.length));
   const floor = Math.min(1, smallestExactP(n, n) * others.length);
   return others.length > 0 && floor >= alpha
-    ? { alpha, rows, tooFewSeeds: `with ${n} seeds per contender and ${others.length} comparison${others.length === 1 ? '' : 's'} the smallest possible adjusted p is ${floor.toPrecision(2)}, so no difference can reach p < ${alpha}` }
+    ? {
+        alpha,
+        rows,
+        tooFewSeeds: `with ${n} seeds per contender and ${others.length} comparison${others.length === 1 ? '' : 's'} the smallest possible adjusted p is ${floor.toPrecision(2)}, so no difference can reach p < ${alpha}`,
+      }
     : { alpha, rows };
 }
 

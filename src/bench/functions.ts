@@ -48,10 +48,7 @@ export const ackley: TestFunction = {
   high: 32.768,
   optimum: 0,
   f: (x) =>
-    -20 * Math.exp(-0.2 * Math.sqrt(sum(x, (v) => v * v) / x.length)) -
-    Math.exp(sum(x, (v) => Math.cos(2 * Math.PI * v)) / x.length) +
-    20 +
-    Math.E,
+    -20 * Math.exp(-0.2 * Math.sqrt(sum(x, (v) => v * v) / x.length)) - Math.exp(sum(x, (v) => Math.cos(2 * Math.PI * v)) / x.length) + 20 + Math.E,
 };
 
 /** Many regular local minima on a bowl; the product term couples the coordinates. */

@@ -32,7 +32,12 @@ export async function curvesSvg(title: string, series: readonly CurveSeries[], y
   const scale = wantsLogScale(values.flatMap((v) => [v.q1, v.q3])) ? { type: 'log' as const } : { zero: false };
   const x = { field: 'evals', type: 'quantitative' as const, title: 'evaluations', axis: { format: 'd', tickMinStep: 1 } };
   // Both layers share this legend: drawn as solid strokes, whatever the band's opacity.
-  const color = { field: 'series', type: 'nominal' as const, title: null, legend: { labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 } };
+  const color = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: null,
+    legend: { labelLimit: 300, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
+  };
   const spec: ChartSpec = {
     title,
     width: 560,
@@ -50,7 +55,9 @@ export async function curvesSvg(title: string, series: readonly CurveSeries[], y
           x,
           y: { field: 'median', type: 'quantitative', scale },
           color,
-          ...(dashed ? { strokeDash: { field: 'variant', type: 'nominal' as const, title: null, legend: { labelLimit: 300 } } } : { detail: { field: 'key' } }),
+          ...(dashed
+            ? { strokeDash: { field: 'variant', type: 'nominal' as const, title: null, legend: { labelLimit: 300 } } }
+            : { detail: { field: 'key' } }),
         },
       },
     ],

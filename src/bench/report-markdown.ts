@@ -41,7 +41,12 @@ export interface ComparisonRow {
  * One row per comparison group, one column per contender, then a legend that says how to read it and where the
  * seeds were too few for any call.
  */
-export function comparisonTable(keyHead: readonly string[], contenders: readonly string[], rows: readonly ComparisonRow[], extraHead: readonly string[] = []): string {
+export function comparisonTable(
+  keyHead: readonly string[],
+  contenders: readonly string[],
+  rows: readonly ComparisonRow[],
+  extraHead: readonly string[] = [],
+): string {
   const body = rows.map((r) => [
     ...r.keys,
     ...contenders.map((label) => {

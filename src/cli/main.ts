@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command, e.g. `evotune search --task digits`')
     .recommendCommands()
     .help()
-    .example('$0 search --task digits', 'search the bundled digits task\'s hyperparameters (100 trials)')
+    .example('$0 search --task digits', "search the bundled digits task's hyperparameters (100 trials)")
     .example('$0 lr-find --task digits', 'the LR range test: a suggested LR and search bounds')
     .example('$0 search --help', 'every option of a command')
     .wrap(Math.min(110, process.stdout.columns || 110))

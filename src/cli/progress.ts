@@ -113,7 +113,9 @@ export function stageLine(stage: SearchStage, o: SearchOptions): string {
   if (stage === 'lr-range-test') return `LR range test on ${task ?? 'the task'} (in this process, before the workers start)...`;
   if (o.executor !== LOCAL_EXECUTOR) return 'queueing trials for `evotune worker`s: the first results come once one takes them...';
   const n = `${o.workers} worker${o.workers === 1 ? '' : 's'}`;
-  return task ? `starting ${n}: loading tfjs (${o.backend === 'auto' ? 'wasm' : o.backend}) and ${task}, warming up...` : `starting ${n}: loading the fitness module...`;
+  return task
+    ? `starting ${n}: loading tfjs (${o.backend === 'auto' ? 'wasm' : o.backend}) and ${task}, warming up...`
+    : `starting ${n}: loading the fitness module...`;
 }
 
 /** 42s, 3m05s, 1h02m. */

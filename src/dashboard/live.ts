@@ -47,7 +47,9 @@ function drawRunList(): void {
         if (state.view === 'compare') redraw();
       });
       const button = el('button', {}, r.name);
-      const meta = r.error ? `cannot read: ${r.error}` : `${r.title ?? ''} · ${r.trials ?? 0} trials${typeof r.best === 'number' ? ` · best ${Number(r.best.toPrecision(4))}` : ''}`;
+      const meta = r.error
+        ? `cannot read: ${r.error}`
+        : `${r.title ?? ''} · ${r.trials ?? 0} trials${typeof r.best === 'number' ? ` · best ${Number(r.best.toPrecision(4))}` : ''}`;
       button.append(el('span', { class: 'meta' }, meta));
       button.addEventListener('click', () => select(r.id));
       li.append(box, button);
@@ -122,11 +124,14 @@ async function drawRun(): Promise<void> {
 
 async function drawCompare(): Promise<void> {
   const ids = state.runs.filter((r) => state.compare.has(r.id)).map((r) => r.id);
-  $('compare-status').textContent = ids.length ? `comparing ${ids.length} run${ids.length > 1 ? 's' : ''} (tick runs on the left)` : 'tick runs on the left to compare them';
-  const p = await getJson<{ figures: ClientFigure[] }>(`/api/compare?${new URLSearchParams({ ids: ids.join(','), scale: $<HTMLSelectElement>('scale').value })}`);
+  $('compare-status').textContent = ids.length
+    ? `comparing ${ids.length} run${ids.length > 1 ? 's' : ''} (tick runs on the left)`
+    : 'tick runs on the left to compare them';
+  const p = await getJson<{ figures: ClientFigure[] }>(
+    `/api/compare?${new URLSearchParams({ ids: ids.join(','), scale: $<HTMLSelectElement>('scale').value })}`,
+  );
   await drawFigures($('compare-figures'), p.figures);
 }
-
 
 function select(id: string): void {
   state.selected = id;

@@ -18,7 +18,9 @@ const DASHBOARD_CSS = `
 
 /** The dashboard's page: a frame the page script fills from the API. No run data is in it. */
 export function pageHtml(): string {
-  const libs = Object.keys(LIBRARIES).map((l) => `<script src="/assets/lib/${l}"></script>`).join('\n');
+  const libs = Object.keys(LIBRARIES)
+    .map((l) => `<script src="/assets/lib/${l}"></script>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -26,7 +26,10 @@ function findRuns(root: string, depth: number): string[] {
   if (depth === 0) return [];
   let entries: string[];
   try {
-    entries = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    entries = readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -55,7 +58,10 @@ export class RunWatcher extends EventEmitter {
   private readonly cache = new Map<string, { stamp: string; state: RunState; version: number }>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(dirs: readonly string[], private readonly pollMs = 250) {
+  constructor(
+    dirs: readonly string[],
+    private readonly pollMs = 250,
+  ) {
     super();
     this.roots = dirs.map((d) => {
       let real: string;

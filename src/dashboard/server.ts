@@ -38,20 +38,34 @@ export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d
 
 /** Headers on every page and script: no inline script runs (Vega compiles its expressions, hence 'unsafe-eval'). */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
 
 /** Files served from run folders are data, never a page: they get a sandbox that runs no script. */
-const FILE_TYPES: Record<string, string> = { '.json': 'application/json', '.jsonl': 'text/plain', '.csv': 'text/csv', '.svg': 'image/svg+xml', '.png': 'image/png', '.html': 'text/plain', '.txt': 'text/plain' };
+const FILE_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.jsonl': 'text/plain',
+  '.csv': 'text/csv',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.html': 'text/plain',
+  '.txt': 'text/plain',
+};
 
 const scaleOf = (v: unknown): ValueScale => (v === 'linear' || v === 'log' ? v : 'auto');
 
 export function checkHost(host: string, token: string | undefined): void {
   if (!isLoopback(host) && !token) {
-    throw errors.option('--host', `a loopback address (127.0.0.1, localhost, ::1) unless --token is given, because anyone who can reach ${host} could read the runs`, host, 'add --token <secret> (then open the printed URL, which carries it)');
+    throw errors.option(
+      '--host',
+      `a loopback address (127.0.0.1, localhost, ::1) unless --token is given, because anyone who can reach ${host} could read the runs`,
+      host,
+      'add --token <secret> (then open the printed URL, which carries it)',
+    );
   }
 }
 
@@ -141,7 +155,16 @@ export function buildApp(watcher: RunWatcher, host: string, token?: string): Fas
       const s = watcher.state(f.id)!;
       if (!s.state.ok) return { id: f.id, name: f.name, error: s.state.error, version: s.version };
       const d = s.state.data;
-      return { id: f.id, name: f.name, title: runTitle(d), status: statusText(d), trials: d.rows.length, best: d.best?.value ?? null, ended: d.status.ended, version: s.version };
+      return {
+        id: f.id,
+        name: f.name,
+        title: runTitle(d),
+        status: statusText(d),
+        trials: d.rows.length,
+        best: d.best?.value ?? null,
+        ended: d.status.ended,
+        version: s.version,
+      };
     }),
   );
 
@@ -164,7 +187,12 @@ export function buildApp(watcher: RunWatcher, host: string, token?: string): Fas
 
   app.get('/api/events', (req, reply) => {
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
     reply.raw.write('retry: 1000\n\n');
     events.add(reply);
     req.raw.on('close', () => events.delete(reply));
@@ -176,7 +204,7 @@ export function buildApp(watcher: RunWatcher, host: string, token?: string): Fas
     const file = fileInRun(run.dir, req.params['*']);
     if (file === 'refused') return reply.code(403).send({ error: 'outside the run folder' });
     if (file === undefined) return reply.code(404).send({ error: 'no such file' });
-    reply.header('content-security-policy', 'sandbox; default-src \'none\'');
+    reply.header('content-security-policy', "sandbox; default-src 'none'");
     reply.header('content-disposition', 'inline');
     return reply.type(FILE_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').send(createReadStream(file));
   });

@@ -69,7 +69,12 @@ async function runGroup(
   // Each member reports and is pruned by its own rule, exactly as it would be alone (reporting.ts).
   const reports = members.map((r) => new TrialReports(r.prune, r.wantCheckpoint));
   try {
-    const trials = members.map((r, i) => ({ params: r.params, seed: r.seed, report: reports[i]!.report, ...(r.wantCheckpoint ? { wantCheckpoint: true } : {}) }));
+    const trials = members.map((r, i) => ({
+      params: r.params,
+      seed: r.seed,
+      report: reports[i]!.report,
+      ...(r.wantCheckpoint ? { wantCheckpoint: true } : {}),
+    }));
     const results = await groups.train(trials, controller.signal);
     const ms = share();
     return results.map((raw, i) => reports[i]!.outcome(raw, ms, worker));

@@ -16,7 +16,10 @@ export class InlineEvaluator implements Evaluator {
   readonly description = 'in-process (1 at a time)';
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly fn: FitnessFn, private readonly trialTimeoutMs?: number) {}
+  constructor(
+    private readonly fn: FitnessFn,
+    private readonly trialTimeoutMs?: number,
+  ) {}
 
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
     const next = this.queue.then(() => this.runNow(request, signal));

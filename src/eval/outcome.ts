@@ -1,9 +1,7 @@
 import { describe } from '../errors.js';
 import type { FailureKind, Metrics, MetricValue, TrialOutcome } from './types.js';
 
-export type Scored =
-  | { ok: true; value: number; metrics: Metrics }
-  | { ok: false; kind: FailureKind; message: string };
+export type Scored = { ok: true; value: number; metrics: Metrics } | { ok: false; kind: FailureKind; message: string };
 
 const fail = (kind: FailureKind, message: string): Scored => ({ ok: false, kind, message });
 
@@ -27,7 +25,10 @@ export function score(raw: unknown): Scored {
     const obj = raw as Record<string, unknown>;
     if (!('loss' in obj)) {
       const keys = Object.keys(obj);
-      return fail('invalid', `expected a number or an object with "loss", got an object with ${keys.length === 0 ? 'no keys' : `keys ${keys.slice(0, 8).join(', ')}`}`);
+      return fail(
+        'invalid',
+        `expected a number or an object with "loss", got an object with ${keys.length === 0 ? 'no keys' : `keys ${keys.slice(0, 8).join(', ')}`}`,
+      );
     }
     value = obj.loss;
     for (const [k, v] of Object.entries(obj)) {

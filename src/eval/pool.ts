@@ -95,7 +95,12 @@ export class PoolEvaluator implements Evaluator {
     // up replacing workers for good when one dies while starting; then lost slots would never come back.
     this.pool.on('error', (e: unknown) => {
       if (!this.closed && this.pool.threads.length < this.concurrency) {
-        this.breakDown(errors.executor(`a replacement worker thread died while starting (${errorMessage(e)}), so the pool cannot go on`, 'check that the fitness module loads reliably, or raise --max-heap-mb'));
+        this.breakDown(
+          errors.executor(
+            `a replacement worker thread died while starting (${errorMessage(e)}), so the pool cannot go on`,
+            'check that the fitness module loads reliably, or raise --max-heap-mb',
+          ),
+        );
       }
     });
     this.warming = this.warmAll();
@@ -115,7 +120,12 @@ export class PoolEvaluator implements Evaluator {
         Array.from({ length: this.concurrency }, () => this.pool.run({ requests: [] }, { name: 'warm' }) as unknown as Promise<WarmReport>),
       );
     } catch (e) {
-      throw this.breakDown(errors.executor(`a worker thread could not start: ${errorMessage(e)}`, 'check that the fitness module loads on its own, or raise --max-heap-mb'));
+      throw this.breakDown(
+        errors.executor(
+          `a worker thread could not start: ${errorMessage(e)}`,
+          'check that the fitness module loads on its own, or raise --max-heap-mb',
+        ),
+      );
     }
     for (const r of reports) {
       if (!r.ok) throw this.breakDown(new EvotuneError(r.error.code, r.error.kind, r.error.message, r.error.hint));
@@ -216,7 +226,8 @@ export class PoolEvaluator implements Evaluator {
     for (const p of chunk) {
       if (p.signal?.aborted) this.settle(p, aborted(ms, WORKER));
       else if (chunk.length > 1) retry.push(p);
-      else if (reason === 'timeout') this.settle(p, failure('timeout', timeoutMessage(this.opts.trialTimeoutMs!, 'its worker was terminated and replaced'), ms, WORKER));
+      else if (reason === 'timeout')
+        this.settle(p, failure('timeout', timeoutMessage(this.opts.trialTimeoutMs!, 'its worker was terminated and replaced'), ms, WORKER));
       else this.settle(p, this.crashOutcome(e, ms));
     }
     // Which trial of a chunk broke its worker is unknown: run each again alone, so the culprit fails by itself.

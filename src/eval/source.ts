@@ -13,7 +13,11 @@ export type FitnessSource =
 export function moduleUrl(what: string, spec: string | URL): string {
   const url = spec instanceof URL ? spec : /^file:/.test(spec) ? new URL(spec) : pathToFileURL(resolve(spec));
   if (url.protocol === 'file:' && !existsSync(url)) {
-    throw errors.module(what, `file not found: ${spec instanceof URL ? spec.href : spec}`, 'give a path relative to the current folder, e.g. ./fitness.mjs');
+    throw errors.module(
+      what,
+      `file not found: ${spec instanceof URL ? spec.href : spec}`,
+      'give a path relative to the current folder, e.g. ./fitness.mjs',
+    );
   }
   return url.href;
 }

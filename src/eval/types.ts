@@ -60,7 +60,13 @@ interface Ended {
 export type TrialOutcome =
   | ({ readonly state: 'complete'; readonly value: number; readonly metrics: Metrics; readonly checkpoint?: Checkpoint } & Ended)
   /** Stopped by its prune rule: `value` is the value it reported at `step`, the step it reached. */
-  | ({ readonly state: 'pruned'; readonly value: number; readonly step: number; readonly metrics: Metrics; readonly reports: readonly Report[] } & Ended)
+  | ({
+      readonly state: 'pruned';
+      readonly value: number;
+      readonly step: number;
+      readonly metrics: Metrics;
+      readonly reports: readonly Report[];
+    } & Ended)
   | ({ readonly state: 'failed'; readonly kind: FailureKind; readonly message: string } & Ended);
 
 /** How a trial ended: the three states a study records (aborted trials are failed ones that a resume runs again). */

@@ -40,7 +40,9 @@ export interface LoadFailure {
 }
 
 /** `group`: how many trials the worker trains together when it holds that many that can share a program. */
-export type WarmReport = { readonly ok: true; readonly backend?: string; readonly group?: number } | { readonly ok: false; readonly error: LoadFailure };
+export type WarmReport =
+  | { readonly ok: true; readonly backend?: string; readonly group?: number }
+  | { readonly ok: false; readonly error: LoadFailure };
 
 type Loaded =
   | { readonly ok: true; readonly fn: FitnessFn; readonly backend?: string; readonly groups?: TaskGroups }
@@ -75,11 +77,13 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   try {
     const ctx = fitnessContext(request, controller.signal, reports);
     const raw = await loaded.fn(request.params, ctx);
-    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
+    if (controller.signal.aborted)
+      return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it returned after ctx.signal aborted'), performance.now() - start, worker);
     return reports.outcome(raw, performance.now() - start, worker);
   } catch (e) {
     // Whatever a fitness throws once its signal aborted (an AbortError, usually) is the timeout, not a bug.
-    if (controller.signal.aborted) return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
+    if (controller.signal.aborted)
+      return reports.failed('timeout', timeoutMessage(timeoutMs!, 'it stopped on ctx.signal'), performance.now() - start, worker);
     return reports.thrown(e, performance.now() - start, worker);
   } finally {
     if (timer) clearTimeout(timer);
@@ -88,7 +92,8 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
 
 export default async function runTrials({ requests, timeoutMs, group }: WorkerTask): Promise<TrialOutcome[]> {
   let outcomes: TrialOutcome[] = [];
-  if (group && loaded.ok && loaded.groups && requests.length > 1) outcomes = await runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
+  if (group && loaded.ok && loaded.groups && requests.length > 1)
+    outcomes = await runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
   else for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
   // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
   const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));

@@ -20,7 +20,13 @@ export function readCheckpointFile(file: string): Checkpoint {
     buf = readFileSync(file);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw errors.runFolder(file, code === 'ENOENT' ? 'checkpoint file is missing' : `cannot read the checkpoint file (${code ?? String(e)})`, 'the run folder is incomplete; resume from a complete copy of it');
+    throw errors.runFolder(
+      file,
+      code === 'ENOENT' ? 'checkpoint file is missing' : `cannot read the checkpoint file (${code ?? String(e)})`,
+      'the run folder is incomplete; resume from a complete copy of it',
+    );
   }
-  return decodeCheckpoint(buf, (problem) => errors.runFolder(file, `checkpoint file ${problem}`, 'the run folder is damaged; resume from a complete copy of it'));
+  return decodeCheckpoint(buf, (problem) =>
+    errors.runFolder(file, `checkpoint file ${problem}`, 'the run folder is damaged; resume from a complete copy of it'),
+  );
 }

@@ -34,7 +34,9 @@ export function lockRunFolder(dir: string, warn: (message: string) => void): Run
     const held = readLock(file);
     if (held && isLive(held)) throw heldBy(dir, held);
     takeOver(dir, file, held, mine);
-    warn(`${dir}: took over the lock of process ${held ? `${held.pid} on ${held.host} (started ${held.startedAt})` : '(unreadable lock file)'}, which is gone`);
+    warn(
+      `${dir}: took over the lock of process ${held ? `${held.pid} on ${held.host} (started ${held.startedAt})` : '(unreadable lock file)'}, which is gone`,
+    );
   }
   let held = true;
   const release = () => {

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { sameJson, type RunConfig } from './config.js';
-import { CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, journalLineSchema, type AskedLine, type FinishedLine, type JournalLine, type StudyLine } from './format.js';
+import {
+  CONFIG_FILE,
+  JOURNAL_FILE,
+  JOURNAL_VERSION,
+  journalLineSchema,
+  type AskedLine,
+  type FinishedLine,
+  type JournalLine,
+  type StudyLine,
+} from './format.js';
 import { ioProblem } from './writer.js';
 
 /** A run folder as every command sees it (resume, export, report): read and checked by readJournal, one set of rules. */
@@ -48,7 +57,11 @@ export function readJournal(dir: string): Journal {
     bytes = readFileSync(file);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw errors.runFolder(dir, missing ? `no ${JOURNAL_FILE} here` : `cannot read ${JOURNAL_FILE}: ${ioProblem(e)}`, missing ? 'give a folder that `evotune search --out` wrote' : undefined);
+    throw errors.runFolder(
+      dir,
+      missing ? `no ${JOURNAL_FILE} here` : `cannot read ${JOURNAL_FILE}: ${ioProblem(e)}`,
+      missing ? 'give a folder that `evotune search --out` wrote' : undefined,
+    );
   }
   const validBytes = bytes.lastIndexOf(NEWLINE) + 1;
   const warnings: string[] = [];
@@ -80,7 +93,11 @@ function parseLine(dir: string, text: string, lineNo: number): JournalLine {
   const r = journalLineSchema.safeParse(json);
   if (!r.success) {
     const type = (json as { type?: unknown } | null)?.type;
-    throw errors.runFolder(dir, `${JOURNAL_FILE} line ${lineNo} is not a valid ${typeof type === 'string' ? `"${type.slice(0, 20)}" ` : ''}journal line`, DAMAGED);
+    throw errors.runFolder(
+      dir,
+      `${JOURNAL_FILE} line ${lineNo} is not a valid ${typeof type === 'string' ? `"${type.slice(0, 20)}" ` : ''}journal line`,
+      DAMAGED,
+    );
   }
   return r.data;
 }
@@ -108,9 +125,14 @@ function checkTrials(dir: string, lines: readonly JournalLine[], warnings: strin
       const first = finished.get(line.trial);
       if (!first) return void finished.set(line.trial, { line, no });
       if (!sameOutcome(first.line, line)) {
-        throw refuse(no, `trial ${line.trial} finished a second time with another outcome than on line ${first.no} (${outcomeText(first.line)}, then ${outcomeText(line)})`);
+        throw refuse(
+          no,
+          `trial ${line.trial} finished a second time with another outcome than on line ${first.no} (${outcomeText(first.line)}, then ${outcomeText(line)})`,
+        );
       }
-      warnings.push(`${JOURNAL_FILE} line ${no}: trial ${line.trial} finished a second time with the outcome of line ${first.no}; kept line ${first.no}`);
+      warnings.push(
+        `${JOURNAL_FILE} line ${no}: trial ${line.trial} finished a second time with the outcome of line ${first.no}; kept line ${first.no}`,
+      );
     }
   });
   const strip = <T>(m: Map<number, { line: T }>) => new Map([...m].map(([n, v]) => [n, v.line] as const));
@@ -139,7 +161,12 @@ function readConfig(dir: string, study: StudyLine, lines: readonly JournalLine[]
     if (saved !== null && typeof saved === 'object' && !Array.isArray(saved)) return saved as RunConfig;
     warnings.push(`${CONFIG_FILE} is not a JSON object; using the options the journal recorded`);
   } catch (e) {
-    const why = e instanceof SyntaxError ? 'is not valid JSON' : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${ioProblem(e)})`;
+    const why =
+      e instanceof SyntaxError
+        ? 'is not valid JSON'
+        : (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'is missing'
+          : `cannot be read (${ioProblem(e)})`;
     warnings.push(`${CONFIG_FILE} ${why}; using the options the journal recorded`);
   }
   const config: RunConfig = { ...study.config };

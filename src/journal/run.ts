@@ -4,7 +4,16 @@ import { errors } from '../errors.js';
 import type { Checkpoint, Evaluator, TrialOutcome } from '../eval/types.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
-import { CHECKPOINT_DIR, checkpointPath, CONFIG_FILE, JOURNAL_FILE, JOURNAL_VERSION, type Objective, type StudyLine, type UnstampedLine } from './format.js';
+import {
+  CHECKPOINT_DIR,
+  checkpointPath,
+  CONFIG_FILE,
+  JOURNAL_FILE,
+  JOURNAL_VERSION,
+  type Objective,
+  type StudyLine,
+  type UnstampedLine,
+} from './format.js';
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
 import type { LrRangeResult } from '../lr-range/index.js';
@@ -72,7 +81,13 @@ export class RunJournal {
    * Continues a run whose lock the caller holds (taken before the journal was read, so that nothing was written
    * since): cuts a torn last line off, records the session and what changed, replays its trials.
    */
-  static resume(dir: string, journal: Journal, config: RunConfig, changed: Record<string, { from: unknown; to: unknown }>, lock: RunLock): RunJournal {
+  static resume(
+    dir: string,
+    journal: Journal,
+    config: RunConfig,
+    changed: Record<string, { from: unknown; to: unknown }>,
+    lock: RunLock,
+  ): RunJournal {
     try {
       truncateSync(journal.file, journal.validBytes);
     } catch (e) {
@@ -159,7 +174,17 @@ export class RunJournal {
 
   done(s: StudySummary): void {
     const best = s.best && { value: s.best.value, trial: s.best.trial, params: s.best.params };
-    this.writer.write({ type: 'done', stoppedBy: s.stoppedBy, trials: s.trials.length, failed: s.failed, ...(best ? { best } : {}), elapsedMs: Math.round(s.elapsedMs) }, true);
+    this.writer.write(
+      {
+        type: 'done',
+        stoppedBy: s.stoppedBy,
+        trials: s.trials.length,
+        failed: s.failed,
+        ...(best ? { best } : {}),
+        elapsedMs: Math.round(s.elapsedMs),
+      },
+      true,
+    );
   }
 
   close(): void {
@@ -202,7 +227,10 @@ function checkFreeSpace(dir: string, header: RunHeader): void {
   const s = statfsSync(dir);
   const free = s.bavail * s.bsize;
   if (free < needed) {
-    throw errors.outDir(dir, `only ${(free / 1e6).toFixed(1)} MB free; the journal of ${header.budget} trials needs about ${(needed / 1e6).toFixed(1)} MB`);
+    throw errors.outDir(
+      dir,
+      `only ${(free / 1e6).toFixed(1)} MB free; the journal of ${header.budget} trials needs about ${(needed / 1e6).toFixed(1)} MB`,
+    );
   }
 }
 
@@ -235,5 +263,11 @@ function syncDir(dir: string): void {
 function finishedLine(trial: number, x: readonly number[], outcome: TrialOutcome): UnstampedLine {
   // The checkpoint's arrays go to their own file (PBT), never into the journal.
   const { reports, ...rest } = outcome.state === 'complete' ? (({ checkpoint: _c, ...o }) => o)(outcome) : outcome;
-  return { type: 'finished', trial, x: [...x], ...rest, ...(reports && reports.length > 0 ? { reports: reports.map((r): [number, number] => [r.step, r.value]) } : {}) };
+  return {
+    type: 'finished',
+    trial,
+    x: [...x],
+    ...rest,
+    ...(reports && reports.length > 0 ? { reports: reports.map((r): [number, number] => [r.step, r.value]) } : {}),
+  };
 }

@@ -32,7 +32,11 @@ export function planResume(dir: string, input: SearchInput): ResumePlan {
   const saved = validConfig(dir, journal.config);
   const { objective } = journal.study;
   if (objective.kind === 'function' && typeof input.fitness !== 'function') {
-    throw errors.resume(dir, `the run optimised a function passed in code (${objective.name})`, 'resume it from code: search({ resume: dir, fitness: theSameFunction })');
+    throw errors.resume(
+      dir,
+      `the run optimised a function passed in code (${objective.name})`,
+      'resume it from code: search({ resume: dir, fitness: theSameFunction })',
+    );
   }
   const { out, ...rest } = withAbsolutePaths(givenOptions(input), process.cwd());
   if (typeof out === 'string' && resolve(out) !== resolve(dir)) {
@@ -99,7 +103,11 @@ function validConfig(dir: string, config: RunConfig): RunConfig {
 }
 
 export const objectiveOf = (source: PreparedSearch['source']): Objective =>
-  source.kind === 'function' ? { kind: 'function', name: source.fn.name || 'anonymous' } : source.kind === 'module' ? { kind: 'module', url: source.url } : { kind: 'task', task: source.task };
+  source.kind === 'function'
+    ? { kind: 'function', name: source.fn.name || 'anonymous' }
+    : source.kind === 'module'
+      ? { kind: 'module', url: source.url }
+      : { kind: 'task', task: source.task };
 
 /**
  * The journal of a search session: a new run with `out`, the run's own when resuming, none without either.
@@ -138,10 +146,12 @@ function checkSameStudy(plan: ResumePlan, prepared: PreparedSearch, objective: O
   if (!same) {
     fail(`the run optimised ${describeObjective(study.objective)}, not ${describeObjective(objective)}`);
   }
-  if (!sameJson(study.space, prepared.space)) fail('the space differs from the one the run searched (was the space file edited?)', 'restore the space file, or start a new run');
+  if (!sameJson(study.space, prepared.space))
+    fail('the space differs from the one the run searched (was the space file edited?)', 'restore the space file, or start a new run');
   if (study.strategy !== prepared.strategyName || !sameJson(study.strategyOptions, prepared.strategy.options)) {
     fail(`the strategy or its options differ from the run's (${study.strategy} ${JSON.stringify(study.strategyOptions)})`);
   }
 }
 
-const describeObjective = (o: Objective) => (o.kind === 'task' ? `task ${o.task}` : o.kind === 'module' ? `fitness module ${o.url}` : `function ${o.name}`);
+const describeObjective = (o: Objective) =>
+  o.kind === 'task' ? `task ${o.task}` : o.kind === 'module' ? `fitness module ${o.url}` : `function ${o.name}`;

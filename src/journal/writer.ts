@@ -105,7 +105,15 @@ export function ioProblem(e: unknown): string {
 }
 
 /** Names of the virtual file systems (statfs f_type) where a run folder might be pointed by mistake. */
-const VIRTUAL_FS: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x1cd1: 'devpts', 0x64626720: 'debugfs', 0x74726163: 'tracefs' };
+const VIRTUAL_FS: Record<number, string> = {
+  40864: 'proc',
+  1650812274: 'sysfs',
+  2613483: 'cgroup',
+  1667723888: 'cgroup2',
+  7377: 'devpts',
+  1684170528: 'debugfs',
+  1953653091: 'tracefs',
+};
 
 /**
  * Why nothing can be written under `path` (checked at its nearest existing folder), or undefined when it looks
@@ -119,7 +127,8 @@ export function placeProblem(path: string): string | undefined {
     if (!statSync(existing).isDirectory()) return `${existing} is a file, not a folder (ENOTDIR)`;
     const fs = statfsSync(existing);
     // A virtual file system reports no blocks at all: not full, just not a place for files.
-    if (fs.blocks === 0) return `${existing} is on a virtual file system (${VIRTUAL_FS[fs.type] ?? `type 0x${fs.type.toString(16)}`}) that cannot hold files`;
+    if (fs.blocks === 0)
+      return `${existing} is on a virtual file system (${VIRTUAL_FS[fs.type] ?? `type 0x${fs.type.toString(16)}`}) that cannot hold files`;
     accessSync(existing, constants.W_OK);
     if (fs.bavail === 0) return ioProblem(Object.assign(new Error(existing), { code: 'ENOSPC' }));
   } catch (e) {

@@ -22,8 +22,14 @@ export function analyseCurve(curve: Curve, rule: RuleName, tested: LrInterval): 
   const raw = suggestions[rule];
   const diagnosis = diagnose(curve);
   if (raw === null) {
-    const where = curve.stop.reason === 'end' ? '' : ` before it stopped (${curve.stop.reason === 'diverged' ? 'diverged' : 'NaN/Infinity'} at LR ${curve.stop.lr.toExponential(2)})`;
-    throw errors.lrRange(`only ${curve.points.length} steps were recorded${where}: too few for the ${rule} rule`, 'lower the start LR (--start-lr) or raise the number of steps (--steps)');
+    const where =
+      curve.stop.reason === 'end'
+        ? ''
+        : ` before it stopped (${curve.stop.reason === 'diverged' ? 'diverged' : 'NaN/Infinity'} at LR ${curve.stop.lr.toExponential(2)})`;
+    throw errors.lrRange(
+      `only ${curve.points.length} steps were recorded${where}: too few for the ${rule} rule`,
+      'lower the start LR (--start-lr) or raise the number of steps (--steps)',
+    );
   }
   // A rule may point past the tested range (minimum/10 at the first step); nothing outside it was seen to work.
   const suggestion = Math.min(tested[1], Math.max(tested[0], raw));

@@ -32,7 +32,8 @@ export function diagnose(curve: Curve): Diagnosis {
     issues.push({
       code: 'no-fall',
       message: `no clear falling region: the smoothed loss fell by only ${(drop * 100).toFixed(0)}% of its starting value`,
-      advice: 'the model, the optimizer or the step count may be unsuitable: try more steps (--steps), another optimizer (--optimizer), or a wider LR range',
+      advice:
+        'the model, the optimizer or the step count may be unsuitable: try more steps (--steps), another optimizer (--optimizer), or a wider LR range',
     });
   }
   if (!regions.flat && regions.falling) {
@@ -64,6 +65,9 @@ function scatter(curve: Curve, r: Regions): number {
   const drop = r.startLoss - r.lowestLoss;
   if (curve.points.length < 2 || !(drop > 0)) return Infinity;
   const upTo = r.falling ? r.falling[1] : Infinity;
-  const dev = curve.points.filter((p) => p.lr <= upTo).map((p) => Math.abs(p.loss - p.smoothed)).sort((a, b) => a - b);
+  const dev = curve.points
+    .filter((p) => p.lr <= upTo)
+    .map((p) => Math.abs(p.loss - p.smoothed))
+    .sort((a, b) => a - b);
   return dev[Math.floor(dev.length / 2)]! / drop;
 }

@@ -60,7 +60,11 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   let curve: Curve;
   try {
     curve = await sweep(
-      { setLearningRate: (lr) => session.setLearningRate(lr), trainSteps: (n) => session.trainSteps(n), validationLoss: async () => (await session.evaluate()).loss },
+      {
+        setLearningRate: (lr) => session.setLearningRate(lr),
+        trainSteps: (n) => session.trainSteps(n),
+        validationLoss: async () => (await session.evaluate()).loss,
+      },
       { ...options, steps },
       signal,
     );
@@ -71,7 +75,10 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   const sweepMs = performance.now() - start;
   // The search's fitness: the same params and data split, trained for the task's budget at a fixed LR.
   const probe = async (lr: number, probeSeed: number) => (await trainAndEvaluate(task, { ...params, lr }, { ...ctx, seed: probeSeed })).loss;
-  const refined = options.refine > 0 ? await refine(probe, analysis.suggestion, analysis.bounds, { finalists: options.refine, seeds: options.refineSeeds }, seed) : undefined;
+  const refined =
+    options.refine > 0
+      ? await refine(probe, analysis.suggestion, analysis.bounds, { finalists: options.refine, seeds: options.refineSeeds }, seed)
+      : undefined;
   const cost: LrRangeCost = {
     sweepSteps: curve.stop.reason === 'end' ? steps : curve.stop.step + 1,
     sweepMs,

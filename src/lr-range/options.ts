@@ -17,8 +17,16 @@ export const lrRangeOptionsSchema = z
     steps: z.int({ error: 'expected a whole number >= 10' }).min(10, { error: 'expected a whole number >= 10' }).optional(),
     schedule: z.enum(SCHEDULES, { error: `expected one of ${SCHEDULES.join(', ')}` }).default('exponential'),
     signal: z.enum(SIGNALS, { error: `expected one of ${SIGNALS.join(', ')}` }).default('train'),
-    beta: z.number({ error: 'expected a number in [0, 1)' }).min(0, { error: 'expected a number in [0, 1)' }).lt(1, { error: 'expected a number in [0, 1)' }).default(0.98),
-    divergence: z.number({ error: 'expected a number > 1' }).gt(1, { error: 'expected a number > 1' }).finite({ error: 'expected a number > 1' }).default(4),
+    beta: z
+      .number({ error: 'expected a number in [0, 1)' })
+      .min(0, { error: 'expected a number in [0, 1)' })
+      .lt(1, { error: 'expected a number in [0, 1)' })
+      .default(0.98),
+    divergence: z
+      .number({ error: 'expected a number > 1' })
+      .gt(1, { error: 'expected a number > 1' })
+      .finite({ error: 'expected a number > 1' })
+      .default(4),
     /** Chosen by benchmarks/lr-range.ts (see benchmarks/results/lr-range.md): closest to the grid-best LR overall. */
     rule: z.enum(RULE_NAMES, { error: `expected one of ${RULE_NAMES.join(', ')}` }).default('minimum-or-valley'),
     /** Stage 2 (see refine.ts): after one training at every quarter-decade LR inside the bounds, this many of the
@@ -29,7 +37,9 @@ export const lrRangeOptionsSchema = z
     refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(4),
     /** Train with this optimizer instead of the task's own choice for the test. */
     optimizer: z.enum(OPTIMIZERS, { error: `expected one of ${OPTIMIZERS.join(', ')}` }).optional(),
-    backend: z.enum(BACKEND_CHOICES as ['auto', 'tensorflow', 'wasm', 'cpu'], { error: `expected one of ${BACKEND_CHOICES.join(', ')}` }).default('auto'),
+    backend: z
+      .enum(BACKEND_CHOICES as ['auto', 'tensorflow', 'wasm', 'cpu'], { error: `expected one of ${BACKEND_CHOICES.join(', ')}` })
+      .default('auto'),
     /** Seed of the train/validation split: the search's trials use split 0. */
     dataSeed: z.int({ error: 'expected a whole number >= 0' }).min(0, { error: 'expected a whole number >= 0' }).default(0),
   })

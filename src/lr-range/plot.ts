@@ -21,13 +21,27 @@ export interface PlotInput {
 export async function renderSvg(p: PlotInput): Promise<string> {
   const pts = p.curve.points;
   if (pts.length === 0) {
-    return renderChart({ title: p.title, width: 640, height: 60, data: { values: [{ t: 'no finite loss was recorded' }] }, mark: { type: 'text', fontSize: 14 }, encoding: { text: { field: 't' } } });
+    return renderChart({
+      title: p.title,
+      width: 640,
+      height: 60,
+      data: { values: [{ t: 'no finite loss was recorded' }] },
+      mark: { type: 'text', fontSize: 14 },
+      encoding: { text: { field: 't' } },
+    });
   }
   const bounds = p.bounds ? ([p.bounds[0], p.bounds[1]] as [number, number]) : undefined;
   const panels: ChartSpec[] = [
     lossPanel({ curve: { points: [...pts] }, suggestion: p.suggestion, bounds, rule: p.rule, suggestions: p.suggestions }),
     schedulePanel([...pts]),
-    ...(p.refinement ? [refinePanel({ probes: p.refinement.probes.map((q) => ({ lr: q.lr, losses: [...q.losses] })), finalists: [...p.refinement.finalists] }, p.suggestion)] : []),
+    ...(p.refinement
+      ? [
+          refinePanel(
+            { probes: p.refinement.probes.map((q) => ({ lr: q.lr, losses: [...q.losses] })), finalists: [...p.refinement.finalists] },
+            p.suggestion,
+          ),
+        ]
+      : []),
   ];
   return renderChart({ title: p.title, vconcat: panels, spacing: 36 } as ChartSpec);
 }

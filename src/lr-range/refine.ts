@@ -53,7 +53,13 @@ export function latticeLrs([lo, hi]: LrInterval): number[] {
 }
 
 /** Runs the race: one training at every lattice LR, then `seeds - 1` more at each finalist. */
-export async function refine(probe: Probe, from: number, bounds: LrInterval, o: RefineOptions, seed: number): Promise<{ suggestion: number; refinement: Refinement }> {
+export async function refine(
+  probe: Probe,
+  from: number,
+  bounds: LrInterval,
+  o: RefineOptions,
+  seed: number,
+): Promise<{ suggestion: number; refinement: Refinement }> {
   const first = probeSeed(seed, 0);
   const probes: ProbeResult[] = [];
   for (const lr of latticeLrs(bounds)) probes.push({ lr, losses: [await probe(lr, first)] });

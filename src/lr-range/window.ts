@@ -16,7 +16,9 @@ export function readWindow(curve: Curve, o: { lagCorrected?: boolean; beta?: num
   const from = Math.floor(n * skipStartFraction);
   const to = Math.max(from, n - (curve.stop.reason === 'end' ? 0 : skipEnd));
   const pts = curve.points.slice(from, to);
-  const lrs = o.lagCorrected ? pts.map((p) => curve.points[Math.max(0, Math.round(p.step - emaLag(o.beta ?? 0.98, p.step)))]?.lr ?? p.lr) : pts.map((p) => p.lr);
+  const lrs = o.lagCorrected
+    ? pts.map((p) => curve.points[Math.max(0, Math.round(p.step - emaLag(o.beta ?? 0.98, p.step)))]?.lr ?? p.lr)
+    : pts.map((p) => p.lr);
   return { lrs, logLrs: lrs.map(Math.log), smoothed: pts.map((p) => p.smoothed) };
 }
 

@@ -7,7 +7,11 @@ import { compiledSibling } from '../util/compiled.js';
  * The scripts a page needs to draw the charts, from node_modules (no CDN: the page must work offline): the report
  * inlines them, the dashboard serves them. Vega, Vega-Lite and vega-embed set globals; client.js is a module.
  */
-export const LIBRARIES = { 'vega.js': ['vega', 'build/vega.min.js'], 'vega-lite.js': ['vega-lite', 'build/vega-lite.min.js'], 'vega-embed.js': ['vega-embed', 'build/vega-embed.min.js'] } as const;
+export const LIBRARIES = {
+  'vega.js': ['vega', 'build/vega.min.js'],
+  'vega-lite.js': ['vega-lite', 'build/vega-lite.min.js'],
+  'vega-embed.js': ['vega-embed', 'build/vega-embed.min.js'],
+} as const;
 export type Library = keyof typeof LIBRARIES;
 
 /** A package's folder, found as Node finds it (packages' `exports` hide their build/ files from require.resolve). */

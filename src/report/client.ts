@@ -57,14 +57,28 @@ export async function drawFigures(box: HTMLElement, figures: readonly ClientFigu
         return;
       }
       // mode: vega-embed guesses Vega (not Vega-Lite) for a `concat` spec without $schema.
-      const res = await vegaEmbed(chart, f.spec, { mode: 'vega-lite', actions: false, renderer: 'svg', tooltip: { sanitize: (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;') } });
+      const res = await vegaEmbed(chart, f.spec, {
+        mode: 'vega-lite',
+        actions: false,
+        renderer: 'svg',
+        tooltip: { sanitize: (v: unknown) => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;') },
+      });
       views.set(chart, res.view);
       chart.dataset.rendered = 'true';
     }),
   );
 }
 
-const cellText = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString()) : typeof v === 'string' ? v : JSON.stringify(v));
+const cellText = (v: unknown) =>
+  v === undefined || v === null
+    ? ''
+    : typeof v === 'number'
+      ? Number.isInteger(v)
+        ? String(v)
+        : Number(v.toPrecision(5)).toString()
+      : typeof v === 'string'
+        ? v
+        : JSON.stringify(v);
 
 /** Compares cells: numbers as numbers, empty cells last, text by its characters. */
 function compareCells(a: unknown, b: unknown): number {
@@ -85,7 +99,11 @@ export function drawTable(box: HTMLElement, t: ClientTable): void {
   const table = el('table', { class: 'trials' });
   const head = el('tr');
   for (const c of t.columns) {
-    const th = el('th', { 'data-column': c, title: 'sort by this column' }, c.replace(/^metric\./, '') + (c === sortBy ? (dir > 0 ? ' ▲' : ' ▼') : ''));
+    const th = el(
+      'th',
+      { 'data-column': c, title: 'sort by this column' },
+      c.replace(/^metric\./, '') + (c === sortBy ? (dir > 0 ? ' ▲' : ' ▼') : ''),
+    );
     th.addEventListener('click', () => {
       box.dataset.dir = box.dataset.sort === c && box.dataset.dir !== 'desc' ? 'desc' : 'asc';
       box.dataset.sort = c;

@@ -15,14 +15,17 @@ const lrRangeSchema = z.object({
   /** Every rule's suggestion (null where a rule found none), to compare with the chosen one. */
   suggestions: z.record(z.string(), z.number().nullable()).optional(),
   refinement: z
-    .object({ from: z.number().optional(), probes: z.array(z.object({ lr: z.number(), losses: z.array(z.number().nullable()) })), finalists: z.array(z.number()) })
+    .object({
+      from: z.number().optional(),
+      probes: z.array(z.object({ lr: z.number(), losses: z.array(z.number().nullable()) })),
+      finalists: z.array(z.number()),
+    })
     .optional(),
 });
 export type LrRange = z.infer<typeof lrRangeSchema>;
 
 /** Whether the run ended by itself (and why), or is still running or died (no "done" after its last session). */
 export type RunStatus = { readonly ended: true; readonly stoppedBy: string } | { readonly ended: false };
-
 
 /**
  * One finished trial as the charts see it: its state, the value a chart places it at (a pruned trial's last

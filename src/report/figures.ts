@@ -32,13 +32,18 @@ export interface FigureOptions {
 const WIDTH = 640;
 export const COLORS = { trial: '#4c78a8', pruned: '#9467bd', failed: '#c0392b', best: '#f58518' } as const;
 
-const valued = (d: RunData, ...states: TrialView['state'][]) => d.trials.filter((t) => states.includes(t.state) && t.value !== undefined) as Array<TrialView & { value: number }>;
+const valued = (d: RunData, ...states: TrialView['state'][]) =>
+  d.trials.filter((t) => states.includes(t.state) && t.value !== undefined) as Array<TrialView & { value: number }>;
 
 /** The value axis: log when asked (and possible) or, on auto, when the values span two decades or more. */
 function valueAxis(values: readonly number[], scale: ValueScale = 'auto') {
   const canLog = values.length > 0 && values.every((v) => v > 0);
   const log = canLog && (scale === 'log' || (scale === 'auto' && wantsLogScale(values)));
-  return { log, scale: log ? { type: 'log' as const } : { zero: false }, title: log ? 'value (log scale; lower is better)' : 'value (lower is better)' };
+  return {
+    log,
+    scale: log ? { type: 'log' as const } : { zero: false },
+    title: log ? 'value (log scale; lower is better)' : 'value (lower is better)',
+  };
 }
 
 const empty = (id: string, title: string, caption: string, why: string): Figure => ({ id, title, caption, spec: undefined, empty: why });
@@ -52,23 +57,49 @@ export function historyFigure(d: RunData, scale?: ValueScale): Figure {
   let best = Infinity;
   const bestLine = done.map((t) => ({ trial: t.trial, value: (best = Math.min(best, t.value)), series: 'best so far' }));
   const top = values.length > 0 ? Math.max(...values) : 1;
-  const series = ['trial', ...(pruned.length ? ['pruned trial'] : []), ...(d.trials.some((t) => t.state === 'failed') ? ['failed trial'] : []), 'best so far'];
-  const range = series.map((k) => (k === 'trial' ? COLORS.trial : k === 'pruned trial' ? COLORS.pruned : k === 'failed trial' ? COLORS.failed : COLORS.best));
+  const series = [
+    'trial',
+    ...(pruned.length ? ['pruned trial'] : []),
+    ...(d.trials.some((t) => t.state === 'failed') ? ['failed trial'] : []),
+    'best so far',
+  ];
+  const range = series.map((k) =>
+    k === 'trial' ? COLORS.trial : k === 'pruned trial' ? COLORS.pruned : k === 'failed trial' ? COLORS.failed : COLORS.best,
+  );
   const color = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: series, range } };
   const x = { field: 'trial', type: 'quantitative', title: 'trial' } as const;
   const y = { field: 'value', type: 'quantitative', title: axis.title, scale: axis.scale } as const;
-  const tooltip = [{ field: 'trial', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.4g' }] as const;
+  const tooltip = [
+    { field: 'trial', type: 'quantitative' },
+    { field: 'value', type: 'quantitative', format: '.4g' },
+  ] as const;
   return {
     id: 'history',
     title: 'Optimisation history',
-    caption: 'Each finished trial\'s value in trial order and the best value so far. Pruned trials sit at their last reported value; failed trials are marked at the top.',
+    caption:
+      "Each finished trial's value in trial order and the best value so far. Pruned trials sit at their last reported value; failed trials are marked at the top.",
     spec: {
       width: WIDTH,
       height: 300,
       layer: [
-        { name: 'trials', data: { values: done.map((t) => ({ trial: t.trial, value: t.value, series: 'trial' })) }, mark: { type: 'point', filled: true, size: 28, opacity: 0.75 }, encoding: { x, y, color, tooltip } },
-        { name: 'pruned', data: { values: pruned.map((t) => ({ trial: t.trial, value: t.value, series: 'pruned trial' })) }, mark: { type: 'point', shape: 'triangle-down', filled: true, size: 40, opacity: 0.8 }, encoding: { x, y, color, tooltip } },
-        { name: 'failed', data: { values: d.trials.filter((t) => t.state === 'failed').map((t) => ({ trial: t.trial, value: top, series: 'failed trial' })) }, mark: { type: 'point', shape: 'cross', filled: true, size: 50 }, encoding: { x, y, color } },
+        {
+          name: 'trials',
+          data: { values: done.map((t) => ({ trial: t.trial, value: t.value, series: 'trial' })) },
+          mark: { type: 'point', filled: true, size: 28, opacity: 0.75 },
+          encoding: { x, y, color, tooltip },
+        },
+        {
+          name: 'pruned',
+          data: { values: pruned.map((t) => ({ trial: t.trial, value: t.value, series: 'pruned trial' })) },
+          mark: { type: 'point', shape: 'triangle-down', filled: true, size: 40, opacity: 0.8 },
+          encoding: { x, y, color, tooltip },
+        },
+        {
+          name: 'failed',
+          data: { values: d.trials.filter((t) => t.state === 'failed').map((t) => ({ trial: t.trial, value: top, series: 'failed trial' })) },
+          mark: { type: 'point', shape: 'cross', filled: true, size: 50 },
+          encoding: { x, y, color },
+        },
         { name: 'best', data: { values: bestLine }, mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 }, encoding: { x, y, color } },
       ],
     } as ChartSpec,
@@ -78,7 +109,8 @@ export function historyFigure(d: RunData, scale?: ValueScale): Figure {
 /** The value of parameter `name` at position u of its axis in the unit cube, for axis labels. */
 const decodeAt = (name: string, p: ParamSpec, u: number): ParamValue => new Space({ [name]: p }).decode([u])[name]!;
 
-const label = (v: ParamValue) => (typeof v === 'number' ? (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : String(Number(v.toPrecision(3)))) : String(v));
+const label = (v: ParamValue) =>
+  typeof v === 'number' ? (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : String(Number(v.toPrecision(3)))) : String(v);
 
 /** Axis ticks in the unit cube: the ends and middle of a numeric parameter, each choice of a categorical one. */
 function axisTicks(name: string, p: ParamSpec): Array<{ param: string; pos: number; label: string }> {
@@ -94,7 +126,8 @@ function axisTicks(name: string, p: ParamSpec): Array<{ param: string; pos: numb
 export function parallelFigure(d: RunData): Figure {
   const names = Object.keys(d.space);
   const title = 'Parallel coordinates';
-  const caption = 'One line per finished trial through its value of each parameter, coloured by the quantile of its value (darker is better). Axes follow the search space (log parameters on a log axis).';
+  const caption =
+    'One line per finished trial through its value of each parameter, coloured by the quantile of its value (darker is better). Axes follow the search space (log parameters on a log axis).';
   const done = valued(d, 'complete').sort((a, b) => b.value - a.value);
   if (done.length === 0) return empty('parallel', title, caption, 'no trial has finished yet');
   // Ints and choices sit at the centre of their bin, so that the lines of one choice meet at its label.
@@ -118,8 +151,18 @@ export function parallelFigure(d: RunData): Figure {
       height: 320,
       config: { view: { stroke: null } },
       layer: [
-        { name: 'axes', data: { values: axisNames }, mark: { type: 'rule', color: '#999' }, encoding: { x, y: { datum: 0, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } } },
-        { name: 'names', data: { values: axisNames }, mark: { type: 'text', dy: -14, fontWeight: 'bold', fontSize: 12 }, encoding: { x, y: { datum: 1, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, text: { field: 'name', type: 'nominal' } } },
+        {
+          name: 'axes',
+          data: { values: axisNames },
+          mark: { type: 'rule', color: '#999' },
+          encoding: { x, y: { datum: 0, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } },
+        },
+        {
+          name: 'names',
+          data: { values: axisNames },
+          mark: { type: 'text', dy: -14, fontWeight: 'bold', fontSize: 12 },
+          encoding: { x, y: { datum: 1, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, text: { field: 'name', type: 'nominal' } },
+        },
         {
           name: 'lines',
           data: { values: lines },
@@ -128,10 +171,21 @@ export function parallelFigure(d: RunData): Figure {
             x,
             y,
             detail: { field: 'trial', type: 'nominal' },
-            color: { field: 'value', type: 'quantitative', title: 'value (quantiles)', scale: { type: 'quantile', scheme: `viridis`, count: classes } as never, legend: { format: '.3g' } },
+            color: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'value (quantiles)',
+              scale: { type: 'quantile', scheme: `viridis`, count: classes } as never,
+              legend: { format: '.3g' },
+            },
           },
         },
-        { name: 'ticks', data: { values: ticks }, mark: { type: 'text', align: 'left', dx: 5, fontSize: 10, color: '#333' }, encoding: { x, y, text: { field: 'label', type: 'nominal' } } },
+        {
+          name: 'ticks',
+          data: { values: ticks },
+          mark: { type: 'text', align: 'left', dx: 5, fontSize: 10, color: '#333' },
+          encoding: { x, y, text: { field: 'label', type: 'nominal' } },
+        },
       ],
     } as ChartSpec,
   };
@@ -139,7 +193,8 @@ export function parallelFigure(d: RunData): Figure {
 
 /** The x encoding of a parameter in its real units: a log axis for log parameters, every choice for categoricals. */
 function paramX(name: string, p: ParamSpec, field: string) {
-  if (p.type === 'categorical') return { field, type: 'nominal', title: name, scale: { domain: p.choices.map(String) }, axis: { labelAngle: 0 } } as const;
+  if (p.type === 'categorical')
+    return { field, type: 'nominal', title: name, scale: { domain: p.choices.map(String) }, axis: { labelAngle: 0 } } as const;
   return {
     field,
     type: 'quantitative',
@@ -158,8 +213,13 @@ const cell = (p: ParamSpec, v: ParamValue | undefined) => (p.type === 'categoric
 export function sliceFigure(d: RunData, scale?: ValueScale): Figure {
   const names = Object.keys(d.space);
   const done = valued(d, 'complete');
-  const axis = valueAxis(done.map((t) => t.value), scale);
-  const data = done.map((t) => Object.fromEntries([['trial', t.trial], ['value', t.value], ...names.map((n, i) => [`p${i}`, cell(d.space[n]!, t.params[n])])]));
+  const axis = valueAxis(
+    done.map((t) => t.value),
+    scale,
+  );
+  const data = done.map((t) =>
+    Object.fromEntries([['trial', t.trial], ['value', t.value], ...names.map((n, i) => [`p${i}`, cell(d.space[n]!, t.params[n])])]),
+  );
   const charts = names.map((name, i) => ({
     name: `slice${i}`,
     width: 220,
@@ -186,12 +246,25 @@ const importanceCache = new WeakMap<RunData, number[] | undefined>();
 export function runImportances(d: RunData): number[] | undefined {
   if (!importanceCache.has(d)) {
     const done = valued(d, 'complete');
-    importanceCache.set(d, importances(d.space, done.map((t) => t.params), done.map((t) => t.value), DEFAULT_IMPORTANCE, Number(d.study.config.seed) || 0));
+    importanceCache.set(
+      d,
+      importances(
+        d.space,
+        done.map((t) => t.params),
+        done.map((t) => t.value),
+        DEFAULT_IMPORTANCE,
+        Number(d.study.config.seed) || 0,
+      ),
+    );
   }
   return importanceCache.get(d);
 }
 
-const METHOD_TEXT = { fanova: 'fANOVA (first-order variance shares of a random forest)', 'ped-anova': 'PED-ANOVA', permutation: 'random-forest permutation importance' } as const;
+const METHOD_TEXT = {
+  fanova: 'fANOVA (first-order variance shares of a random forest)',
+  'ped-anova': 'PED-ANOVA',
+  permutation: 'random-forest permutation importance',
+} as const;
 
 export function importanceFigure(d: RunData, shares = runImportances(d)): Figure {
   const title = 'Hyperparameter importance';
@@ -236,11 +309,12 @@ function cells(p: ParamSpec): Array<{ u: number; lo?: number; hi?: number; choic
 export function contourFigure(d: RunData, pair?: readonly [string, string], shares = runImportances(d)): Figure {
   const names = Object.keys(d.space);
   const title = 'Contour plot';
-  const caption = 'The value over two parameters (chosen above the chart in the dashboard; the two most important in the report), smoothed from the finished trials, which are drawn on top.';
+  const caption =
+    'The value over two parameters (chosen above the chart in the dashboard; the two most important in the report), smoothed from the finished trials, which are drawn on top.';
   if (names.length < 2) return empty('contour', title, caption, 'needs two parameters');
   const done = valued(d, 'complete');
   if (done.length < 3) return empty('contour', title, caption, 'needs 3 finished trials');
-  const chosen = pair && pair.every((n) => n in d.space) && pair[0] !== pair[1] ? pair : defaultPair(names, shares);
+  const chosen = pair?.every((n) => n in d.space) && pair[0] !== pair[1] ? pair : defaultPair(names, shares);
   const [a, b] = chosen.map((n) => ({ name: n, i: names.indexOf(n), p: d.space[n]! }));
   const space = new Space(d.space);
   const pos = done.map((t) => space.encode(t.params));
@@ -267,7 +341,9 @@ export function contourFigure(d: RunData, pair?: readonly [string, string], shar
   const points = done.map((t) => ({ xa: cell(a!.p, t.params[a!.name]), yb: cell(b!.p, t.params[b!.name]), value: t.value, trial: t.trial }));
   const enc = (p: typeof a, field: string) => {
     const e = paramX(p!.name, p!.p, field);
-    return p!.p.type === 'categorical' ? { ...e, scale: { ...e.scale, paddingInner: 0 } } : { ...e, axis: { ...('axis' in e ? e.axis : {}), grid: false } };
+    return p!.p.type === 'categorical'
+      ? { ...e, scale: { ...e.scale, paddingInner: 0 } }
+      : { ...e, axis: { ...('axis' in e ? e.axis : {}), grid: false } };
   };
   const ex = enc(a, 'xa');
   const ey = { ...enc(b, 'yb'), axis: { labelAngle: 0 } };
@@ -288,14 +364,27 @@ export function contourFigure(d: RunData, pair?: readonly [string, string], shar
             ...(a!.p.type === 'categorical' ? {} : { x2: { field: 'xa2' } }),
             y: ey,
             ...(b!.p.type === 'categorical' ? {} : { y2: { field: 'yb2' } }),
-            color: { field: 'value', type: 'quantitative', title: 'value (quantiles)', scale: { type: 'quantile', scheme: 'viridis', count: 8 } as never, legend: { format: '.3g' } },
+            color: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'value (quantiles)',
+              scale: { type: 'quantile', scheme: 'viridis', count: 8 } as never,
+              legend: { format: '.3g' },
+            },
           },
         },
         {
           name: 'points',
           data: { values: points },
           mark: { type: 'point', shape: 'circle', filled: true, size: 22, color: 'white', stroke: '#222', strokeWidth: 0.8 },
-          encoding: { x: ex, y: ey, tooltip: [{ field: 'trial', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.4g' }] },
+          encoding: {
+            x: ex,
+            y: ey,
+            tooltip: [
+              { field: 'trial', type: 'quantitative' },
+              { field: 'value', type: 'quantitative', format: '.4g' },
+            ],
+          },
         },
       ],
     } as ChartSpec,
@@ -310,9 +399,14 @@ function defaultPair(names: readonly string[], shares: readonly number[] | undef
 /** The empirical distribution of the values: the share of trials at or below each value. */
 export function edfFigure(runs: ReadonlyArray<{ name: string; data: RunData }>, scale?: ValueScale): Figure {
   const all = runs.flatMap((r) => valued(r.data, 'complete').map((t) => ({ run: r.name, value: t.value })));
-  const axis = valueAxis(all.map((p) => p.value), scale);
+  const axis = valueAxis(
+    all.map((p) => p.value),
+    scale,
+  );
   const points = runs.flatMap((r) => {
-    const vs = valued(r.data, 'complete').map((t) => t.value).sort((x, y) => x - y);
+    const vs = valued(r.data, 'complete')
+      .map((t) => t.value)
+      .sort((x, y) => x - y);
     return vs.map((value, i) => ({ run: r.name, value, share: (i + 1) / vs.length }));
   });
   return {
@@ -340,7 +434,10 @@ export function compareHistoryFigure(runs: ReadonlyArray<{ name: string; data: R
     let best = Infinity;
     return valued(r.data, 'complete').map((t) => ({ run: r.name, trial: t.trial, value: (best = Math.min(best, t.value)) }));
   });
-  const axis = valueAxis(lines.map((l) => l.value), scale);
+  const axis = valueAxis(
+    lines.map((l) => l.value),
+    scale,
+  );
   return {
     id: 'compare-history',
     title: 'Best so far, by run',
@@ -363,16 +460,24 @@ export function compareHistoryFigure(runs: ReadonlyArray<{ name: string; data: R
 /** Learning curves: every trial's intermediate values by step, pruned trials apart. */
 export function learningFigure(d: RunData, scale?: ValueScale): Figure {
   const title = 'Learning curves';
-  const caption = 'Each trial\'s intermediate values (reported once per epoch or step); pruned trials end where they were stopped.';
+  const caption = "Each trial's intermediate values (reported once per epoch or step); pruned trials end where they were stopped.";
   const withReports = d.trials.filter((t) => t.reports.length > 0);
   if (withReports.length === 0) return empty('learning', title, caption, 'no trial reported intermediate values');
   const points = withReports.flatMap((t) => t.reports.map(([step, value]) => ({ trial: t.trial, step, value, state: t.state })));
   // Each trial's last report as a dot: where a pruned trial was stopped, and a trial that reported once at all.
   const ends = withReports.map((t) => ({ trial: t.trial, step: t.reports.at(-1)![0], value: t.reports.at(-1)![1], state: t.state }));
-  const axis = valueAxis(points.map((p) => p.value), scale);
+  const axis = valueAxis(
+    points.map((p) => p.value),
+    scale,
+  );
   const x = { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1 } } as const;
   const y = { field: 'value', type: 'quantitative', title: axis.title, scale: axis.scale } as const;
-  const color = { field: 'state', type: 'nominal', title: null, scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] } } as const;
+  const color = {
+    field: 'state',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] },
+  } as const;
   return {
     id: 'learning',
     title,
@@ -381,8 +486,26 @@ export function learningFigure(d: RunData, scale?: ValueScale): Figure {
       width: WIDTH,
       height: 300,
       layer: [
-        { name: 'curves', data: { values: points }, mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 }, encoding: { x, y, color, detail: { field: 'trial', type: 'nominal' } } },
-        { name: 'ends', data: { values: ends }, mark: { type: 'point', filled: true, size: 22 }, encoding: { x, y, color, tooltip: [{ field: 'trial', type: 'quantitative' }, { field: 'step', type: 'quantitative' }] } },
+        {
+          name: 'curves',
+          data: { values: points },
+          mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 },
+          encoding: { x, y, color, detail: { field: 'trial', type: 'nominal' } },
+        },
+        {
+          name: 'ends',
+          data: { values: ends },
+          mark: { type: 'point', filled: true, size: 22 },
+          encoding: {
+            x,
+            y,
+            color,
+            tooltip: [
+              { field: 'trial', type: 'quantitative' },
+              { field: 'step', type: 'quantitative' },
+            ],
+          },
+        },
       ],
     } as ChartSpec,
   };
@@ -391,11 +514,18 @@ export function learningFigure(d: RunData, scale?: ValueScale): Figure {
 /** A bar per trial on its worker's row, from its start to its end: idle gaps and stragglers show. */
 export function timelineFigure(d: RunData): Figure {
   const title = 'Timeline of trials per worker';
-  const caption = 'Each trial from its start to its end on the worker that ran it; gaps are idle time, long bars stragglers. Time from the first trial\'s start.';
+  const caption =
+    "Each trial from its start to its end on the worker that ran it; gaps are idle time, long bars stragglers. Time from the first trial's start.";
   const ok = d.trials.filter((t) => Number.isFinite(t.finishedAt));
   if (ok.length === 0) return empty('timeline', title, caption, 'no trial has finished yet');
   const t0 = Math.min(...ok.map((t) => t.finishedAt - t.durationMs));
-  const bars = ok.map((t) => ({ trial: t.trial, worker: t.worker, start: (t.finishedAt - t.durationMs - t0) / 1000, end: (t.finishedAt - t0) / 1000, state: t.state }));
+  const bars = ok.map((t) => ({
+    trial: t.trial,
+    worker: t.worker,
+    start: (t.finishedAt - t.durationMs - t0) / 1000,
+    end: (t.finishedAt - t0) / 1000,
+    state: t.state,
+  }));
   const workers = [...new Set(bars.map((b) => b.worker))].sort();
   return {
     id: 'timeline',
@@ -411,8 +541,17 @@ export function timelineFigure(d: RunData): Figure {
         y: { field: 'worker', type: 'nominal', title: 'worker', sort: workers },
         x: { field: 'start', type: 'quantitative', title: 'seconds' },
         x2: { field: 'end' },
-        color: { field: 'state', type: 'nominal', title: null, scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] } },
-        tooltip: [{ field: 'trial', type: 'quantitative' }, { field: 'start', type: 'quantitative', format: '.2f' }, { field: 'end', type: 'quantitative', format: '.2f' }],
+        color: {
+          field: 'state',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['complete', 'pruned', 'failed'], range: [COLORS.trial, COLORS.pruned, COLORS.failed] },
+        },
+        tooltip: [
+          { field: 'trial', type: 'quantitative' },
+          { field: 'start', type: 'quantitative', format: '.2f' },
+          { field: 'end', type: 'quantitative', format: '.2f' },
+        ],
       },
     } as ChartSpec,
   };

@@ -23,7 +23,10 @@ function failures(d: RunData): string {
     byKind.set(t.failure.kind, k);
   }
   if (byKind.size === 0) return '';
-  return `<h2>Failures</h2>${table(['kind', 'trials', 'first'], [...byKind].map(([k, v]) => [k, String(v.count), v.example]))}`;
+  return `<h2>Failures</h2>${table(
+    ['kind', 'trials', 'first'],
+    [...byKind].map(([k, v]) => [k, String(v.count), v.example]),
+  )}`;
 }
 
 /** Styles shared by the report and the dashboard page. */
@@ -48,9 +51,15 @@ export const PAGE_CSS = `
  */
 export function reportHtml(d: RunData, p: RunPayload): string {
   const bestBlock = p.best
-    ? `<p class="best">best value <b>${esc(p.best.value)}</b> at trial ${p.best.trial}</p>${table(['parameter', 'value'], Object.entries(p.best.params).map(([k, v]) => [k, show(v)]))}`
+    ? `<p class="best">best value <b>${esc(p.best.value)}</b> at trial ${p.best.trial}</p>${table(
+        ['parameter', 'value'],
+        Object.entries(p.best.params).map(([k, v]) => [k, show(v)]),
+      )}`
     : '<p class="best">no trial has finished yet</p>';
-  const options = table(['option', 'value'], Object.entries(d.study.config).map(([k, v]) => [k, show(v)]));
+  const options = table(
+    ['option', 'value'],
+    Object.entries(d.study.config).map(([k, v]) => [k, show(v)]),
+  );
   const data = JSON.stringify({ figures: p.figures, table: p.table }).replace(/</g, '\\u003c');
   const libs = (Object.keys(LIBRARIES) as Library[]).map((l) => inline(scriptText(libraryFile(l)))).join('\n');
   return `<!doctype html>

@@ -18,14 +18,33 @@ export type ImportanceMethod = 'ped-anova' | 'fanova' | 'permutation';
 export const DEFAULT_IMPORTANCE: ImportanceMethod = 'fanova';
 
 /** Shares per parameter (in space order), or undefined when there are too few trials to say anything. */
-export function importances(space: SpaceSpec, params: ReadonlyArray<Record<string, unknown>>, values: readonly number[], method = DEFAULT_IMPORTANCE, seed = 0): number[] | undefined {
+export function importances(
+  space: SpaceSpec,
+  params: ReadonlyArray<Record<string, unknown>>,
+  values: readonly number[],
+  method = DEFAULT_IMPORTANCE,
+  seed = 0,
+): number[] | undefined {
   const names = Object.keys(space);
   if (names.length === 0 || values.length < MIN_TRIALS) return undefined;
   const codec = new Space(space);
   // Beyond a few hundred trials the shares settle; the forest's cost does not.
-  const keep = values.length <= MAX_TRIALS ? values.map((_, i) => i) : shuffleIdx(values.length, rngFor(seed, 'subsample')).slice(0, MAX_TRIALS).sort((a, b) => a - b);
+  const keep =
+    values.length <= MAX_TRIALS
+      ? values.map((_, i) => i)
+      : shuffleIdx(values.length, rngFor(seed, 'subsample'))
+          .slice(0, MAX_TRIALS)
+          .sort((a, b) => a - b);
   const s: Samples = { x: keep.map((i) => codec.encode(params[i] as never)), y: ranks(keep.map((i) => values[i]!)) };
-  const raw = method === 'ped-anova' ? pedAnova(s, names.map((n) => space[n]!)) : method === 'fanova' ? fanova(s, rngFor(seed, 'fanova')) : permutation(s, rngFor(seed, 'permutation'));
+  const raw =
+    method === 'ped-anova'
+      ? pedAnova(
+          s,
+          names.map((n) => space[n]!),
+        )
+      : method === 'fanova'
+        ? fanova(s, rngFor(seed, 'fanova'))
+        : permutation(s, rngFor(seed, 'permutation'));
   return normalise(raw);
 }
 /** Fewer trials than this say nothing about importance. */
@@ -60,7 +79,10 @@ const GRID = 100;
 
 export function pedAnova(s: Samples, specs: readonly ParamSpec[]): number[] {
   const n = s.y.length;
-  const order = s.y.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+  const order = s.y
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map((p) => p[1]);
   const top = order.slice(0, Math.max(2, Math.ceil(TOP_QUANTILE * n)));
   return specs.map((p, j) => {
     const all = s.x.map((row) => row[j]!);
@@ -157,14 +179,26 @@ function growTree(s: Samples, idx: number[], rng: Rng): Tree {
     if (best.f < 0) return at;
     feature[at] = best.f;
     threshold[at] = best.t;
-    const l = node(ids.filter((i) => s.x[i]![best.f]! <= best.t), depth + 1);
-    const r = node(ids.filter((i) => s.x[i]![best.f]! > best.t), depth + 1);
+    const l = node(
+      ids.filter((i) => s.x[i]![best.f]! <= best.t),
+      depth + 1,
+    );
+    const r = node(
+      ids.filter((i) => s.x[i]![best.f]! > best.t),
+      depth + 1,
+    );
     left[at] = l;
     right[at] = r;
     return at;
   };
   node(idx, 0);
-  return { feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float64Array.from(value) };
+  return {
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float64Array.from(value),
+  };
 }
 
 function predict(t: Tree, x: readonly number[]): number {

@@ -18,7 +18,11 @@ export interface RunPayload {
 
 const objectiveText = (d: RunData) => {
   const o = d.study.objective;
-  return o.kind === 'task' ? `task ${o.task}` : o.kind === 'module' ? `fitness ${decodeURIComponent(o.url.replace(/^.*\//, ''))}` : `function ${o.name}`;
+  return o.kind === 'task'
+    ? `task ${o.task}`
+    : o.kind === 'module'
+      ? `fitness ${decodeURIComponent(o.url.replace(/^.*\//, ''))}`
+      : `function ${o.name}`;
 };
 
 export const runTitle = (d: RunData) => `${d.study.strategy} on ${objectiveText(d)}, seed ${JSON.stringify(d.study.config.seed)}`;
@@ -27,7 +31,9 @@ export function statusText(d: RunData): string {
   const count = (s: string) => d.trials.filter((t) => t.state === s).length;
   const [failed, pruned] = [count('failed'), count('pruned')];
   const counts = `${d.rows.length} of ${d.budget} trials finished${pruned ? `, ${pruned} pruned` : ''}${failed ? `, ${failed} failed` : ''}`;
-  return d.status.ended ? `${counts}; ended (${d.status.stoppedBy})` : `${counts}; still running, or stopped before its end (resume it with evotune search --resume)`;
+  return d.status.ended
+    ? `${counts}; ended (${d.status.stoppedBy})`
+    : `${counts}; still running, or stopped before its end (resume it with evotune search --resume)`;
 }
 
 const withConfigs = (figs: readonly Figure[]) => figs.map((f) => (f.spec ? { ...f, spec: withConfig(f.spec) } : f));
@@ -44,4 +50,6 @@ export function runPayload(d: RunData, o: FigureOptions = {}): RunPayload {
   };
 }
 
-export const comparePayload = (runs: ReadonlyArray<{ name: string; data: RunData }>, o: FigureOptions = {}) => ({ figures: withConfigs(compareFigures(runs, o)) });
+export const comparePayload = (runs: ReadonlyArray<{ name: string; data: RunData }>, o: FigureOptions = {}) => ({
+  figures: withConfigs(compareFigures(runs, o)),
+});

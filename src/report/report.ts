@@ -26,7 +26,9 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   const data = runData(dir, readJournal(dir));
   const payload = runPayload(data);
   const drawn = payload.figures.filter((f) => f.spec !== undefined);
-  const rendered = await Promise.all(drawn.map(async (f) => ({ file: join(dir, CHARTS_FOLDER, `${f.id}.svg`), svg: await renderSvg({ ...f.spec!, title: f.title } as never) })));
+  const rendered = await Promise.all(
+    drawn.map(async (f) => ({ file: join(dir, CHARTS_FOLDER, `${f.id}.svg`), svg: await renderSvg({ ...f.spec!, title: f.title } as never) })),
+  );
   const html = join(dir, REPORT_FILE);
   try {
     mkdirSync(join(dir, CHARTS_FOLDER), { recursive: true });

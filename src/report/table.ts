@@ -11,7 +11,21 @@ export function trialRecords(rows: readonly TrialRow[], space: SpaceSpec): { col
   const trials = rows.map(trialView);
   const metricNames = [...new Set(trials.flatMap((t) => Object.keys(t.metrics)))].sort();
   const pruned = trials.some((t) => t.state === 'pruned');
-  const columns = ['trial', 'generation', 'seed', 'state', 'value', ...(pruned ? ['step'] : []), 'failure', 'message', 'durationMs', 'worker', 'finishedAt', ...names, ...metricNames.map((m) => `metric.${m}`)];
+  const columns = [
+    'trial',
+    'generation',
+    'seed',
+    'state',
+    'value',
+    ...(pruned ? ['step'] : []),
+    'failure',
+    'message',
+    'durationMs',
+    'worker',
+    'finishedAt',
+    ...names,
+    ...metricNames.map((m) => `metric.${m}`),
+  ];
   const records = trials.map((t, i) => {
     const rec: Record<string, unknown> = {
       trial: t.trial,

@@ -22,7 +22,10 @@ export interface CategoricalParam {
 export type ParamSpec = FloatParam | IntParam | CategoricalParam;
 export type SpaceSpec = Readonly<Record<string, ParamSpec>>;
 /** A parameter as written in a space file or passed to `search()`: `log` may be left out (false). */
-export type ParamInput = Omit<FloatParam, 'log'> & { readonly log?: boolean } | Omit<IntParam, 'log'> & { readonly log?: boolean } | CategoricalParam;
+export type ParamInput =
+  | (Omit<FloatParam, 'log'> & { readonly log?: boolean })
+  | (Omit<IntParam, 'log'> & { readonly log?: boolean })
+  | CategoricalParam;
 /** A space as written: what `search({ space })` and `parseSpace` take. `SpaceSpec` is the parsed form. */
 export type SpaceInput = Readonly<Record<string, ParamInput>>;
 export type ParamValue = number | Choice;
@@ -34,8 +37,7 @@ const KEYS: Record<ParamSpec['type'], readonly string[]> = {
   categorical: ['type', 'choices'],
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Validates a space as written in a space file or passed to the API, and returns it with defaults filled in.
@@ -43,7 +45,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function parseSpace(input: unknown): SpaceSpec {
   if (!isPlainObject(input)) {
-    throw errors.spaceShape(`expected an object of parameters such as {"lr": {"type": "float", "low": 1e-5, "high": 1, "log": true}}, got ${show(input)}`);
+    throw errors.spaceShape(
+      `expected an object of parameters such as {"lr": {"type": "float", "low": 1e-5, "high": 1, "log": true}}, got ${show(input)}`,
+    );
   }
   const names = Object.keys(input);
   if (names.length === 0) throw errors.spaceShape('expected at least one parameter, got an empty object');

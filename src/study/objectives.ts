@@ -36,7 +36,8 @@ export interface ObjectiveSpec {
 export const DEFAULT_OBJECTIVES: ObjectiveSpec = { objectives: [{ name: 'loss', direction: 'minimize' }], constraints: [] };
 
 /** Minimise the loss, no constraints: the search behaves (and reports) exactly as without objectives. */
-export const isPlain = (s: ObjectiveSpec) => s.objectives.length === 1 && s.objectives[0]!.name === 'loss' && s.objectives[0]!.direction === 'minimize' && s.constraints.length === 0;
+export const isPlain = (s: ObjectiveSpec) =>
+  s.objectives.length === 1 && s.objectives[0]!.name === 'loss' && s.objectives[0]!.direction === 'minimize' && s.constraints.length === 0;
 
 export const isMulti = (s: ObjectiveSpec) => s.objectives.length > 1;
 
@@ -74,11 +75,15 @@ export interface ObjectiveOptions {
 
 /** Checks the objective options together; every mistake is a usage error naming the option. */
 export function objectiveSpec(o: ObjectiveOptions): ObjectiveSpec {
-  if (o.objective !== undefined && o.objectives !== undefined) throw errors.optionConflict('give either objective (one) or objectives (several), not both');
-  if (o.objectives !== undefined && o.direction !== undefined) throw errors.optionConflict('with objectives, give directions (one per objective), not direction');
-  if (o.objectives === undefined && o.directions !== undefined) throw errors.optionConflict('directions go with objectives; for one objective use direction');
+  if (o.objective !== undefined && o.objectives !== undefined)
+    throw errors.optionConflict('give either objective (one) or objectives (several), not both');
+  if (o.objectives !== undefined && o.direction !== undefined)
+    throw errors.optionConflict('with objectives, give directions (one per objective), not direction');
+  if (o.objectives === undefined && o.directions !== undefined)
+    throw errors.optionConflict('directions go with objectives; for one objective use direction');
   const names = o.objectives ?? [o.objective ?? 'loss'];
-  for (const n of names) if (!NAME.test(n)) throw errors.option(o.objectives ? 'objectives' : 'objective', 'metric names (letters, digits, _ . -)', n);
+  for (const n of names)
+    if (!NAME.test(n)) throw errors.option(o.objectives ? 'objectives' : 'objective', 'metric names (letters, digits, _ . -)', n);
   if (new Set(names).size < names.length) throw errors.option('objectives', 'distinct metric names', names.join(','));
   const directions = o.directions ?? names.map(() => o.direction ?? 'minimize');
   if (directions.length !== names.length) throw errors.option('directions', `${names.length} directions, one per objective`, directions.join(','));
@@ -89,7 +94,10 @@ export function objectiveSpec(o: ObjectiveOptions): ObjectiveSpec {
 /** The strategy that searches several objectives when none is named: the stronger of the two measured. */
 export const DEFAULT_MULTI_STRATEGY = 'smsemoa';
 
-const multiStrategies = () => Object.values(STRATEGIES).filter((s) => s.objectives === 'multi').map((s) => s.name);
+const multiStrategies = () =>
+  Object.values(STRATEGIES)
+    .filter((s) => s.objectives === 'multi')
+    .map((s) => s.name);
 
 /**
  * The strategy of a search: the one named, else the default for its number of objectives. Several objectives with

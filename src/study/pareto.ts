@@ -87,7 +87,13 @@ export function hypervolume(points: readonly Vector[], ref: Vector): number {
   let total = 0;
   for (let k = 0; k < sorted.length; k++) {
     const top = k + 1 < sorted.length ? sorted[k + 1]![last]! : ref[last]!;
-    if (top > sorted[k]![last]!) total += (top - sorted[k]![last]!) * hypervolume(sorted.slice(0, k + 1).map((p) => p.slice(0, last)), ref.slice(0, last));
+    if (top > sorted[k]![last]!)
+      total +=
+        (top - sorted[k]![last]!) *
+        hypervolume(
+          sorted.slice(0, k + 1).map((p) => p.slice(0, last)),
+          ref.slice(0, last),
+        );
   }
   return total;
 }
@@ -144,7 +150,9 @@ export function contributions(points: readonly Vector[], ref: Vector): number[] 
     const out = new Array<number>(n).fill(0);
     const inside = points.map((_, i) => i).filter((i) => points[i]![0]! < ref[0]! && points[i]![1]! < ref[1]!);
     const front = inside
-      .filter((i) => !inside.some((j) => j !== i && (dominates(points[j]!, points[i]!) || (j < i && points[j]!.every((v, m) => v === points[i]![m])))))
+      .filter(
+        (i) => !inside.some((j) => j !== i && (dominates(points[j]!, points[i]!) || (j < i && points[j]!.every((v, m) => v === points[i]![m])))),
+      )
       .sort((a, b) => points[a]![0]! - points[b]![0]!);
     front.forEach((i, k) => {
       const right = k + 1 < front.length ? points[front[k + 1]!]![0]! : ref[0]!;

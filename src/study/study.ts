@@ -8,7 +8,17 @@ import { deriveSeed, rngFor } from '../util/rng.js';
 import type { Best, ReplayedTrial, StopReason, StudyEvent, StudySummary, TrialRecord } from './types.js';
 import type { Scheduler, SchedulerContext } from './schedulers/index.js';
 import { resourceOf, type TellPruned } from './fidelity.js';
-import { candidateOf, checkMetrics, DEFAULT_OBJECTIVES, improves, isMulti, paretoFront, reachesTarget, toldFor, type ObjectiveSpec } from './objectives.js';
+import {
+  candidateOf,
+  checkMetrics,
+  DEFAULT_OBJECTIVES,
+  improves,
+  isMulti,
+  paretoFront,
+  reachesTarget,
+  toldFor,
+  type ObjectiveSpec,
+} from './objectives.js';
 
 /** A scheduler with validated options, and what it needs to know about the run. */
 export interface ScheduledBy {
@@ -136,7 +146,17 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       consecutiveFailures++;
       failuresByKind[o.kind] = (failuresByKind[o.kind] ?? 0) + 1;
     }
-    cfg.onEvent?.({ type: 'finished', record: rec, best, done: trials.length, failed, pruned, budget, resourceSpent, ...(cfg.resourceBudget !== undefined ? { resourceBudget: cfg.resourceBudget } : {}) });
+    cfg.onEvent?.({
+      type: 'finished',
+      record: rec,
+      best,
+      done: trials.length,
+      failed,
+      pruned,
+      budget,
+      resourceSpent,
+      ...(cfg.resourceBudget !== undefined ? { resourceBudget: cfg.resourceBudget } : {}),
+    });
   };
 
   while (trials.length < budget) {
@@ -160,7 +180,12 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     }
     const xs = asked.xs.slice(0, budget - trials.length);
     const first = trials.length;
-    const rules = sched ? sched.scheduler.plan(schedState, xs.map((_, i) => first + i)) : [];
+    const rules = sched
+      ? sched.scheduler.plan(
+          schedState,
+          xs.map((_, i) => first + i),
+        )
+      : [];
     const plans = asked.plans;
     const wantCheckpoint = plans !== undefined || cfg.keepBestCheckpoint === true;
     const batch = xs.map((x, i) => {
@@ -170,7 +195,8 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const prune = rules[i];
       const plan = plans?.[i];
       const parent = plan?.parent === undefined ? undefined : previous.numbers[plan.parent];
-      if (plan?.parent !== undefined && parent === undefined) throw errors.internal(`trial ${number} continues from member ${plan.parent} of a generation that has none`);
+      if (plan?.parent !== undefined && parent === undefined)
+        throw errors.internal(`trial ${number} continues from member ${plan.parent} of a generation that has none`);
       return {
         number,
         x,
@@ -185,7 +211,12 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     // A checkpoint is looked up only when its trial runs now: replayed trials need none.
     const restoreOf = (parent: number): Checkpoint => {
       const c = previous.checkpoints.get(parent) ?? cfg.loadCheckpoint?.(parent);
-      if (!c) throw errors.resume('checkpoints', `the checkpoint of trial ${parent} is missing, and a trial continues from it`, 'a run folder keeps them in checkpoints/; resume from a complete copy of the run');
+      if (!c)
+        throw errors.resume(
+          'checkpoints',
+          `the checkpoint of trial ${parent} is missing, and a trial continues from it`,
+          'a run folder keeps them in checkpoints/; resume from a complete copy of the run',
+        );
       return c;
     };
 
@@ -206,7 +237,11 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
         const old = cfg.replay?.get(t.number);
         if (old) {
           if (!sameX(old.x, t.x)) {
-            throw errors.resume('journal', `trial ${t.number} in the journal has other parameters than this run asks for`, 'resume with the same config and seed as the run that wrote the journal');
+            throw errors.resume(
+              'journal',
+              `trial ${t.number} in the journal has other parameters than this run asks for`,
+              'resume with the same config and seed as the run that wrote the journal',
+            );
           }
           return { outcome: old.outcome, replayed: true };
         }

@@ -101,6 +101,7 @@ export const MUTABLE_MID_TRAINING: ReadonlySet<string> = new Set(['lr', 'momentu
 export function taskEpochs(task: { readonly name: string; readonly defaults: Params }, space: Readonly<Record<string, unknown>>): number {
   const searched = space.epochs as { type?: unknown; high?: unknown; choices?: unknown } | undefined;
   if (searched && (searched.type === 'int' || searched.type === 'float') && typeof searched.high === 'number') return searched.high;
-  if (searched && Array.isArray(searched.choices) && searched.choices.every((c) => typeof c === 'number')) return Math.max(...(searched.choices as number[]));
+  if (searched && Array.isArray(searched.choices) && searched.choices.every((c) => typeof c === 'number'))
+    return Math.max(...(searched.choices as number[]));
   return trainConfig(task.name, task.defaults).epochs;
 }

@@ -61,7 +61,10 @@ export interface SplitOptions {
  * training rows' mean and standard deviation, so nothing leaks from validation).
  */
 export function splitClassification(table: LabelledTable, o: SplitOptions): TaskData {
-  const order = shuffleInPlace(Array.from({ length: table.rows }, (_, i) => i), rngFor(o.seed, 'split', o.name));
+  const order = shuffleInPlace(
+    Array.from({ length: table.rows }, (_, i) => i),
+    rngFor(o.seed, 'split', o.name),
+  );
   const nVal = Math.round(table.rows * o.valFraction);
   const nTrain = table.rows - nVal;
   const pick = (rows: number[]) => {

@@ -44,7 +44,15 @@ export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>
 function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: number, memberStepsPerSec: number): TaskResult {
   // A diverged member scores NaN like trainAndEvaluate's; a pruned one its last validation loss (its report).
   const loss = m.state === 'diverged' ? NaN : m.loss;
-  const metrics: TaskMetrics = { loss, backend, steps: m.steps, trainMs: Math.round(trainMs), stepsPerSec: Math.round(memberStepsPerSec / size), groupSize: size, groupMemberStepsPerSec: Math.round(memberStepsPerSec) };
+  const metrics: TaskMetrics = {
+    loss,
+    backend,
+    steps: m.steps,
+    trainMs: Math.round(trainMs),
+    stepsPerSec: Math.round(memberStepsPerSec / size),
+    groupSize: size,
+    groupMemberStepsPerSec: Math.round(memberStepsPerSec),
+  };
   if (m.state !== 'diverged' && m.accuracy !== undefined) metrics.accuracy = m.accuracy;
   if (m.state === 'diverged') metrics.diverged = true;
   return m.state === 'complete' && m.checkpoint ? Object.assign(metrics, { checkpoint: m.checkpoint }) : metrics;

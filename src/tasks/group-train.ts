@@ -83,7 +83,8 @@ function buildMembers(tf: TF, task: Task, members: readonly GroupMember[], ctx: 
       const model = task.build(params, { ...ctx, seed: m.seed });
       try {
         const stages = stagesOf(model);
-        if (!stages) throw errors.task(task.name, 'a group trains Sequential stacks of Dense, Dropout and Flatten layers only: train this model alone');
+        if (!stages)
+          throw errors.task(task.name, 'a group trains Sequential stacks of Dense, Dropout and Flatten layers only: train this model alone');
         const { layout, rates } = layoutOf(stages);
         const vars = stages.flatMap((s) => (s.type === 'dense' ? (s.bias ? [s.kernel, s.bias] : [s.kernel]) : [])).map((v) => tf.clone(v));
         built.push({ cfg, layout, rates, vars });
@@ -93,7 +94,10 @@ function buildMembers(tf: TF, task: Task, members: readonly GroupMember[], ctx: 
       const first = built[0]!;
       const last = built[built.length - 1]!;
       if (keyOf(task, last.cfg, last.layout) !== keyOf(task, first.cfg, first.layout)) {
-        throw errors.task(task.name, `group member ${built.length - 1} differs from member 0 in architecture, batchSize, epochs or optimizer: group only trials whose groupKey agrees`);
+        throw errors.task(
+          task.name,
+          `group member ${built.length - 1} differs from member 0 in architecture, batchSize, epochs or optimizer: group only trials whose groupKey agrees`,
+        );
       }
     }
   } catch (e) {
@@ -136,7 +140,10 @@ class GroupData {
     const k = seeds.length;
     const idx = new Int32Array(this.stepsPerEpoch * k * b);
     seeds.forEach((seed, j) => {
-      const order = shuffleInPlace(Array.from({ length: data.nTrain }, (_, i) => i), rngFor(seed, 'shuffle', epoch));
+      const order = shuffleInPlace(
+        Array.from({ length: data.nTrain }, (_, i) => i),
+        rngFor(seed, 'shuffle', epoch),
+      );
       for (let s = 0; s < this.stepsPerEpoch; s++) idx.set(order.slice(s * b, (s + 1) * b), (s * k + j) * b);
     });
     tf.dispose([this.epochX, this.epochY].filter((t): t is Tensor => !!t));
@@ -186,10 +193,20 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
   let weights: Tensor[] = [];
   try {
     group = new GroupData(tf, data, cfg.batchSize);
-    program = new VectorisedProgram(tf, task.kind, layout, members.map((m, i) => ({ seed: m.seed, rates: built[i]!.rates })));
+    program = new VectorisedProgram(
+      tf,
+      task.kind,
+      layout,
+      members.map((m, i) => ({ seed: m.seed, rates: built[i]!.rates })),
+    );
     const initial = tf.tidy(() => shapes.map((_, v) => tf.stack(built.map((b) => b.vars[v]!))));
     try {
-      optimizer = new StackedOptimizer(tf, shapes, initial, built.map((b) => ({ optimizer: b.cfg.optimizer, weightDecay: b.cfg.weightDecay })));
+      optimizer = new StackedOptimizer(
+        tf,
+        shapes,
+        initial,
+        built.map((b) => ({ optimizer: b.cfg.optimizer, weightDecay: b.cfg.weightDecay })),
+      );
       weights = initial;
     } catch (e) {
       tf.dispose(initial);
@@ -227,7 +244,10 @@ async function train(
   let memberSteps = 0;
   const start = performance.now();
   for (let epoch = 0; epoch < epochs && active.length > 0; epoch++) {
-    group.reshuffle(active.map((i) => members[i]!.seed), epoch);
+    group.reshuffle(
+      active.map((i) => members[i]!.seed),
+      epoch,
+    );
     for (let i = 0; i < group.stepsPerEpoch; i++, steps++) {
       const lrs = active.map((m) => lrAt(built[m]!.cfg.schedule, steps, total));
       const next = tf.tidy(() => {
@@ -241,7 +261,9 @@ async function train(
     const last = epoch === epochs - 1;
     const reporting = active.some((m) => members[m]!.report);
     // One read: each member's weight sum (finite or not), and its validation scores when someone needs them.
-    const read = tf.tidy(() => tf.stack([optimizer.checksums(), ...(last || reporting ? memberScores(tf, task.kind, program.predict(group.xVal, weights), group.yVal) : [])]));
+    const read = tf.tidy(() =>
+      tf.stack([optimizer.checksums(), ...(last || reporting ? memberScores(tf, task.kind, program.predict(group.xVal, weights), group.yVal) : [])]),
+    );
     const values = read.dataSync() as Float32Array;
     read.dispose();
     const k = active.length;

@@ -23,7 +23,9 @@ export function mlp(ctx: TaskContext, o: MlpOptions): LayersModel {
     model.add(tf.layers.dense({ units, activation: o.activation ?? 'relu', ...(i === 0 ? { inputShape: [...o.inputShape] } : {}), ...init(ctx, i) }));
     if (o.dropout) model.add(tf.layers.dropout({ rate: o.dropout, seed: deriveSeed(ctx.seed, 'dropout', i) }));
   });
-  model.add(tf.layers.dense({ units: o.outputs, ...(o.hidden.length === 0 ? { inputShape: [...o.inputShape] } : {}), ...init(ctx, o.hidden.length) }));
+  model.add(
+    tf.layers.dense({ units: o.outputs, ...(o.hidden.length === 0 ? { inputShape: [...o.inputShape] } : {}), ...init(ctx, o.hidden.length) }),
+  );
   return model;
 }
 

@@ -73,7 +73,14 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
     const { report, restore, segment, wantCheckpoint } = ctx;
     const taskCtx = { tf, backend, seed: ctx.seed, signal: ctx.signal, dataSeed };
     const r = await trainAndEvaluate(task, params, taskCtx, { report, restore, segment, wantCheckpoint });
-    const metrics: TaskMetrics = { loss: r.loss, backend, steps: r.steps, trainMs: Math.round(r.trainMs), stepsPerSec: Math.round(r.stepsPerSec), params: r.params };
+    const metrics: TaskMetrics = {
+      loss: r.loss,
+      backend,
+      steps: r.steps,
+      trainMs: Math.round(r.trainMs),
+      stepsPerSec: Math.round(r.stepsPerSec),
+      params: r.params,
+    };
     if (r.accuracy !== undefined) metrics.accuracy = r.accuracy;
     if (r.diverged) metrics.diverged = true;
     return r.checkpoint ? Object.assign(metrics, { checkpoint: r.checkpoint }) : metrics;

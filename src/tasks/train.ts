@@ -248,7 +248,10 @@ class Run {
   private reshuffle(epoch: number): void {
     const tf = this.tf;
     const n = this.x.shape[0]!;
-    const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rngFor(this.seed, 'shuffle', epoch));
+    const order = shuffleInPlace(
+      Array.from({ length: n }, (_, i) => i),
+      rngFor(this.seed, 'shuffle', epoch),
+    );
     tf.dispose([this.epochX!, this.epochY!].filter(Boolean));
     [this.epochX, this.epochY] = tf.tidy(() => {
       const idx = tf.tensor1d(order, 'int32');

@@ -11,7 +11,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function validateTask(where: string, value: unknown): Task {
   const bad = (field: string, expected: string, got: unknown) =>
     errors.module(where, `default export: field "${field}": expected ${expected}, got ${show(got)}`, 'see src/tasks/README.md for the task contract');
-  if (!isObject(value)) throw errors.module(where, `default export: expected a task object, got ${show(value)}`, 'export default { name, description, kind, space, defaults, data, build }');
+  if (!isObject(value))
+    throw errors.module(
+      where,
+      `default export: expected a task object, got ${show(value)}`,
+      'export default { name, description, kind, space, defaults, data, build }',
+    );
   const t = value;
   if (typeof t.name !== 'string' || t.name === '') throw bad('name', 'a non-empty string', t.name);
   if (typeof t.description !== 'string') throw bad('description', 'a string', t.description);
@@ -38,8 +43,16 @@ const isWhole = (v: unknown, min: number): v is number => typeof v === 'number' 
  */
 export function validateTaskData(where: string, kind: Task['kind'], value: unknown, seed: number): TaskData {
   const bad = (field: string, expected: string, got: unknown) =>
-    errors.module(where, `data(${seed}): field "${field}": expected ${expected}, got ${typeof got === 'string' ? got : show(got)}`, 'see "Task data" in src/tasks/README.md');
-  if (!isObject(value)) throw errors.module(where, `data(${seed}): expected an object { xTrain, yTrain, xVal, yVal, inputShape, targetSize, nTrain, nVal }, got ${show(value)}`);
+    errors.module(
+      where,
+      `data(${seed}): field "${field}": expected ${expected}, got ${typeof got === 'string' ? got : show(got)}`,
+      'see "Task data" in src/tasks/README.md',
+    );
+  if (!isObject(value))
+    throw errors.module(
+      where,
+      `data(${seed}): expected an object { xTrain, yTrain, xVal, yVal, inputShape, targetSize, nTrain, nVal }, got ${show(value)}`,
+    );
   const d = value;
   const shape = d.inputShape;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((s) => isWhole(s, 1))) {
@@ -47,7 +60,11 @@ export function validateTaskData(where: string, kind: Task['kind'], value: unkno
   }
   const minTarget = kind === 'classification' ? 2 : 1;
   if (!isWhole(d.targetSize, minTarget)) {
-    throw bad('targetSize', kind === 'classification' ? 'the number of classes, a whole number >= 2' : 'the number of outputs, a whole number >= 1', d.targetSize);
+    throw bad(
+      'targetSize',
+      kind === 'classification' ? 'the number of classes, a whole number >= 2' : 'the number of outputs, a whole number >= 1',
+      d.targetSize,
+    );
   }
   for (const n of ['nTrain', 'nVal'] as const) if (!isWhole(d[n], 1)) throw bad(n, 'a number of rows, a whole number >= 1', d[n]);
   const features = (shape as number[]).reduce((a, b) => a * b, 1);
@@ -65,7 +82,10 @@ export function validateTaskData(where: string, kind: Task['kind'], value: unkno
     }
     const width = d.targetSize as number;
     if (y.length !== rows * width) {
-      const indices = kind === 'classification' && y.length === rows ? ' (one number per row: class indices? classification needs one-hot rows of targetSize numbers)' : '';
+      const indices =
+        kind === 'classification' && y.length === rows
+          ? ' (one number per row: class indices? classification needs one-hot rows of targetSize numbers)'
+          : '';
       throw bad(yField, `n${split} x targetSize = ${rows} x ${width} = ${rows * width} numbers`, `${y.length}${indices}`);
     }
     const nonFinite = x.findIndex((v) => !Number.isFinite(v));

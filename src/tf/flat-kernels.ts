@@ -84,7 +84,13 @@ export function sliceRows(tf: TF, x: Tensor, start: number, rows: number): Tenso
 
 /** The flat vector x cut back into consecutive parts shaped like `like`: the inverse of concatFlat. */
 export function splitFlat(tf: TF, x: Tensor, like: readonly Tensor[]): Tensor[] {
-  if (!fast(tf, SLICE)) return tf.split(x, like.map((t) => t.size)).map((part, i) => tf.reshape(part, like[i]!.shape));
+  if (!fast(tf, SLICE))
+    return tf
+      .split(
+        x,
+        like.map((t) => t.size),
+      )
+      .map((part, i) => tf.reshape(part, like[i]!.shape));
   let offset = 0;
   return like.map((t) => {
     const part = sliceKernel(tf, x, offset, t.shape);

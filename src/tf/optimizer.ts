@@ -84,10 +84,7 @@ export class FlatOptimizer {
     this.theta = tf.keep(tf.tidy(() => concatFlat(tf, vars)));
     const n = this.theta.size;
     this.state = Array.from({ length: SLOT_COUNT[cfg.kind] }, () => tf.keep(tf.zeros([n])));
-    this.decay =
-      weightDecay > 0
-        ? tf.keep(tf.tidy(() => tf.concat(vars.map((v) => tf.fill([v.size], v.rank >= 2 ? weightDecay : 0)))))
-        : undefined;
+    this.decay = weightDecay > 0 ? tf.keep(tf.tidy(() => tf.concat(vars.map((v) => tf.fill([v.size], v.rank >= 2 ? weightDecay : 0))))) : undefined;
     // Constant scalars made once: a number operand would upload a fresh scalar tensor on every use.
     const c = (v: number) => tf.keep(tf.scalar(v));
     this.consts =

@@ -67,7 +67,8 @@ export function registerWasmStackedKernels(tf: TF): void {
           const aId = view(a, ka === 1 ? 0 : i, m * n);
           const bId = view(b, i, n * p);
           const outId = view(out, i, m * p);
-          if (isFused) wasm.__FusedMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, ACTIVATION_CODE[activation], bias ? view(bias, i, p) : 0, 0, 0, outId);
+          if (isFused)
+            wasm.__FusedMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, ACTIVATION_CODE[activation], bias ? view(bias, i, p) : 0, 0, 0, outId);
           else wasm._BatchMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, outId);
         }
       } finally {
@@ -149,8 +150,7 @@ export function stackedProducts(tf: TF): StackedProducts {
     };
   }
   return {
-    nn: (a, w, bias, activation) =>
-      tf.fused.matMul({ a, b: w, bias: bias ? tf.reshape(bias, [bias.shape[0]!, 1, -1]) : undefined, activation }),
+    nn: (a, w, bias, activation) => tf.fused.matMul({ a, b: w, bias: bias ? tf.reshape(bias, [bias.shape[0]!, 1, -1]) : undefined, activation }),
     tn: (a, b) => tf.matMul(a, b, true, false),
     nt: (a, b) => tf.matMul(a, b, false, true),
   };
@@ -159,7 +159,10 @@ export function stackedProducts(tf: TF): StackedProducts {
 /** Parts [K, ...] laid side by side per member: [K, sum of widths]. */
 export function concatRows(tf: TF, parts: readonly Tensor[]): Tensor {
   if (onWasm(tf)) return run(tf, CONCAT_ROWS, Object.fromEntries(parts.map((x, i) => [String(i), x])));
-  return tf.concat(parts.map((x) => tf.reshape(x, [x.shape[0]!, -1])), 1);
+  return tf.concat(
+    parts.map((x) => tf.reshape(x, [x.shape[0]!, -1])),
+    1,
+  );
 }
 
 /** Columns [begin, begin + width) of x [K, n], shaped [K, ...shape]: the inverse of concatRows, one part. */

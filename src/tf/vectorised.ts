@@ -84,7 +84,14 @@ export class VectorisedProgram {
       if (members.every((m) => !(m.rates[j]! > 0))) return undefined;
       // As the single program: keep = 1 - rate and its reciprocal, in double, then float32.
       const keeps = members.map((m) => 1 - m.rates[j]!);
-      return { keep: column(tf, keeps, 3), scale: column(tf, keeps.map((k) => 1 / k), 3) };
+      return {
+        keep: column(tf, keeps, 3),
+        scale: column(
+          tf,
+          keeps.map((k) => 1 / k),
+          3,
+        ),
+      };
     });
   }
 
@@ -95,9 +102,7 @@ export class VectorisedProgram {
     // loss.ts's lossGrad with each member's mean over its own batch: the same scalar, so the same numbers.
     const perMember = h.size / h.shape[0]!;
     let d =
-      this.kind === 'regression'
-        ? tf.mul(tf.sub(h, y), tf.scalar(2 / perMember))
-        : tf.mul(tf.sub(tf.softmax(h), y), tf.scalar(1 / h.shape[1]!));
+      this.kind === 'regression' ? tf.mul(tf.sub(h, y), tf.scalar(2 / perMember)) : tf.mul(tf.sub(tf.softmax(h), y), tf.scalar(1 / h.shape[1]!));
     const grads: Tensor[] = [];
     let w = weights.length;
     for (let i = this.layout.length - 1; i >= this.firstDense; i--) {
@@ -162,7 +167,6 @@ export class VectorisedProgram {
   }
 }
 
-
 /** One member's optimizer settings. Every member of a group runs the same kind of optimizer. */
 export interface OptimizerMember {
   readonly optimizer: OptimizerConfig;
@@ -210,10 +214,7 @@ export class StackedOptimizer {
     this.decay?.dispose();
     this.members = [...members];
     const col = (f: (m: OptimizerMember) => number) => column(tf, members.map(f), 2);
-    this.coef =
-      this.kind === 'adam'
-        ? { b1: col((m) => beta1Of(m)), nb1: col((m) => 1 - beta1Of(m)) }
-        : { mu: col((m) => momentumOf(m)) };
+    this.coef = this.kind === 'adam' ? { b1: col((m) => beta1Of(m)), nb1: col((m) => 1 - beta1Of(m)) } : { mu: col((m) => momentumOf(m)) };
     const n = this.theta.shape[1]!;
     if (members.some((m) => m.weightDecay > 0)) {
       // As the single optimizer: the decay on kernels (rank >= 2), not biases.
@@ -237,8 +238,7 @@ export class StackedOptimizer {
     this.t++;
     let g = concatRows(tf, grads);
     if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
-    const rates =
-      this.kind === 'adam' ? lrs.map((lr, i) => (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - beta1Of(this.members[i]!) ** this.t)) : lrs;
+    const rates = this.kind === 'adam' ? lrs.map((lr, i) => (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - beta1Of(this.members[i]!) ** this.t)) : lrs;
     const moving = this.kind === 'sgd' ? this.members.some((m) => momentumOf(m) > 0) : this.state.length > 1;
     const { update, slots } = optimizerUpdate(tf, this.kind, this.state, g, k, column2(tf, rates), moving);
     slots.forEach((value, i) => this.replace(i, value));

@@ -3,8 +3,7 @@
 
 export type Matrix = number[][];
 
-export const identity = (n: number): Matrix =>
-  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+export const identity = (n: number): Matrix => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 
 export function matVec(a: readonly (readonly number[])[], v: readonly number[]): number[] {
   return a.map((row) => row.reduce((s, aij, j) => s + aij * v[j]!, 0));
@@ -47,9 +46,7 @@ export function symmetricEigen(a: readonly (readonly number[])[]): Eigen {
         if (apq === 0) continue;
         const theta = (m[q]![q]! - m[p]![p]!) / (2 * apq);
         // The smaller root of t^2 + 2 t theta - 1 = 0 keeps the rotation angle below pi/4 (stable).
-        const t = Number.isFinite(theta * theta)
-          ? Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1))
-          : 1 / (2 * theta);
+        const t = Number.isFinite(theta * theta) ? Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1)) : 1 / (2 * theta);
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         rotate(m, v, p, q, c, s);

@@ -19,8 +19,17 @@ export function parseOptions<S extends z.ZodObject>(
   if (issue.code === 'unrecognized_keys') {
     const known = Object.keys(schema.shape).map(fieldName);
     const guess = issue.keys.length === 1 ? didYouMean(fieldName(issue.keys[0]!), known, (k) => `"${k}"`) : '';
-    throw errors.optionConflict(`unknown ${opts.what} ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}${guess}; known ${opts.what}s: ${known.join(', ')}`);
+    throw errors.optionConflict(
+      `unknown ${opts.what} ${issue.keys.map((k) => `"${fieldName(k)}"`).join(', ')}${guess}; known ${opts.what}s: ${known.join(', ')}`,
+    );
   }
-  const field = issue.path.length > 0 ? fieldName(String(issue.path[0])) + issue.path.slice(1).map((p) => `[${String(p)}]`).join('') : '(options)';
+  const field =
+    issue.path.length > 0
+      ? fieldName(String(issue.path[0])) +
+        issue.path
+          .slice(1)
+          .map((p) => `[${String(p)}]`)
+          .join('')
+      : '(options)';
   throw errors.option(field, issue.message.replace(/^expected /, ''), issue.input);
 }

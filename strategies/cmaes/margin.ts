@@ -13,12 +13,7 @@ import { normalQuantile } from '../../src/util/normal.js';
  *
  * `edges[i]` are the sorted interior boundaries between gene i's bins (empty for a continuous gene).
  */
-export function marginScale(
-  mean: readonly number[],
-  stdDevs: readonly number[],
-  edges: readonly (readonly number[])[],
-  alpha: number,
-): number[] {
+export function marginScale(mean: readonly number[], stdDevs: readonly number[], edges: readonly (readonly number[])[], alpha: number): number[] {
   return mean.map((m, i) => {
     const e = edges[i] ?? [];
     const sd = stdDevs[i]!;

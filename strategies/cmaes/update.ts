@@ -44,12 +44,7 @@ export const coordinateScales = (dist: Distribution): number[] =>
  * the weighted average of those points (c_m = 1), so a discrete gene follows a winning sample into the next
  * bin; the paths and the covariance learn from the unwidened steps, which is what the model sampled.
  */
-export function updateDistribution(
-  dist: Distribution,
-  ys: readonly (readonly number[])[],
-  scale: readonly number[],
-  p: CmaParams,
-): Distribution {
+export function updateDistribution(dist: Distribution, ys: readonly (readonly number[])[], scale: readonly number[], p: CmaParams): Distribution {
   const n = dist.mean.length;
   const w = p.weights.slice(0, ys.length);
   const yw = Array.from({ length: n }, (_, i) => ys.slice(0, p.mu).reduce((s, y, k) => s + w[k]! * y[i]!, 0));

@@ -21,8 +21,22 @@ export function chromiumAvailable(suite: string): boolean {
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   // The fresh profile is playwright's userDataDir (it refuses --user-data-dir among the args).
   const profile = mkdtempSync(join(tmpdir(), 'evotune-chromium-'));
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args, headless: true, viewport: { width: 1400, height: 1000 } });
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args,
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+  });
   return {
     context,
     close: async () => {

@@ -34,13 +34,28 @@ export function appendLrRange(dir: string): void {
     return { step: i, lr, loss, smoothed: loss };
   });
   const suggestions = { valley: 2e-4, steepest: 1e-3, minimum: 3e-3, 'minimum-or-valley': 3e-3 };
-  const result = { task: 'x', curve: { signal: 'train', points, stop: { reason: 'end' } }, rule: 'steepest', suggestion: 1e-3, bounds: [1e-4, 1e-2], suggestions };
+  const result = {
+    task: 'x',
+    curve: { signal: 'train', points, stop: { reason: 'end' } },
+    rule: 'steepest',
+    suggestion: 1e-3,
+    bounds: [1e-4, 1e-2],
+    suggestions,
+  };
   appendFileSync(join(dir, 'journal.jsonl'), `${JSON.stringify({ type: 'lr-range', at: new Date().toISOString(), result })}\n`);
 }
 
 /** Writes one more trial to a run's journal, as a search session would (asked, then finished). */
 export function appendTrial(dir: string, value: number): number {
-  return appendFinished(dir, (trial, x) => ({ trial, x, state: 'complete', value, metrics: { accuracy: 0.95 }, durationMs: 12, worker: 'late-worker' }));
+  return appendFinished(dir, (trial, x) => ({
+    trial,
+    x,
+    state: 'complete',
+    value,
+    metrics: { accuracy: 0.95 },
+    durationMs: 12,
+    worker: 'late-worker',
+  }));
 }
 
 /** Writes a trial that reported `reports` ([step, value]) and was pruned at the last, or completed (`pruned` false). */
@@ -52,7 +67,10 @@ export function appendReported(dir: string, reports: Array<[number, number]>, pr
 
 function appendFinished(dir: string, finished: (trial: number, x: number[]) => Record<string, unknown>): number {
   const file = join(dir, 'journal.jsonl');
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; trial?: number });
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; trial?: number });
   const trial = Math.max(...lines.map((l) => l.trial ?? -1)) + 1;
   const params = { lr: 0.01, units: 32, act: 'relu' };
   const x = [...new Space(SPACE as never).encode(params)];

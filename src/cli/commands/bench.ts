@@ -20,14 +20,32 @@ const DEFAULTS = {
 
 export function builder(y: Argv) {
   return y
-    .option('tasks', { type: 'string', requiresArg: true, describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})` })
+    .option('tasks', {
+      type: 'string',
+      requiresArg: true,
+      describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})`,
+    })
     .option('strategies', { type: 'string', requiresArg: true, describe: `comma-separated strategies (default ${DEFAULTS.full.strategies})` })
-    .option('budget', { type: 'number', requiresArg: true, describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})` })
+    .option('budget', {
+      type: 'number',
+      requiresArg: true,
+      describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})`,
+    })
     .option('seeds', { type: 'number', requiresArg: true, describe: `searches per strategy and task, seeds 0..N-1 (default ${DEFAULTS.full.seeds})` })
     .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads per search (default: number of cores)' })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
-    .option('lr-bounds', { type: 'string', requiresArg: true, choices: LR_CHOICES as unknown as string[], default: 'none', describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them' })
-    .option('quick', { type: 'boolean', default: false, describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.seeds} seeds` })
+    .option('lr-bounds', {
+      type: 'string',
+      requiresArg: true,
+      choices: LR_CHOICES as unknown as string[],
+      default: 'none',
+      describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them',
+    })
+    .option('quick', {
+      type: 'boolean',
+      default: false,
+      describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.seeds} seeds`,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' })
     .example('$0 bench --quick', 'a small comparison in a minute or two')
     .example('$0 bench --tasks digits,spirals --strategies ga,pso,random --budget 60 --seeds 5', 'the strategies you name, 5 seeds each');
@@ -49,7 +67,10 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 export function benchPlan(args: Args): BenchPlan {
   const d = args.quick === true ? DEFAULTS.quick : DEFAULTS.full;
   const list = (flag: string, raw: unknown, fallback: string) => {
-    const items = String(raw ?? fallback).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = String(raw ?? fallback)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (items.length === 0) throw errors.option(flag, 'a comma-separated list of names', raw);
     return [...new Set(items)];
   };
@@ -85,7 +106,9 @@ export async function handler(args: Args): Promise<void> {
     onRun: json
       ? undefined
       : (r, done, total) =>
-          process.stderr.write(`[${done}/${total}] ${r.task} ${r.strategy}${plan.lrSeeding.length > 1 ? ` lr=${r.lr}` : ''} seed ${r.seed}: best ${num(r.best)} (${(r.wallMs / 1000).toFixed(1)} s)\n`),
+          process.stderr.write(
+            `[${done}/${total}] ${r.task} ${r.strategy}${plan.lrSeeding.length > 1 ? ` lr=${r.lr}` : ''} seed ${r.seed}: best ${num(r.best)} (${(r.wallMs / 1000).toFixed(1)} s)\n`,
+          ),
   });
   const grouped = cells(runs);
   const groups = qualityGroups(grouped);

@@ -8,8 +8,17 @@ export function builder(y: Argv) {
   return y
     .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'run folders, or folders holding run folders (e.g. runs/)' })
     .option('port', { type: 'number', requiresArg: true, default: 8765, describe: 'TCP port (0: any free port)' })
-    .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'address to listen on; anything but loopback needs --token' })
-    .option('token', { type: 'string', requiresArg: true, describe: 'secret every request must carry (the printed URL has it); required with a non-loopback --host' })
+    .option('host', {
+      type: 'string',
+      requiresArg: true,
+      default: '127.0.0.1',
+      describe: 'address to listen on; anything but loopback needs --token',
+    })
+    .option('token', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'secret every request must carry (the printed URL has it); required with a non-loopback --host',
+    })
     .example('$0 dashboard runs/', 'every run folder under runs/, live, on http://127.0.0.1:8765/')
     .example('$0 dashboard runs/a runs/b --port 8080', 'two runs, to compare them')
     .example('$0 dashboard runs/ --host 0.0.0.0 --token "$(openssl rand -hex 16)"', 'reachable from other machines, with a secret');
@@ -21,12 +30,13 @@ export async function handler(args: ArgumentsCamelCase<{ dirs: string[]; port: n
   if (args.token !== undefined && args.token.length < 8) throw errors.option('--token', 'a secret of at least 8 characters', args.token);
   // Loaded here, not at the top: every command pays for the imports of every command module.
   const { startDashboard } = await import('../../dashboard/server.js');
-  let dash;
+  let dash: Awaited<ReturnType<typeof startDashboard>>;
   try {
     dash = await startDashboard({ dirs: args.dirs, host: args.host, port, token: args.token });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw errors.option('--port', 'a free port', port, 'another program listens there: choose another --port, or 0 for any free one');
+    if (code === 'EADDRINUSE')
+      throw errors.option('--port', 'a free port', port, 'another program listens there: choose another --port, or 0 for any free one');
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw errors.option('--host', 'an address of this machine', args.host);
     if (code === 'EACCES') throw errors.option('--port', 'a port this user may open (1024 and above)', port);
     throw e;

@@ -76,7 +76,10 @@ export async function handler(args: ArgumentsCamelCase<{ dir: string; csv?: bool
   const data = runData(args.dir, journal);
   const table = trialRecords(data.rows, data.space);
   // A run that chose objectives or constraints (its config.json says): mark infeasible trials and the Pareto front.
-  const marks = objectiveColumns(objectiveSpec(runObjectives(args.dir)), data.rows.map((r) => ({ number: r.trial, params: r.params, outcome: r.outcome })));
+  const marks = objectiveColumns(
+    objectiveSpec(runObjectives(args.dir)),
+    data.rows.map((r) => ({ number: r.trial, params: r.params, outcome: r.outcome })),
+  );
   const columns = [...table.columns, ...marks.columns];
   const records = table.records.map((rec) => ({ ...rec, ...marks.of(rec.trial as number) }));
   process.stdout.write(args.json ? `${JSON.stringify(records, null, 1)}\n` : toCsv(columns, records));

@@ -16,19 +16,39 @@ export const describe = 'Run the LR range test on a task: suggested LR, search b
 
 export function builder(y: Argv) {
   return y
-    .option('task', { type: 'string', requiresArg: true, demandOption: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module' })
-    .option('optimizer', { type: 'string', requiresArg: true, choices: [...OPTIMIZERS], describe: 'optimizer to test (default: the task\'s own)' })
+    .option('task', {
+      type: 'string',
+      requiresArg: true,
+      demandOption: true,
+      describe: 'bundled task name (see `evotune tasks`) or path to a task module',
+    })
+    .option('optimizer', { type: 'string', requiresArg: true, choices: [...OPTIMIZERS], describe: "optimizer to test (default: the task's own)" })
     .option('schedule', { type: 'string', requiresArg: true, choices: [...SCHEDULES], describe: 'how the LR grows (default exponential)' })
     .option('steps', { type: 'number', requiresArg: true, describe: 'training steps of the test (default: 300, or one epoch if longer)' })
     .option('start-lr', { type: 'number', requiresArg: true, describe: 'first LR (default 1e-7)' })
     .option('end-lr', { type: 'number', requiresArg: true, describe: 'last LR (default 10)' })
-    .option('signal', { type: 'string', requiresArg: true, choices: [...SIGNALS], describe: 'loss the curve records: training (default) or validation (sees overfitting, costs an evaluation per step)' })
+    .option('signal', {
+      type: 'string',
+      requiresArg: true,
+      choices: [...SIGNALS],
+      describe: 'loss the curve records: training (default) or validation (sees overfitting, costs an evaluation per step)',
+    })
     .option('beta', { type: 'number', requiresArg: true, describe: 'smoothing of the loss, bias-corrected EMA (default 0.98)' })
     .option('divergence', { type: 'number', requiresArg: true, describe: 'stop once the smoothed loss exceeds this many times its best (default 4)' })
-    .option('rule', { type: 'string', requiresArg: true, choices: [...RULE_NAMES], describe: 'how the suggestion is read from the curve (default minimum-or-valley)' })
-    .option('refine', { type: 'number', requiresArg: true, describe: 'then train the task\'s budget once at every quarter-decade LR inside the bounds, race this many of the best on with more seeds, and suggest the best (default 3; 0: the curve\'s suggestion)' })
+    .option('rule', {
+      type: 'string',
+      requiresArg: true,
+      choices: [...RULE_NAMES],
+      describe: 'how the suggestion is read from the curve (default minimum-or-valley)',
+    })
+    .option('refine', {
+      type: 'number',
+      requiresArg: true,
+      describe:
+        "then train the task's budget once at every quarter-decade LR inside the bounds, race this many of the best on with more seeds, and suggest the best (default 3; 0: the curve's suggestion)",
+    })
     .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per finalist in all, each from its own seed (default 4)' })
-    .option('seed', { type: 'number', requiresArg: true, default: 0, describe: 'seed of the model\'s initial weights and batch order' })
+    .option('seed', { type: 'number', requiresArg: true, default: 0, describe: "seed of the model's initial weights and batch order" })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('plot', { type: 'string', requiresArg: true, describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the numbers, nothing else' })
@@ -41,7 +61,20 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
 /** Only flags the user gave go to the options schema, so defaults live in one place. */
 export function lrRangeInputFromArgs(args: Args): LrRangeOptionsInput {
-  const keys = ['optimizer', 'schedule', 'steps', 'startLr', 'endLr', 'signal', 'beta', 'divergence', 'rule', 'refine', 'refineSeeds', 'backend'] as const;
+  const keys = [
+    'optimizer',
+    'schedule',
+    'steps',
+    'startLr',
+    'endLr',
+    'signal',
+    'beta',
+    'divergence',
+    'rule',
+    'refine',
+    'refineSeeds',
+    'backend',
+  ] as const;
   const input: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) input[k] = args[k];
   return input as LrRangeOptionsInput;
@@ -63,7 +96,15 @@ export async function handler(args: Args): Promise<void> {
   const plot = typeof args.plot === 'string' ? args.plot : args.json ? undefined : `lr-find-${task.name.replace(/[^\w.-]+/g, '_')}.svg`;
   if (plot !== undefined) {
     const title = `LR range test: ${task.name}, ${String(result.params.optimizer ?? '')}, ${result.steps} steps, ${result.curve.signal === 'val' ? 'validation' : 'training'} loss`;
-    const svg = await renderSvg({ title, curve: result.curve, suggestion: result.suggestion, bounds: result.bounds, rule: result.rule, suggestions: result.suggestions, refinement: result.refinement });
+    const svg = await renderSvg({
+      title,
+      curve: result.curve,
+      suggestion: result.suggestion,
+      bounds: result.bounds,
+      rule: result.rule,
+      suggestions: result.suggestions,
+      refinement: result.refinement,
+    });
     try {
       writeFileSync(plot, svg);
     } catch (e) {
@@ -87,26 +128,43 @@ export function lrRangeJson(r: LrRangeResult, plot?: string) {
 }
 
 /** LRs with three significant digits: 1e-7, 3.16e-4, 0.0123, 2.5. */
-export const lr = (v: number) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e'));
+export const lr = (v: number) =>
+  v >= 1e-3 && v < 1e4
+    ? String(Number(v.toPrecision(3)))
+    : v
+        .toExponential(2)
+        .replace(/\.?0+e/, 'e')
+        .replace('e+', 'e');
 const range = (i: readonly [number, number] | undefined) => (i ? `${lr(i[0])} .. ${lr(i[1])}` : 'none');
 
 /** The human summary: what to use, then how far to trust it. */
 export function describeResult(r: LrRangeResult, plot?: string): string {
   const o = r.options;
-  const stop = r.curve.stop.reason === 'end' ? 'ran to the end' : `${r.curve.stop.reason === 'diverged' ? 'diverged' : 'NaN/Infinity'} at LR ${lr(r.curve.stop.lr)}`;
+  const stop =
+    r.curve.stop.reason === 'end'
+      ? 'ran to the end'
+      : `${r.curve.stop.reason === 'diverged' ? 'diverged' : 'NaN/Infinity'} at LR ${lr(r.curve.stop.lr)}`;
   const d = r.diagnosis;
-  const others = RULE_NAMES.filter((n) => n !== r.rule).map((n) => `${n} ${r.suggestions[n] === null ? '-' : lr(r.suggestions[n]!)}`).join(', ');
+  const others = RULE_NAMES.filter((n) => n !== r.rule)
+    .map((n) => `${n} ${r.suggestions[n] === null ? '-' : lr(r.suggestions[n]!)}`)
+    .join(', ');
   const f = r.refinement;
   const lines = [
     `LR range test on ${r.task} (${String(r.params.optimizer ?? 'task default')}), ${r.curve.points.length}/${r.steps} steps, ${o.schedule} ${lr(o.startLr)} .. ${lr(o.endLr)}, ${r.curve.signal === 'val' ? 'validation' : 'training'} loss, backend ${r.backend}, ${(r.elapsedMs / 1000).toFixed(1)} s: ${stop}`,
     f
       ? `suggested LR  ${lr(r.suggestion)}   (refined from the curve's ${lr(f.from)}, rule ${r.rule}; other rules: ${others})`
       : `suggested LR  ${lr(r.suggestion)}   (rule ${r.rule}; ${others})`,
-    ...(f ? [`refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`] : []),
+    ...(f
+      ? [
+          `refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`,
+        ]
+      : []),
     `cost          ${costLine(r)}`,
     `bounds        ${range(r.bounds)}   (for search: --lr-bounds ${r.bounds.map((b) => Number(b.toPrecision(3))).join(',')})`,
     `regions       flat ${range(d.regions.flat)}, falling ${range(d.regions.falling)}, rising ${range(d.regions.rising)}`,
-    isHealthy(d) ? 'diagnosis     healthy: flat, falling and rising regions, readable noise' : `diagnosis     ${d.issues.length} warning${d.issues.length > 1 ? 's' : ''}:`,
+    isHealthy(d)
+      ? 'diagnosis     healthy: flat, falling and rising regions, readable noise'
+      : `diagnosis     ${d.issues.length} warning${d.issues.length > 1 ? 's' : ''}:`,
     ...d.issues.map((i) => `  - ${i.message}\n    try: ${i.advice}`),
     ...(plot ? [`plot          ${plot}`] : []),
   ];

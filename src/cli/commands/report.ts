@@ -2,7 +2,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { writeReport } from '../../report/report.js';
 
 export const command = 'report <dir>';
-export const describe = 'Write a self-contained report.html (the dashboard\'s charts and the trials table) and an SVG of each chart for a run folder';
+export const describe = "Write a self-contained report.html (the dashboard's charts and the trials table) and an SVG of each chart for a run folder";
 
 export function builder(y: Argv) {
   return y

@@ -23,37 +23,118 @@ export const describe = 'Search hyperparameters of a task or a fitness module wi
 
 export function builder(y: Argv) {
   return y
-    .usage(`$0 search (--task NAME | --fitness FILE --space FILE | --resume DIR) [options]\n\n${describe}. One of --task or --fitness is required (or --resume, or a --config file naming one).`)
-    .option('task', { type: 'string', requiresArg: true, describe: 'bundled task name (see `evotune tasks`) or path to a task module; this or --fitness is required' })
-    .option('fitness', { type: 'string', requiresArg: true, describe: 'path to a fitness module: its default export (params, ctx) => loss; needs --space' })
-    .option('space', { type: 'string', requiresArg: true, describe: 'path to a space JSON file (default: the task\'s space)' })
-    .option('strategy', { type: 'string', requiresArg: true, describe: `search strategy: ${strategyNames().join(', ')} (default ${DEFAULT_STRATEGY}; see \`evotune strategies\`)` })
+    .usage(
+      `$0 search (--task NAME | --fitness FILE --space FILE | --resume DIR) [options]\n\n${describe}. One of --task or --fitness is required (or --resume, or a --config file naming one).`,
+    )
+    .option('task', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'bundled task name (see `evotune tasks`) or path to a task module; this or --fitness is required',
+    })
+    .option('fitness', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'path to a fitness module: its default export (params, ctx) => loss; needs --space',
+    })
+    .option('space', { type: 'string', requiresArg: true, describe: "path to a space JSON file (default: the task's space)" })
+    .option('strategy', {
+      type: 'string',
+      requiresArg: true,
+      describe: `search strategy: ${strategyNames().join(', ')} (default ${DEFAULT_STRATEGY}; see \`evotune strategies\`)`,
+    })
     .option('strategy-options', { type: 'string', requiresArg: true, describe: 'strategy options as JSON, e.g. \'{"populationSize":30}\'' })
     .option('budget', { type: 'number', requiresArg: true, describe: 'number of evaluations (default 100)' })
-    .option('budget-epochs', { type: 'number', requiresArg: true, describe: 'resource budget: stop once trials trained this many epochs in all (a fitness module: its reported steps)' })
-    .option('scheduler', { type: 'string', requiresArg: true, describe: `stop bad trials early on their intermediate values: ${schedulerNames().join(', ')} (default: none)` })
-    .option('scheduler-options', { type: 'string', requiresArg: true, describe: 'scheduler options as JSON, e.g. \'{"reductionFactor":3,"minResource":1}\'' })
-    .option('tell-pruned', { type: 'string', requiresArg: true, choices: ['last', 'worst'], describe: 'what the strategy is told for a pruned trial: its last value (default) or the worst' })
+    .option('budget-epochs', {
+      type: 'number',
+      requiresArg: true,
+      describe: 'resource budget: stop once trials trained this many epochs in all (a fitness module: its reported steps)',
+    })
+    .option('scheduler', {
+      type: 'string',
+      requiresArg: true,
+      describe: `stop bad trials early on their intermediate values: ${schedulerNames().join(', ')} (default: none)`,
+    })
+    .option('scheduler-options', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'scheduler options as JSON, e.g. \'{"reductionFactor":3,"minResource":1}\'',
+    })
+    .option('tell-pruned', {
+      type: 'string',
+      requiresArg: true,
+      choices: ['last', 'worst'],
+      describe: 'what the strategy is told for a pruned trial: its last value (default) or the worst',
+    })
     .option('time-budget', { type: 'number', requiresArg: true, describe: 'stop after this many seconds (not reproducible)' })
     .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (default: number of cores)' })
-    .option('executor', { type: 'string', requiresArg: true, describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s' })
-    .option('worker-wait', { type: 'number', requiresArg: true, describe: 'with a redis executor: give up after this many seconds without a worker (default: wait)' })
+    .option('executor', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'where trials run: "threads" (default), or redis://host:6379 (rediss:// for TLS) served by `evotune worker`s',
+    })
+    .option('worker-wait', {
+      type: 'number',
+      requiresArg: true,
+      describe: 'with a redis executor: give up after this many seconds without a worker (default: wait)',
+    })
     .option('seed', { type: 'number', requiresArg: true, describe: 'root seed: decides every trial (default 0)' })
-    .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend for tasks (default auto)' })
+    .option('backend', {
+      type: 'string',
+      requiresArg: true,
+      choices: BACKENDS as unknown as string[],
+      describe: 'tfjs backend for tasks (default auto)',
+    })
     .option('trial-timeout', { type: 'number', requiresArg: true, describe: 'seconds a trial may run before its worker is replaced' })
     .option('max-heap-mb', { type: 'number', requiresArg: true, describe: 'heap limit per worker in MB' })
     .option('lr-bounds', { type: 'string', requiresArg: true, describe: 'LR range: "auto" (run the LR range test first) or LO,HI' })
     .option('target', { type: 'number', requiresArg: true, describe: 'stop once the best value is at or below this' })
-    .option('objective', { type: 'string', requiresArg: true, describe: 'the metric to optimise: loss (default) or any metric the fitness or task returns (accuracy, trainMs, params, ...)' })
-    .option('direction', { type: 'string', requiresArg: true, choices: DIRECTIONS as unknown as string[], describe: 'minimize (default) or maximize the objective' })
-    .option('objectives', { type: 'string', requiresArg: true, describe: 'several metrics, e.g. loss,trainMs: search for the Pareto front (strategies nsga2, smsemoa)' })
-    .option('directions', { type: 'string', requiresArg: true, describe: 'one direction per objective, e.g. minimize,maximize (default: all minimize)' })
-    .option('constraint', { type: 'string', requiresArg: true, describe: 'a metric that must be <= 0, or METRIC<=NUMBER / METRIC>=NUMBER such as "params<=5e4" (repeatable)' })
+    .option('objective', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'the metric to optimise: loss (default) or any metric the fitness or task returns (accuracy, trainMs, params, ...)',
+    })
+    .option('direction', {
+      type: 'string',
+      requiresArg: true,
+      choices: DIRECTIONS as unknown as string[],
+      describe: 'minimize (default) or maximize the objective',
+    })
+    .option('objectives', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'several metrics, e.g. loss,trainMs: search for the Pareto front (strategies nsga2, smsemoa)',
+    })
+    .option('directions', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'one direction per objective, e.g. minimize,maximize (default: all minimize)',
+    })
+    .option('constraint', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'a metric that must be <= 0, or METRIC<=NUMBER / METRIC>=NUMBER such as "params<=5e4" (repeatable)',
+    })
     .option('max-consecutive-failures', { type: 'number', requiresArg: true, describe: 'stop after this many failed trials in a row (0: never)' })
-    .option('out', { type: 'string', requiresArg: true, describe: 'folder for the run\'s config and journal (default: runs/<strategy>-<task>-<seed>-<time>, named on stderr)' })
-    .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised' })
-    .option('config', { type: 'string', requiresArg: true, describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it' })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the result on stdout (no progress; messages stay on stderr)' })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      describe: "folder for the run's config and journal (default: runs/<strategy>-<task>-<seed>-<time>, named on stderr)",
+    })
+    .option('resume', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'continue the run in this folder (after a crash or Ctrl-C); --budget may be raised',
+    })
+    .option('config', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'JSON file of search options ({"task": "digits", "budget": 200, ...}); flags override it',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'print one JSON object with the result on stdout (no progress; messages stay on stderr)',
+    })
     .group(['task', 'fitness', 'space', 'lr-bounds'], 'What to optimise:')
     .group(['strategy', 'strategy-options', 'budget', 'budget-epochs', 'time-budget', 'target', 'max-consecutive-failures', 'seed'], 'Search:')
     .group(['scheduler', 'scheduler-options', 'tell-pruned'], 'Early stopping (multi-fidelity):')
@@ -73,14 +154,38 @@ type Args = ArgumentsCamelCase<Record<string, unknown>>;
 
 /** Turns parsed flags into library input; only flags the user gave are passed, so defaults live in one place. */
 export function searchInputFromArgs(args: Args): SearchInput {
-  const keys = ['task', 'fitness', 'space', 'strategy', 'budget', 'budgetEpochs', 'scheduler', 'tellPruned', 'timeBudget', 'workers', 'executor', 'workerWait', 'seed', 'backend', 'trialTimeout', 'maxHeapMb', 'target', 'maxConsecutiveFailures', 'out'] as const;
+  const keys = [
+    'task',
+    'fitness',
+    'space',
+    'strategy',
+    'budget',
+    'budgetEpochs',
+    'scheduler',
+    'tellPruned',
+    'timeBudget',
+    'workers',
+    'executor',
+    'workerWait',
+    'seed',
+    'backend',
+    'trialTimeout',
+    'maxHeapMb',
+    'target',
+    'maxConsecutiveFailures',
+    'out',
+  ] as const;
   const input: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) input[k] = args[k];
   if (args.strategyOptions !== undefined) input.strategyOptions = parseJsonFlag('--strategy-options', args.strategyOptions);
   if (args.schedulerOptions !== undefined) input.schedulerOptions = parseJsonFlag('--scheduler-options', args.schedulerOptions);
   if (args.lrBounds !== undefined) input.lrBounds = parseLrBounds(String(args.lrBounds));
   for (const k of ['objective', 'direction'] as const) if (args[k] !== undefined) input[k] = args[k];
-  for (const k of ['objectives', 'directions'] as const) if (args[k] !== undefined) input[k] = String(args[k]).split(',').map((p) => p.trim());
+  for (const k of ['objectives', 'directions'] as const)
+    if (args[k] !== undefined)
+      input[k] = String(args[k])
+        .split(',')
+        .map((p) => p.trim());
   if (args.constraint !== undefined) input.constraint = Array.isArray(args.constraint) ? args.constraint.map(String) : String(args.constraint);
   return input as SearchInput;
 }
@@ -132,7 +237,10 @@ export async function handler(args: Args): Promise<void> {
   };
   const resumeHint = resumeCommand(run);
   const signals = watchSignals({
-    first: (sig) => progress.log(`evotune: ${sig}: stopping; running trials get ${GRACE_MS / 1000} s to finish (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)`),
+    first: (sig) =>
+      progress.log(
+        `evotune: ${sig}: stopping; running trials get ${GRACE_MS / 1000} s to finish (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again quits at once)`,
+      ),
     second: () => {
       progress.stop();
       err.write(`evotune: stopped at once; the journal is intact\nhint: ${resumeHint}\n`);
@@ -205,8 +313,15 @@ function runToStart(args: Args): RunToStart {
 export function defaultRunDir(o: SearchOptions, now = new Date()): string {
   const what = o.task ?? o.fitness ?? 'search';
   const name = basename(what.replace(/^file:\/\//, '')).replace(/\.[^.]*$/, '');
-  const time = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
-  const base = join('runs', `${o.strategy ?? ((o.objectives?.length ?? 1) > 1 ? DEFAULT_MULTI_STRATEGY : DEFAULT_STRATEGY)}-${name}-${o.seed}-${time}`);
+  const time = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
+  const base = join(
+    'runs',
+    `${o.strategy ?? ((o.objectives?.length ?? 1) > 1 ? DEFAULT_MULTI_STRATEGY : DEFAULT_STRATEGY)}-${name}-${o.seed}-${time}`,
+  );
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
@@ -278,7 +393,9 @@ function printCompleted(data: RunData, json: boolean): void {
   const r = completedRunJson(data);
   const epochs = data.study.config.budgetEpochs !== undefined;
   const raise = epochs ? '--budget-epochs' : '--budget';
-  process.stderr.write(`evotune: run ${data.dir} is already complete (${r.trials} trials, stopped by ${r.stoppedBy}): nothing to run; raise ${raise} to continue it\n`);
+  process.stderr.write(
+    `evotune: run ${data.dir} is already complete (${r.trials} trials, stopped by ${r.stoppedBy}): nothing to run; raise ${raise} to continue it\n`,
+  );
   if (json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
@@ -293,10 +410,25 @@ function printResult(r: SearchResult): void {
   const out = process.stdout;
   out.write(`strategy ${r.strategy}, seed ${r.seed}, ${r.evaluator}${r.backend ? `, backend ${r.backend}` : ''}\n`);
   const ended = [`${r.failed} failed`, ...(r.scheduler ? [`${r.pruned} pruned by ${r.scheduler}`] : [])].join(', ');
-  out.write(`${r.trials} trials (${ended}) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, ${stopPhrase(r.stoppedBy)}\n`);
-  if (r.failed > 0) out.write(`failures: ${Object.entries(r.failuresByKind).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
-  if (r.pruned > 0) out.write(`pruned at step: ${Object.entries(r.prunedByStep).map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
-  if (r.scheduler || r.budgetEpochs !== undefined) out.write(`resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`);
+  out.write(
+    `${r.trials} trials (${ended}) in ${(r.elapsedMs / 1000).toFixed(1)} s, pool utilisation ${(r.utilisation * 100).toFixed(0)}%, ${stopPhrase(r.stoppedBy)}\n`,
+  );
+  if (r.failed > 0)
+    out.write(
+      `failures: ${Object.entries(r.failuresByKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}\n`,
+    );
+  if (r.pruned > 0)
+    out.write(
+      `pruned at step: ${Object.entries(r.prunedByStep)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}\n`,
+    );
+  if (r.scheduler || r.budgetEpochs !== undefined)
+    out.write(
+      `resource used: ${formatValue(r.resourceSpent)}${r.budgetEpochs !== undefined ? ` of ${formatValue(r.budgetEpochs)}` : ''} epochs (steps)\n`,
+    );
   if (r.lrRange) out.write(lrRangeSummary(r.lrRange));
   if (r.constraints) out.write(`constraints ${r.constraints.join(', ')}: ${r.infeasible} of ${r.trials} trials broke them\n`);
   if (r.front && r.best) {
@@ -304,7 +436,8 @@ function printResult(r: SearchResult): void {
     return;
   }
   if (r.objectives) out.write(`objective: ${r.objectives.map((o) => `${o.direction} ${o.name}`).join(', ')}\n`);
-  if (r.best?.violation !== undefined) out.write(`no trial met the constraints: the best below breaks them by ${formatValue(r.best.violation)} (INFEASIBLE)\n`);
+  if (r.best?.violation !== undefined)
+    out.write(`no trial met the constraints: the best below breaks them by ${formatValue(r.best.violation)} (INFEASIBLE)\n`);
   printBest(r.best, r.out);
 }
 
@@ -316,7 +449,9 @@ function printBest(best: Best | undefined, dir: string | undefined): void {
   if (!best) out.write('no trial completed\n');
   else {
     const metrics = Object.entries(best.metrics ?? {}).filter(([k]) => BEST_METRICS.has(k));
-    out.write(`best value ${formatValue(best.value)} at trial ${best.trial}${metrics.length > 0 ? ` (${metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? formatValue(v) : String(v)}`).join(', ')})` : ''}\n`);
+    out.write(
+      `best value ${formatValue(best.value)} at trial ${best.trial}${metrics.length > 0 ? ` (${metrics.map(([k, v]) => `${k} ${typeof v === 'number' ? formatValue(v) : String(v)}`).join(', ')})` : ''}\n`,
+    );
     for (const [k, v] of Object.entries(best.params)) out.write(`  ${k} = ${typeof v === 'number' ? formatValue(v) : String(v)}\n`);
   }
   if (dir !== undefined) out.write(`run folder ${dir} (pictures: evotune report ${dir})\n`);
@@ -326,11 +461,19 @@ function printBest(best: Best | undefined, dir: string | undefined): void {
 function printFront(r: SearchResult): void {
   const out = process.stdout;
   const front = [...r.front!].sort((a, b) => Object.values(a.values)[0]! - Object.values(b.values)[0]!);
-  out.write(`Pareto front (${r.objectives!.map((o) => `${o.direction} ${o.name}`).join(', ')}): ${front.length} trial${front.length === 1 ? '' : 's'}${front.length === 0 ? ' (none met the constraints)' : ''}\n`);
+  out.write(
+    `Pareto front (${r.objectives!.map((o) => `${o.direction} ${o.name}`).join(', ')}): ${front.length} trial${front.length === 1 ? '' : 's'}${front.length === 0 ? ' (none met the constraints)' : ''}\n`,
+  );
   const show = (v: unknown) => (typeof v === 'number' ? formatValue(v) : String(v));
   for (const m of front) {
-    const values = Object.entries(m.values).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ');
-    out.write(`  trial ${m.trial}: ${values} | ${Object.entries(m.params).map(([k, v]) => `${k}=${show(v)}`).join(' ')}\n`);
+    const values = Object.entries(m.values)
+      .map(([k, v]) => `${k} ${formatValue(v)}`)
+      .join(', ');
+    out.write(
+      `  trial ${m.trial}: ${values} | ${Object.entries(m.params)
+        .map(([k, v]) => `${k}=${show(v)}`)
+        .join(' ')}\n`,
+    );
   }
   if (r.out !== undefined) out.write(`run folder ${r.out} (pictures: evotune report ${r.out})\n`);
 }

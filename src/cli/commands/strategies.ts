@@ -18,7 +18,12 @@ export function strategyList() {
     name: s.name,
     default: s.name === DEFAULT_STRATEGY,
     summary: s.summary,
-    options: Object.entries(s.options as Record<string, Field<unknown>>).map(([name, f]) => ({ name, default: f.default, expected: f.expected, doc: f.doc })),
+    options: Object.entries(s.options as Record<string, Field<unknown>>).map(([name, f]) => ({
+      name,
+      default: f.default,
+      expected: f.expected,
+      doc: f.doc,
+    })),
   }));
 }
 

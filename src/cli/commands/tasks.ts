@@ -23,7 +23,13 @@ export function describeParam(p: ParamSpec): string {
 export async function handler(args: ArgumentsCamelCase<{ json: boolean }>): Promise<void> {
   // The registry pulls in the training code: load it only for this command.
   const { BUNDLED_TASKS } = await import('../../tasks/registry.js');
-  const tasks = Object.values(BUNDLED_TASKS).map((t) => ({ name: t.name, kind: t.kind, description: t.description, space: t.space, defaults: t.defaults }));
+  const tasks = Object.values(BUNDLED_TASKS).map((t) => ({
+    name: t.name,
+    kind: t.kind,
+    description: t.description,
+    space: t.space,
+    defaults: t.defaults,
+  }));
   if (args.json) {
     process.stdout.write(`${JSON.stringify(tasks, null, 2)}\n`);
     return;
@@ -33,7 +39,11 @@ export async function handler(args: ArgumentsCamelCase<{ json: boolean }>): Prom
     out.push(`${t.name} (${t.kind}): ${t.description}`);
     const width = Math.max(0, ...Object.keys(t.space).map((k) => k.length));
     for (const [name, p] of Object.entries(t.space)) out.push(`  ${name.padEnd(width)}  ${describeParam(p)}`);
-    out.push(`  defaults: ${Object.entries(t.defaults).map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : String(v)}`).join(', ')}`);
+    out.push(
+      `  defaults: ${Object.entries(t.defaults)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : String(v)}`)
+        .join(', ')}`,
+    );
     out.push('');
   }
   out.push('Use one with --task NAME; --space FILE replaces its space. A task module (--task ./my-task.mjs) has the same shape.');

@@ -25,7 +25,12 @@ export function builder(y: Argv) {
       array: true,
       describe: 'load fitness and task modules only from under this folder (repeatable; default: any module file on this machine)',
     })
-    .option('stall-timeout', { type: 'number', requiresArg: true, default: 30, describe: 'seconds without a sign of life from a worker before its trials go back to the queue' })
+    .option('stall-timeout', {
+      type: 'number',
+      requiresArg: true,
+      default: 30,
+      describe: 'seconds without a sign of life from a worker before its trials go back to the queue',
+    })
     .example('$0 worker --redis redis://host:6379 --concurrency 2', 'take trials of searches run with --executor redis://host:6379')
     .example(`${URL_ENV}=redis://:secret@host:6379 $0 worker --allow ./tasks`, 'password out of the process list; modules only from ./tasks');
 }
@@ -82,7 +87,9 @@ export async function handler(args: Args): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  log(`worker ${worker.id}: ${slots} trial slot${slots === 1 ? '' : 's'} on ${target.display}; loads ${allow.length > 0 ? `modules under ${allow.join(', ')}` : 'any module file present on this machine (restrict with --allow DIR)'} and bundled tasks`);
+  log(
+    `worker ${worker.id}: ${slots} trial slot${slots === 1 ? '' : 's'} on ${target.display}; loads ${allow.length > 0 ? `modules under ${allow.join(', ')}` : 'any module file present on this machine (restrict with --allow DIR)'} and bundled tasks`,
+  );
   worker.start();
   try {
     await stopped;

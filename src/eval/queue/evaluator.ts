@@ -8,7 +8,19 @@ import type { FitnessSource } from '../source.js';
 import { aborted, failure } from '../outcome.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
-import { MAX_RETAKES, outcomeFromWire, PREFIX, printable, queueName, requestToWire, trialJobId, trialOfJob, trialResultSchema, workerConnectionName, type OpenStudy } from './protocol.js';
+import {
+  MAX_RETAKES,
+  outcomeFromWire,
+  PREFIX,
+  printable,
+  queueName,
+  requestToWire,
+  trialJobId,
+  trialOfJob,
+  trialResultSchema,
+  workerConnectionName,
+  type OpenStudy,
+} from './protocol.js';
 import { announceStudy, endStudy, HEARTBEAT_MS, readWorkers } from './registry.js';
 import { repeat, within } from './timing.js';
 import { scrub, type RedisTarget } from './url.js';
@@ -149,7 +161,8 @@ export class QueueEvaluator implements Evaluator {
           this.connectedOnce = true;
           void this.afterReconnect();
         },
-        onAuthError: (message) => this.giveUp(errors.executor(`${target.display} refused the credentials: ${message}`, 'check the user and password in the URL')),
+        onAuthError: (message) =>
+          this.giveUp(errors.executor(`${target.display} refused the credentials: ${message}`, 'check the user and password in the URL')),
       });
       const queue = new Queue(queueName(this.study), { connection: redis, prefix: PREFIX });
       // Read the stream from its start: a result that lands before the first read is not missed.
@@ -276,7 +289,9 @@ export class QueueEvaluator implements Evaluator {
     for (const r of refusals) this.refusalsNoticed.add(r);
     this.notify(
       `no worker is serving study ${this.study} on ${this.opts.target.display}` +
-        (refusals.length > 0 ? `; workers refused it: ${refusals.join('; ')}` : `; start one with: evotune worker --redis ${this.opts.target.display}`) +
+        (refusals.length > 0
+          ? `; workers refused it: ${refusals.join('; ')}`
+          : `; start one with: evotune worker --redis ${this.opts.target.display}`) +
         (this.opts.workerWaitMs === undefined ? '; waiting' : `; giving up after ${this.opts.workerWaitMs / 1000} s`),
     );
   }
@@ -340,7 +355,10 @@ export class QueueEvaluator implements Evaluator {
     const reachable = conn.redis.status === 'ready';
     // Not while Redis is unreachable: the commands would only wait. The study's entry then expires by itself.
     const cleaned = reachable && (await within(CLEANUP_MS, cleanup()));
-    if (!cleaned && !this.broken) this.notify(`could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`);
+    if (!cleaned && !this.broken)
+      this.notify(
+        `could not delete study ${this.study}'s queue from ${this.opts.target.display}; its keys start with ${PREFIX}:${queueName(this.study)}`,
+      );
     // Closed whether Redis is reachable now or not: a QueueEvents left open retries its blocking read every 5 s for ever, which
     // keeps the process alive after the search ended (Redis gone for good). Closing sets BullMQ's own stop flags at
     // once; their promises may wait for a connection that never comes back, so they are waited for a bounded time,

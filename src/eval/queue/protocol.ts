@@ -52,7 +52,11 @@ export const studyEntrySchema = z.discriminatedUnion('state', [
     state: z.literal('open'),
     source: sourceSchema,
     trialTimeoutMs: z.number().positive().finite().optional(),
-    maxHeapMb: z.int().min(16).max(1 << 20).optional(),
+    maxHeapMb: z
+      .int()
+      .min(16)
+      .max(1 << 20)
+      .optional(),
     host: z.string().max(256),
   }),
   z.object({ state: z.literal('ended') }),
@@ -116,13 +120,35 @@ export function requestFromWire(w: WireRequest): TrialRequest {
 }
 
 // A Record over FailureKind: adding a kind to the Evaluator types without adding it here fails the build.
-const failureKinds: Record<FailureKind, true> = { error: true, nan: true, infinite: true, invalid: true, timeout: true, crash: true, oom: true, aborted: true };
+const failureKinds: Record<FailureKind, true> = {
+  error: true,
+  nan: true,
+  infinite: true,
+  invalid: true,
+  timeout: true,
+  crash: true,
+  oom: true,
+  aborted: true,
+};
 
 const reportsSchema = z.array(z.object({ step: z.number().finite(), value: z.number().finite() })).readonly();
 const ended = { durationMs: z.number(), worker: z.string(), reports: reportsSchema.optional() };
 const outcomeSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('complete'), value: z.number(), metrics: z.record(z.string(), paramValue), ...ended, checkpoint: z.string().optional() }),
-  z.object({ state: z.literal('pruned'), value: z.number(), step: z.number().finite(), metrics: z.record(z.string(), paramValue), ...ended, reports: reportsSchema }),
+  z.object({
+    state: z.literal('complete'),
+    value: z.number(),
+    metrics: z.record(z.string(), paramValue),
+    ...ended,
+    checkpoint: z.string().optional(),
+  }),
+  z.object({
+    state: z.literal('pruned'),
+    value: z.number(),
+    step: z.number().finite(),
+    metrics: z.record(z.string(), paramValue),
+    ...ended,
+    reports: reportsSchema,
+  }),
   z.object({ state: z.literal('failed'), kind: z.enum(Object.keys(failureKinds) as [FailureKind, ...FailureKind[]]), message: z.string(), ...ended }),
 ]);
 

@@ -23,7 +23,13 @@ async function put(redis: Redis, kind: Kind, id: string, value: unknown, ttlMs: 
 /** An entry a reader could not use: its id (as stored, possibly hostile) and why. */
 export type Unusable = (id: string, reason: string) => void;
 
-async function readAll<T>(redis: Redis, kind: Kind, schema: z.ZodType<T>, validId: (id: string) => boolean, onUnusable?: Unusable): Promise<Map<string, T>> {
+async function readAll<T>(
+  redis: Redis,
+  kind: Kind,
+  schema: z.ZodType<T>,
+  validId: (id: string) => boolean,
+  onUnusable?: Unusable,
+): Promise<Map<string, T>> {
   const ids = await redis.smembers(setKey(kind));
   const out = new Map<string, T>();
   if (ids.length === 0) return out;
@@ -35,7 +41,11 @@ async function readAll<T>(redis: Redis, kind: Kind, schema: z.ZodType<T>, validI
     if (!validId(id)) return onUnusable?.(id, `its id is not one evotune writes`);
     const parsed = schema.safeParse(parseJson(raw));
     if (parsed.success) out.set(id, parsed.data);
-    else onUnusable?.(id, `not a valid ${kind} entry (${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    else
+      onUnusable?.(
+        id,
+        `not a valid ${kind} entry (${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message ?? 'invalid'})`,
+      );
   });
   if (expired.length > 0) await redis.srem(setKey(kind), ...expired);
   return out;

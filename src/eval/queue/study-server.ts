@@ -4,7 +4,17 @@ import { describe } from '../../errors.js';
 import { PoolEvaluator } from '../pool.js';
 import type { TrialOutcome } from '../types.js';
 import { isConnectionError } from './connection.js';
-import { MAX_RETAKES, outcomeToWire, PREFIX, queueName, requestFromWire, trialOfJob, trialRequestSchema, type OpenStudy, type TrialResult } from './protocol.js';
+import {
+  MAX_RETAKES,
+  outcomeToWire,
+  PREFIX,
+  queueName,
+  requestFromWire,
+  trialOfJob,
+  trialRequestSchema,
+  type OpenStudy,
+  type TrialResult,
+} from './protocol.js';
 import type { Slots } from './slots.js';
 import { within } from './timing.js';
 
@@ -51,7 +61,12 @@ export class StudyServer {
     entry: OpenStudy,
     private readonly opts: ServerOptions,
   ) {
-    this.pool = new PoolEvaluator({ source: entry.source, workers: opts.slots.size, trialTimeoutMs: entry.trialTimeoutMs, maxHeapMb: entry.maxHeapMb });
+    this.pool = new PoolEvaluator({
+      source: entry.source,
+      workers: opts.slots.size,
+      trialTimeoutMs: entry.trialTimeoutMs,
+      maxHeapMb: entry.maxHeapMb,
+    });
   }
 
   /** Loading its fitness source, or taking trials. */

@@ -22,7 +22,13 @@ export async function within(ms: number, work: Promise<unknown>): Promise<boolea
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([work.then(() => true, () => false), deadline]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => false,
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

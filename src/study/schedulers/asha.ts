@@ -21,13 +21,17 @@ export const asha = defineScheduler<AshaOptions, { eta: number; minValues: numbe
   options: {
     reductionFactor: num('eta: keep the top 1/eta at each rung', 3, { min: 2 }),
     minResource: num('resource (epochs) of the first rung', 1, { min: 0, minExclusive: true }),
-    maxResource: numOrAuto('resource of a full trial (null: the task\'s epochs)', { min: 0 }),
+    maxResource: numOrAuto("resource of a full trial (null: the task's epochs)", { min: 0 }),
     minValues: intOrAuto('values a rung needs from earlier trials before it prunes there (null: ceil(eta))', { min: 1 }),
   },
   init(o, ctx) {
     const max = needMaxResource('asha', o.maxResource, ctx.maxResource);
     if (o.minResource >= max) throw errors.schedulerOption('asha', 'minResource', `less than maxResource (${max})`, o.minResource);
-    return { eta: o.reductionFactor, minValues: o.minValues ?? Math.ceil(o.reductionFactor), rungs: emptyRungs(rungSteps(o.minResource, max, o.reductionFactor)) };
+    return {
+      eta: o.reductionFactor,
+      minValues: o.minValues ?? Math.ceil(o.reductionFactor),
+      rungs: emptyRungs(rungSteps(o.minResource, max, o.reductionFactor)),
+    };
   },
   plan(state, trials) {
     const rule = halvingRule(state.rungs, state.eta, state.minValues);

@@ -27,8 +27,8 @@ export const hyperband = defineScheduler<HyperbandOptions, { eta: number; minVal
   summary: 'brackets of successive halving from aggressive (first rung at minResource) to none (full budget)',
   options: {
     reductionFactor: num('eta: keep the top 1/eta at each rung', 3, { min: 2 }),
-    minResource: num('resource (epochs) of the most aggressive bracket\'s first rung', 1, { min: 0, minExclusive: true }),
-    maxResource: numOrAuto('resource of a full trial (null: the task\'s epochs)', { min: 0 }),
+    minResource: num("resource (epochs) of the most aggressive bracket's first rung", 1, { min: 0, minExclusive: true }),
+    maxResource: numOrAuto("resource of a full trial (null: the task's epochs)", { min: 0 }),
     minValues: intOrAuto('values a rung needs from earlier trials of its bracket before it prunes (null: ceil(eta))', { min: 1 }),
   },
   init(o, ctx) {
@@ -49,7 +49,13 @@ export const hyperband = defineScheduler<HyperbandOptions, { eta: number; minVal
     return trials.map((n) => halvingRule(state.brackets[bracketOf(state.pattern, n)]!.rungs, state.eta, state.minValues));
   },
   tell(state, finished) {
-    const brackets = state.brackets.map((b, i) => ({ ...b, rungs: recordRungs(b.rungs, finished.filter((t) => bracketOf(state.pattern, t.number) === i)) }));
+    const brackets = state.brackets.map((b, i) => ({
+      ...b,
+      rungs: recordRungs(
+        b.rungs,
+        finished.filter((t) => bracketOf(state.pattern, t.number) === i),
+      ),
+    }));
     return { ...state, brackets };
   },
 });

@@ -58,7 +58,13 @@ export function halvingRule(rungs: Rungs, eta: number, minValues: number): Prune
 export function needMaxResource(scheduler: string, given: number | null, known: number | undefined): number {
   const max = given ?? known;
   if (max === undefined) {
-    throw errors.schedulerOption(scheduler, 'maxResource', 'the resource of a full trial (the last step a trial reports)', null, `e.g. --scheduler-options '{"maxResource": 20}'; tasks know it (their epochs)`);
+    throw errors.schedulerOption(
+      scheduler,
+      'maxResource',
+      'the resource of a full trial (the last step a trial reports)',
+      null,
+      `e.g. --scheduler-options '{"maxResource": 20}'; tasks know it (their epochs)`,
+    );
   }
   return max;
 }

@@ -18,7 +18,17 @@ export const digits: Task = {
   description: 'UCI 8x8 handwritten digits (1797 images, 10 classes), MLP 64-units-10 with ReLU',
   kind: 'classification',
   space: { ...trainerSpace({ lr: [1e-4, 1e-1], batchSize: [8, 128], epochs: [5, 20] }), ...mlpSpace([16, 256]) },
-  defaults: { lr: 1e-3, batchSize: 32, optimizer: 'adam', momentum: 0.9, weightDecay: 1e-6, epochs: 10, schedule: 'constant', units: 128, dropout: 0 },
+  defaults: {
+    lr: 1e-3,
+    batchSize: 32,
+    optimizer: 'adam',
+    momentum: 0.9,
+    weightDecay: 1e-6,
+    epochs: 10,
+    schedule: 'constant',
+    units: 128,
+    dropout: 0,
+  },
   data: digitsData([64]),
   build: (p, ctx) => mlp(ctx, { inputShape: [64], hidden: [Number(p.units)], outputs: 10, dropout: Number(p.dropout) }),
 };

@@ -10,6 +10,12 @@ export const iris: Task = {
   space: { ...trainerSpace({ lr: [1e-4, 1e-1], batchSize: [4, 64], epochs: [10, 60] }), ...mlpSpace([4, 64]) },
   defaults: { lr: 5e-3, batchSize: 16, optimizer: 'adam', momentum: 0.9, weightDecay: 1e-6, epochs: 30, schedule: 'constant', units: 16, dropout: 0 },
   data: (seed) =>
-    splitClassification(readLabelledCsv('iris.csv', true), { seed, name: 'iris', valFraction: 0.25, scaling: { kind: 'standardise' }, inputShape: [4] }),
+    splitClassification(readLabelledCsv('iris.csv', true), {
+      seed,
+      name: 'iris',
+      valFraction: 0.25,
+      scaling: { kind: 'standardise' },
+      inputShape: [4],
+    }),
   build: (p, ctx) => mlp(ctx, { inputShape: [4], hidden: [Number(p.units)], outputs: 3, dropout: Number(p.dropout) }),
 };

@@ -10,6 +10,12 @@ export const wine: Task = {
   space: { ...trainerSpace({ lr: [1e-4, 1e-1], batchSize: [4, 64], epochs: [10, 60] }), ...mlpSpace([4, 128]) },
   defaults: { lr: 3e-3, batchSize: 16, optimizer: 'adam', momentum: 0.9, weightDecay: 1e-6, epochs: 30, schedule: 'constant', units: 32, dropout: 0 },
   data: (seed) =>
-    splitClassification(readLabelledCsv('wine_data.csv', true), { seed, name: 'wine', valFraction: 0.25, scaling: { kind: 'standardise' }, inputShape: [13] }),
+    splitClassification(readLabelledCsv('wine_data.csv', true), {
+      seed,
+      name: 'wine',
+      valFraction: 0.25,
+      scaling: { kind: 'standardise' },
+      inputShape: [13],
+    }),
   build: (p, ctx) => mlp(ctx, { inputShape: [13], hidden: [Number(p.units)], outputs: 3, dropout: Number(p.dropout) }),
 };
