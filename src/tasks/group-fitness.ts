@@ -4,7 +4,7 @@
  * member's scores are bit-for-bit its solo run's, so grouping changes only the time metrics.
  */
 import type { Params } from '../space/spec.js';
-import { groupKey, trainGroup, type GroupMember, type MemberResult } from './group-train.js';
+import { groupKey, trainGroup, type GroupMember, type GroupResult, type MemberResult } from './group-train.js';
 import type { TaskMetrics, TaskResult } from './runtime.js';
 import type { Task, TaskContext } from './types.js';
 
@@ -36,12 +36,13 @@ export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>
     },
     async train(trials, signal) {
       const r = await trainGroup(task, trials, { ...ctx, signal });
-      return r.members.map((m) => memberMetrics(m, ctx.backend, trials.length, r.trainMs, r.memberStepsPerSec));
+      return r.members.map((m) => memberMetrics(m, ctx.backend, trials.length, r));
     },
   };
 }
 
-function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: number, memberStepsPerSec: number): TaskResult {
+function memberMetrics(m: MemberResult, backend: string, size: number, group: GroupResult): TaskResult {
+  const { trainMs, memberStepsPerSec } = group;
   // A diverged member scores NaN like trainAndEvaluate's; a pruned one its last validation loss (its report).
   const loss = m.state === 'diverged' ? NaN : m.loss;
   const metrics: TaskMetrics = {
@@ -52,6 +53,7 @@ function memberMetrics(m: MemberResult, backend: string, size: number, trainMs: 
     stepsPerSec: Math.round(memberStepsPerSec / size),
     groupSize: size,
     groupMemberStepsPerSec: Math.round(memberStepsPerSec),
+    params: group.weightsPerMember,
   };
   if (m.state !== 'diverged' && m.accuracy !== undefined) metrics.accuracy = m.accuracy;
   if (m.state === 'diverged') metrics.diverged = true;

@@ -48,6 +48,8 @@ export interface GroupResult {
   /** Wall time of the training steps (model building and data upload excluded). */
   readonly trainMs: number;
   readonly memberStepsPerSec: number;
+  /** Trainable weights of one member (the `params` metric of a solo run). */
+  readonly weightsPerMember: number;
 }
 
 /** What must agree for trials to train in one group: task, architecture, batch size, epochs, optimizer kind. */
@@ -182,7 +184,7 @@ async function yieldTo(signal: AbortSignal | undefined): Promise<void> {
 /** Trains the members as one program and returns each one's result. Every member must agree on groupKey. */
 export async function trainGroup(task: Task, members: readonly GroupMember[], ctx: Omit<TaskContext, 'seed'>): Promise<GroupResult> {
   const { tf } = ctx;
-  if (members.length === 0) return { members: [], memberSteps: 0, trainMs: 0, memberStepsPerSec: 0 };
+  if (members.length === 0) return { members: [], memberSteps: 0, trainMs: 0, memberStepsPerSec: 0, weightsPerMember: 0 };
   const data = await taskData(task, ctx.dataSeed ?? 0);
   const built = buildMembers(tf, task, members, ctx);
   const { cfg, layout } = built[0]!;
@@ -299,5 +301,6 @@ async function train(
     await yieldTo(signal);
   }
   const trainMs = performance.now() - start;
-  return { members: results.map((r) => r!), memberSteps, trainMs, memberStepsPerSec: (memberSteps / trainMs) * 1000 };
+  const weightsPerMember = variableShapes(program.layout).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+  return { members: results.map((r) => r!), memberSteps, trainMs, memberStepsPerSec: (memberSteps / trainMs) * 1000, weightsPerMember };
 }
