@@ -251,8 +251,8 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
       const { lrRangeTest } = await import('./lr-range/index.js');
       const { seedPoints } = await import('./lr-range/seeds.js');
-      // Without refine: the search needs the bounds, which refine leaves alone, and spends those trainings better
-      // itself (benchmarks/results/lr-range-search.md).
+      // Without refine: the search needs the bounds, which refine leaves alone, and can spend those trainings on
+      // its own trials (the earlier measurement of that choice was retired with its script: see benchmarks/research).
       if (!reusedLrRange) input.onStage?.('lr-range-test');
       lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend, refine: 0 }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);

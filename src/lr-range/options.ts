@@ -31,7 +31,7 @@ export const lrRangeOptionsSchema = z
     rule: z.enum(RULE_NAMES, { error: `expected one of ${RULE_NAMES.join(', ')}` }).default('minimum-or-valley'),
     /** Stage 2 (see refine.ts): after one training at every quarter-decade LR inside the bounds, this many of the
      *  best race on with more seeds; 0: no training, the curve's suggestion stands. Chosen by
-     *  benchmarks/lr-range-refine-sim.ts, see benchmarks/results/lr-range-refine.md. */
+     *  benchmarks/research/lr-range-refine-sim.ts, see benchmarks/results/lr-range-refine.md. */
     refine: z.int({ error: 'expected 0 (off) or a whole number >= 1' }).min(0, { error: 'expected 0 (off) or a whole number >= 1' }).default(3),
     /** Trainings per finalist in all, each from its own seed. */
     refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(4),
