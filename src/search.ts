@@ -371,7 +371,9 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
       ...(options.budgetEpochs !== undefined ? { resourceBudget: options.budgetEpochs } : {}),
       ...(prepared.fullResource !== undefined ? { trialResource: prepared.fullResource } : {}),
       ...(prepared.lineage ? { mutableGenes: prepared.lineage.mutable, lineageResource: prepared.lineage.resource } : {}),
-      ...(journal ? { loadCheckpoint: journal.loadCheckpoint, releaseCheckpoint: journal.releaseCheckpoint } : {}),
+      ...(journal
+        ? { loadCheckpoint: journal.loadCheckpoint, keepCheckpoint: journal.keepCheckpoint, releaseCheckpoint: journal.releaseCheckpoint }
+        : {}),
       // Each trial returns its weights (a copy of a few hundred kB at most); only the best one's are kept.
       keepBestCheckpoint: prepared.task !== undefined,
       objectives: prepared.objectives,

@@ -130,11 +130,17 @@ export class RunJournal {
       if (!x) throw errors.internal(`trial ${trial} finished but was never asked`);
       this.asked.delete(trial);
       if (outcome.state === 'failed' && outcome.kind === 'aborted') return;
-      // The checkpoint first, whole: the finished line that names it is written only once it exists.
-      const checkpoint = outcome.state === 'complete' && outcome.checkpoint ? this.saveCheckpoint(trial, outcome.checkpoint) : undefined;
+      // A trial that a later one continues (PBT: its request trains a segment) needs its checkpoint on disk for a
+      // resume: written first, whole, so the finished line that names it never points at nothing. Other trials'
+      // checkpoints are kept only if they become the best (the study says so: keepCheckpoint).
+      const continued = segments.has(trial);
+      segments.delete(trial);
+      const checkpoint = continued && outcome.state === 'complete' && outcome.checkpoint ? this.saveCheckpoint(trial, outcome.checkpoint) : undefined;
       this.writer.write({ ...finishedLine(trial, x, outcome), ...(checkpoint ? { checkpoint } : {}) } as UnstampedLine);
     };
+    const segments = new Set<number>();
     const run: Evaluator['run'] = async (request, signal) => {
+      if (request.segment) segments.add(request.number);
       const outcome = await inner.run(request, signal);
       record(request.number, outcome);
       return outcome;
@@ -149,6 +155,11 @@ export class RunJournal {
       },
     });
   }
+
+  /** Keeps the checkpoint of a trial that became the best (the model `evotune export --model` takes away). */
+  readonly keepCheckpoint = (trial: number, c: Checkpoint): void => {
+    this.saveCheckpoint(trial, c);
+  };
 
   private saveCheckpoint(trial: number, c: Checkpoint): string {
     const rel = checkpointPath(trial);

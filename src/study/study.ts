@@ -69,6 +69,8 @@ export interface StudyConfig {
   readonly loadCheckpoint?: (trial: number) => Checkpoint | undefined;
   /** What is optimised (see objectives.ts); default: minimise the fitness's value. */
   readonly objectives?: ObjectiveSpec;
+  /** A live trial with a checkpoint became the best: keep its checkpoint (PBT trials' are kept already). */
+  readonly keepCheckpoint?: (trial: number, checkpoint: Checkpoint) => void;
   /** A trial's saved checkpoint is needed no more (not the last generation's under PBT, not the best's). */
   readonly releaseCheckpoint?: (trial: number) => void;
 }
@@ -267,7 +269,10 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       const kept = outcome.state === 'complete' && outcome.checkpoint ? (({ checkpoint: _c, ...rest }) => rest)(outcome) : outcome;
       record({ number: t.number, generation, x: t.x, params: t.params, seed: t.seed, outcome: kept, replayed: o.replayed, ...lineageOf(t) });
       // A replayed best's checkpoint is read from its file at the end, if it is still the best then.
-      if (best?.trial === t.number && wantCheckpoint) bestCheckpoint = outcome.state === 'complete' ? outcome.checkpoint : undefined;
+      if (best?.trial === t.number && wantCheckpoint) {
+        bestCheckpoint = outcome.state === 'complete' ? outcome.checkpoint : undefined;
+        if (bestCheckpoint && !o.replayed && !plans) cfg.keepCheckpoint?.(t.number, bestCheckpoint);
+      }
     });
     if (plans) {
       const checkpoints = new Map<number, Checkpoint>();

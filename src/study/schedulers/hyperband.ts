@@ -46,7 +46,9 @@ export const hyperband = defineScheduler<HyperbandOptions, { eta: number; minVal
     return { eta, minValues: o.minValues ?? Math.ceil(eta), brackets, pattern: interleave(weights) };
   },
   plan(state, trials) {
-    return trials.map((n) => halvingRule(state.brackets[bracketOf(state.pattern, n)]!.rungs, state.eta, state.minValues));
+    // One rule per bracket, shared by its trials of this generation (sorting the rung values once, not per trial).
+    const rules = state.brackets.map((b) => halvingRule(b.rungs, state.eta, state.minValues));
+    return trials.map((n) => rules[bracketOf(state.pattern, n)]!);
   },
   tell(state, finished) {
     const brackets = state.brackets.map((b, i) => ({
