@@ -152,6 +152,7 @@ export function lrScheduleFigure(d: RunData, w = winnerLineage(d)): Figure | und
     type: 'quantitative',
     title: `${param}${log ? ' (log scale)' : ''}`,
     scale: log ? { type: 'log' } : { zero: false },
+    axis: log ? { format: '.0e' } : {},
   } as const;
   const x = { field: 'from', type: 'quantitative', title: 'epoch' } as const;
   const layers: unknown[] = [];
