@@ -14,7 +14,7 @@ import { lrRangeFigure } from './figures-lr.js';
 import { frontFigure, hypervolumeFigure } from './figures-mo.js';
 import { lineageFigure, lrScheduleFigure, winnerLineage } from './figures-pbt.js';
 import { rungFigure } from './figures-rungs.js';
-import { candidateOf, improves, isPlain, objectiveLabel, type Candidate } from '../study/objectives.js';
+import { candidateOf, improves, isPlain, type Candidate } from '../study/objectives.js';
 
 /** One chart: its id (also the SVG's file name), a title, a caption and the spec that draws it, or why there is none. */
 export interface Figure {
@@ -68,7 +68,7 @@ function firstObjective(d: RunData) {
     if (improves(c, best, d.objectives)) best = c;
     bestLine.push({ trial: r.trial, value: best!.value, series: 'best so far' });
   }
-  return { name: plain ? 'value' : objectiveLabel(o), higher: o.direction === 'maximize', plain, points, bestLine };
+  return { name: plain ? 'value' : o.name, higher: o.direction === 'maximize', plain, points, bestLine };
 }
 
 const empty = (id: string, title: string, caption: string, why: string): Figure => ({ id, title, caption, spec: undefined, empty: why });

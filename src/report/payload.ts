@@ -2,10 +2,10 @@ import { formatValue } from '../cli/output.js';
 import { withConfig } from './chart.js';
 import type { RunData } from './data.js';
 import { compareFigures, runFigures, type Figure, type FigureOptions } from './figures.js';
-import { trialRecords } from './table.js';
+import { runRecords } from './table.js';
 import { winnerLineage } from './figures-pbt.js';
 import type { SchedulePiece } from '../study/lineage.js';
-import { isMulti, isPlain, objectiveLabel } from '../study/objectives.js';
+import { isMulti, isPlain } from '../study/objectives.js';
 
 /** PBT: the winner's LR schedule, in the shape of `search --json`'s lineage.lrSchedule ([{ from, to, value }]). */
 export const LR_SCHEDULE_FILE = 'lr-schedule.json';
@@ -57,7 +57,7 @@ function bestLabel(d: RunData): string {
   const o = d.objectives.objectives[0]!;
   const what = isPlain(d.objectives)
     ? 'value'
-    : `${objectiveLabel(o)} (${o.direction === 'maximize' ? 'maximised' : 'minimised'}${isMulti(d.objectives) ? ', first objective' : ''})`;
+    : `${o.name} (${o.direction === 'maximize' ? 'maximised' : 'minimised'}${isMulti(d.objectives) ? ', first objective' : ''})`;
   return d.best?.violation ? `${what}, no trial met the constraints: least violation` : what;
 }
 
@@ -72,7 +72,7 @@ export function runPayload(d: RunData, o: FigureOptions = {}): RunPayload {
     params: Object.keys(d.space),
     figures: withConfigs(runFigures(d, o)),
     ...((w) => (w?.lr ? { lrSchedule: { param: w.lr.param, trial: w.trial, pieces: w.lr.schedule } } : {}))(winnerLineage(d)),
-    table: trialRecords(d.rows, d.space),
+    table: runRecords(d),
   };
 }
 

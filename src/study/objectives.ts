@@ -97,9 +97,6 @@ export function configObjectives(config: Readonly<Record<string, unknown>>): Obj
   return objectiveSpec({ objective, direction, objectives, directions, constraint });
 }
 
-/** How a chart names an objective: "loss" stays "value" (what the fitness returned). */
-export const objectiveLabel = (o: Objective) => (o.name === 'loss' ? 'value' : o.name);
-
 /** The strategy that searches several objectives when none is named: the stronger of the two measured. */
 export const DEFAULT_MULTI_STRATEGY = 'smsemoa';
 

@@ -3,8 +3,7 @@ import { errors } from '../../errors.js';
 import { checkpointPath } from '../../journal/format.js';
 import { readJournal } from '../../journal/reader.js';
 import { runData } from '../../report/data.js';
-import { toCsv, trialRecords } from '../../report/table.js';
-import { objectiveColumns } from '../../study/objectives.js';
+import { runRecords, toCsv } from '../../report/table.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -66,13 +65,6 @@ export async function handler(args: ArgumentsCamelCase<{ dir: string; csv?: bool
   const journal = readJournal(args.dir);
   for (const w of journal.warnings) process.stderr.write(`evotune: warning: ${w}\n`);
   const data = runData(args.dir, journal);
-  const table = trialRecords(data.rows, data.space);
-  // A run that chose objectives or constraints (its config.json says): mark infeasible trials and the Pareto front.
-  const marks = objectiveColumns(
-    data.objectives,
-    data.rows.map((r) => ({ number: r.trial, params: r.params, outcome: r.outcome })),
-  );
-  const columns = [...table.columns, ...marks.columns];
-  const records = table.records.map((rec) => ({ ...rec, ...marks.of(rec.trial as number) }));
+  const { columns, records } = runRecords(data);
   process.stdout.write(args.json ? `${JSON.stringify(records, null, 1)}\n` : toCsv(columns, records));
 }
