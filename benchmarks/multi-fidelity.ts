@@ -16,10 +16,10 @@ import type { StrategyName } from '../strategies/index.js';
 import type { BackendOption } from '../src/options.js';
 import type { Params } from '../src/space/spec.js';
 import { resolveTask } from '../src/tasks/registry.js';
-import { trainAndEvaluate, type TrainOptions } from '../src/tasks/train.js';
+import { trainAndEvaluate } from '../src/tasks/train.js';
 import { loadTf } from '../src/tf/backend.js';
 import { resourceOf } from '../src/study/fidelity.js';
-import type { Checkpoint } from '../src/tasks/checkpoint.js';
+import { trainSchedule, type ScheduleStep } from '../src/tasks/replay.js';
 import { holm, mannWhitneyU, median, quantile } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import type { Section } from './sections.js';
@@ -147,15 +147,7 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
         for (let k = 0; k < o.retrainSeeds; k++) {
           if (r.lineage) {
             // The evolved schedule from scratch: each segment with its hyperparameters, continuing the weights.
-            let state: Checkpoint | undefined;
-            let loss = NaN;
-            for (const step of r.lineage.steps) {
-              const opts: TrainOptions = { segment: step.segment, wantCheckpoint: true, ...(state ? { restore: state } : {}) };
-              const res = await trainAndEvaluate(task, step.params as Params, ctx(k), opts);
-              state = res.checkpoint;
-              loss = res.loss;
-            }
-            scores.push(loss);
+            scores.push((await trainSchedule(task, r.lineage.steps as readonly ScheduleStep[], ctx(k))).loss);
           } else {
             scores.push((await trainAndEvaluate(task, r.best.params as Params, ctx(k))).loss);
           }
