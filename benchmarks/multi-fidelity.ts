@@ -282,7 +282,8 @@ const PLAN = {
 /**
  * Finished cells are kept in this git-ignored file (override: MULTI_FIDELITY_CACHE), so that a full run stopped
  * part-way loses nothing: run the same command again and it goes on from the last finished cell.
- * MULTI_FIDELITY_SEEDS runs the first N of the plan's seeds (the table says how many of the plan's it has).
+ * MULTI_FIDELITY_SEEDS runs the first N of the plan's seeds and MULTI_FIDELITY_TASKS (comma-separated) some of
+ * its tasks; the section's text says what was left out.
  */
 const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
 
@@ -301,6 +302,15 @@ const OPTUNA_REFERENCE = [
   ),
 ].join('\n');
 
+function tasksToRun(planned: readonly string[]): readonly string[] {
+  const raw = process.env.MULTI_FIDELITY_TASKS;
+  if (raw === undefined) return planned;
+  const tasks = raw.split(',').map((t) => t.trim());
+  if (tasks.length === 0 || tasks.some((t) => !planned.includes(t)))
+    throw errors.option('MULTI_FIDELITY_TASKS', `a comma-separated list of ${planned.join(', ')}`, raw);
+  return planned.filter((t) => tasks.includes(t));
+}
+
 function seedsToRun(planned: number): number {
   const raw = process.env.MULTI_FIDELITY_SEEDS;
   if (raw === undefined) return planned;
@@ -313,7 +323,8 @@ export const multiFidelitySection: Section = {
   id: 'multi-fidelity',
   title: 'Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
   async run({ quick, backend, log }) {
-    const plan = quick ? PLAN.quick : PLAN.full;
+    const planned = quick ? PLAN.quick : PLAN.full;
+    const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
     const seeds = seedsToRun(plan.seeds);
     log(
       `multi-fidelity: ${plan.tasks.join(', ')} x ${(plan.methods ?? METHODS).length} methods x ${seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds` +
@@ -329,6 +340,9 @@ export const multiFidelitySection: Section = {
     });
     const markdown = [
       (seeds < plan.seeds ? `Seeds: the first ${seeds} of the plan's ${plan.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). ` : '') +
+        (plan.tasks.length < planned.tasks.length
+          ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
+          : '') +
         `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
         "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the table's rows. " +
         "Target: the full search's median best value; epochs to target as a ratio to the full search's.",
