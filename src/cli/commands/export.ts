@@ -1,10 +1,11 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { errors } from '../../errors.js';
+import { describe as describeError, errors } from '../../errors.js';
+import { winnerLineage } from '../../report/figures-pbt.js';
 import { checkpointPath } from '../../journal/format.js';
 import { readJournal } from '../../journal/reader.js';
 import { runData } from '../../report/data.js';
 import { runRecords, toCsv } from '../../report/table.js';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const command = 'export <dir>';
@@ -18,6 +19,11 @@ export function builder(y: Argv) {
     .option('model', {
       type: 'string',
       describe: "write the best trial's trained model into this folder (TensorFlow.js format: model.json + weights.bin) instead of the table",
+    })
+    .option('schedule', {
+      type: 'string',
+      describe:
+        "PBT: write the best member's lineage (hyperparameters per span of epochs: an evolved schedule) to this JSON file, to train again with the library's trainSchedule",
     })
     .example('$0 export runs/d1 --csv > trials.csv', 'the trials table for a spreadsheet')
     .example('$0 export runs/d1 --json', 'the same as a JSON array')
@@ -53,8 +59,32 @@ async function exportModel(dir: string, out: string): Promise<string> {
   return file;
 }
 
-export async function handler(args: ArgumentsCamelCase<{ dir: string; csv?: boolean; json?: boolean; model?: string }>): Promise<void> {
+/** The best PBT member's lineage as trainSchedule's steps: `{ task, steps: [{ segment, params, trial, value }] }`. */
+function exportSchedule(dir: string, out: string): number {
+  const journal = readJournal(dir);
+  const lineage = winnerLineage(runData(dir, journal));
+  if (!lineage) throw errors.runFolder(dir, 'has no PBT lineage (its trials did not continue each other, or none completed): no schedule to export');
+  const task = journal.study.config.task;
+  const body = { ...(typeof task === 'string' ? { task } : {}), steps: lineage.steps };
+  try {
+    writeFileSync(out, `${JSON.stringify(body, null, 1)}\n`);
+  } catch (e) {
+    throw errors.option('--schedule', 'a file path that can be written', `${out} (${describeError(e)})`);
+  }
+  return lineage.steps.length;
+}
+
+export async function handler(
+  args: ArgumentsCamelCase<{ dir: string; csv?: boolean; json?: boolean; model?: string; schedule?: string }>,
+): Promise<void> {
   if (args.csv && args.json) throw errors.optionConflict('give either --csv or --json, not both');
+  if (args.schedule !== undefined) {
+    if (args.csv || args.json || args.model !== undefined) throw errors.optionConflict('--schedule writes a file of its own: give it alone');
+    if (args.schedule === '') throw errors.option('--schedule', 'a JSON file to write', args.schedule);
+    const n = exportSchedule(args.dir, args.schedule);
+    process.stdout.write(`wrote ${args.schedule} (${n} segment${n === 1 ? '' : 's'} of the best member's lineage)\n`);
+    return;
+  }
   if (args.model !== undefined) {
     if (args.csv || args.json) throw errors.optionConflict('--model writes the model, not the table: give it without --csv or --json');
     if (args.model === '') throw errors.option('--model', 'a folder to write model.json and weights.bin into', args.model);
