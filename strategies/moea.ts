@@ -69,15 +69,30 @@ export interface VariationOptions {
   populationSize: number;
   crossoverRate: number;
   crossoverEta: number;
+  crossoverGeneRate: number;
   mutationEta: number;
   mutationRate: number | null;
   resetRate: number;
 }
 
-export const variationOptions = (defaults: { populationSize: number; crossoverEta: number; mutationEta: number; resetRate: number }) => ({
+export const variationOptions = (defaults: {
+  populationSize: number;
+  crossoverEta: number;
+  crossoverGeneRate: number;
+  mutationEta: number;
+  resetRate: number;
+}) => ({
   populationSize: int('individuals kept from generation to generation', defaults.populationSize, { min: 2 }),
   crossoverRate: num('probability that a pair of parents is crossed (otherwise they are copied)', 0.9, { min: 0, max: 1 }),
   crossoverEta: num('SBX distribution index: higher keeps children closer to their parents', defaults.crossoverEta, { min: 0 }),
+  crossoverGeneRate: num(
+    "probability that SBX crosses a gene of a crossed pair (otherwise each child keeps its parent's)",
+    defaults.crossoverGeneRate,
+    {
+      min: 0,
+      max: 1,
+    },
+  ),
   mutationEta: num('polynomial mutation index: higher makes smaller steps', defaults.mutationEta, { min: 0 }),
   mutationRate: numOrAuto('probability that a gene mutates; null means 1/dim (a child identical to a parent always gets one)', { min: 0, max: 1 }),
   resetRate: num('share of gene mutations that redraw the gene uniformly (lets int and categorical genes jump bins)', defaults.resetRate, {
@@ -92,7 +107,7 @@ export function offspring(count: number, pick: () => readonly number[], state: {
   while (xs.length < count) {
     const a = pick();
     const b = pick();
-    const pair = rng() < state.options.crossoverRate ? sbx(a, b, state.options.crossoverEta, rng) : [[...a], [...b]];
+    const pair = rng() < state.options.crossoverRate ? sbx(a, b, state.options.crossoverEta, rng, state.options.crossoverGeneRate) : [[...a], [...b]];
     for (const child of pair) if (xs.length < count) xs.push(mutate(child, [a, b], state, rng));
   }
   return xs;
