@@ -306,6 +306,7 @@ export const multiObjectiveSection: Section = {
     const result = await runMultiObjective({ ...plan, anchors: true, log });
     return { kind: 'ran', markdown: toMarkdown(result), data: result, charts: [] };
   },
+  render: (data) => toMarkdown(data as MoBenchmark),
 };
 
 async function main() {
