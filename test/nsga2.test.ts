@@ -116,7 +116,7 @@ describe.each([nsga2, smsemoa])('$name on several objectives', (strategy) => {
   it('approaches the ZDT1 front at 2000 evaluations, far beyond random search', () => {
     const volumes = [0, 1, 2].map((seed) => hypervolume(runStrategy(strategy.name, { populationSize: 40 }, zdt1, 2000, seed), zdt1.ref));
     const random = [0, 1, 2].map((seed) => hypervolume(runStrategy('random', { batch: 40 }, zdt1, 2000, seed), zdt1.ref));
-    // Optimum 0.877; DEAP's NSGA-II reaches 0.83 (benchmarks/results/multi-objective.md), random search 0.
+    // Optimum 0.877; DEAP's NSGA-II reaches 0.83 (benchmarks/RESULTS.md, section 6), random search 0.
     for (const v of volumes) expect(v).toBeGreaterThan(0.8);
     for (const v of random) expect(v).toBeLessThan(0.3);
   });
