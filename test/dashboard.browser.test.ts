@@ -152,11 +152,11 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     const before = await page.locator('table.trials tbody tr').count();
     const historyBefore = await count('history', 'g.trials_marks > path');
     const trial = appendTrial(join(root, 'a'), 0.001);
-    await page.waitForFunction((n) => document.querySelectorAll('table.trials tbody tr').length === n, before + 1, { timeout: 5000 });
+    await page.waitForFunction((n) => document.querySelectorAll('table.trials tbody tr').length === n, before + 1, { timeout: 30_000 });
     await page.waitForFunction(
       (n) => document.querySelectorAll('section.figure[data-figure="history"] g.trials_marks > path').length === n,
       historyBefore + 1,
-      { timeout: 5000 },
+      { timeout: 30_000 },
     );
     expect(await page.locator('#run-best').textContent()).toContain(`at trial ${trial}`);
     expect(await page.locator('table.trials td', { hasText: 'late-worker' }).count()).toBe(1);

@@ -276,5 +276,5 @@ describe.skipIf(!existsSync(bin))('a multi-objective run (child processes)', () 
     expect(rows.some((r) => !r.feasible)).toBe(true);
     // The config records the objectives: a resume cannot silently change them.
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ objectives: ['loss', 'size'], constraint: 'size<=10000' });
-  });
+  }, 240_000); // four CLI runs, one killed: minutes on a loaded machine
 });
