@@ -222,13 +222,17 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
       ),
     );
     const baseHits = base.map((r) => toTarget(r, target));
-    const baseEpochs = median(baseHits.map((h) => h?.epochs ?? Infinity));
+    // Among the seeds that reached the target: a median over "never" (Infinity) says nothing once half miss.
+    const reachedEpochs = (hits: readonly ({ epochs: number } | undefined)[]) => hits.flatMap((h) => (h ? [h.epochs] : []));
+    const baseReached = reachedEpochs(baseHits);
+    const baseEpochs = baseReached.length > 0 ? median(baseReached) : NaN;
     const body = methods.map((m) => {
       const rs = of(m);
       const scores = rs.map((r) => r.score);
       const hits = rs.map((r) => toTarget(r, target));
       const reached = hits.filter((h) => h !== undefined).length;
-      const epochs = median(hits.map((h) => h?.epochs ?? Infinity));
+      const got = reachedEpochs(hits);
+      const epochs = got.length > 0 ? median(got) : NaN;
       const i = others.indexOf(m);
       return [
         m,
@@ -237,7 +241,7 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
         num(median(rs.map((r) => r.best))),
         rs.some((r) => r.finalModel !== undefined) ? num(median(rs.map((r) => r.finalModel ?? NaN))) : '-',
         `${reached}/${rs.length}`,
-        Number.isFinite(epochs) ? `${num(epochs)} (${(epochs / baseEpochs).toFixed(2)}x)` : 'not reached',
+        Number.isFinite(epochs) ? `${num(epochs)}${Number.isFinite(baseEpochs) ? ` (${(epochs / baseEpochs).toFixed(2)}x)` : ''}` : 'not reached',
         num(median(rs.map((r) => r.trials))),
         num(median(rs.map((r) => r.pruned))),
         `${(median(rs.map((r) => r.wallMs)) / 1000).toFixed(1)}`,
@@ -253,7 +257,7 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
             'best value',
             'PBT final model',
             'reached target',
-            'epochs to target (x full)',
+            'epochs to target: median of those reached (x full)',
             'trials',
             'pruned',
             'wall s',
@@ -338,18 +342,35 @@ export const multiFidelitySection: Section = {
       log: (l) => log(`  ${l}`),
       ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown' }),
     });
-    const markdown = [
-      (seeds < plan.seeds ? `Seeds: the first ${seeds} of the plan's ${plan.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). ` : '') +
-        (plan.tasks.length < planned.tasks.length
-          ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
-          : '') +
-        `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
-        "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the table's rows. " +
-        "Target: the full search's median best value; epochs to target as a ratio to the full search's.",
-      '',
-      toMarkdown(rows, plan.epochs),
-      ...(plan.tasks.includes('digits') ? ['', OPTUNA_REFERENCE] : []),
-    ].join('\n');
-    return { kind: 'ran', markdown, data: { plan, rows }, charts: [] };
+    const saved: SavedRun = {
+      plan: { tasks: plan.tasks, epochs: plan.epochs as Readonly<Record<string, number>>, retrainSeeds: plan.retrainSeeds },
+      rows,
+    };
+    return { kind: 'ran', markdown: sectionMarkdown(saved, quick), data: saved, charts: [] };
   },
+  render: (data) => sectionMarkdown(data as SavedRun, false),
 };
+
+interface SavedRun {
+  readonly plan: { readonly tasks: readonly string[]; readonly epochs: Readonly<Record<string, number>>; readonly retrainSeeds: number };
+  readonly rows: readonly MultiFidelityRow[];
+}
+
+/** The section's text and tables from its rows: what a run prints, and what RESULTS.md rebuilds with today's code. */
+function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
+  const planned = quick ? PLAN.quick : PLAN.full;
+  const seeds = new Set(rows.map((r) => r.seed)).size;
+  return [
+    (seeds < planned.seeds ? `Seeds: the first ${seeds} of the plan's ${planned.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). ` : '') +
+      (plan.tasks.length < planned.tasks.length
+        ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
+        : '') +
+      `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
+      "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the table's rows. " +
+      "Target: the full search's median best value; epochs to target: the median over the seeds that reached it, and as a ratio to the full search's. " +
+      'Wall seconds were measured on a machine shared with other work: epochs are the comparable cost.',
+    '',
+    toMarkdown(rows, plan.epochs),
+    ...(plan.tasks.includes('digits') ? ['', OPTUNA_REFERENCE] : []),
+  ].join('\n');
+}
