@@ -5,7 +5,7 @@
  * never stopped, and processes that overran their exit bound (support/fault-harness.ts). The target is 0 everywhere.
  *
  * A full run takes long on a small machine, so each scenario's row is appended to a progress file the moment the
- * scenario ends, and a later run reuses the rows measured with the same runs count and the same compiled code
+ * scenario ends, and a later run reuses the rows measured with at least as many runs and the same compiled code
  * (delete the file to measure again). So a run that stops loses at most one scenario, and scenarios can be run one
  * invocation at a time, then put in one table by a last invocation that runs none of them again.
  *   FAULT_RUNS=20 npm run bench -- --sections faults
@@ -153,7 +153,7 @@ export function codeHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** Rows of the progress file measured with this code and this many runs, by scenario id (the newest wins). */
+/** Rows of the progress file measured with this code and at least this many runs, by scenario id (the newest wins). */
 export function readProgress(file: string, code: string, runs: number): Map<string, FaultRow> {
   const rows = new Map<string, FaultRow>();
   if (!existsSync(file)) return rows;
@@ -164,7 +164,7 @@ export function readProgress(file: string, code: string, runs: number): Map<stri
     } catch {
       continue; // a torn last line of a run that was killed
     }
-    if (row.code === code && row.runs === runs && typeof row.id === 'string') rows.set(row.id, row as FaultRow);
+    if (row.code === code && typeof row.runs === 'number' && row.runs >= runs && typeof row.id === 'string') rows.set(row.id, row as FaultRow);
   }
   return rows;
 }

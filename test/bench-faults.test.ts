@@ -44,7 +44,7 @@ describe('fault benchmark options', () => {
 });
 
 describe('fault benchmark progress file', () => {
-  it('reuses only rows measured with the same code and runs count, the newest per scenario, past a torn last line', () => {
+  it('reuses only rows measured with the same code and at least as many runs, the newest per scenario, past a torn last line', () => {
     const file = join(dir, 'progress.jsonl');
     appendFileSync(file, `${JSON.stringify(row('local-sigkill', { lost: 1 }))}\n`);
     appendFileSync(file, `${JSON.stringify(row('local-sigkill'))}\n`); // measured again: this one counts
@@ -54,6 +54,7 @@ describe('fault benchmark progress file', () => {
     const kept = readProgress(file, 'abc', 20);
     expect([...kept.keys()]).toEqual(['local-sigkill']);
     expect(kept.get('local-sigkill')!.lost).toBe(0);
+    expect([...readProgress(file, 'abc', 3).keys()]).toEqual(['local-sigkill', 'local-sigterm']);
     expect(readProgress(join(dir, 'none.jsonl'), 'abc', 20).size).toBe(0);
   });
 
