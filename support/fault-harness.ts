@@ -364,7 +364,8 @@ export async function redisKillForGood(rig: RedisRig, rng: Rng, then: 'wait' | '
   if (then !== 'wait' && searchCode === 1 && !search.err().includes(`--resume ${out}`)) problems.push(`no resume hint: ${search.err()}`);
   rig.redis = await startRedis();
   await rig.worker();
-  const resumed = run(['search', '--resume', out, '--executor', rig.redis.url, '--json']);
+  // The run recorded --worker-wait 2 (the fault's): on a loaded machine a worker may take longer to take up the resumed study.
+  const resumed = run(['search', '--resume', out, '--executor', rig.redis.url, '--worker-wait', '60', '--json']);
   codes.push(await resumed.endWithin(60_000));
   if (codes[2] !== 0) problems.push(`resume exited ${codes[2]}: ${resumed.err()}`);
   return result(out, codes, problems);

@@ -50,7 +50,8 @@ describe('run folder lock', () => {
     lock.release();
   });
 
-  it('the lock file is never seen empty or half-written while another process takes and releases it', async () => {
+  // A loaded machine may give the two processes little CPU: the time limit is generous (no time is asserted).
+  it('the lock file is never seen empty or half-written while another process takes and releases it', { timeout: 180_000 }, async () => {
     const dir = folder();
     const done = join(base, 'done');
     const lockModule = new URL('../dist/src/journal/lock.js', import.meta.url).href;
@@ -60,15 +61,15 @@ describe('run folder lock', () => {
         '--input-type=module',
         '-e',
         `import { lockRunFolder } from ${JSON.stringify(lockModule)}; import { writeFileSync } from 'node:fs';
-         for (let i = 0; i < 3000; i++) lockRunFolder(${JSON.stringify(dir)}, () => {}).release();
+         for (let i = 0; i < 1000; i++) lockRunFolder(${JSON.stringify(dir)}, () => {}).release();
          writeFileSync(${JSON.stringify(done)}, '');`,
       ],
       { stdio: 'inherit' },
     );
     const seen = { whole: 0, torn: [] as string[] };
     const t0 = Date.now();
-    // Reads as fast as it can (a second process's check), until the child has locked and released 3000 times.
-    while (!existsSync(done) && Date.now() - t0 < 60_000) {
+    // Reads as fast as it can (a second process's check), until the child has locked and released 1000 times.
+    while (!existsSync(done) && Date.now() - t0 < 150_000) {
       let text: string;
       try {
         text = readFileSync(join(dir, LOCK_FILE), 'utf8');
