@@ -105,14 +105,16 @@ function spread(u: number, eta: number, room: number): number {
 }
 
 /**
- * Bounded SBX on every gene, the two results swapped at random between the children (as Deb's and DEAP's code
- * do). Deb and DEAP cross each gene only with probability 1/2; crossing all of them measured better on all four
- * standard functions (benchmarks/standard-functions.ts).
+ * Bounded SBX, the two results swapped at random between the children (as Deb's and DEAP's code do), on each gene
+ * with probability `geneRate` (the other genes are copied from the parents). Deb's NSGA-II code and DEAP cross
+ * each gene with probability 1/2; for the GA, crossing all of them measured better on all four standard
+ * functions (benchmarks/standard-functions.ts), so 1 is the default.
  */
-export function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng): [number[], number[]] {
+export function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng, geneRate = 1): [number[], number[]] {
   const c1 = [...a];
   const c2 = [...b];
   for (let i = 0; i < a.length; i++) {
+    if (geneRate < 1 && rng() >= geneRate) continue;
     if (Math.abs(a[i]! - b[i]!) < 1e-14) continue;
     const lo = Math.min(a[i]!, b[i]!);
     const hi = Math.max(a[i]!, b[i]!);

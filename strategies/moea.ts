@@ -1,5 +1,5 @@
 import { errors } from '../src/errors.js';
-import { randInt, type Rng } from '../src/util/rng.js';
+import { shuffleInPlace, type Rng } from '../src/util/rng.js';
 import { crowding, sortFronts } from '../src/study/pareto.js';
 import { int, num, numOrAuto } from './options.js';
 import { mutate, sbx } from './ga.js';
@@ -69,15 +69,30 @@ export interface VariationOptions {
   populationSize: number;
   crossoverRate: number;
   crossoverEta: number;
+  crossoverGeneRate: number;
   mutationEta: number;
   mutationRate: number | null;
   resetRate: number;
 }
 
-export const variationOptions = (defaults: { populationSize: number; crossoverEta: number; mutationEta: number; resetRate: number }) => ({
+export const variationOptions = (defaults: {
+  populationSize: number;
+  crossoverEta: number;
+  crossoverGeneRate: number;
+  mutationEta: number;
+  resetRate: number;
+}) => ({
   populationSize: int('individuals kept from generation to generation', defaults.populationSize, { min: 2 }),
   crossoverRate: num('probability that a pair of parents is crossed (otherwise they are copied)', 0.9, { min: 0, max: 1 }),
   crossoverEta: num('SBX distribution index: higher keeps children closer to their parents', defaults.crossoverEta, { min: 0 }),
+  crossoverGeneRate: num(
+    "probability that SBX crosses a gene of a crossed pair (otherwise each child keeps its parent's)",
+    defaults.crossoverGeneRate,
+    {
+      min: 0,
+      max: 1,
+    },
+  ),
   mutationEta: num('polynomial mutation index: higher makes smaller steps', defaults.mutationEta, { min: 0 }),
   mutationRate: numOrAuto('probability that a gene mutates; null means 1/dim (a child identical to a parent always gets one)', { min: 0, max: 1 }),
   resetRate: num('share of gene mutations that redraw the gene uniformly (lets int and categorical genes jump bins)', defaults.resetRate, {
@@ -92,7 +107,7 @@ export function offspring(count: number, pick: () => readonly number[], state: {
   while (xs.length < count) {
     const a = pick();
     const b = pick();
-    const pair = rng() < state.options.crossoverRate ? sbx(a, b, state.options.crossoverEta, rng) : [[...a], [...b]];
+    const pair = rng() < state.options.crossoverRate ? sbx(a, b, state.options.crossoverEta, rng, state.options.crossoverGeneRate) : [[...a], [...b]];
     for (const child of pair) if (xs.length < count) xs.push(mutate(child, [a, b], state, rng));
   }
   return xs;
@@ -113,11 +128,25 @@ export function moRecord(p: MoPending, told: readonly Told[], strategy: string):
   return { ...p, told: [...p.told, ...told.map((t, i) => ({ ...toMember(t), x: [...p.xs[p.told.length + i]!] }))] };
 }
 
-/** Binary tournament on NSGA-II's crowded comparison: lower rank wins, then larger crowding distance, then chance. */
+/**
+ * Binary tournament on NSGA-II's crowded comparison: lower rank wins, then larger crowding distance, then chance.
+ * Contestants are drawn without replacement as in Deb's NSGA-II code: two shuffles of the population taken in
+ * pairs, so every member enters exactly two tournaments (drawing with replacement leaves about one in seven out of
+ * both by chance). Measured against drawing with replacement (population 40): NSGA-II's median hypervolume higher
+ * on all of ZDT1-3, DTLZ2 and rotated DTLZ2 by 0.002 to 0.009 (seeds 100-119), SMS-EMOA's within 0.005 (seeds
+ * 100-109); no row significant after Holm, so this follows the reference code, not a measured gain.
+ */
 export function crowdedTournament(pop: readonly MoMember[], rank: readonly number[], crowd: readonly number[], rng: Rng): () => readonly number[] {
+  const order = () =>
+    shuffleInPlace(
+      Array.from(pop, (_, i) => i),
+      rng,
+    );
+  let contestants: number[] = [];
   return () => {
-    const i = randInt(rng, pop.length);
-    const j = randInt(rng, pop.length);
+    if (contestants.length < 2) contestants = [...order(), ...order()];
+    const i = contestants.pop()!;
+    const j = contestants.pop()!;
     const better =
       rank[i]! !== rank[j]! ? (rank[i]! < rank[j]! ? i : j) : crowd[i]! !== crowd[j]! ? (crowd[i]! > crowd[j]! ? i : j) : rng() < 0.5 ? i : j;
     return pop[better]!.x;

@@ -12,8 +12,11 @@ export const nsga2 = defineStrategy<VariationOptions, MoState<VariationOptions>>
   summary: "NSGA-II: Pareto front of several objectives by non-dominated sorting and crowding distance; constraints by Deb's rule.",
   objectives: 'multi',
   // SBX eta 20 and 1/dim mutation as Deb and DEAP; mutation eta 10, redraws 0.1 and a population of 20 measured better
-  // on ZDT1-3 and DTLZ2 (seeds 100-106, 2000 evaluations), and a small population suits tuning budgets.
-  options: variationOptions({ populationSize: 20, crossoverEta: 20, mutationEta: 10, resetRate: 0.1 }),
+  // on ZDT1-3 and DTLZ2 (seeds 100-106, 2000 evaluations), and a small population suits tuning budgets. SBX crosses
+  // each gene with probability 1/2 as Deb's NSGA-II code does: crossing every gene perturbs every converged
+  // distance variable of every child, and measured worse on DTLZ2 (hypervolume 0.638 against 0.673, archive median
+  // distance to the front 0.081 against 0.053; seeds 100-119, population 40) and no better on ZDT1-3.
+  options: variationOptions({ populationSize: 20, crossoverEta: 20, crossoverGeneRate: 0.5, mutationEta: 10, resetRate: 0.1 }),
   ...generational<VariationOptions>(
     'nsga2',
     (o) => o.populationSize,

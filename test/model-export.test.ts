@@ -8,6 +8,7 @@ import { isEvotuneError } from '../src/errors.js';
 import { readJournal } from '../src/journal/reader.js';
 import { runData } from '../src/report/data.js';
 import { search } from '../src/search.js';
+import { trainSchedule, type ScheduleStep } from '../src/tasks/replay.js';
 import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
 import { lossValue } from '../src/tf/loss.js';
@@ -164,5 +165,26 @@ describe.skipIf(!existsSync(bin))('evotune export --model', () => {
     rmSync(join(run, 'best-model'), { recursive: true });
     const rebuilt = await exported(`checkpoints/trial-${r.best!.trial}.ckpt`);
     expect(rebuilt.loss).toBe(kept.loss);
+
+    // The evolved schedule: the best member's lineage as a file, which trainSchedule trains again from scratch.
+    const file = join(tmp(), 'schedule.json');
+    const e = evotune(['export', run, '--schedule', file]);
+    expect(e.code, e.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { task: string; steps: ScheduleStep[] };
+    expect(saved.task).toBe('wine');
+    expect(saved.steps).toEqual(JSON.parse(JSON.stringify(r.lineage!.steps)));
+    expect(saved.steps.at(-1)!.segment.to).toBeGreaterThan(3); // more than one round
+    const again = await trainSchedule(BUNDLED_TASKS.wine!, saved.steps, { tf, backend: 'wasm', seed: 77 });
+    expect(again.loss).toBeGreaterThan(0);
+    expect(again.epochs).toBe(saved.steps.at(-1)!.segment.to - saved.steps.at(-1)!.segment.from);
+  });
+
+  it('export --schedule of a run without PBT is a clear error', () => {
+    const run = join(tmp(), 'plain');
+    const s = evotune(['search', '--task', tiny, '--budget', '2', '--workers', '1', '--out', run]);
+    expect(s.code, s.stderr).toBe(0);
+    const e = evotune(['export', run, '--schedule', join(tmp(), 'x.json')]);
+    expect(e.code).toBe(2);
+    expect(e.stderr.split('\n')[0]).toMatch(/has no PBT lineage/);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { hypervolume } from '../src/study/pareto.js';
 import { rngFor } from '../src/util/rng.js';
 import { resolveStrategy } from '../strategies/index.js';
-import { constrainedDominates, toMember, type MoMember } from '../strategies/moea.js';
+import { constrainedDominates, crowdedTournament, toMember, type MoMember } from '../strategies/moea.js';
+import { sbx } from '../strategies/ga.js';
 import { nsga2, survivors } from '../strategies/nsga2.js';
 import { reduce, smsemoa } from '../strategies/smsemoa.js';
 import type { Strategy, Told } from '../strategies/types.js';
@@ -70,6 +71,31 @@ describe('NSGA-II survival', () => {
   });
 });
 
+describe("NSGA-II variation (as in Deb's code)", () => {
+  it('enters every member in exactly two tournaments per pass: the least crowded wins exactly twice, the most crowded never', () => {
+    const pop = Array.from({ length: 10 }, (_, i) => ({ x: [i], f: [i, 9 - i], cv: 0 }));
+    const crowd = [5, 1, 2, 3, 4, 6, 7, 8, 9, 0.5];
+    for (let seed = 0; seed < 20; seed++) {
+      const pick = crowdedTournament(pop, new Array<number>(10).fill(0), crowd, rngFor(seed, 'tournament'));
+      const wins = Array.from({ length: 10 }, () => pick()[0]!);
+      expect(wins.filter((i) => i === 8)).toHaveLength(2);
+      expect(wins).not.toContain(9);
+    }
+  });
+
+  it('crosses about half the genes of a pair by default, copying the others from the parents', () => {
+    const a = Array.from({ length: 12 }, (_, i) => 0.1 + 0.07 * i); // never 0.5, so a and b differ in every gene
+    const b = a.map((v) => 1 - v);
+    const rng = rngFor(5, 'sbx');
+    const rate = resolveStrategy('nsga2', {}).options.crossoverGeneRate as number;
+    let copied = 0;
+    for (let k = 0; k < 200; k++) copied += sbx(a, b, 20, rng, rate)[0].filter((v, i) => v === a[i] || v === b[i]).length;
+    expect(copied / 2400).toBeGreaterThan(0.45);
+    expect(copied / 2400).toBeLessThan(0.55);
+    expect(sbx(a, b, 20, rng)[0].some((v, i) => v === a[i] || v === b[i])).toBe(false);
+  });
+});
+
 describe('SMS-EMOA survival', () => {
   it('drops the front member whose loss costs the least hypervolume, after any infeasible or failed one', () => {
     const front = [m([0, 1]), m([0.5, 0.5]), m([0.52, 0.49]), m([1, 0]), m([0.3, 0.8])];
@@ -90,7 +116,7 @@ describe.each([nsga2, smsemoa])('$name on several objectives', (strategy) => {
   it('approaches the ZDT1 front at 2000 evaluations, far beyond random search', () => {
     const volumes = [0, 1, 2].map((seed) => hypervolume(runStrategy(strategy.name, { populationSize: 40 }, zdt1, 2000, seed), zdt1.ref));
     const random = [0, 1, 2].map((seed) => hypervolume(runStrategy('random', { batch: 40 }, zdt1, 2000, seed), zdt1.ref));
-    // Optimum 0.877; DEAP's NSGA-II reaches 0.83 (benchmarks/results/multi-objective.md), random search 0.
+    // Optimum 0.877; DEAP's NSGA-II reaches 0.83 (benchmarks/RESULTS.md, section 6), random search 0.
     for (const v of volumes) expect(v).toBeGreaterThan(0.8);
     for (const v of random) expect(v).toBeLessThan(0.3);
   });

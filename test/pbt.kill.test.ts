@@ -63,5 +63,5 @@ describe.skipIf(!existsSync(bin))('pbt killed and resumed (child process)', () =
       // Only what a resume could need stays on disk: the last round's checkpoints and the best one's.
       expect(readdirSync(join(out, 'checkpoints')).length).toBeLessThanOrEqual(6 + 1);
     }
-  });
+  }, 240_000); // three kills and resumes: minutes on a loaded 2-core machine
 });

@@ -2,6 +2,8 @@
 
 A spec file (written by the TypeScript side) names each problem, its variables, objectives and, for a rotated
 problem, the rotation matrix, so both sides evaluate exactly the same functions.
+    /usr/bin/python3 benchmarks/anchors/mo_problems.py SPEC.json --check POINTS.json   (prints each problem's values
+    at its points, for test/bench-multi-objective.test.ts)
 """
 import json
 import math
@@ -91,3 +93,12 @@ def main(run, label):
         out[problem['name']] = [run(problem, seed, spec['evaluations'], spec['population']) for seed in range(spec['seeds'])]
         print('%s %s done' % (label, problem['name']), file=sys.stderr)
     json.dump(out, sys.stdout)
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 4 or sys.argv[2] != '--check':
+        sys.exit('usage: mo_problems.py SPEC.json --check POINTS.json')
+    with open(sys.argv[3]) as fh:
+        points = json.load(fh)
+    problems = load_spec(sys.argv[1])['problems']
+    json.dump([[make(p)(x) for x in xs] for p, xs in zip(problems, points)], sys.stdout)

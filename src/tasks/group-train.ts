@@ -197,9 +197,11 @@ function groupSpan(task: Task, members: readonly GroupMember[], epochs: number):
   if (spans.some((s) => s.from !== from || s.to !== to) || members.some((m) => !m.restore !== !members[0]!.restore)) {
     throw bad('a group trains one span of epochs, from checkpoints for all its members or for none: group trials whose segments agree');
   }
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from)
+    throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
   const off = spans.find((s) => s.done !== from);
-  if (off) throw bad(off.done > 0 ? `from ${from} must be the checkpoint's epoch ${off.done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
+  if (off)
+    throw bad(off.done > 0 ? `from ${from} must be the checkpoint's epoch ${off.done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
   return { from, to };
 }
 
@@ -211,8 +213,10 @@ function restoredRows(task: Task, members: readonly GroupMember[], key: string, 
     const diff = shapeKeyDiff(c.shapeKey, key);
     if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
     if (c.weights.length !== weights) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${weights}`);
-    if (c.slots.length !== slots || c.slots.some((a) => a.length !== weights)) throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots, ${slots} needed`);
-    if (c.step !== c.epoch * stepsPerEpoch) throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${stepsPerEpoch} steps per epoch`);
+    if (c.slots.length !== slots || c.slots.some((a) => a.length !== weights))
+      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots, ${slots} needed`);
+    if (c.step !== c.epoch * stepsPerEpoch)
+      throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${stepsPerEpoch} steps per epoch`);
     return { theta: c.weights, slots: c.slots, t: c.counters.t ?? c.step };
   });
 }

@@ -293,7 +293,12 @@ export class StackedOptimizer {
     };
     this.theta.dispose();
     this.theta = stack((r) => r.theta);
-    this.state.forEach((_, j) => this.replace(j, stack((r) => r.slots[j]!)));
+    this.state.forEach((_, j) =>
+      this.replace(
+        j,
+        stack((r) => r.slots[j]!),
+      ),
+    );
     this.t = t!;
   }
 

@@ -1,20 +1,12 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { errors } from '../../errors.js';
-import { checkpointPath, CONFIG_FILE } from '../../journal/format.js';
+import { describe as describeError, errors } from '../../errors.js';
+import { winnerLineage } from '../../report/figures-pbt.js';
+import { checkpointPath } from '../../journal/format.js';
 import { readJournal } from '../../journal/reader.js';
 import { runData } from '../../report/data.js';
-import { toCsv, trialRecords } from '../../report/table.js';
-import { objectiveColumns, objectiveSpec, type ObjectiveOptions } from '../../study/objectives.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { runRecords, toCsv } from '../../report/table.js';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** The objective options in a run's config.json (none in an older run or a copy without it). */
-function runObjectives(dir: string): ObjectiveOptions {
-  const file = join(dir, CONFIG_FILE);
-  if (!existsSync(file)) return {};
-  const { objective, direction, objectives, directions, constraint } = JSON.parse(readFileSync(file, 'utf8')) as ObjectiveOptions;
-  return { objective, direction, objectives, directions, constraint };
-}
 
 export const command = 'export <dir>';
 export const describe = 'Print the trials table of a run folder as CSV or JSON, or write its best trained model';
@@ -27,6 +19,11 @@ export function builder(y: Argv) {
     .option('model', {
       type: 'string',
       describe: "write the best trial's trained model into this folder (TensorFlow.js format: model.json + weights.bin) instead of the table",
+    })
+    .option('schedule', {
+      type: 'string',
+      describe:
+        "PBT: write the best member's lineage (hyperparameters per span of epochs: an evolved schedule) to this JSON file, to train again with the library's trainSchedule",
     })
     .example('$0 export runs/d1 --csv > trials.csv', 'the trials table for a spreadsheet')
     .example('$0 export runs/d1 --json', 'the same as a JSON array')
@@ -62,8 +59,32 @@ async function exportModel(dir: string, out: string): Promise<string> {
   return file;
 }
 
-export async function handler(args: ArgumentsCamelCase<{ dir: string; csv?: boolean; json?: boolean; model?: string }>): Promise<void> {
+/** The best PBT member's lineage as trainSchedule's steps: `{ task, steps: [{ segment, params, trial, value }] }`. */
+function exportSchedule(dir: string, out: string): number {
+  const journal = readJournal(dir);
+  const lineage = winnerLineage(runData(dir, journal));
+  if (!lineage) throw errors.runFolder(dir, 'has no PBT lineage (its trials did not continue each other, or none completed): no schedule to export');
+  const task = journal.study.config.task;
+  const body = { ...(typeof task === 'string' ? { task } : {}), steps: lineage.steps };
+  try {
+    writeFileSync(out, `${JSON.stringify(body, null, 1)}\n`);
+  } catch (e) {
+    throw errors.option('--schedule', 'a file path that can be written', `${out} (${describeError(e)})`);
+  }
+  return lineage.steps.length;
+}
+
+export async function handler(
+  args: ArgumentsCamelCase<{ dir: string; csv?: boolean; json?: boolean; model?: string; schedule?: string }>,
+): Promise<void> {
   if (args.csv && args.json) throw errors.optionConflict('give either --csv or --json, not both');
+  if (args.schedule !== undefined) {
+    if (args.csv || args.json || args.model !== undefined) throw errors.optionConflict('--schedule writes a file of its own: give it alone');
+    if (args.schedule === '') throw errors.option('--schedule', 'a JSON file to write', args.schedule);
+    const n = exportSchedule(args.dir, args.schedule);
+    process.stdout.write(`wrote ${args.schedule} (${n} segment${n === 1 ? '' : 's'} of the best member's lineage)\n`);
+    return;
+  }
   if (args.model !== undefined) {
     if (args.csv || args.json) throw errors.optionConflict('--model writes the model, not the table: give it without --csv or --json');
     if (args.model === '') throw errors.option('--model', 'a folder to write model.json and weights.bin into', args.model);
@@ -74,13 +95,6 @@ export async function handler(args: ArgumentsCamelCase<{ dir: string; csv?: bool
   const journal = readJournal(args.dir);
   for (const w of journal.warnings) process.stderr.write(`evotune: warning: ${w}\n`);
   const data = runData(args.dir, journal);
-  const table = trialRecords(data.rows, data.space);
-  // A run that chose objectives or constraints (its config.json says): mark infeasible trials and the Pareto front.
-  const marks = objectiveColumns(
-    objectiveSpec(runObjectives(args.dir)),
-    data.rows.map((r) => ({ number: r.trial, params: r.params, outcome: r.outcome })),
-  );
-  const columns = [...table.columns, ...marks.columns];
-  const records = table.records.map((rec) => ({ ...rec, ...marks.of(rec.trial as number) }));
+  const { columns, records } = runRecords(data);
   process.stdout.write(args.json ? `${JSON.stringify(records, null, 1)}\n` : toCsv(columns, records));
 }
