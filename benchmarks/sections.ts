@@ -21,7 +21,7 @@ import { vectorisedSection } from './vectorised.js';
 import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
-import { faultBenchmark, toMarkdown as faultsMarkdown } from './faults.js';
+import { faultBenchmark, faultOptions, toMarkdown as faultsMarkdown, type FaultRow } from './faults.js';
 import { multiFidelitySection } from './multi-fidelity.js';
 import { reportOverheadSection } from './report-overhead.js';
 
@@ -224,11 +224,14 @@ const faults: Section = {
   id: 'faults',
   title: '6. Fault injection: kills at random moments (issue #18)',
   async run({ quick, log }) {
-    const runs = quick ? 3 : Number(process.env.FAULT_RUNS ?? 20);
-    log(`faults: ${runs} random kill moments per scenario`);
-    const rows = await faultBenchmark({ runs, log });
+    const opts = faultOptions(process.env, quick);
+    log(
+      `faults: ${opts.runs} random kill moments per scenario, ${opts.scenarios.map((s) => s.id).join(', ')}; each row appended to ${opts.progress}`,
+    );
+    const rows = await faultBenchmark({ ...opts, log });
     return ran(faultsMarkdown(rows), rows);
   },
+  render: (data) => faultsMarkdown(data as FaultRow[]),
 };
 
 /** In the order of the issue: search quality, LR range test, pool, throughput, queue. */

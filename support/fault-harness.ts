@@ -7,9 +7,9 @@
  * moments per scenario) and benchmarks/faults.ts (20 or more).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Rng } from '../src/util/rng.js';
 import { CLI, startRedis, startWorker, type RedisServer, type WorkerProcess } from './redis-harness.js';
@@ -209,42 +209,61 @@ export async function coordinatorKillLocal(rng: Rng): Promise<RunResult> {
   return result(out, codes, problems);
 }
 
-/** Ctrl-C (SIGINT) or SIGTERM once at a random moment: exit 1 with the resume hint, then resume to the end. */
-export async function signalLocal(rng: Rng, signal: 'SIGINT' | 'SIGTERM'): Promise<RunResult> {
+/**
+ * Ctrl-C (SIGINT) or SIGTERM once at a random moment: exit 1 with the resume hint, then resume to the end. With a
+ * rig, the search runs on Redis, and the resume (given no --executor: the run recorded it) must run there again.
+ */
+export async function signalSearch(rng: Rng, signal: 'SIGINT' | 'SIGTERM', rig?: RedisRig): Promise<RunResult> {
+  if (rig && rig.workers.length === 0) await rig.worker();
   const out = tempRun();
-  const first = run([...searchArgs(), '--workers', '2', '--out', out]);
+  const first = run(rig ? redisSearch(rig, out) : [...searchArgs(), '--workers', '2', '--out', out]);
   await atMoment(out, 1 + Math.floor(rng() * (BUDGET - 2)), rng, first);
   first.child.kill(signal);
   const codes = [await first.endWithin(GRACE_MS + EXIT_BOUND_MS)];
   const problems: string[] = [];
   // It may have finished the budget before the signal landed: then it exits 0.
   if (codes[0] === 1) {
-    if (!first.err().includes(`resume with: evotune search --resume ${out}`)) problems.push('no resume hint');
+    if (!first.err().includes(`resume with: evotune search --resume ${out}`)) problems.push(`no resume hint: ${first.err()}`);
     if (!/interrupted/.test(first.out())) problems.push(`the summary does not say it was interrupted: ${first.out().split('\n')[1]}`);
-  } else if (codes[0] !== 0) problems.push(`exit ${codes[0]} after ${signal}`);
+  } else if (codes[0] !== 0) problems.push(`exit ${codes[0]} after ${signal}: ${first.err()}`);
   if (/stopped by stopped/.test(first.out())) problems.push('"stopped by stopped"');
-  codes.push(await complete(['search', '--resume', out, '--json']));
-  if (codes[1] !== 0) problems.push(`resume exited ${codes[1]}`);
+  const resumed = run(['search', '--resume', out, '--json']);
+  codes.push(await resumed.endWithin(60_000));
+  if (codes[1] !== 0) problems.push(`resume exited ${codes[1]}: ${resumed.err()}`);
+  // A signal in the last generation lets it finish (exit 0): the resume then only reports the complete run.
+  else if (rig && !/"alreadyComplete":true/.test(resumed.out()) && !/redis queue/.test(resumed.out()))
+    problems.push('the resume did not run on Redis');
   return result(out, codes, problems);
 }
 
-/** A resume started while the run is still going: refused (exit 2, naming the PID); the run ends whole. */
+/**
+ * A resume started while the run is still going: refused (exit 2, naming the PID); the run ends whole. The run is
+ * held live by a gate (trials from a random one on wait for a file) until the second process has ended: a run that
+ * merely sleeps can end before a second node process reaches the lock on a loaded machine, and that second process
+ * then resumes a complete run (exit 0, "already complete"), which is right but tests nothing.
+ */
 export async function concurrentResume(rng: Rng): Promise<RunResult> {
   const out = tempRun();
-  const first = run([...searchArgs(), '--workers', '2', '--out', out, '--json'], { SLEEPY_MS: '700' }); // 14 s: still going when the second has started (node takes seconds on a loaded machine)
-  await atMoment(out, 1 + Math.floor(rng() * 6), rng, first);
+  const gate = join(dirname(out), 'gate');
+  const moment = 1 + Math.floor(rng() * 6);
+  const gateTrial = moment + 1 + Math.floor(rng() * (BUDGET - 2 - moment));
+  const first = run([...searchArgs(), '--workers', '2', '--out', out, '--json'], { SLEEPY_GATE: gate, SLEEPY_GATE_TRIAL: String(gateTrial) });
+  await atMoment(out, moment, rng, first);
   const second = run(['search', '--resume', out, '--json']);
-  const codes = [await second.endWithin(60_000), await first.endWithin(60_000)];
+  const codes = [await second.endWithin(60_000)];
   const problems: string[] = [];
-  if (codes[0] !== 2) problems.push(`the second process exited ${codes[0]}, not 2`);
+  if (first.child.exitCode !== null) problems.push(`the run ended (exit ${first.child.exitCode}) before the second process did: ${first.err()}`);
+  writeFileSync(gate, '');
+  codes.push(await first.endWithin(60_000));
+  if (codes[0] !== 2) problems.push(`the second process exited ${codes[0]}, not 2: ${second.err()}`);
   const lines = second
     .err()
     .split('\n')
     .filter((l) => l.startsWith('evotune: '));
   if (!lines.some((l) => l.includes(`in use by process ${first.pid}`))) problems.push(`no line naming process ${first.pid}: ${second.err()}`);
-  if (codes[1] !== 0) problems.push(`the run exited ${codes[1]}`);
-  const exported = await run(['export', out, '--json']).endWithin(60_000);
-  if (exported !== 0) problems.push(`export exited ${exported}`);
+  if (codes[1] !== 0) problems.push(`the run exited ${codes[1]}: ${first.err()}`);
+  const exported = run(['export', out, '--json']);
+  if ((await exported.endWithin(60_000)) !== 0) problems.push(`export exited: ${exported.err()}`);
   return result(out, codes, problems);
 }
 
@@ -345,7 +364,8 @@ export async function redisKillForGood(rig: RedisRig, rng: Rng, then: 'wait' | '
   if (then !== 'wait' && searchCode === 1 && !search.err().includes(`--resume ${out}`)) problems.push(`no resume hint: ${search.err()}`);
   rig.redis = await startRedis();
   await rig.worker();
-  const resumed = run(['search', '--resume', out, '--executor', rig.redis.url, '--json']);
+  // The run recorded --worker-wait 2 (the fault's): on a loaded machine a worker may take longer to take up the resumed study.
+  const resumed = run(['search', '--resume', out, '--executor', rig.redis.url, '--worker-wait', '60', '--json']);
   codes.push(await resumed.endWithin(60_000));
   if (codes[2] !== 0) problems.push(`resume exited ${codes[2]}: ${resumed.err()}`);
   return result(out, codes, problems);

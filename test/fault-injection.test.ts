@@ -11,8 +11,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rngFor } from '../src/util/rng.js';
 import {
+  atMoment,
+  audit,
   BUDGET,
   complete,
+  EXIT_BOUND_MS,
+  GRACE_MS,
   concurrentResume,
   coordinatorKillLocal,
   coordinatorKillRedis,
@@ -22,14 +26,14 @@ import {
   removeTemps,
   run,
   searchArgs,
-  signalLocal,
+  signalSearch,
   tempRun,
   uninterrupted,
   workerKill,
   type RedisRig,
   type RunResult,
 } from '../support/fault-harness.js';
-import { CLI, redisServerBinary } from '../support/redis-harness.js';
+import { CLI, redisServerBinary, startRedis, startWorker } from '../support/redis-harness.js';
 
 const RUNS = Math.max(1, Number(process.env.FAULT_RUNS ?? 2));
 const requireRedis = process.env.EVOTUNE_REQUIRE_REDIS === '1';
@@ -75,8 +79,8 @@ describe('local pool, killed for real', KILL_TIMEOUT, () => {
 
   it('coordinator SIGKILL at random moments, then resume: each trial once, the same best', () => each('local-sigkill', coordinatorKillLocal));
   it('Ctrl-C once: exit 1 with the resume hint and "interrupted" (not "stopped by stopped"); the resume ends whole', () =>
-    each('local-sigint', (rng) => signalLocal(rng, 'SIGINT')));
-  it('SIGTERM once: the same as Ctrl-C', () => each('local-sigterm', (rng) => signalLocal(rng, 'SIGTERM')));
+    each('local-sigint', (rng) => signalSearch(rng, 'SIGINT')));
+  it('SIGTERM once: the same as Ctrl-C', () => each('local-sigterm', (rng) => signalSearch(rng, 'SIGTERM')));
   it('a resume of a run that is still going is refused with exit 2 naming the PID; the run and its journal stay whole', () =>
     each('concurrent-resume', concurrentResume));
 });
@@ -307,7 +311,6 @@ describe('where the run folder is', () => {
       expect(first).toContain(`hint: fix it, then resume with: evotune search --resume ${mnt}/run`);
     } else expect(c1).toBe('code=0');
     expect(c2).toBe('code=0');
-    const { audit } = await import('../support/fault-harness.js');
     expect(await audit(keep)).toEqual({ lost: 0, duplicated: 0, wrongBest: false });
   });
 });
@@ -324,6 +327,10 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
 
   it('coordinator SIGKILL at random moments, resumed without --executor (the run recorded it): each trial once, the same best', () =>
     each('redis-coordinator-sigkill', (rng) => coordinatorKillRedis(rig, rng)));
+  it('Ctrl-C on a search running on Redis: exit 1 with the resume hint; the resume (no --executor) runs on Redis and ends whole', () =>
+    each('redis-coordinator-sigint', (rng) => signalSearch(rng, 'SIGINT', rig), 1));
+  it('SIGTERM on a search running on Redis: the same as Ctrl-C', () =>
+    each('redis-coordinator-sigterm', (rng) => signalSearch(rng, 'SIGTERM', rig), 1));
   it('worker SIGKILL at random moments: the other worker takes its trials up', () => each('redis-worker-sigkill', (rng) => workerKill(rig, rng)));
   it('redis-server SIGKILL and restart (empty): the search ends whole', () => each('redis-sigkill-restart', (rng) => redisKillRestart(rig, rng)));
   it('redis-server SIGKILL for good: --worker-wait ends the search, which exits in bound, as does a worker on one SIGTERM', () =>
@@ -331,6 +338,33 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
   it('redis-server SIGKILL for good, then Ctrl-C: exits in bound', () => each('redis-gone-sigint', (rng) => redisKillForGood(rig, rng, 'SIGINT'), 1));
   it('redis-server SIGKILL for good, then SIGTERM: exits in bound', () =>
     each('redis-gone-sigterm', (rng) => redisKillForGood(rig, rng, 'SIGTERM'), 1));
+
+  it('Ctrl-C on a Redis with a password: the hint gives --executor with *** for it; followed, the resume runs on Redis and ends whole', async () => {
+    const password = 'pa:ss@w0rd';
+    const secured = await startRedis({ password });
+    const w = startWorker(secured.url, ['--concurrency', '2']);
+    try {
+      await w.waitFor(/trial slot/, 60_000);
+      const out = tempRun();
+      const first = run([...searchArgs(), '--executor', secured.url, '--out', out]);
+      await atMoment(out, 12, () => 0, first);
+      first.child.kill('SIGINT');
+      expect(await first.endWithin(GRACE_MS + EXIT_BOUND_MS), first.err()).toBe(1);
+      const hint = first.err().match(/resume with: evotune search --resume (\S+) --executor '([^']+)' \(with the password in place of \*\*\*\)/);
+      expect(hint, first.err()).not.toBeNull();
+      expect(hint![1]).toBe(out);
+      expect(first.err()).not.toContain(encodeURIComponent(password));
+      // As a user would: the password put back in place of ***.
+      const resumed = run(['search', '--resume', out, '--executor', hint![2]!.replace('***', encodeURIComponent(password)), '--json']);
+      expect(await resumed.endWithin(60_000), resumed.err()).toBe(0);
+      expect(resumed.out()).toMatch(/redis queue/);
+      expect(await audit(out)).toEqual({ lost: 0, duplicated: 0, wrongBest: false });
+    } finally {
+      w.kill('SIGKILL');
+      await w.exited;
+      await secured.stop();
+    }
+  });
 
   it('a SIGKILLed worker stops counting at once, not when its roster entry expires', async () => {
     for (const w of rig.workers.splice(0)) w.kill('SIGKILL');
@@ -372,7 +406,6 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
       const out = tempRun();
       const code = await run([...searchArgs(), '--executor', rig.redis.url, '--worker-wait', '30', '--out', out, '--json']).endWithin(60_000);
       expect(code).toBe(0);
-      const { audit } = await import('../support/fault-harness.js');
       expect(await audit(out)).toEqual({ lost: 0, duplicated: 0, wrongBest: false });
       const log = w.output();
       expect(log).toMatch(/study 0000000000a1: refused: "file:\/\/remotehost\/x\.mjs" is not a file of this machine/);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseSearchOptions } from '../src/options.js';
 import { admit } from '../src/eval/queue/admission.js';
 import { printable } from '../src/eval/queue/protocol.js';
-import { redactUrl, redisTarget, scrub } from '../src/eval/queue/url.js';
+import { passwordPlaceholder, redactUrl, redisTarget, scrub } from '../src/eval/queue/url.js';
 import { search } from '../src/search.js';
 
 describe('redis URLs', () => {
@@ -19,6 +19,16 @@ describe('redis URLs', () => {
     ['redis://host:6379', 'redis://host:6379'],
   ])('prints %s as %s', (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
+  });
+
+  it.each([
+    ['redis://:pa%3Ass@host:6379', 'redis://:***@host:6379'],
+    ['rediss://user:secret@host:6380/2', 'rediss://user:***@host:6380/2'],
+    ['redis://host:6379', 'redis://host:6379'],
+  ])('a resume hint shows %s as %s: the password goes back in place of ***, the rest is the URL as given', (url, hint) => {
+    expect(passwordPlaceholder(url)).toBe(hint);
+    const [pre, post] = hint.split('***');
+    if (post !== undefined) expect(new URL(`${pre}secret${post}`).password).toBe('secret');
   });
 
   it('rejects a malformed executor without echoing its password', () => {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
@@ -54,24 +54,28 @@ export function lockRunFolder(dir: string, warn: (message: string) => void): Run
   return { file, release };
 }
 
-/** Creates the lock file exclusively; false if one exists. */
+/**
+ * Creates the lock file exclusively, whole: written to a file of its own, then linked into place (link fails if the
+ * name exists). Opening the lock file itself and then writing would leave a moment when it is empty, which a second
+ * process reads as a lock torn by a crash, takes over, and then both processes write the run. False if one exists.
+ */
 function tryCreate(dir: string, file: string, info: LockInfo): boolean {
-  let fd: number;
+  const draft = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   try {
-    fd = openSync(file, 'wx');
+    writeFileSync(draft, `${JSON.stringify(info)}\n`, { flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    rmSync(draft, { force: true });
     throw errors.runFolder(dir, `cannot create its lock file: ${pathProblem(file, e)}`);
   }
   try {
-    writeSync(fd, `${JSON.stringify(info)}\n`);
+    linkSync(draft, file);
+    return true;
   } catch (e) {
-    closeSync(fd);
-    unlinkSync(file);
-    throw errors.runFolder(dir, `cannot write its lock file: ${pathProblem(file, e)}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw errors.runFolder(dir, `cannot create its lock file: ${pathProblem(file, e)}`);
+  } finally {
+    rmSync(draft, { force: true });
   }
-  closeSync(fd);
-  return true;
 }
 
 function readLock(file: string): LockInfo | undefined {

@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { basename, join } from 'node:path';
 import { givenOptions, planResume } from '../../journal/session.js';
 import { loadConfigFile } from '../config.js';
-import { LOCAL_EXECUTOR, redactUrl, withoutPassword } from '../../eval/queue/url.js';
+import { LOCAL_EXECUTOR, passwordPlaceholder, withoutPassword } from '../../eval/queue/url.js';
 import { createProgress, progressMode, stageLine } from '../progress.js';
 import { lrRangeSummary } from './lr-find.js';
 
@@ -280,7 +280,7 @@ function resumeCommand(run: RunToStart): string {
   const base = `resume with: evotune search --resume ${run.dir}`;
   const executor = run.input.executor;
   if (executor === undefined || executor === LOCAL_EXECUTOR || withoutPassword(executor) === executor) return base;
-  return `${base} --executor '${redactUrl(executor)}' (with the password in place of ***)`;
+  return `${base} --executor '${passwordPlaceholder(executor)}' (with the password in place of ***)`;
 }
 
 /** What the command will run: the input (flags over --config, or a resume), its folder and its budget. */

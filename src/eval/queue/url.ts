@@ -59,6 +59,21 @@ export function withoutPassword(raw: string): string {
   }
 }
 
+/**
+ * The URL with its password replaced by *** and nothing else changed (`redis://:***@host`), for a command the user
+ * completes by putting the password back: redactUrl's shorter `redis://***@host` would then name a user, not a password.
+ */
+export function passwordPlaceholder(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password === '') return raw;
+    url.password = '***';
+    return url.href;
+  } catch {
+    return raw;
+  }
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
