@@ -301,7 +301,8 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
   };
 }
 
-export function createEvaluator(prepared: PreparedSearch, notify?: (message: string) => void): Evaluator {
+/** `journaled`: a run folder records the trials (pool workers then format the reports' journal text). */
+export function createEvaluator(prepared: PreparedSearch, notify?: (message: string) => void, journaled = false): Evaluator {
   const { source, options } = prepared;
   const trialTimeoutMs = options.trialTimeout === undefined ? undefined : options.trialTimeout * 1000;
   if (source.kind === 'function') return new InlineEvaluator(source.fn, trialTimeoutMs);
@@ -310,7 +311,7 @@ export function createEvaluator(prepared: PreparedSearch, notify?: (message: str
     const workerWaitMs = options.workerWait === undefined ? undefined : options.workerWait * 1000;
     return new QueueEvaluator({ target, source, trialTimeoutMs, maxHeapMb: options.maxHeapMb, workerWaitMs, notify });
   }
-  return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb });
+  return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb, reportsJson: journaled });
 }
 
 /** The objective fields of a result: left out for a plain search (minimise the loss), so its output is unchanged. */
@@ -347,7 +348,7 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
   const { options, space, strategy } = prepared;
   let evaluator: Evaluator;
   try {
-    evaluator = createEvaluator(prepared, input.onWarning);
+    evaluator = createEvaluator(prepared, input.onWarning, journal !== undefined);
   } catch (e) {
     journal?.close();
     throw e;

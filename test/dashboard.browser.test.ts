@@ -1,13 +1,18 @@
 import { copyFileSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { readJournal } from '../src/journal/reader.js';
+import { formatValue } from '../src/cli/output.js';
 import { runData } from '../src/report/data.js';
+import { writeReport } from '../src/report/report.js';
+import type { SearchResult } from '../src/search.js';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { appendLrRange, appendReported, appendTrial, makeRun, SPACE, XSS } from './helpers/dashboard-runs.js';
+import { frontRun, pbtRun } from './helpers/kind-runs.js';
 
 /** Screenshots: always into dist/test-output (ignored by git); with UPDATE_SCREENSHOTS=1 also docs/dashboard.png. */
 const SHOTS = join(import.meta.dirname, '..', 'dist', 'test-output', 'dashboard');
@@ -179,5 +184,64 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
     await page.screenshot({ path: top, clip: { x: 0, y: 0, width: 1400, height: 1000 } });
     expect(statSync(full).size).toBeGreaterThan(100_000);
     if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(top, join(import.meta.dirname, '..', 'docs', 'dashboard.png'));
+  });
+});
+
+describe.skipIf(!available)('figures of a kind of run in headless Chromium (dashboard and report)', () => {
+  let root: string;
+  let dash: Dashboard;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let mo: SearchResult;
+  let pbt: SearchResult;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'evotune-dash-kinds-'));
+    mo = await frontRun(join(root, 'mo'));
+    pbt = await pbtRun(join(root, 'pbt'));
+    dash = await startDashboard({ dirs: [root], port: 0, pollMs: 100 });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dash?.close();
+  });
+
+  const count = (figure: string, selector: string) => page.locator(`section.figure[data-figure="${figure}"] ${selector}`).count();
+
+  const frontMarks = async () => {
+    const complete = mo.history.filter((t) => t.outcome.state === 'complete').length;
+    expect(await count('front', 'g.front_marks > path')).toBe(mo.front!.length);
+    expect(await count('front', 'g.infeasible_marks > path')).toBe(mo.infeasible);
+    expect(await count('front', 'g.dominated_marks > path')).toBe(complete - mo.front!.length - mo.infeasible!);
+    expect(await count('hypervolume', 'g.hypervolume_marks > path')).toBe(1);
+  };
+
+  it('the dashboard draws the Pareto front, infeasible trials apart, and the hypervolume', async () => {
+    await page.goto(dash.url);
+    await page.waitForSelector('section.figure[data-figure="front"] .chart[data-rendered="true"]');
+    await page.waitForSelector('section.figure[data-figure="hypervolume"] .chart[data-rendered="true"]');
+    await frontMarks();
+    expect(await page.locator('#run-best').textContent()).toBe(
+      `best loss (minimised, first objective) ${formatValue(mo.best!.value)} at trial ${mo.best!.trial}`,
+    );
+  });
+
+  it('the dashboard draws the PBT lineage and the evolved LR schedule', async () => {
+    await page.locator('li[data-run="pbt"] button').first().click();
+    await page.waitForSelector('section.figure[data-figure="lineage"] .chart[data-rendered="true"]');
+    await page.waitForSelector('section.figure[data-figure="lr-schedule"] .chart[data-rendered="true"]');
+    expect(await count('lineage', 'g.members_marks > path')).toBe(pbt.trials);
+    expect(await count('lineage', 'g.winner_marks > line, g.winner_marks > path')).toBe(pbt.lineage!.steps.length - 1);
+    expect(await count('lr-schedule', 'g.schedule_marks > line, g.schedule_marks > path')).toBe(pbt.lineage!.lrSchedule!.length);
+  });
+
+  it('the report of the same run draws the same front from the file alone', async () => {
+    await writeReport(join(root, 'mo'));
+    await page.goto(pathToFileURL(join(root, 'mo', 'report.html')).href);
+    await page.waitForSelector('body[data-drawn="true"]');
+    await frontMarks();
   });
 });

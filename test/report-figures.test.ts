@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +6,16 @@ import { readJournal } from '../src/journal/reader.js';
 import { renderSvg } from '../src/report/chart.js';
 import { runData, type RunData } from '../src/report/data.js';
 import { trialRecords } from '../src/report/table.js';
-import { historyFigure, learningFigure, parallelFigure, runFigures } from '../src/report/figures.js';
+import { historyFigure, learningFigure, parallelFigure, runFigures, type Figure } from '../src/report/figures.js';
+import { frontFigure, hypervolumeFigure } from '../src/report/figures-mo.js';
+import { rungFigure } from '../src/report/figures-rungs.js';
+import { LR_SCHEDULE_FILE, runPayload } from '../src/report/payload.js';
+import { writeReport } from '../src/report/report.js';
+import { hypervolume } from '../src/study/pareto.js';
 import { fanova, importances, pedAnova, permutation, ranks } from '../src/report/importance.js';
 import { rngFor } from '../src/util/rng.js';
-import { appendReported, makeRun } from './helpers/dashboard-runs.js';
+import { appendLrRange, appendReported, makeRun } from './helpers/dashboard-runs.js';
+import { frontRun, maximiseRun, pbtRun, schedulerRun } from './helpers/kind-runs.js';
 
 let base: RunData;
 beforeAll(async () => {
@@ -114,4 +120,132 @@ describe('importance', () => {
   it('ranks with ties sharing their mean rank', () => {
     expect(ranks([3, 1, 3, 2])).toEqual([(2 + 3) / 2 / 3, 0, (2 + 3) / 2 / 3, 1 / 3]);
   });
+});
+
+describe('figures of a kind of run (small real runs)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'evotune-kinds-'));
+  });
+  const dataOf = (dir: string) => runData(dir, readJournal(dir));
+  type RungRow = { bracket: number; rung: string; step: number; outcome: string; trials: number; reached: number };
+  const rungRows = (f: Figure) => {
+    const s = f.spec as unknown as { data?: { values: RungRow[] }; concat?: Array<{ data: { values: RungRow[] } }> };
+    return s.concat ? s.concat.flatMap((p) => p.data.values) : s.data!.values;
+  };
+  const sum = (rows: RungRow[], keep: (r: RungRow) => boolean) => rows.filter(keep).reduce((a, r) => a + r.trials, 0);
+
+  it('asha: every trial at the first rung, the pruned stopped at the rung they reached, fewer trials at each rung', async () => {
+    const r = await schedulerRun(join(root, 'asha'), 'asha');
+    const d = dataOf(join(root, 'asha'));
+    const figs = runFigures(d);
+    expect(figs.map((f) => f.id)).toContain('rungs');
+    expect(figs.map((f) => f.id)).not.toContain('lineage');
+    const rows = rungRows(figs.find((f) => f.id === 'rungs')!);
+    expect([...new Set(rows.map((x) => x.rung))]).toEqual(['1', '3', '9', '20 (full)']);
+    expect(r.pruned).toBeGreaterThan(0);
+    for (const [step, n] of Object.entries(r.prunedByStep)) expect(sum(rows, (x) => x.step === Number(step) && x.outcome === 'stopped here')).toBe(n);
+    const reached = ['1', '3', '9', '20 (full)'].map((rung) => rows.find((x) => x.rung === rung)?.reached ?? 0);
+    expect(reached[0]).toBe(r.trials);
+    expect(reached.at(-1)).toBe(r.trials - r.pruned);
+    for (let k = 1; k < reached.length; k++) expect(reached[k]).toBeLessThanOrEqual(reached[k - 1]!);
+    const svg = await renderSvg(figs.find((f) => f.id === 'rungs')!.spec!);
+    expect(marks(svg, 'rungs0')).toBe(rows.filter((x) => x.trials > 0).length);
+  }, 60_000);
+
+  it('hyperband: one panel per bracket; a bracket never stops a trial below its first rung', async () => {
+    const r = await schedulerRun(join(root, 'hb'), 'hyperband');
+    const f = rungFigure(dataOf(join(root, 'hb')))!;
+    expect(f.title).toBe('Rungs and brackets');
+    const rows = rungRows(f);
+    const brackets = [...new Set(rows.map((x) => x.bracket))];
+    expect(brackets.length).toBeGreaterThanOrEqual(2);
+    expect((f.spec as unknown as { concat: unknown[] }).concat).toHaveLength(brackets.length);
+    // Each trial is in one bracket: the first rungs together hold every trial.
+    expect(brackets.reduce((a, b) => a + rows.find((x) => x.bracket === b)!.reached, 0)).toBe(r.trials);
+    for (const b of brackets) {
+      expect(Math.min(...rows.filter((x) => x.bracket === b).map((x) => x.step))).toBe(3 ** b);
+      expect(sum(rows, (x) => x.bracket === b && x.outcome === 'stopped here' && x.step < 3 ** b)).toBe(0);
+    }
+    expect(sum(rows, (x) => x.outcome === 'stopped here')).toBe(r.pruned);
+  }, 60_000);
+
+  it('pbt: a dot per member and round, the winner chain, its LR schedule as search --json gives it, written as data', async () => {
+    const dir = join(root, 'pbt');
+    const r = await pbtRun(dir);
+    appendLrRange(dir);
+    const d = dataOf(dir);
+    const figs = runFigures(d);
+    const lineage = figs.find((f) => f.id === 'lineage')!;
+    const svg = await renderSvg(lineage.spec!);
+    expect(marks(svg, 'members')).toBe(r.trials);
+    const layer = (f: Figure, name: string) =>
+      (f.spec as unknown as { layer: Array<{ name: string; data: { values: unknown[] } }> }).layer.find((l) => l.name === name)!.data.values;
+    expect(layer(lineage, 'winner')).toHaveLength(r.lineage!.steps.length - 1);
+    expect(layer(lineage, 'links').length + layer(lineage, 'winner').length).toBe(d.trials.filter((t) => t.parent !== undefined).length);
+    const schedule = figs.find((f) => f.id === 'lr-schedule')!;
+    expect(layer(schedule, 'schedule')).toEqual(r.lineage!.lrSchedule!.map((p) => ({ from: p.from, to: p.to, lr: p.value })));
+    expect(layer(schedule, 'bounds')).toHaveLength(1);
+    expect(await renderSvg(schedule.spec!)).toContain('LR range test bounds 0.0001 .. 0.01');
+    await writeReport(dir);
+    expect(JSON.parse(readFileSync(join(dir, LR_SCHEDULE_FILE), 'utf8'))).toEqual(r.lineage!.lrSchedule);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain(`<h2>Evolved lr schedule</h2><p>The winner's (trial ${r.best!.trial})`);
+    expect(html).toContain(`<td>${r.lineage!.lrSchedule![0]!.from} .. ${r.lineage!.lrSchedule![0]!.to}</td>`);
+  }, 60_000);
+
+  it('several objectives: the front, infeasible trials crossed, a hypervolume that only grows; best is feasible first', async () => {
+    const dir = join(root, 'mo');
+    const r = await frontRun(dir);
+    const d = dataOf(dir);
+    expect(d.best!.trial).toBe(r.best!.trial);
+    expect(d.best!.violation).toBeUndefined();
+    const front = frontFigure(d)!;
+    const svg = await renderSvg(front.spec!);
+    expect(marks(svg, 'front')).toBe(r.front!.length);
+    expect(r.infeasible).toBeGreaterThan(0);
+    expect(marks(svg, 'infeasible')).toBe(r.infeasible);
+    const complete = d.trials.filter((t) => t.state === 'complete').length;
+    expect(marks(svg, 'dominated')).toBe(complete - r.front!.length - r.infeasible!);
+    const hv = hypervolumeFigure(d)!;
+    expect(hv.caption).toMatch(/reference point 1\.1 in each \(loss [\d.]+, size 10920\)/);
+    const values = (hv.spec as unknown as { data: { values: Array<{ hypervolume: number }> } }).data.values.map((p) => p.hypervolume);
+    expect(values).toHaveLength(d.trials.length);
+    for (let k = 1; k < values.length; k++) expect(values[k]).toBeGreaterThanOrEqual(values[k - 1]!);
+    // The incremental front gives what the volume of every feasible trial at once is.
+    const pts = r.front!.map((m) => [m.values.loss!, m.values.size!]);
+    const feasible = r.history.flatMap((t) => {
+      const o = t.outcome;
+      return o.state === 'complete' && Number(o.metrics.size) <= 10000 ? [[o.value, Number(o.metrics.size)]] : [];
+    });
+    const lo = [0, 1].map((k) => Math.min(...feasible.map((p) => p[k]!)));
+    const hi = [0, 1].map((k) => Math.max(...feasible.map((p) => p[k]!)));
+    const scaled = feasible.map((p) => p.map((v, k) => (v - lo[k]!) / (hi[k]! - lo[k]!)));
+    expect(values.at(-1)).toBeCloseTo(hypervolume(scaled, [1.1, 1.1]), 12);
+    expect(pts.length).toBeGreaterThan(2);
+  }, 60_000);
+
+  it('three objectives: a pairs plot with the front in every panel', async () => {
+    const r = await frontRun(join(root, 'mo3'), ['loss', 'size', 'accuracy']);
+    const f = frontFigure(dataOf(join(root, 'mo3')))!;
+    const svg = await renderSvg(f.spec!);
+    for (const pair of ['0_1', '0_2', '1_2']) expect(marks(svg, `front_${pair}`)).toBe(r.front!.length);
+  }, 60_000);
+
+  it('maximise: the best and the best-so-far line follow the direction', async () => {
+    const dir = join(root, 'max');
+    const r = await maximiseRun(dir);
+    const d = dataOf(dir);
+    const accuracies = d.trials.flatMap((t) => (t.state === 'complete' ? [Number(t.metrics.accuracy)] : []));
+    expect(d.best!.value).toBe(Math.max(...accuracies));
+    expect(d.best!.trial).toBe(r.best!.trial);
+    const p = runPayload(d);
+    expect(p.best!.label).toBe('accuracy (maximised)');
+    const history = historyFigure(d);
+    const best = (history.spec as unknown as { layer: Array<{ name: string; data: { values: Array<{ value: number }> } }> }).layer.find(
+      (l) => l.name === 'best',
+    )!.data.values;
+    expect(best.at(-1)!.value).toBe(Math.max(...accuracies));
+    expect(await renderSvg(history.spec!)).toContain('accuracy (higher is better)');
+  }, 60_000);
 });

@@ -19,7 +19,7 @@ interface RunPayload {
   readonly title: string;
   readonly status: string;
   readonly warnings: readonly string[];
-  readonly best?: { value: string; trial: number };
+  readonly best?: { label: string; value: string; trial: number };
   readonly params: readonly string[];
   readonly figures: readonly ClientFigure[];
   readonly table: ClientTable;
@@ -111,7 +111,7 @@ async function drawRun(): Promise<void> {
   $('run-title').textContent = p.title;
   $('run-status').textContent = p.status;
   $('run-warnings').replaceChildren(...p.warnings.map((w) => el('p', { class: 'warning' }, `warning: ${w}`)));
-  $('run-best').textContent = p.best ? `best value ${p.best.value} at trial ${p.best.trial}` : 'no trial has finished yet';
+  $('run-best').textContent = p.best ? `best ${p.best.label} ${p.best.value} at trial ${p.best.trial}` : 'no trial has finished yet';
   $<HTMLAnchorElement>('journal-link').href = `/runs/${encodeURIComponent(id)}/files/journal.jsonl`;
   const contour = p.figures.find((f) => f.id === 'contour');
   const pair = contour?.title.match(/^Contour plot: (.*) and (.*)$/);

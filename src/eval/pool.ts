@@ -8,6 +8,7 @@ import { aborted, errorMessage, failure, timeoutMessage } from './outcome.js';
 import type { FitnessSource } from './source.js';
 import type { Evaluator, TrialOutcome, TrialRequest } from './types.js';
 import type { WarmReport, WorkerData, WorkerTask } from './worker.js';
+import { unpackReports, type PackedOutcomes } from './reporting.js';
 
 export interface PoolOptions {
   readonly source: FitnessSource;
@@ -19,6 +20,8 @@ export interface PoolOptions {
   readonly maxHeapMb?: number;
   /** Train trials of an MLP task K at a time in a worker (eval/grouping.ts); default true. Results are the same. */
   readonly groupTrials?: boolean;
+  /** Workers format trials' reports as journal text (reporting.ts reportsJson), so that the main thread need not. */
+  readonly reportsJson?: boolean;
 }
 
 /** Time a fitness gets to stop on ctx.signal after its timeout before its worker is terminated. */
@@ -47,7 +50,7 @@ const WORKER = 'pool';
 export class PoolEvaluator implements Evaluator {
   readonly concurrency: number;
   readonly description: string;
-  private readonly pool: Piscina<WorkerTask, TrialOutcome[]>;
+  private readonly pool: Piscina<WorkerTask, PackedOutcomes>;
   private readonly queue: Pending[] = [];
   private readonly chunks = new ChunkPolicy();
   private readonly warming: Promise<void>;
@@ -75,7 +78,7 @@ export class PoolEvaluator implements Evaluator {
     // One backend thread per worker: workers x threads <= cores, and the arithmetic (hence every result) is the
     // same whatever the number of workers.
     const data: WorkerData = { source: opts.source, threads: 1 };
-    this.pool = new Piscina<WorkerTask, TrialOutcome[]>({
+    this.pool = new Piscina<WorkerTask, PackedOutcomes>({
       filename: compiledSibling(import.meta.url, 'worker.js').href,
       minThreads: workers,
       maxThreads: workers,
@@ -189,9 +192,12 @@ export class PoolEvaluator implements Evaluator {
     const timer = limit === undefined ? undefined : setTimeout(() => task.abort('timeout'), limit + graceMs(limit));
     const start = performance.now();
     const group = this.groupSize > 1 && chunk.length > 1;
-    this.pool.run({ requests: chunk.map((p) => p.request), timeoutMs: timeout, ...(group ? { group } : {}) }, { signal: task.signal }).then(
-      (outcomes) => {
+    const json = this.opts.reportsJson === true;
+    const work: WorkerTask = { requests: chunk.map((p) => p.request), timeoutMs: timeout, ...(group ? { group } : {}), ...(json ? { json } : {}) };
+    this.pool.run(work, { signal: task.signal }).then(
+      (packed) => {
         if (timer) clearTimeout(timer);
+        const outcomes = unpackReports(packed);
         this.free++;
         this.countGroups(outcomes);
         chunk.forEach((p, i) => {

@@ -13,7 +13,7 @@ import type { FitnessSource } from './source.js';
 import { importFitness } from './source.js';
 import type { FitnessFn, TrialOutcome, TrialRequest } from './types.js';
 import { errorMessage, failure, timeoutMessage } from './outcome.js';
-import { fitnessContext, TrialReports } from './reporting.js';
+import { fitnessContext, packReports, TrialReports, type PackedOutcomes } from './reporting.js';
 import { GROUP_SIZE, runInGroups } from './grouping.js';
 import type { TaskGroups } from '../tasks/group-fitness.js';
 
@@ -29,6 +29,8 @@ export interface WorkerTask {
   readonly timeoutMs?: number;
   /** Train those that can share a program together (grouping.ts). */
   readonly group?: boolean;
+  /** Format the reports' journal text too (reporting.ts packReports). */
+  readonly json?: boolean;
 }
 
 /** Why the source did not load, as plain data (an error's class does not survive the trip to the main thread). */
@@ -90,15 +92,17 @@ async function runOne(request: TrialRequest, timeoutMs: number | undefined): Pro
   }
 }
 
-export default async function runTrials({ requests, timeoutMs, group }: WorkerTask): Promise<TrialOutcome[]> {
+export default async function runTrials({ requests, timeoutMs, group, json }: WorkerTask): Promise<PackedOutcomes> {
   let outcomes: TrialOutcome[] = [];
   if (group && loaded.ok && loaded.groups && requests.length > 1)
     outcomes = await runInGroups(requests, timeoutMs, loaded.groups, (r) => runOne(r, timeoutMs), worker);
   else for (const request of requests) outcomes.push(await runOne(request, timeoutMs));
-  // Checkpoints' arrays move to the main thread instead of being copied (this thread never uses them again).
+  // The reports' array and checkpoints' arrays move to the main thread instead of being copied (this thread never
+  // uses them again).
+  const packed = packReports(outcomes, json === true);
   const buffers = outcomes.flatMap((o) => (o.state === 'complete' && o.checkpoint ? ownedBuffers(o.checkpoint) : []));
-  if (buffers.length === 0) return outcomes;
-  return move({ [transferableSymbol]: buffers, [valueSymbol]: outcomes } as never) as unknown as TrialOutcome[];
+  buffers.push(packed.reports.buffer as ArrayBuffer);
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: packed } as never) as unknown as PackedOutcomes;
 }
 
 /** The ArrayBuffers a checkpoint's typed arrays own whole (a view into a larger buffer is copied, not moved). */

@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import type { Checkpoint, Evaluator, TrialOutcome } from '../eval/types.js';
+import { reportsJson } from '../eval/reporting.js';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import type { ReplayedTrial, StudyEvent, StudySummary } from '../study/types.js';
 import {
@@ -10,9 +11,9 @@ import {
   CONFIG_FILE,
   JOURNAL_FILE,
   JOURNAL_VERSION,
+  type FinishedLine,
   type Objective,
   type StudyLine,
-  type UnstampedLine,
 } from './format.js';
 import type { Journal } from './reader.js';
 import type { RunConfig } from './config.js';
@@ -136,7 +137,7 @@ export class RunJournal {
       const continued = segments.has(trial);
       segments.delete(trial);
       const checkpoint = continued && outcome.state === 'complete' && outcome.checkpoint ? this.saveCheckpoint(trial, outcome.checkpoint) : undefined;
-      this.writer.write({ ...finishedLine(trial, x, outcome), ...(checkpoint ? { checkpoint } : {}) } as UnstampedLine);
+      this.writer.writeJson(finishedJson(trial, x, outcome, checkpoint));
     };
     const segments = new Set<number>();
     const run: Evaluator['run'] = async (request, signal) => {
@@ -270,15 +271,16 @@ function syncDir(dir: string): void {
   }
 }
 
-/** A finished trial as its journal line: reports as compact [step, value] pairs. */
-function finishedLine(trial: number, x: readonly number[], outcome: TrialOutcome): UnstampedLine {
+/**
+ * A finished trial as its journal line's JSON (a FinishedLine without `at`): reports as compact [step, value] pairs,
+ * spliced in as text (reportsJson: most often formatted by the worker that ran the trial), then the name of the
+ * checkpoint file written for it, if any.
+ */
+function finishedJson(trial: number, x: readonly number[], outcome: TrialOutcome, checkpointFile: string | undefined): string {
   // The checkpoint's arrays go to their own file (PBT), never into the journal.
   const { reports, ...rest } = outcome.state === 'complete' ? (({ checkpoint: _c, ...o }) => o)(outcome) : outcome;
-  return {
-    type: 'finished',
-    trial,
-    x: [...x],
-    ...rest,
-    ...(reports && reports.length > 0 ? { reports: reports.map((r): [number, number] => [r.step, r.value]) } : {}),
-  };
+  const line: Omit<FinishedLine, 'at' | 'reports' | 'checkpoint'> = { type: 'finished', trial, x: x as number[], ...rest };
+  const head = JSON.stringify(line);
+  const tail = `${reports && reports.length > 0 ? `,"reports":${reportsJson(reports)}` : ''}${checkpointFile ? `,"checkpoint":${JSON.stringify(checkpointFile)}` : ''}`;
+  return tail === '' ? head : `${head.slice(0, -1)}${tail}}`;
 }

@@ -1,6 +1,7 @@
 import { errors } from '../errors.js';
 import type { Metrics, TrialOutcome } from '../eval/types.js';
 import type { Params } from '../space/spec.js';
+import { candidateOf, DEFAULT_OBJECTIVES, improves, type ObjectiveSpec } from '../study/objectives.js';
 import type { Best, ReplayedTrial } from '../study/types.js';
 import type { FinishedLine } from './format.js';
 import type { Journal } from './reader.js';
@@ -14,6 +15,9 @@ export interface TrialRow {
   readonly params: Params;
   readonly outcome: TrialOutcome;
   readonly finishedAt: string;
+  /** PBT: the resource segment the trial trained, and the trial whose checkpoint it continued from. */
+  readonly segment?: { readonly from: number; readonly to: number };
+  readonly parent?: number;
 }
 
 function outcomeOf(line: FinishedLine): TrialOutcome {
@@ -43,18 +47,30 @@ export function trialRows(journal: Journal, dir: string): TrialRow[] {
       const a = journal.asked.get(f.trial);
       // readJournal refuses a finished trial without its asked line.
       if (!a) throw errors.internal(`${dir}: trial ${f.trial} finished but never asked`);
-      return { trial: f.trial, generation: a.generation, seed: a.seed, x: f.x, params: a.params, outcome: outcomeOf(f), finishedAt: f.at };
+      return {
+        trial: f.trial,
+        generation: a.generation,
+        seed: a.seed,
+        x: f.x,
+        params: a.params,
+        outcome: outcomeOf(f),
+        finishedAt: f.at,
+        ...(a.segment ? { segment: a.segment } : {}),
+        ...(a.parent !== undefined ? { parent: a.parent } : {}),
+      };
     });
 }
 
-/** The best complete trial: lowest value, the earlier trial on a tie (as the study decides). */
-export function bestOf(rows: readonly TrialRow[]): Best | undefined {
+/**
+ * The best complete trial as the study decides it (objectives.ts): feasible first, then the first objective in its
+ * direction (by default the lowest value), the earlier trial on a tie.
+ */
+export function bestOf(rows: readonly TrialRow[], spec: ObjectiveSpec = DEFAULT_OBJECTIVES): Best | undefined {
   let best: Best | undefined;
   for (const r of rows) {
     const o = r.outcome;
-    if (o.state === 'complete' && (best === undefined || o.value < best.value || (o.value === best.value && r.trial < best.trial))) {
-      best = { value: o.value, params: r.params, trial: r.trial };
-    }
+    const c = candidateOf(o, r.trial, spec);
+    if (c && o.state === 'complete' && improves(c, best, spec)) best = { ...c, params: r.params, metrics: o.metrics };
   }
   return best;
 }

@@ -4,6 +4,7 @@ import type { StudyLine } from '../journal/format.js';
 import type { Journal } from '../journal/reader.js';
 import { bestOf, trialRows, type TrialRow } from '../journal/trials.js';
 import type { Best } from '../study/types.js';
+import { configObjectives, DEFAULT_OBJECTIVES, type ObjectiveSpec } from '../study/objectives.js';
 import type { TrialState } from '../eval/types.js';
 
 /** The LR range test as the charts draw it; the journal keeps the test's whole result. */
@@ -54,6 +55,9 @@ export interface TrialView {
   readonly worker: string;
   /** Milliseconds since the epoch. */
   readonly finishedAt: number;
+  /** PBT: the resource segment it trained and the trial it continued from. */
+  readonly segment: { readonly from: number; readonly to: number } | undefined;
+  readonly parent: number | undefined;
 }
 
 export interface RunData {
@@ -62,6 +66,8 @@ export interface RunData {
   readonly space: SpaceSpec;
   readonly rows: readonly TrialRow[];
   readonly trials: readonly TrialView[];
+  /** What the run optimised (its config's objectives, directions and constraints). */
+  readonly objectives: ObjectiveSpec;
   readonly best: Best | undefined;
   readonly budget: number;
   readonly status: RunStatus;
@@ -86,6 +92,8 @@ export function trialView(r: TrialRow): TrialView {
     durationMs: o.durationMs,
     worker: o.worker,
     finishedAt: Date.parse(r.finishedAt),
+    segment: r.segment,
+    parent: r.parent,
   };
 }
 
@@ -110,5 +118,12 @@ export function runData(dir: string, journal: Journal): RunData {
     }
   }
   const space = parseSpace(journal.study.space);
-  return { dir, study: journal.study, space, rows, trials: rows.map(trialView), best: bestOf(rows), budget, status, lrRange, warnings };
+  let objectives = DEFAULT_OBJECTIVES;
+  try {
+    objectives = configObjectives(journal.study.config);
+  } catch (e) {
+    warnings.push(`the run's objectives cannot be read (${(e as Error).message}): the value is shown as minimised`);
+  }
+  const trials = rows.map(trialView);
+  return { dir, study: journal.study, space, rows, trials, objectives, best: bestOf(rows, objectives), budget, status, lrRange, warnings };
 }

@@ -11,6 +11,10 @@ import { wantsLogScale, type ChartSpec } from './chart.js';
 import type { RunData, TrialView } from './data.js';
 import { DEFAULT_IMPORTANCE, importances, MIN_TRIALS } from './importance.js';
 import { lrRangeFigure } from './figures-lr.js';
+import { frontFigure, hypervolumeFigure } from './figures-mo.js';
+import { lineageFigure, lrScheduleFigure, winnerLineage } from './figures-pbt.js';
+import { rungFigure } from './figures-rungs.js';
+import { candidateOf, improves, isPlain, type Candidate } from '../study/objectives.js';
 
 /** One chart: its id (also the SVG's file name), a title, a caption and the spec that draws it, or why there is none. */
 export interface Figure {
@@ -36,26 +40,48 @@ const valued = (d: RunData, ...states: TrialView['state'][]) =>
   d.trials.filter((t) => states.includes(t.state) && t.value !== undefined) as Array<TrialView & { value: number }>;
 
 /** The value axis: log when asked (and possible) or, on auto, when the values span two decades or more. */
-function valueAxis(values: readonly number[], scale: ValueScale = 'auto') {
+export function valueAxis(values: readonly number[], scale: ValueScale = 'auto', name = 'value', higherIsBetter = false) {
   const canLog = values.length > 0 && values.every((v) => v > 0);
   const log = canLog && (scale === 'log' || (scale === 'auto' && wantsLogScale(values)));
+  const better = higherIsBetter ? 'higher is better' : 'lower is better';
   return {
     log,
     scale: log ? { type: 'log' as const } : { zero: false },
-    title: log ? 'value (log scale; lower is better)' : 'value (lower is better)',
+    title: log ? `${name} (log scale; ${better})` : `${name} (${better})`,
   };
+}
+
+/**
+ * Each complete trial's first objective (its value in a plain run; e.g. its accuracy when the run maximised that)
+ * and the best so far as the study decides it (feasible first, in the objective's direction).
+ */
+function firstObjective(d: RunData) {
+  const o = d.objectives.objectives[0]!;
+  const plain = isPlain(d.objectives);
+  const points: Array<{ trial: number; value: number }> = [];
+  const bestLine: Array<{ trial: number; value: number; series: string }> = [];
+  let best: Candidate | undefined;
+  for (const r of d.rows) {
+    const c = candidateOf(r.outcome, r.trial, d.objectives);
+    if (!c) continue;
+    points.push({ trial: r.trial, value: c.value });
+    if (improves(c, best, d.objectives)) best = c;
+    bestLine.push({ trial: r.trial, value: best!.value, series: 'best so far' });
+  }
+  return { name: plain ? 'value' : o.name, higher: o.direction === 'maximize', plain, points, bestLine };
 }
 
 const empty = (id: string, title: string, caption: string, why: string): Figure => ({ id, title, caption, spec: undefined, empty: why });
 
 /** Each trial's value by trial number, the best so far as a step line, pruned trials at their last value, failed ones along the top. */
 export function historyFigure(d: RunData, scale?: ValueScale): Figure {
-  const done = valued(d, 'complete');
-  const pruned = valued(d, 'pruned');
+  const first = firstObjective(d);
+  const done = first.points;
+  // A scheduler prunes on the reported loss, so pruned trials only ever share the axis of a plain run.
+  const pruned = first.plain ? valued(d, 'pruned') : [];
   const values = [...done, ...pruned].map((t) => t.value);
-  const axis = valueAxis(values, scale);
-  let best = Infinity;
-  const bestLine = done.map((t) => ({ trial: t.trial, value: (best = Math.min(best, t.value)), series: 'best so far' }));
+  const axis = valueAxis(values, scale, first.name, first.higher);
+  const bestLine = first.bestLine;
   const top = values.length > 0 ? Math.max(...values) : 1;
   const series = [
     'trial',
@@ -76,8 +102,7 @@ export function historyFigure(d: RunData, scale?: ValueScale): Figure {
   return {
     id: 'history',
     title: 'Optimisation history',
-    caption:
-      "Each finished trial's value in trial order and the best value so far. Pruned trials sit at their last reported value; failed trials are marked at the top.",
+    caption: `Each finished trial's ${first.name} in trial order and the best so far${first.plain ? '' : ` (${first.higher ? 'maximised' : 'minimised'}${d.objectives.constraints.length ? '; feasible trials first' : ''})`}. Pruned trials sit at their last reported value; failed trials are marked at the top.`,
     spec: {
       width: WIDTH,
       height: 300,
@@ -557,17 +582,22 @@ export function timelineFigure(d: RunData): Figure {
   };
 }
 
-/** Every chart of one run, in page order; the LR range test only when there was one. */
+/** Every chart of one run, in page order; the LR range test only when there was one, and so on. */
 export function runFigures(d: RunData, o: FigureOptions = {}): Figure[] {
   const shares = runImportances(d);
+  const lineage = winnerLineage(d);
+  // Figures of a kind of run (several objectives, a scheduler, PBT) are left out of other runs.
+  const only = (...f: Array<Figure | undefined>) => f.filter((x): x is Figure => x !== undefined);
   return [
     historyFigure(d, o.valueScale),
+    ...only(frontFigure(d), hypervolumeFigure(d)),
     parallelFigure(d),
     sliceFigure(d, o.valueScale),
     contourFigure(d, o.contour, shares),
     importanceFigure(d, shares),
     edfFigure([{ name: 'this run', data: d }], o.valueScale),
     learningFigure(d, o.valueScale),
+    ...only(rungFigure(d), lineageFigure(d, lineage), lrScheduleFigure(d, lineage)),
     timelineFigure(d),
     ...(d.lrRange ? [lrRangeFigure(d.lrRange)] : []),
   ];

@@ -1,7 +1,7 @@
 import { formatValue } from '../cli/output.js';
 import { clientFile, LIBRARIES, libraryFile, scriptText, type Library } from './assets.js';
 import type { RunData } from './data.js';
-import type { RunPayload } from './payload.js';
+import { LR_SCHEDULE_FILE, type RunPayload } from './payload.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const show = (v: unknown) => (typeof v === 'number' ? formatValue(v) : typeof v === 'string' ? v : JSON.stringify(v));
@@ -29,6 +29,16 @@ function failures(d: RunData): string {
   )}`;
 }
 
+/** PBT: the evolved schedule as a table of epoch ranges, with the file that holds it as data. */
+function schedule(p: RunPayload): string {
+  const s = p.lrSchedule;
+  if (!s) return '';
+  return `<h2>Evolved ${esc(s.param)} schedule</h2><p>The winner's (trial ${s.trial}) ${esc(s.param)} by epoch range: reuse it as a schedule (as data: <a href="${LR_SCHEDULE_FILE}">${LR_SCHEDULE_FILE}</a>, or lineage.lrSchedule in <code>search --json</code>).</p>${table(
+    ['epochs', s.param],
+    s.pieces.map((q) => [`${q.from} .. ${q.to}`, show(q.value)]),
+  )}`;
+}
+
 /** Styles shared by the report and the dashboard page. */
 export const PAGE_CSS = `
   body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
@@ -51,7 +61,7 @@ export const PAGE_CSS = `
  */
 export function reportHtml(d: RunData, p: RunPayload): string {
   const bestBlock = p.best
-    ? `<p class="best">best value <b>${esc(p.best.value)}</b> at trial ${p.best.trial}</p>${table(
+    ? `<p class="best">best ${esc(p.best.label)} <b>${esc(p.best.value)}</b> at trial ${p.best.trial}</p>${table(
         ['parameter', 'value'],
         Object.entries(p.best.params).map(([k, v]) => [k, show(v)]),
       )}`
@@ -76,6 +86,7 @@ export function reportHtml(d: RunData, p: RunPayload): string {
 ${p.warnings.map((w) => `<p class="warning">warning: ${esc(w)}</p>`).join('\n')}
 ${bestBlock}
 <div id="figures"></div>
+${schedule(p)}
 <h2>Trials</h2>
 <div class="tablebox" id="trials"></div>
 ${failures(d)}

@@ -6,7 +6,7 @@ import { pathProblem } from '../journal/writer.js';
 import { renderSvg } from './chart.js';
 import { runData } from './data.js';
 import { reportHtml } from './html.js';
-import { runPayload } from './payload.js';
+import { LR_SCHEDULE_FILE, runPayload } from './payload.js';
 
 export const REPORT_FILE = 'report.html';
 export const CHARTS_FOLDER = 'charts';
@@ -33,6 +33,7 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   try {
     mkdirSync(join(dir, CHARTS_FOLDER), { recursive: true });
     for (const r of rendered) writeFileSync(r.file, r.svg);
+    if (payload.lrSchedule) writeFileSync(join(dir, LR_SCHEDULE_FILE), `${JSON.stringify(payload.lrSchedule.pieces, null, 1)}\n`);
     writeFileSync(html, reportHtml(data, payload));
   } catch (e) {
     throw errors.runFolder(dir, `cannot write the report: ${pathProblem(join(dir, CHARTS_FOLDER), e)}`);

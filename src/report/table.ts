@@ -1,6 +1,7 @@
 import type { SpaceSpec } from '../space/spec.js';
 import type { TrialRow } from '../journal/trials.js';
-import { trialView } from './data.js';
+import { objectiveColumns } from '../study/objectives.js';
+import { trialView, type RunData } from './data.js';
 
 /**
  * The trials table as flat records: fixed columns, then one per parameter, then one per metric ("metric.<name>").
@@ -45,6 +46,19 @@ export function trialRecords(rows: readonly TrialRow[], space: SpaceSpec): { col
     return rec;
   });
   return { columns, records };
+}
+
+/**
+ * The trials table of a run: trialRecords, then (a run that chose objectives or constraints) whether each trial
+ * met the constraints and whether it is on the Pareto front. What the report, the dashboard and export show.
+ */
+export function runRecords(d: Pick<RunData, 'rows' | 'space' | 'objectives'>): { columns: string[]; records: Array<Record<string, unknown>> } {
+  const table = trialRecords(d.rows, d.space);
+  const marks = objectiveColumns(
+    d.objectives,
+    d.rows.map((r) => ({ number: r.trial, params: r.params, outcome: r.outcome })),
+  );
+  return { columns: [...table.columns, ...marks.columns], records: table.records.map((rec) => ({ ...rec, ...marks.of(rec.trial as number) })) };
 }
 
 /** RFC 4180 CSV: a header, then one line per trial; empty cells for what a trial does not have. */

@@ -91,6 +91,12 @@ export function objectiveSpec(o: ObjectiveOptions): ObjectiveSpec {
   return { objectives: names.map((name, i) => ({ name, direction: directions[i]! })), constraints: texts.map(parseConstraint) };
 }
 
+/** The objectives a run chose, from its options as config.json (and the journal's study line) keep them. */
+export function configObjectives(config: Readonly<Record<string, unknown>>): ObjectiveSpec {
+  const { objective, direction, objectives, directions, constraint } = config as ObjectiveOptions;
+  return objectiveSpec({ objective, direction, objectives, directions, constraint });
+}
+
 /** The strategy that searches several objectives when none is named: the stronger of the two measured. */
 export const DEFAULT_MULTI_STRATEGY = 'smsemoa';
 

@@ -40,4 +40,5 @@ export const asha = defineScheduler<AshaOptions, { eta: number; minValues: numbe
   tell(state, finished) {
     return { ...state, rungs: recordRungs(state.rungs, finished) };
   },
+  rungsOf: (state) => ({ bracket: 0, steps: state.rungs.steps }),
 });

@@ -60,6 +60,10 @@ export const hyperband = defineScheduler<HyperbandOptions, { eta: number; minVal
     }));
     return { ...state, brackets };
   },
+  rungsOf(state, trial) {
+    const bracket = bracketOf(state.pattern, trial);
+    return { bracket, steps: state.brackets[bracket]!.rungs.steps };
+  },
 });
 
 export const bracketOf = (pattern: readonly number[], trial: number) => pattern[trial % pattern.length]!;

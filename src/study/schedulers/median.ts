@@ -1,6 +1,7 @@
 import { int, num } from '../../../strategies/options.js';
 import type { PruneRule } from '../../eval/types.js';
 import { defineScheduler } from './types.js';
+import { mergeSorted } from './rungs.js';
 
 export interface MedianOptions {
   readonly minTrials: number;
@@ -12,7 +13,8 @@ export interface MedianOptions {
  * step where its value is worse than the median of what complete trials of earlier generations reported at that
  * step. Needs no maximum resource, so it suits any fitness that reports.
  */
-export const median = defineScheduler<MedianOptions, { minTrials: number; warmup: number; byStep: Record<string, number[]> }>({
+/** `byStep`: per step, what complete trials reported there, in ascending order (see rungs.ts). */
+export const median = defineScheduler<MedianOptions, { minTrials: number; warmup: number; byStep: Record<string, readonly number[]> }>({
   name: 'median',
   summary: 'stop a trial whose value at a step is worse than the median of complete trials at that step',
   options: {
@@ -24,10 +26,9 @@ export const median = defineScheduler<MedianOptions, { minTrials: number; warmup
   },
   plan(state, trials) {
     const checks: PruneRule['checks'][number][] = [];
-    for (const [key, values] of Object.entries(state.byStep)) {
+    for (const [key, sorted] of Object.entries(state.byStep)) {
       const step = Number(key);
-      if (step < state.warmup || values.length < state.minTrials) continue;
-      const sorted = [...values].sort((a, b) => a - b);
+      if (step < state.warmup || sorted.length < state.minTrials) continue;
       const mid = sorted.length / 2;
       const threshold = sorted.length % 2 === 1 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
       checks.push({ step, threshold });
@@ -37,12 +38,13 @@ export const median = defineScheduler<MedianOptions, { minTrials: number; warmup
     return trials.map(() => rule);
   },
   tell(state, finished) {
-    const byStep: Record<string, number[]> = {};
-    for (const [k, v] of Object.entries(state.byStep)) byStep[k] = [...v];
+    const added: Record<string, number[]> = {};
     for (const t of finished) {
       if (t.state !== 'complete') continue;
-      for (const r of t.reports) (byStep[String(r.step)] ??= []).push(r.value);
+      for (const r of t.reports) (added[String(r.step)] ??= []).push(r.value);
     }
+    const byStep = { ...state.byStep };
+    for (const [k, v] of Object.entries(added)) byStep[k] = mergeSorted(byStep[k] ?? [], v);
     return { ...state, byStep };
   },
 });

@@ -4,7 +4,8 @@ import type { FinishedTrial } from './types.js';
 
 /**
  * Successive-halving rungs as plain data: the resource levels r, r*eta, r*eta^2, ... below the full resource R,
- * and, per rung, the values earlier trials had when they reached it.
+ * and, per rung, the values earlier trials had when they reached it, in ascending order (kept sorted as they
+ * come, so that a generation's rule reads its thresholds instead of sorting every value seen so far).
  */
 export interface Rungs {
   readonly steps: readonly number[];
@@ -26,15 +27,29 @@ export function valueAt(reports: readonly Report[], step: number): number | unde
 
 /** Adds what trials reported at each rung (pruned ones included: they reached the rungs below their stop). */
 export function recordRungs(rungs: Rungs, finished: readonly FinishedTrial[]): Rungs {
-  const values = rungs.values.map((v) => [...v]);
+  const added = rungs.steps.map((): number[] => []);
   for (const t of finished) {
     if (t.state === 'failed') continue;
     rungs.steps.forEach((step, i) => {
       const v = valueAt(t.reports, step);
-      if (v !== undefined) values[i]!.push(v);
+      if (v !== undefined) added[i]!.push(v);
     });
   }
-  return { steps: rungs.steps, values };
+  return { steps: rungs.steps, values: rungs.values.map((v, i) => mergeSorted(v, added[i]!)) };
+}
+
+/** `sorted` (ascending) with `more` merged in, as a new array: O(n + k log k) where a sort would be O(n log n). */
+export function mergeSorted(sorted: readonly number[], more: number[]): readonly number[] {
+  if (more.length === 0) return sorted;
+  more.sort((a, b) => a - b);
+  const out: number[] = new Array(sorted.length + more.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < sorted.length && j < more.length) out[k++] = more[j]! < sorted[i]! ? more[j++]! : sorted[i++]!;
+  while (i < sorted.length) out[k++] = sorted[i++]!;
+  while (j < more.length) out[k++] = more[j++]!;
+  return out;
 }
 
 /**
@@ -45,10 +60,9 @@ export function recordRungs(rungs: Rungs, finished: readonly FinishedTrial[]): R
 export function halvingRule(rungs: Rungs, eta: number, minValues: number): PruneRule {
   const checks: { step: number; threshold: number }[] = [];
   rungs.steps.forEach((step, i) => {
-    const values = rungs.values[i]!;
-    if (values.length < Math.max(1, minValues)) return;
-    const sorted = [...values].sort((a, b) => a - b);
-    const m = Math.max(1, Math.floor((values.length + 1) / eta));
+    const sorted = rungs.values[i]!;
+    if (sorted.length < Math.max(1, minValues)) return;
+    const m = Math.max(1, Math.floor((sorted.length + 1) / eta));
     checks.push({ step, threshold: sorted[m - 1]! });
   });
   return { checks };

@@ -31,6 +31,11 @@ export interface Scheduler<O = any, S = any> {
   plan(state: S, trials: readonly number[]): (PruneRule | undefined)[];
   /** Trials of one generation, in trial order. */
   tell(state: S, finished: readonly FinishedTrial[]): S;
+  /**
+   * Rung-based schedulers: the bracket trial n belongs to and the resource steps of that bracket's rungs (below the
+   * full resource), as the scheduler's state set them up. What the report draws successive halving from.
+   */
+  rungsOf?(state: S, trial: number): { readonly bracket: number; readonly steps: readonly number[] };
 }
 
 export const defineScheduler = <O, S>(s: Scheduler<O, S>): Scheduler<O, S> => s;
