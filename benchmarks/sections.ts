@@ -18,6 +18,7 @@ import { measure as measureFunctions, plans as functionPlans, toMarkdown as func
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
+import { lrSeedsSection } from './lr-range-seeds.js';
 import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
@@ -240,6 +241,7 @@ export const SECTIONS: readonly Section[] = [
   functions('functions-20d', 20, '1b. Search quality: shifted and rotated test functions, 20 dimensions, against Optuna, DEAP and pyswarms'),
   quality,
   lrRange,
+  lrSeedsSection,
   pool,
   throughput,
   vectorisedSection,

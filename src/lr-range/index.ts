@@ -2,23 +2,27 @@
  * The LR range test (Smith 2015): train a fresh model for a few hundred steps while the LR grows from a tiny value
  * to a huge one, record the loss, and read from the curve where the LR works (stage 1: suggestion and bounds);
  * then, unless `refine` is 0, train the task's real budget at the quarter-decade LRs inside the bounds, race the
- * best few on with more seeds and suggest the one with the lowest validation loss (stage 2, refine.ts). A pure function of (task, options, seed): it builds its own
- * models and touches no global state but the tfjs backend it loads. See README.md.
+ * best few on with more seeds and suggest the one with the lowest validation loss (stage 2, refine.ts). With `seeds`
+ * K > 1, K tests from seeds seed..seed+K-1 run at once (members.ts) and the curve read is their median (band.ts).
+ * A pure function of (task, options, seed): it builds its own models and touches no global state but the tfjs
+ * backend it loads. See README.md.
  */
 import { performance } from 'node:perf_hooks';
 import { loadTf } from '../tf/backend.js';
 import { trainConfig } from '../tasks/config.js';
-import { openSession, rangeTestParams, trainAndEvaluate } from '../tasks/train.js';
+import { rangeTestParams, trainAndEvaluate } from '../tasks/train.js';
 import type { Task } from '../tasks/types.js';
 import type { Params } from '../space/spec.js';
 import { analyseCurve, type Analysis } from './analyse.js';
 import type { Curve } from './curve.js';
 import { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 import { refine, type Refinement } from './refine.js';
-import { sweep } from './sweep.js';
+import { medianCurve, type BandPoint } from './band.js';
+import { sweepMembers } from './members.js';
 
 /** What the test cost: the sweep's steps, and refine's trainings of the task's budget (what one search trial runs). */
 export interface LrRangeCost {
+  /** Steps trained by the sweep, summed over the members with `seeds` > 1. */
   readonly sweepSteps: number;
   readonly sweepMs: number;
   /** Steps of one training of the task's budget: the sweep cost sweepSteps / trainingSteps of one. */
@@ -41,13 +45,21 @@ export interface LrRangeResult extends Analysis {
   readonly elapsedMs: number;
   readonly cost: LrRangeCost;
   readonly refinement?: Refinement;
+  /** With `seeds` > 1: `curve` is the members' median, and this the members. */
+  readonly members?: LrRangeMembers;
 }
 
-/** Default length: a few hundred steps, or one epoch if that is longer. */
-export function defaultSteps(stepsPerEpoch: number): number {
-  return Math.max(DEFAULT_MIN_STEPS, stepsPerEpoch);
+/** With `seeds` > 1: the members' curves, their band, and what each curve alone would have suggested. */
+export interface LrRangeMembers {
+  readonly seeds: readonly number[];
+  /** Whether they trained as one vectorised program (an MLP), or one after another. */
+  readonly vectorised: boolean;
+  readonly curves: readonly Curve[];
+  /** Quartiles of the members' smoothed loss at every step of the median curve. */
+  readonly band: readonly BandPoint[];
+  /** The rule's suggestion on each member's own curve (null where it was too short to read). */
+  readonly suggestions: readonly (number | null)[];
 }
-const DEFAULT_MIN_STEPS = 300;
 
 export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, seed = 0, signal?: AbortSignal): Promise<LrRangeResult> {
   const options = parseLrRangeOptions(input);
@@ -55,23 +67,25 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   const { tf, backend } = await loadTf({ backend: options.backend });
   const params = rangeTestParams(task, { ...(options.optimizer ? { optimizer: options.optimizer } : {}), lr: options.startLr });
   const ctx = { tf, backend, dataSeed: options.dataSeed, signal };
-  const session = await openSession(task, params, { ...ctx, seed });
-  const steps = options.steps ?? defaultSteps(session.stepsPerEpoch);
-  let curve: Curve;
-  try {
-    curve = await sweep(
-      {
-        setLearningRate: (lr) => session.setLearningRate(lr),
-        trainSteps: (n) => session.trainSteps(n),
-        validationLoss: async () => (await session.evaluate()).loss,
-      },
-      { ...options, steps },
-      signal,
-    );
-  } finally {
-    session.dispose(); // before refine's trainings, which build models of their own
+  const tested = [options.startLr, options.endLr] as const;
+  const seeds = Array.from({ length: options.seeds }, (_, k) => seed + k);
+  const swept = await sweepMembers(task, params, seeds, options, ctx);
+  const { steps, stepsPerEpoch } = swept;
+  let curve = swept.curves[0]!;
+  let members: LrRangeMembers | undefined;
+  if (seeds.length > 1) {
+    const median = medianCurve(swept.curves);
+    curve = median.curve;
+    const own = swept.curves.map((c) => {
+      try {
+        return analyseCurve(c, options.rule, tested).suggestion;
+      } catch {
+        return null; // a member that stopped too early to read: the median still can be
+      }
+    });
+    members = { seeds, vectorised: swept.vectorised, curves: swept.curves, band: median.band, suggestions: own };
   }
-  const analysis = analyseCurve(curve, options.rule, [options.startLr, options.endLr]);
+  const analysis = analyseCurve(curve, options.rule, tested);
   const sweepMs = performance.now() - start;
   // The search's fitness: the same params and data split, trained for the task's budget at a fixed LR.
   const probe = async (lr: number, probeSeed: number) => (await trainAndEvaluate(task, { ...params, lr }, { ...ctx, seed: probeSeed })).loss;
@@ -80,9 +94,9 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
       ? await refine(probe, analysis.suggestion, analysis.bounds, { finalists: options.refine, seeds: options.refineSeeds }, seed)
       : undefined;
   const cost: LrRangeCost = {
-    sweepSteps: curve.stop.reason === 'end' ? steps : curve.stop.step + 1,
+    sweepSteps: swept.curves.reduce((n, c) => n + (c.stop.reason === 'end' ? steps : c.stop.step + 1), 0),
     sweepMs,
-    trainingSteps: session.stepsPerEpoch * trainConfig(task.name, params).epochs,
+    trainingSteps: stepsPerEpoch * trainConfig(task.name, params).epochs,
     evaluations: refined ? refined.refinement.probes.reduce((n, p) => n + p.losses.length, 0) : 0,
     refineMs: refined ? performance.now() - start - sweepMs : 0,
   };
@@ -97,6 +111,7 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
     backend,
     elapsedMs: performance.now() - start,
     cost,
+    ...(members ? { members } : {}),
     ...analysis,
     ...(refined ? { suggestion: refined.suggestion, refinement: refined.refinement } : {}),
   };
@@ -108,4 +123,6 @@ export { diagnose, isHealthy, type Diagnosis, type Issue } from './diagnose.js';
 export { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 export { renderSvg } from './plot.js';
 export { RULES, RULE_NAMES, type RuleName } from './rules.js';
+export { defaultSteps, sweepMembers, type MemberCurves } from './members.js';
+export { medianCurve, type BandPoint, type MedianCurve } from './band.js';
 export { sweep, CurveRecorder, type RangeSession, type SweepOptions } from './sweep.js';

@@ -6,6 +6,9 @@ import { SIGNALS } from './curve.js';
 import { RULE_NAMES } from './rules.js';
 import { SCHEDULES } from './schedule.js';
 
+/** Most members one test takes (`seeds`): past a few dozen the median moves no more, and the memory grows. */
+export const MAX_SEEDS = 64;
+
 const positive = z.number({ error: 'expected a number > 0' }).positive({ error: 'expected a number > 0' }).finite({ error: 'expected a number > 0' });
 
 /** The range test's options, for the API and the `lr-find` flags alike; defaults are filled in here only. */
@@ -35,6 +38,12 @@ export const lrRangeOptionsSchema = z
     refine: z.int({ error: 'expected 0 (off) or a whole number >= 1' }).min(0, { error: 'expected 0 (off) or a whole number >= 1' }).default(3),
     /** Trainings per finalist in all, each from its own seed. */
     refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(4),
+    /** Range tests at once, member k from seed + k (members.ts); the curve read is their median (band.ts). */
+    seeds: z
+      .int({ error: `expected a whole number from 1 to ${MAX_SEEDS}` })
+      .min(1, { error: `expected a whole number from 1 to ${MAX_SEEDS}` })
+      .max(MAX_SEEDS, { error: `expected a whole number from 1 to ${MAX_SEEDS}` })
+      .default(1),
     /** Train with this optimizer instead of the task's own choice for the test. */
     optimizer: z.enum(OPTIMIZERS, { error: `expected one of ${OPTIMIZERS.join(', ')}` }).optional(),
     backend: z

@@ -1,9 +1,10 @@
 import { renderSvg as renderChart, type ChartSpec } from '../report/chart.js';
 import { lossPanel, refinePanel, schedulePanel } from '../report/figures-lr.js';
+import type { BandPoint } from './band.js';
 import type { Curve } from './curve.js';
 import type { Refinement } from './refine.js';
 
-/** What the picture shows: the curve, the suggestion and bounds marked on it, every rule's suggestion, and refine's trainings if it ran. */
+/** What the picture shows: the curve (with several seeds, their median and quartiles), the suggestion and bounds marked on it, every rule's suggestion, and refine's trainings if it ran. */
 export interface PlotInput {
   readonly title: string;
   readonly curve: Curve;
@@ -12,6 +13,8 @@ export interface PlotInput {
   readonly rule?: string;
   readonly suggestions?: Readonly<Record<string, number | null>>;
   readonly refinement?: Pick<Refinement, 'probes' | 'finalists'>;
+  /** With several seeds: the curve is their median, drawn with the quartiles of the members around it. */
+  readonly members?: { readonly seeds: readonly number[]; readonly band: readonly BandPoint[] };
 }
 
 /**
@@ -32,7 +35,14 @@ export async function renderSvg(p: PlotInput): Promise<string> {
   }
   const bounds = p.bounds ? ([p.bounds[0], p.bounds[1]] as [number, number]) : undefined;
   const panels: ChartSpec[] = [
-    lossPanel({ curve: { points: [...pts] }, suggestion: p.suggestion, bounds, rule: p.rule, suggestions: p.suggestions }),
+    lossPanel({
+      curve: { points: [...pts] },
+      suggestion: p.suggestion,
+      bounds,
+      rule: p.rule,
+      suggestions: p.suggestions,
+      ...(p.members ? { members: { seeds: [...p.members.seeds], band: [...p.members.band] } } : {}),
+    }),
     schedulePanel([...pts]),
     ...(p.refinement
       ? [

@@ -15,6 +15,13 @@ const lrRangeSchema = z.object({
   rule: z.string().optional(),
   /** Every rule's suggestion (null where a rule found none), to compare with the chosen one. */
   suggestions: z.record(z.string(), z.number().nullable()).optional(),
+  /** With several seeds (`lr-find --seeds K`): the curve is the members' median, the band their quartiles. */
+  members: z
+    .object({
+      seeds: z.array(z.number()),
+      band: z.array(z.object({ lr: z.number(), q1: z.number(), q3: z.number().nullable() })),
+    })
+    .optional(),
   refinement: z
     .object({
       from: z.number().optional(),

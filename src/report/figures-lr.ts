@@ -21,7 +21,7 @@ const sci = (v: number) =>
 /** The loss panel: raw loss faint, smoothed loss bold, the bounds shaded, each rule's suggestion a thin coloured
  *  line, the chosen suggestion a dashed red one. The loss axis is cut a little above the starting loss, so that
  *  the blow-up that ends the test does not squash the part worth reading. */
-export function lossPanel(r: Pick<LrRange, 'curve' | 'suggestion' | 'bounds' | 'rule' | 'suggestions'>, width = WIDTH): ChartSpec {
+export function lossPanel(r: Pick<LrRange, 'curve' | 'suggestion' | 'bounds' | 'rule' | 'suggestions' | 'members'>, width = WIDTH): ChartSpec {
   const pts: Points = r.curve.points;
   const first = pts[0]?.smoothed ?? 0;
   const lowest = Math.min(...pts.map((p) => Math.min(p.loss, p.smoothed)));
@@ -42,17 +42,35 @@ export function lossPanel(r: Pick<LrRange, 'curve' | 'suggestion' | 'bounds' | '
       },
     });
   }
+  if (r.members) {
+    // The members' spread around the median: quartiles of the smoothed loss, cut at the top of the axis (a member
+    // that stopped counts as above it).
+    const key = `quartiles of ${r.members.seeds.length} curves (seeds ${r.members.seeds[0]}..${r.members.seeds[r.members.seeds.length - 1]})`;
+    const values = r.members.band.map((b) => ({ lr: b.lr, q1: Math.min(b.q1, top), q3: Math.min(b.q3 ?? top, top), key }));
+    layers.push({
+      name: 'band',
+      data: { values },
+      mark: { type: 'area', opacity: 0.25, clip: true },
+      encoding: {
+        x,
+        y: { ...y, field: 'q1' },
+        y2: { field: 'q3' },
+        fill: { field: 'key', type: 'nominal', title: null, scale: { range: ['#1f4e89'] } },
+      },
+    });
+  }
+  const series = r.members ? (['median loss', 'median smoothed loss'] as const) : (['loss', 'smoothed loss'] as const);
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
-    scale: { domain: ['loss', 'smoothed loss'], range: ['#9bb7d4', '#1f4e89'] },
+    scale: { domain: [...series], range: ['#9bb7d4', '#1f4e89'] },
   } as const;
-  for (const [series, key, width, name] of [
-    ['loss', 'loss', 1, 'loss'],
-    ['smoothed loss', 'smoothed', 2.4, 'smoothed'],
+  for (const [label, key, width, name] of [
+    [series[0], 'loss', 1, 'loss'],
+    [series[1], 'smoothed', 2.4, 'smoothed'],
   ] as const) {
-    const values = pts.map((p) => ({ lr: p.lr, loss: Math.min(p[key], top), series }));
+    const values = pts.map((p) => ({ lr: p.lr, loss: Math.min(p[key], top), series: label }));
     layers.push({ name, data: { values }, mark: { type: 'line', strokeWidth: width, clip: true }, encoding: { x, y, color } });
   }
   const rules = Object.entries(r.suggestions ?? {}).flatMap(([rule, lr]) => (typeof lr === 'number' ? [{ lr, rule: `${rule} ${sci(lr)}` }] : []));
@@ -175,7 +193,9 @@ export function lrRangeFigure(r: LrRange): Figure {
   return {
     id: 'lr-range',
     title: 'LR range test',
-    caption: `Training loss while the learning rate grows${facts.length ? `: ${facts.join(', ')}` : ''}. The shaded band is the range the search used; coloured lines mark every rule's suggestion.`,
+    caption: `Training loss while the learning rate grows${facts.length ? `: ${facts.join(', ')}` : ''}${
+      r.members ? ` (the median of ${r.members.seeds.length} curves, one per seed; blue shading: their quartiles)` : ''
+    }. The ${r.members ? 'green' : 'shaded'} band is the range the search used; coloured lines mark every rule's suggestion.`,
     spec: panels.length === 1 ? panels[0]! : ({ vconcat: panels, spacing: 40 } as ChartSpec),
   };
 }

@@ -14,6 +14,7 @@ import type { Params } from '../space/spec.js';
 import { rngFor, shuffleInPlace } from '../util/rng.js';
 import { stagesOf } from '../tf/gradients.js';
 import { sliceRows } from '../tf/flat-kernels.js';
+import { memberLoss } from '../tf/loss.js';
 import { layoutOf, StackedOptimizer, variableShapes, VectorisedProgram, type Layout } from '../tf/vectorised.js';
 import { SLOT_COUNT } from '../tf/optimizer.js';
 import { trainConfig, type TrainConfig } from './config.js';
@@ -115,7 +116,7 @@ function buildMembers(tf: TF, task: Task, members: readonly GroupMember[], ctx: 
 }
 
 /** The data on the backend, each member's epoch order laid out so that one step's K batches are one slice. */
-class GroupData {
+export class GroupData {
   readonly stepsPerEpoch: number;
   readonly batchSize: number;
   private readonly x: Tensor;
@@ -174,8 +175,8 @@ class GroupData {
 
 /** Validation loss (and accuracy) of every member, as train.ts's scores() computes them for one model. [K] each. */
 function memberScores(tf: TF, kind: Task['kind'], out: Tensor, y: Tensor): Tensor[] {
-  if (kind === 'regression') return [tf.mean(tf.squaredDifference(out, y), [1, 2])];
-  const loss = tf.mean(tf.sub(tf.logSumExp(out, 2), tf.sum(tf.mul(y, out), 2)), 1);
+  const loss = memberLoss(tf, kind, out, y);
+  if (kind === 'regression') return [loss];
   const acc = tf.mean(tf.cast(tf.equal(tf.argMax(out, 2), tf.argMax(y, 1)), 'float32'), 1);
   return [loss, acc];
 }
@@ -221,18 +222,25 @@ function restoredRows(task: Task, members: readonly GroupMember[], key: string, 
   });
 }
 
-/** Trains the members as one program and returns each one's result. Every member must agree on groupKey. */
-export async function trainGroup(task: Task, members: readonly GroupMember[], ctx: Omit<TaskContext, 'seed'>): Promise<GroupResult> {
+/** A group's program, ready to train: the members' data, program, optimizer and stacked initial weights. */
+export interface GroupParts {
+  /** Each member's config and dropout rates (its `vars` are already disposed: they live on in `weights`). */
+  readonly built: readonly Built[];
+  readonly group: GroupData;
+  readonly program: VectorisedProgram;
+  readonly optimizer: StackedOptimizer;
+  readonly weights: Tensor[];
+}
+
+/** Builds the members' models as trainAndEvaluate would and stacks them into one program; on error nothing is left. */
+export async function assembleGroup(task: Task, members: readonly GroupMember[], ctx: Omit<TaskContext, 'seed'>): Promise<GroupParts> {
   const { tf } = ctx;
-  if (members.length === 0) return { members: [], memberSteps: 0, trainMs: 0, memberStepsPerSec: 0, weightsPerMember: 0 };
   const data = await taskData(task, ctx.dataSeed ?? 0);
   const built = buildMembers(tf, task, members, ctx);
   const { cfg, layout } = built[0]!;
   const shapes = variableShapes(layout);
-  const span = groupSpan(task, members, cfg.epochs);
   let group: GroupData | undefined;
   let program: VectorisedProgram | undefined;
-  let optimizer: StackedOptimizer | undefined;
   let weights: Tensor[] = [];
   try {
     group = new GroupData(tf, data, cfg.batchSize);
@@ -242,34 +250,47 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
       layout,
       members.map((m, i) => ({ seed: m.seed, rates: built[i]!.rates })),
     );
-    const initial = tf.tidy(() => shapes.map((_, v) => tf.stack(built.map((b) => b.vars[v]!))));
-    try {
-      optimizer = new StackedOptimizer(
-        tf,
-        shapes,
-        initial,
-        built.map((b) => ({ optimizer: b.cfg.optimizer, weightDecay: b.cfg.weightDecay })),
-      );
-      weights = initial;
-    } catch (e) {
-      tf.dispose(initial);
-      throw e;
-    }
+    weights = tf.tidy(() => shapes.map((_, v) => tf.stack(built.map((b) => b.vars[v]!))));
+    const optimizer = new StackedOptimizer(
+      tf,
+      shapes,
+      weights,
+      built.map((b) => ({ optimizer: b.cfg.optimizer, weightDecay: b.cfg.weightDecay })),
+    );
+    return { built, group, program, optimizer, weights };
+  } catch (e) {
+    tf.dispose(weights);
+    group?.dispose();
+    program?.dispose();
+    throw e;
+  } finally {
+    for (const b of built) tf.dispose(b.vars);
+  }
+}
+
+/** Trains the members as one program and returns each one's result. Every member must agree on groupKey. */
+export async function trainGroup(task: Task, members: readonly GroupMember[], ctx: Omit<TaskContext, 'seed'>): Promise<GroupResult> {
+  const { tf } = ctx;
+  if (members.length === 0) return { members: [], memberSteps: 0, trainMs: 0, memberStepsPerSec: 0, weightsPerMember: 0 };
+  const { built, group, program, optimizer, weights: initial } = await assembleGroup(task, members, ctx);
+  let weights = initial;
+  try {
+    const span = groupSpan(task, members, built[0]!.cfg.epochs);
     if (members[0]!.restore) {
+      const shapes = variableShapes(program.layout);
       const n = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const key = shapeKey({ task: task.name, optimizer: optimizer.kind, batchSize: group.batchSize, shapes });
       optimizer.importRows(restoredRows(task, members, key, n, SLOT_COUNT[optimizer.kind], group.stepsPerEpoch));
-      const restored = tf.tidy(() => optimizer!.variables());
+      const restored = tf.tidy(() => optimizer.variables());
       tf.dispose(weights);
       weights = restored;
     }
     return await train(tf, task, members, built, group, program, optimizer, weights, (w) => (weights = w), span, ctx.signal);
   } finally {
-    for (const b of built) tf.dispose(b.vars);
     tf.dispose(weights);
-    group?.dispose();
-    program?.dispose();
-    optimizer?.dispose();
+    group.dispose();
+    program.dispose();
+    optimizer.dispose();
   }
 }
 

@@ -10,6 +10,15 @@ export function lossValue(tf: TF, kind: LossKind, out: Tensor, y: Tensor): tfjs.
   return tf.mean(tf.sub(tf.logSumExp(out, 1), tf.sum(tf.mul(y, out), 1)));
 }
 
+/**
+ * lossValue for K members at once: out [K, rows, targets] against y [K, rows, targets] (or [rows, targets], shared),
+ * one loss per member ([K]), each the mean over its own rows: the same reductions on the same numbers as lossValue.
+ */
+export function memberLoss(tf: TF, kind: LossKind, out: Tensor, y: Tensor): Tensor {
+  if (kind === 'regression') return tf.mean(tf.squaredDifference(out, y), [1, 2]);
+  return tf.mean(tf.sub(tf.logSumExp(out, 2), tf.sum(tf.mul(y, out), 2)), 1);
+}
+
 /** d loss / d out, in closed form: (softmax(out) - y) / batch, or 2 (out - y) / elements. */
 export function lossGrad(tf: TF, kind: LossKind, out: Tensor, y: Tensor): Tensor {
   if (kind === 'regression') return tf.mul(tf.sub(out, y), tf.scalar(2 / out.size));

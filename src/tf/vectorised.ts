@@ -14,7 +14,7 @@ import type { OptimizerConfig } from '../tasks/config.js';
 import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
 import type { TF } from '../tasks/types.js';
 import { throughActivation, type Activation, type Stage } from './gradients.js';
-import type { LossKind } from './loss.js';
+import { memberLoss, type LossKind } from './loss.js';
 import { concatRows, sliceColumns, stackedProducts, type StackedProducts } from './stacked-kernels.js';
 
 type Tensor = tfjs.Tensor;
@@ -97,6 +97,16 @@ export class VectorisedProgram {
 
   /** Call inside tf.tidy. x: [K, batch, ...], y: [K, batch, targets]; returns one gradient per variable. */
   gradients(x: Tensor, y: Tensor, weights: readonly Tensor[], step: number): Tensor[] {
+    return this.backward(x, y, weights, step).grads;
+  }
+
+  /** As gradients, with each member's loss on its batch ([K]): the single program's loss of the step (the LR range test reads it). */
+  gradientsWithLoss(x: Tensor, y: Tensor, weights: readonly Tensor[], step: number): { grads: Tensor[]; loss: Tensor } {
+    const { grads, h } = this.backward(x, y, weights, step);
+    return { grads, loss: memberLoss(this.tf, this.kind, h, y) };
+  }
+
+  private backward(x: Tensor, y: Tensor, weights: readonly Tensor[], step: number): { grads: Tensor[]; h: Tensor } {
     const tf = this.tf;
     const { inputs, outputs, masks, h } = this.forward(x, weights, step);
     // loss.ts's lossGrad with each member's mean over its own batch: the same scalar, so the same numbers.
@@ -118,7 +128,7 @@ export class VectorisedProgram {
         if (masks[i] && needInput) d = tf.mul(d, masks[i]!);
       } else if (needInput) d = tf.reshape(d, inputs[i]!.shape);
     }
-    return grads.reverse();
+    return { grads: grads.reverse(), h };
   }
 
   /** The members' outputs for x ([K, rows, ...], or [1, rows, ...] shared by all), without dropout. */

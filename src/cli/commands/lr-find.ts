@@ -4,6 +4,7 @@ import { errors } from '../../errors.js';
 import type { LrRangeOptionsInput, LrRangeResult } from '../../lr-range/index.js';
 import { isHealthy } from '../../lr-range/diagnose.js';
 import { SIGNALS } from '../../lr-range/curve.js';
+import { MAX_SEEDS } from '../../lr-range/options.js';
 import { probeMean, type ProbeResult } from '../../lr-range/refine.js';
 import { RULE_NAMES } from '../../lr-range/rules.js';
 import { SCHEDULES } from '../../lr-range/schedule.js';
@@ -49,12 +50,18 @@ export function builder(y: Argv) {
     })
     .option('refine-seeds', { type: 'number', requiresArg: true, describe: 'trainings per finalist in all, each from its own seed (default 4)' })
     .option('seed', { type: 'number', requiresArg: true, default: 0, describe: "seed of the model's initial weights and batch order" })
+    .option('seeds', {
+      type: 'number',
+      requiresArg: true,
+      describe: `run this many range tests at once, from seeds SEED..SEED+K-1 (one vectorised program for an MLP), and read their median curve; the plot shades their quartiles (1..${MAX_SEEDS}, default 1)`,
+    })
     .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
     .option('plot', { type: 'string', requiresArg: true, describe: 'SVG file for the plot (default lr-find-TASK.svg; with --json only if given)' })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with the numbers, nothing else' })
     .example('$0 lr-find --task digits', 'suggested LR, search bounds, diagnosis; the curve in lr-find-digits.svg')
     .example('$0 lr-find --task ./my-task.mjs --optimizer sgd --steps 500', 'your task module, with SGD, over 500 steps')
-    .example('$0 lr-find --task digits --json --plot curve.svg', 'the numbers as JSON, the plot where you want it');
+    .example('$0 lr-find --task digits --json --plot curve.svg', 'the numbers as JSON, the plot where you want it')
+    .example('$0 lr-find --task digits --seeds 8 --refine 0', '8 curves at once: suggestion and bounds from their median, quartiles in the plot');
 }
 
 type Args = ArgumentsCamelCase<Record<string, unknown>>;
@@ -73,6 +80,7 @@ export function lrRangeInputFromArgs(args: Args): LrRangeOptionsInput {
     'rule',
     'refine',
     'refineSeeds',
+    'seeds',
     'backend',
   ] as const;
   const input: Record<string, unknown> = {};
@@ -90,12 +98,13 @@ export async function handler(args: Args): Promise<void> {
   // The test trains for seconds (refine for longer) before it can print anything: say what is running.
   if (!args.json) {
     const then = options.refine > 0 ? `, then refine trains ${task.name}'s budget at the LRs inside the bounds` : '';
-    process.stderr.write(`LR range test on ${task.name}: training a fresh model while the LR grows${then}...\n`);
+    const models = options.seeds > 1 ? `${options.seeds} fresh models (seeds ${seed}..${seed + options.seeds - 1})` : 'a fresh model';
+    process.stderr.write(`LR range test on ${task.name}: training ${models} while the LR grows${then}...\n`);
   }
   const result = await lrRangeTest(task, options, seed);
   const plot = typeof args.plot === 'string' ? args.plot : args.json ? undefined : `lr-find-${task.name.replace(/[^\w.-]+/g, '_')}.svg`;
   if (plot !== undefined) {
-    const title = `LR range test: ${task.name}, ${String(result.params.optimizer ?? '')}, ${result.steps} steps, ${result.curve.signal === 'val' ? 'validation' : 'training'} loss`;
+    const title = `LR range test: ${task.name}, ${String(result.params.optimizer ?? '')}, ${result.steps} steps, ${result.curve.signal === 'val' ? 'validation' : 'training'} loss${result.members ? `, median of ${result.members.seeds.length} seeds` : ''}`;
     const svg = await renderSvg({
       title,
       curve: result.curve,
@@ -104,6 +113,7 @@ export async function handler(args: Args): Promise<void> {
       rule: result.rule,
       suggestions: result.suggestions,
       refinement: result.refinement,
+      ...(result.members ? { members: result.members } : {}),
     });
     try {
       writeFileSync(plot, svg);
@@ -117,9 +127,11 @@ export async function handler(args: Args): Promise<void> {
 
 /** The numbers of a test, for --json and for the search result. */
 export function lrRangeJson(r: LrRangeResult, plot?: string) {
-  const { diagnosis, elapsedMs, cost, ...rest } = r;
+  const { diagnosis, elapsedMs, cost, members, ...rest } = r;
   return {
     ...rest,
+    // The members' curves stay out (K x steps points): their band and each one's stop and suggestion say enough.
+    ...(members ? { members: { ...members, curves: undefined, stops: members.curves.map((c) => c.stop) } } : {}),
     diagnosis: { healthy: isHealthy(diagnosis), ...diagnosis },
     elapsedMs: Math.round(elapsedMs),
     cost: { ...cost, sweepMs: Math.round(cost.sweepMs), refineMs: Math.round(cost.refineMs) },
@@ -159,6 +171,7 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
           `refine        ${f.probes.map((p) => `${lr(p.lr)} ${meanLoss(p)}${p.losses.length > 1 ? ` (${p.losses.length})` : ''}`).join(', ')}   (LR and mean validation loss; (n): a finalist, raced on to n trainings)`,
         ]
       : []),
+    ...(r.members ? [membersLine(r.members)] : []),
     `cost          ${costLine(r)}`,
     `bounds        ${range(r.bounds)}   (for search: --lr-bounds ${r.bounds.map((b) => Number(b.toPrecision(3))).join(',')})`,
     `regions       flat ${range(d.regions.flat)}, falling ${range(d.regions.falling)}, rising ${range(d.regions.rising)}`,
@@ -169,6 +182,17 @@ export function describeResult(r: LrRangeResult, plot?: string): string {
     ...(plot ? [`plot          ${plot}`] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** How the members went: their seeds, how they ran, how many stopped early, and what each curve alone suggested. */
+function membersLine(m: NonNullable<LrRangeResult['members']>): string {
+  const own = m.suggestions.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const stopped = m.curves.filter((c) => c.stop.reason !== 'end').length;
+  const spread = own.length > 0 ? `each curve alone: ${lr(own[0]!)} .. ${lr(own[own.length - 1]!)}` : 'no curve alone was long enough to read';
+  return (
+    `seeds         ${m.seeds.length} curves (seeds ${m.seeds[0]}..${m.seeds[m.seeds.length - 1]}, ${m.vectorised ? 'one vectorised program' : 'one after another'}), ` +
+    `suggestion and bounds from their median; ${stopped} stopped early; ${spread}`
+  );
 }
 
 /** A probe's mean validation loss, or "diverged". */
