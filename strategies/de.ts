@@ -7,18 +7,14 @@ import { defineStrategy } from './types.js';
 type Variant = 'rand/1/bin' | 'current-to-best/1/bin';
 
 interface Options {
-  variant: Variant;
-  F: number;
-  CR: number;
-  dither: number;
-  populationSize: number | null;
+  readonly variant: Variant;
+  readonly F: number;
+  readonly CR: number;
+  readonly dither: number;
+  readonly populationSize: number | null;
 }
 
 interface State {
-  dim: number;
-  options: Options;
-  /** Members kept from generation to generation (populationSize, or derived from dim). */
-  size: number;
   /** Empty until the starting points have all been told. */
   population: Member[];
   /** The batch in flight: the starting points while the population is empty, then trial i against member i. */
@@ -31,6 +27,9 @@ interface State {
  * at 4, 10 and 30 dimensions (benchmarks/POPULATION.md).
  */
 export const dePopulationSize = (dim: number): number => Math.min(20, Math.max(10, dim));
+
+/** Members kept from generation to generation. */
+const sizeOf = (dim: number, o: Options): number => o.populationSize ?? dePopulationSize(dim);
 
 /**
  * Differential evolution (Storn & Price 1997), generational: `ask` returns one trial vector per member, `tell`
@@ -55,15 +54,14 @@ export const de = defineStrategy<Options, State>({
     populationSize: intOrAuto('members; null means dim, between 10 and 20', { min: 4 }),
   },
   init({ dim, options, rng, seeds }) {
-    const size = options.populationSize ?? dePopulationSize(dim);
-    return { dim, options, size, population: [], pending: { xs: startingPoints(dim, size, seeds, rng), scores: [] } };
+    return { population: [], pending: { xs: startingPoints(dim, sizeOf(dim, options), seeds, rng), scores: [] } };
   },
   ask: (state) => ({ xs: untold(state.pending), state }),
-  tell(state, told, rng) {
+  tell(state, told, rng, { dim, options }) {
     const pending = record(state.pending, told, 'de');
     if (!isComplete(pending)) return { ...state, pending };
-    const population = state.population.length === 0 ? firstPopulation(pending, state.size) : select(state.population, pending);
-    return { ...state, population, pending: { xs: trialVectors(population, state.options, rng), scores: [] } };
+    const population = state.population.length === 0 ? firstPopulation(pending, sizeOf(dim, options)) : select(state.population, pending);
+    return { ...state, population, pending: { xs: trialVectors(population, options, rng), scores: [] } };
   },
 });
 
