@@ -7,7 +7,7 @@ import { marginScale } from './cmaes/margin.js';
 import { cmaParams, defaultLambda } from './cmaes/params.js';
 import { HISTORY_LIMIT, medianOf, stopReason } from './cmaes/stop.js';
 import { coordinateScales, updateDistribution, whiten, type Distribution } from './cmaes/update.js';
-import { clampedSeeds } from './population.js';
+import { clampedPoints } from './population.js';
 import { MAX_BIN_EDGES } from '../src/space/codec.js';
 import { defineStrategy, type Setup } from './types.js';
 
@@ -71,8 +71,8 @@ export const cmaes = defineStrategy<Options, State>({
     margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
   },
   init(setup) {
-    const { dim, options, rng, seeds } = setup;
-    const given = clampedSeeds(dim, seeds, 'cmaes');
+    const { dim, options, rng, initialPoints } = setup;
+    const given = clampedPoints(dim, initialPoints, 'cmaes');
     const run = newRun(
       Array.from({ length: dim }, () => 0.5),
       options.sigma0,
@@ -138,8 +138,8 @@ function restart(previous: number, setup: Setup<Options>, rng: Rng): Omit<State,
   return { restarts, run: newRun(mean, setup.options.sigma0, lambda) };
 }
 
-/** The next generation: the seeds first (injected), then samples up to lambda. */
-function sample(run: Run, setup: Setup<Options>, seeds: readonly number[][], rng: Rng): Sampled {
+/** The next generation: the initial points first (injected), then samples up to lambda. */
+function sample(run: Run, setup: Setup<Options>, given: readonly number[][], rng: Rng): Sampled {
   const edges = binEdgesOf(setup);
   const n = setup.dim;
   const discrete = edges.map((e) => e.length > 0);
@@ -152,12 +152,12 @@ function sample(run: Run, setup: Setup<Options>, seeds: readonly number[][], rng
   );
   const xs: number[][] = [];
   const ys: number[][] = [];
-  for (const seed of seeds) {
-    xs.push(seed);
+  for (const point of given) {
+    xs.push(point);
     ys.push(
       injected(
         run,
-        seed.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!)),
+        point.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!)),
       ),
     );
   }
@@ -187,9 +187,9 @@ function inside(run: Run, A: readonly number[], y: readonly number[], discrete: 
 }
 
 /**
- * A seed point is not a draw from the distribution; its step is shortened to Mahalanobis length at most
+ * An initial point is not a draw from the distribution; its step is shortened to Mahalanobis length at most
  * sqrt(n) + 2n / (n + 2), as Hansen (2011, "Injecting external solutions into CMA-ES") prescribes, so a far
- * seed guides the mean without blowing up the covariance or the step size.
+ * point guides the mean without blowing up the covariance or the step size.
  */
 function injected(run: Run, y: number[]): number[] {
   const n = y.length;

@@ -1,7 +1,7 @@
 import { randInt, shuffleInPlace, type Rng } from '../src/util/rng.js';
 import { intOrAuto, num, oneOf } from './options.js';
 import { bestFirst, compareScores, isComplete, members, ranking, record, untold, type Member, type Pending } from './generation.js';
-import { clampedSeeds } from './population.js';
+import { clampedPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
 type Variant = 'rand/1/bin' | 'current-to-best/1/bin';
@@ -53,8 +53,8 @@ export const de = defineStrategy<Options, State>({
     dither: num('each trial vector draws its own F uniformly from F * [1 - dither, 1 + dither]; 0 keeps F fixed', 0, { min: 0, max: 1 }),
     populationSize: intOrAuto('members; null means dim, between 10 and 20', { min: 4 }),
   },
-  init({ dim, options, rng, seeds }) {
-    return { population: [], pending: { xs: startingPoints(dim, sizeOf(dim, options), seeds, rng), scores: [] } };
+  init({ dim, options, rng, initialPoints }) {
+    return { population: [], pending: { xs: startingPoints(dim, sizeOf(dim, options), initialPoints, rng), scores: [] } };
   },
   ask: (state) => ({ xs: untold(state.pending), state }),
   tell(state, told, rng, { dim, options }) {
@@ -66,11 +66,11 @@ export const de = defineStrategy<Options, State>({
 });
 
 /**
- * Every seed (clamped into the cube), then a Latin hypercube sample up to `size`: one point per slice of every
+ * Every initial point (clamped into the cube), then a Latin hypercube sample up to `size`: one point per slice of every
  * gene, which spreads a small population better than uniform draws do.
  */
-function startingPoints(dim: number, size: number, seeds: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
-  const given = clampedSeeds(dim, seeds, 'de');
+function startingPoints(dim: number, size: number, initialPoints: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
+  const given = clampedPoints(dim, initialPoints, 'de');
   const n = Math.max(0, size - given.length);
   const slices = Array.from({ length: dim }, () =>
     shuffleInPlace(
@@ -82,7 +82,7 @@ function startingPoints(dim: number, size: number, seeds: readonly (readonly num
   return [...given, ...lhs];
 }
 
-/** The best `size` starting points (more seeds than members may have been given). */
+/** The best `size` starting points (more initial points than members may have been given). */
 function firstPopulation(p: Pending, size: number): Member[] {
   return bestFirst(members(p)).slice(0, size);
 }

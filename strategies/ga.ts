@@ -49,13 +49,13 @@ export const ga = defineStrategy<Options, State>({
     resetRate: num('share of gene mutations that redraw the gene uniformly instead of a polynomial step', 0.4, { min: 0, max: 1 }),
     elite: int('best individuals copied unchanged into the next generation', 2, { min: 0 }),
   },
-  init({ dim, options, rng, seeds, binEdges }) {
+  init({ dim, options, rng, initialPoints, binEdges }) {
     if (options.elite >= options.populationSize) {
       throw errors.strategyOption('ga', 'elite', `a whole number below populationSize (${options.populationSize})`, options.elite);
     }
     const bins = binsOf(dim, binEdges);
     const asked = new Set<string>();
-    const xs = distinctPoints(startingPoints(dim, options.populationSize, seeds, rng), asked, bins, rng);
+    const xs = distinctPoints(startingPoints(dim, options.populationSize, initialPoints, rng), asked, bins, rng);
     return { population: [], pending: { xs, scores: [] }, asked: [...asked] };
   },
   ask(state, rng, setup) {

@@ -33,7 +33,7 @@ export const grid = defineStrategy<Options, State>({
     shuffle: bool('visit the grid in random order (matters when the budget is smaller than the grid)', true),
     batch: int('points asked per batch (results never change what comes next)', 32, { min: 1 }),
   },
-  init({ dim, options, rng, seeds }) {
+  init({ dim, options, rng, initialPoints }) {
     const size = gridSize(dim, options);
     if (size > MAX_PERMUTATION_SIZE) {
       throw errors.strategyOption('grid', 'pointsPerParam', `a grid of at most 2^52 points (pointsPerParam^${dim})`, options.pointsPerParam);
@@ -41,7 +41,7 @@ export const grid = defineStrategy<Options, State>({
     return {
       next: 0,
       order: options.shuffle ? randomPermutation(size, rng) : null,
-      pending: startingPoints(dim, 0, seeds, rng),
+      pending: startingPoints(dim, 0, initialPoints, rng),
     };
   },
   ask(state, _rng, { dim, options }) {
@@ -53,10 +53,10 @@ export const grid = defineStrategy<Options, State>({
     return { xs, state };
   },
   tell(state, told, _rng, { dim, options }) {
-    const seedsTold = Math.min(told.length, state.pending.length);
-    const next = state.next + told.length - seedsTold;
+    const initialTold = Math.min(told.length, state.pending.length);
+    const next = state.next + told.length - initialTold;
     if (next > gridSize(dim, options)) throw errors.internal(`grid: told ${told.length} results but fewer points were asked`);
-    return { ...state, next, pending: state.pending.slice(seedsTold) };
+    return { ...state, next, pending: state.pending.slice(initialTold) };
   },
 });
 

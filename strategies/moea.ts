@@ -143,9 +143,9 @@ export function generational<O extends VariationOptions>(
   survive: (pool: MoMember[], size: number) => MoMember[],
 ) {
   return {
-    init: ({ dim, options, rng, seeds }: InitContext<O>): MoState => ({
+    init: ({ dim, options, rng, initialPoints }: InitContext<O>): MoState => ({
       population: [],
-      pending: { xs: startingPoints(dim, options.populationSize, seeds, rng), told: [] },
+      pending: { xs: startingPoints(dim, options.populationSize, initialPoints, rng), told: [] },
     }),
     ask(state: MoState, rng: Rng, setup: Setup<O>): { xs: number[][]; state: MoState } {
       if (state.pending.told.length < state.pending.xs.length) return { xs: moUntold(state.pending), state };

@@ -46,8 +46,8 @@ export const pbt = defineStrategy<Options, State>({
     perturb: num('step of a perturbed gene in the unit cube (0.05 of a 3-decade log range is x1.41)', 0.05, { min: 0, max: 1 }),
     resampleProbability: num('probability that a perturbed gene is redrawn uniformly instead', 0.25, { min: 0, max: 1 }),
   },
-  init({ dim, options, rng, seeds }) {
-    const xs = startingPoints(dim, options.population, seeds, rng);
+  init({ dim, options, rng, initialPoints }) {
+    const xs = startingPoints(dim, options.population, initialPoints, rng);
     return {
       round: 0,
       members: xs.map((x) => ({ x: [...x], value: null })),

@@ -61,8 +61,8 @@ export const pso = defineStrategy<Options, State>({
     topology: oneOf('"global": every particle follows the swarm\'s best; "ring": the best of its ring neighbours', 'ring', ['global', 'ring']),
     neighbours: int('for topology "ring": neighbours on each side of a particle (a ring wider than the swarm is global)', 4, { min: 1 }),
   },
-  init({ dim, options, rng, seeds }) {
-    const swarm = startingPoints(dim, options.swarmSize, seeds, rng).map((x) => ({
+  init({ dim, options, rng, initialPoints }) {
+    const swarm = startingPoints(dim, options.swarmSize, initialPoints, rng).map((x) => ({
       x,
       // Half-way towards a random point (SPSO 2006): measured better on rastrigin than uniform in ±vmax.
       v: x.map((xi) => (rng() - xi) / 2),

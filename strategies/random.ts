@@ -16,12 +16,12 @@ export const random = defineStrategy<Options, State>({
   options: {
     batch: int('points asked per batch (results never change what comes next)', 32, { min: 1 }),
   },
-  init: ({ seeds }) => ({ pending: (seeds ?? []).map((s) => [...s]) }),
+  init: ({ initialPoints }) => ({ pending: (initialPoints ?? []).map((s) => [...s]) }),
   ask(state, rng, { dim, options }) {
-    const fromSeeds = state.pending.slice(0, options.batch);
-    const xs = [...fromSeeds];
+    const fromInitial = state.pending.slice(0, options.batch);
+    const xs = [...fromInitial];
     while (xs.length < options.batch) xs.push(Array.from({ length: dim }, () => rng()));
-    return { xs, state: { ...state, pending: state.pending.slice(fromSeeds.length) } };
+    return { xs, state: { ...state, pending: state.pending.slice(fromInitial.length) } };
   },
   tell: (state) => state,
 });

@@ -39,8 +39,9 @@ export interface Setup<O> {
 /** The setup, plus what only the first population uses. */
 export interface InitContext<O> extends Setup<O> {
   readonly rng: Rng;
-  /** Points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion. */
-  readonly seeds?: readonly (readonly number[])[];
+  /** Initial points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion.
+   *  (Not RNG seeds: in evotune a seed is only ever a random generator's seed.) */
+  readonly initialPoints?: readonly (readonly number[])[];
 }
 
 /**

@@ -22,10 +22,16 @@ interface Started {
   readonly state: unknown;
 }
 
-function start(strategy: Strategy, dim: number, seed: number, raw: unknown = {}, extra: { seeds?: number[][]; binEdges?: number[][] } = {}): Started {
-  const { seeds, ...facts } = extra;
+function start(
+  strategy: Strategy,
+  dim: number,
+  seed: number,
+  raw: unknown = {},
+  extra: { initialPoints?: number[][]; binEdges?: number[][] } = {},
+): Started {
+  const { initialPoints, ...facts } = extra;
   const setup = { dim, options: validateOptions(strategy.name, strategy.options, raw), ...facts };
-  return { setup, state: strategy.init({ ...setup, rng: rngFor(seed, 'init'), ...(seeds ? { seeds } : {}) }) };
+  return { setup, state: strategy.init({ ...setup, rng: rngFor(seed, 'init'), ...(initialPoints ? { initialPoints } : {}) }) };
 }
 
 /** The study loop in miniature; `roundTrip` serialises the state between every call, as a resume would. */
@@ -127,11 +133,11 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s: the strategy con
     expect(next.xs).not.toEqual(first.xs);
   });
 
-  it('puts every seed point in the first batch, even more of them than a generation holds', () => {
-    const seeds = Array.from({ length: 25 }, (_, i) => [i / 25, 1 - i / 25]);
-    const { setup, state } = start(strategy, 2, 6, {}, { seeds });
+  it('puts every initial point in the first batch, even more of them than a generation holds', () => {
+    const initialPoints = Array.from({ length: 25 }, (_, i) => [i / 25, 1 - i / 25]);
+    const { setup, state } = start(strategy, 2, 6, {}, { initialPoints });
     const { xs } = strategy.ask(state, rngFor(6, 'ask', 0), setup);
-    for (const s of seeds) expect(xs).toContainEqual(s);
+    for (const s of initialPoints) expect(xs).toContainEqual(s);
   });
 
   it('finds the minimum of a shifted sphere', () => {

@@ -119,7 +119,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
     ...(cfg.mutableGenes ? { mutable: cfg.mutableGenes } : {}),
     ...(cfg.lineageResource !== undefined ? { resource: cfg.lineageResource } : {}),
   };
-  let state = strategy.init({ ...setup, rng: rngFor(seed, 'init'), seeds: cfg.initialPoints });
+  let state = strategy.init({ ...setup, rng: rngFor(seed, 'init'), initialPoints: cfg.initialPoints });
   // PBT: the previous generation's trial numbers and checkpoints, which this generation's plans continue from.
   let previous: { numbers: number[]; checkpoints: Map<number, Checkpoint> } = { numbers: [], checkpoints: new Map() };
   let bestCheckpoint: Checkpoint | undefined;

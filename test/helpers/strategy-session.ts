@@ -15,15 +15,15 @@ export interface Session {
 }
 
 export interface SessionExtras extends Omit<Setup<unknown>, 'dim' | 'options'> {
-  readonly seeds?: readonly (readonly number[])[];
+  readonly initialPoints?: readonly (readonly number[])[];
   readonly rng?: Rng;
 }
 
 /** Validates `raw` options as a search does, then inits the strategy. */
 export function session(strategy: Strategy, dim: number, raw: unknown = {}, extras: SessionExtras = {}): Session {
-  const { seeds, rng = rngFor(1, 'init'), ...facts } = extras;
+  const { initialPoints, rng = rngFor(1, 'init'), ...facts } = extras;
   const setup = { dim, options: resolveStrategy(strategy.name, raw).options, ...facts };
-  return { strategy, setup, state: strategy.init({ ...setup, rng, ...(seeds ? { seeds } : {}) }), round: 0 };
+  return { strategy, setup, state: strategy.init({ ...setup, rng, ...(initialPoints ? { initialPoints } : {}) }), round: 0 };
 }
 
 export function ask(s: Session, rng: Rng = rngFor(1, 'ask', s.round)): number[][] {

@@ -13,7 +13,7 @@ function genesChanged(CR: number, variant = 'rand/1/bin'): number[] {
     s,
     members.map((x) => ({ x, value: sphere(x) })),
   );
-  // Every starting point is a member after the first generation (as many as populationSize, no seeds).
+  // Every starting point is a member after the first generation (as many as populationSize, no initial points).
   return ask(s).map((trial) => Math.min(...members.map((m) => m.filter((v, d) => v !== trial[d]).length)));
 }
 

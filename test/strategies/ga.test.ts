@@ -20,8 +20,9 @@ describe('ga', () => {
     // One gene with four choices; only the last is good, and the whole population starts in the first.
     const objective = (x: readonly number[]) => (x[0]! >= 0.75 ? 0 : 1);
     // Ten different points (GA would redraw repeats of one), all inside the first choice's bin [0, 0.25).
-    const seeds = Array.from({ length: 10 }, (_, i) => [0.02 + 0.02 * i]);
-    const bestAfterFiveGenerations = (resetRate: number) => Math.min(...drain(session(ga, 1, { resetRate }, { seeds }), objective, 6).map(objective));
+    const initialPoints = Array.from({ length: 10 }, (_, i) => [0.02 + 0.02 * i]);
+    const bestAfterFiveGenerations = (resetRate: number) =>
+      Math.min(...drain(session(ga, 1, { resetRate }, { initialPoints }), objective, 6).map(objective));
     expect(bestAfterFiveGenerations(0.4)).toBe(0);
     expect(bestAfterFiveGenerations(0)).toBe(1);
   });

@@ -26,10 +26,10 @@ describe('grid', () => {
     for (const x of points) for (const v of x) expect(centres).toContain(v);
   });
 
-  it('asks seed points first, then the whole grid besides them', () => {
-    const seeds = [[0.01, 0.99]];
-    const points = drain(session(grid, 2, { pointsPerParam: 2, batch: 3 }, { seeds }), () => 1);
-    expect(points[0]).toEqual(seeds[0]);
+  it('asks initial points first, then the whole grid besides them', () => {
+    const initialPoints = [[0.01, 0.99]];
+    const points = drain(session(grid, 2, { pointsPerParam: 2, batch: 3 }, { initialPoints }), () => 1);
+    expect(points[0]).toEqual(initialPoints[0]);
     expect(points).toHaveLength(5);
   });
 

@@ -5,14 +5,14 @@ import { random } from '../../strategies/random.js';
 import { ask, batches, session, tell } from '../helpers/strategy-session.js';
 
 describe('random', () => {
-  it('asks `batch` points at a time, seed points first', () => {
-    const seeds = [
+  it('asks `batch` points at a time, initial points first', () => {
+    const initialPoints = [
       [0.1, 0.2],
       [0.3, 0.4],
     ];
-    const got = batches(session(random, 2, { batch: 5 }, { seeds }), () => 1, 3);
+    const got = batches(session(random, 2, { batch: 5 }, { initialPoints }), () => 1, 3);
     expect(got.map((b) => b.length)).toEqual([5, 5, 5]);
-    expect(got[0]!.slice(0, 2)).toEqual(seeds);
+    expect(got[0]!.slice(0, 2)).toEqual(initialPoints);
   });
 
   it('samples the cube uniformly: every tenth of every gene gets about a tenth of the points', () => {
