@@ -13,4 +13,5 @@ export { lrRangeTest, type LrRangeResult } from './lr-range/index.js';
 export type { LrRangeOptionsInput } from './lr-range/options.js';
 export { BUNDLED_TASKS, resolveTask } from './tasks/registry.js';
 export type { Task, TaskData, TaskContext } from './tasks/types.js';
+export { trainSchedule, type ScheduleStep } from './tasks/replay.js';
 export { seededRandom, type SeededRandom } from './util/seeded.js';

@@ -9,6 +9,8 @@ import { dominates } from '../src/study/pareto.js';
 import { objectiveSpec, parseConstraint } from '../src/study/objectives.js';
 import type { Params } from '../src/space/spec.js';
 import { searchCli } from './helpers/cli.js';
+import { createProgress } from '../src/cli/progress.js';
+import { Writable } from 'node:stream';
 
 /** What a user of --objective, --direction, --objectives and --constraint sees, from the library and the CLI. */
 
@@ -68,6 +70,33 @@ describe('constraints are parsed, never evaluated', () => {
     );
     expect(usageError(() => objectiveSpec({ objectives: ['loss', 'loss'] })).message).toMatch(/distinct/);
     expect(usageError(() => objectiveSpec({ objectives: ['loss', 'size'], direction: 'maximize' })).message).toMatch(/directions/);
+  });
+});
+
+describe('progress of a multi-objective search', () => {
+  it("counts the Pareto front as trials finish (the bar shows it instead of one objective's best)", async () => {
+    const sizes: number[] = [];
+    const out = { text: '' };
+    const stream = new Writable({ write: (chunk, _enc, cb) => ((out.text += String(chunk)), cb()) });
+    const progress = createProgress('lines', 120, stream);
+    const r = await search({
+      fitness,
+      space,
+      objectives: ['loss', 'size'],
+      strategy: 'nsga2',
+      budget: 120,
+      seed: 2,
+      onEvent: (e) => {
+        progress.onEvent(e);
+        if (e.type === 'finished') sizes.push(e.front!);
+      },
+    });
+    progress.stop();
+    // After every trial, the count is the front of the trials so far; at the end, the result's front.
+    expect(sizes).toHaveLength(120);
+    expect(sizes.at(-1)).toBe(r.front!.length);
+    expect(sizes.at(-1)).toBeGreaterThan(3);
+    expect(out.text.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^trial 120/120  front ${r.front!.length} trials  failed 0`));
   });
 });
 

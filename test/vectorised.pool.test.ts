@@ -71,6 +71,44 @@ describe('the pool trains trials of an MLP task in groups', () => {
     expect((await run(false)).map(comparable)).toEqual(on.map(comparable));
   }, 120_000);
 
+  it('PBT rounds group too: members restored from checkpoints go on as they do alone, grouped or not', async () => {
+    const first: TrialRequest[] = [1e-3, 3e-3, 1e-2].map((lr, i) => ({
+      number: i,
+      seed: 700 + i,
+      params: { epochs: 4, lr },
+      segment: { from: 0, to: 2 },
+      wantCheckpoint: true,
+    }));
+    const comparable = (o: TrialOutcome) => {
+      const { durationMs: _d, worker: _w, ...rest } = o;
+      if (rest.state === 'failed') return rest;
+      const { trainMs: _t, stepsPerSec: _s, groupSize: _g, groupMemberStepsPerSec: _r, ...metrics } = rest.metrics;
+      return { ...rest, metrics };
+    };
+    const rounds = (groupTrials: boolean) =>
+      withTaskPool('wine', { groupTrials }, async (pool) => {
+        const one = await Promise.all(first.map((r) => pool.run(r)));
+        // Round 2: every member continues the next member's state with its own LR (exploit + explore).
+        const second: TrialRequest[] = first.map((_r, i) => {
+          const parent = one[(i + 1) % one.length]!;
+          if (parent.state !== 'complete' || !parent.checkpoint) throw new Error(`round 1 trial ${i} has no checkpoint`);
+          return {
+            number: 3 + i,
+            seed: 800 + i,
+            params: { epochs: 4, lr: 2e-3 * (i + 1) },
+            segment: { from: 2, to: 4 },
+            restore: parent.checkpoint,
+            wantCheckpoint: true,
+          };
+        });
+        return [...one, ...(await Promise.all(second.map((r) => pool.run(r))))];
+      });
+    const on = await rounds(true);
+    expect(on.map((o) => o.state)).toEqual(Array(6).fill('complete'));
+    expect(on.map((o) => (o.state === 'complete' ? o.metrics.groupSize : undefined))).toEqual(Array(6).fill(3));
+    expect((await rounds(false)).map(comparable)).toEqual(on.map(comparable));
+  }, 120_000);
+
   it("a group past its members' time limits fails every member as a timeout that says it was grouped", async () => {
     const reqs = requests([1e-3, 2e-3, 3e-3].map((lr) => ({ epochs: 20, lr })));
     const outcomes = await withTaskPool('digits', { trialTimeoutMs: 5 }, (pool) => Promise.all(reqs.map((r) => pool.run(r))));

@@ -79,6 +79,72 @@ describe('a member trained in a group ends where it ends alone', () => {
   }, 120_000);
 });
 
+describe('PBT rounds in a group: each member goes on from its own checkpoint as it would alone', () => {
+  for (const name of ['spirals', 'wine'] as const) {
+    it(`${name}: two rounds of two epochs, every optimizer, exploit + explore between them`, async () => {
+      const task = BUNDLED_TASKS[name]!;
+      const e = await env('wasm');
+      const bits = (c: { weights: Float32Array; slots: readonly Float32Array[] } | undefined) =>
+        c && [c.weights, ...c.slots].map((a) => Buffer.from(a.buffer).toString('hex'));
+      for (const optimizer of OPTIMIZERS) {
+        // Round 1 from scratch: a group of the whole population, epochs 0..2 of a 4-epoch schedule.
+        const first: GroupMember[] = membersFor(optimizer).map((m) => ({
+          ...m,
+          params: { ...m.params, epochs: 4 },
+          segment: { from: 0, to: 2 },
+          wantCheckpoint: true,
+        }));
+        const g1 = await trainGroup(task, first, e);
+        const a1: TrainResult[] = [];
+        for (const m of first) a1.push(await trainAndEvaluate(task, m.params, { ...e, seed: m.seed }, { segment: m.segment, wantCheckpoint: true }));
+        first.forEach((_, i) => {
+          const g = g1.members[i]!;
+          expect(g.state).toBe('complete');
+          if (g.state === 'complete') expect(bits(g.checkpoint)).toEqual(bits(a1[i]!.checkpoint));
+        });
+        // Round 2: each member continues a other member's state (exploit) with its LR and momentum changed (explore).
+        const second = first.map((m, i) => {
+          const parent = g1.members[(i + 1) % first.length]!;
+          if (parent.state !== 'complete' || !parent.checkpoint) throw new Error('round 1 member without a checkpoint');
+          const params = { ...m.params, lr: Number(m.params.lr) * (i % 2 ? 0.8 : 1.25), momentum: 0.6 };
+          return { seed: 100 + i, params, segment: { from: 2, to: 4 }, restore: parent.checkpoint, wantCheckpoint: true };
+        });
+        const g2 = await trainGroup(task, second, e);
+        for (const [i, m] of second.entries()) {
+          const alone = await trainAndEvaluate(
+            task,
+            m.params,
+            { ...e, seed: m.seed },
+            { segment: m.segment, restore: m.restore, wantCheckpoint: true },
+          );
+          const g = g2.members[i]!;
+          expectSame(g, alone);
+          expect(g.state === 'complete' && g.epochs).toBe(alone.epochs);
+          if (g.state === 'complete') expect(bits(g.checkpoint)).toEqual(bits(alone.checkpoint));
+        }
+      }
+    }, 180_000);
+  }
+
+  it('a group that mixes spans, or restored and fresh members, is refused naming the segment', async () => {
+    const task = BUNDLED_TASKS.iris!;
+    const e = await env('wasm');
+    const [a, b] = membersFor('adam');
+    const fresh = { ...a!, params: { ...a!.params, epochs: 4 }, segment: { from: 0, to: 2 }, wantCheckpoint: true };
+    const g = await trainGroup(task, [fresh, { ...b!, params: { ...b!.params, epochs: 4 }, segment: { from: 0, to: 2 } }], e);
+    const state = g.members[0]!.state === 'complete' ? g.members[0]!.checkpoint : undefined;
+    expect(state).toBeDefined();
+    const restored = { ...fresh, segment: { from: 2, to: 4 }, restore: state! };
+    for (const members of [
+      [fresh, { ...fresh, segment: { from: 0, to: 3 } }],
+      [restored, { ...fresh, segment: { from: 2, to: 4 } }],
+    ]) {
+      const err = await trainGroup(task, members, e).catch((x: unknown) => x);
+      expect(isEvotuneError(err) && err.message).toMatch(/segment/);
+    }
+  }, 60_000);
+});
+
 describe('members fail and stop alone', () => {
   it('a member that diverges is reported diverged; the others equal their solo runs', async () => {
     const task = BUNDLED_TASKS.iris!;

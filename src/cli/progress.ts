@@ -31,6 +31,8 @@ export class ProgressStats {
   unit: 'trials' | 'epochs' = 'trials';
   running = 0;
   best: Best | undefined;
+  /** Several objectives: trials on the Pareto front (shown instead of one objective's best). */
+  front: number | undefined;
   private live = 0;
   private liveSince: number | undefined;
   private liveMs = 0;
@@ -48,7 +50,7 @@ export class ProgressStats {
       return;
     }
     const before = this.done;
-    ({ failed: this.failed, pruned: this.pruned, best: this.best } = e);
+    ({ failed: this.failed, pruned: this.pruned, best: this.best, front: this.front } = e);
     // With a resource budget, progress is epochs used of it: trials are then as many as it takes.
     if (e.resourceBudget !== undefined) {
       this.unit = 'epochs';
@@ -87,7 +89,12 @@ export class ProgressStats {
     const r = this.rate(nowMs);
     const eta = this.eta(nowMs);
     return {
-      best: this.best ? `${formatValue(this.best.value)} (trial ${this.best.trial})` : '-',
+      best:
+        this.front !== undefined
+          ? `front ${this.front} trial${this.front === 1 ? '' : 's'}`
+          : this.best
+            ? `best ${formatValue(this.best.value)} (trial ${this.best.trial})`
+            : 'best -',
       failed: this.pruned > 0 ? `${this.failed} pruned ${this.pruned}` : String(this.failed),
       unit: this.unit,
       rate: r === undefined ? '-' : r >= 10 ? r.toFixed(0) : r.toPrecision(2),
@@ -100,7 +107,7 @@ export class ProgressStats {
   line(nowMs: number): string {
     const f = this.fields(nowMs);
     const what = this.unit === 'epochs' ? 'epochs' : 'trial';
-    return `${what} ${formatValue(this.done)}/${this.budget}  best ${f.best}  failed ${f.failed}  ${f.rate} ${this.unit}/s  ETA ${f.remaining}`;
+    return `${what} ${formatValue(this.done)}/${this.budget}  ${f.best}  failed ${f.failed}  ${f.rate} ${this.unit}/s  ETA ${f.remaining}`;
   }
 }
 
@@ -158,7 +165,7 @@ export function createProgress(
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: ' {bar} {value}/{total} {unit} | best {best} | failed {failed} | {rate}/s | ETA {remaining}',
+      format: ' {bar} {value}/{total} {unit} | {best} | failed {failed} | {rate}/s | ETA {remaining}',
       barCompleteChar: '\u2588',
       barIncompleteChar: '\u2591',
       // The facts matter more than the bar: on a narrow terminal the bar shrinks so that they fit one line.

@@ -5,7 +5,8 @@
  * so grouping never changes a search's trials or results.
  *
  * Each member reports its validation loss every epoch and is pruned by its own rule, and returns its final state
- * when asked, as the one-trial task fitness does. Trials of a PBT segment (restored from a checkpoint) run alone.
+ * when asked, as the one-trial task fitness does. Trials of a PBT round group too: members that train the same span
+ * of epochs, all from checkpoints or all from scratch, go on from their own states in one program.
  * A group's time limit is its members' limits added up; past it every member fails as a timeout that says so. A
  * group that fails otherwise runs its members again one by one, so that each failure names its own trial.
  */
@@ -14,17 +15,19 @@ import { GROUP_SIZE, type TaskGroups } from '../tasks/group-fitness.js';
 import { timeoutMessage } from './outcome.js';
 import { TrialReports } from './reporting.js';
 import type { TrialOutcome, TrialRequest } from './types.js';
+import type { Checkpoint as TaskCheckpoint } from '../tasks/checkpoint.js';
 
 export { GROUP_SIZE };
 
-const groupable = (r: TrialRequest) => !r.segment && !r.restore;
+/** What else a group's members must share beyond their params' key: the span they train, and whether they restore. */
+const spanOf = (r: TrialRequest) => (r.segment ? `${r.segment.from}-${r.segment.to}` : '') + (r.restore ? '+restore' : '');
 
 /** The requests split into runs: groups of 2..GROUP_SIZE sharing a key, and single trials, in first-index order. */
 export function planGroups(requests: readonly TrialRequest[], key: (r: TrialRequest) => string | undefined): number[][] {
   const byKey = new Map<string, number[]>();
   const runs: number[][] = [];
   requests.forEach((r, i) => {
-    const k = groupable(r) ? key(r) : undefined;
+    const k = key(r);
     if (k === undefined) return void runs.push([i]);
     let open = byKey.get(k);
     if (!open || open.length >= GROUP_SIZE) {
@@ -45,7 +48,11 @@ export async function runInGroups(
   worker: string,
 ): Promise<TrialOutcome[]> {
   const outcomes: TrialOutcome[] = [];
-  for (const run of planGroups(requests, (r) => groups.key(r.params))) {
+  const key = (r: TrialRequest) => {
+    const k = groups.key(r.params);
+    return k === undefined ? undefined : `${k}|${spanOf(r)}`;
+  };
+  for (const run of planGroups(requests, key)) {
     const members = run.map((i) => requests[i]!);
     const results = members.length === 1 ? [await runOne(members[0]!)] : await runGroup(members, timeoutMs, groups, runOne, worker);
     run.forEach((i, j) => (outcomes[i] = results[j]!));
@@ -74,6 +81,9 @@ async function runGroup(
       seed: r.seed,
       report: reports[i]!.report,
       ...(r.wantCheckpoint ? { wantCheckpoint: true } : {}),
+      // Opaque to the evaluator; a task's own (tasks/checkpoint.ts), checked member by member before it is used.
+      ...(r.restore ? { restore: r.restore as unknown as TaskCheckpoint } : {}),
+      ...(r.segment ? { segment: r.segment } : {}),
     }));
     const results = await groups.train(trials, controller.signal);
     const ms = share();

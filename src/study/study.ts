@@ -129,6 +129,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   let schedState: unknown = sched?.scheduler.init(sched.options, sched.context);
   const trialResource = cfg.trialResource ?? 1;
 
+  let front: TrialRecord[] = [];
   const record = (rec: TrialRecord) => {
     trials.push(rec);
     const o = rec.outcome;
@@ -138,6 +139,11 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       checkMetrics(o, objectives, metricsSeen);
       const c = candidateOf(o, rec.number, objectives);
       if (c && improves(c, best, objectives)) best = { ...c, params: rec.params, metrics: o.metrics };
+      // The front of everything so far is the front of the last front and the new trial: O(front) per trial.
+      if (isMulti(objectives)) {
+        const on = new Set(paretoFront([...front, rec], objectives).map((m) => m.trial));
+        front = [...front, rec].filter((t) => on.has(t.number));
+      }
     } else if (o.state === 'pruned') {
       // A pruned trial ran as it should: it ends a run of failures, but it is never the best (it did not finish).
       consecutiveFailures = 0;
@@ -158,6 +164,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       budget,
       resourceSpent,
       ...(cfg.resourceBudget !== undefined ? { resourceBudget: cfg.resourceBudget } : {}),
+      ...(isMulti(objectives) ? { front: front.length } : {}),
     });
   };
 

@@ -52,6 +52,8 @@ export type StudyEvent =
       /** Resource spent so far (epochs for tasks), and the resource budget if there is one. */
       readonly resourceSpent: number;
       readonly resourceBudget?: number;
+      /** Several objectives: how many trials are on the Pareto front so far (`best` is then one objective's). */
+      readonly front?: number;
     };
 
 export interface StudySummary {

@@ -15,10 +15,11 @@ import { rngFor, shuffleInPlace } from '../util/rng.js';
 import { stagesOf } from '../tf/gradients.js';
 import { sliceRows } from '../tf/flat-kernels.js';
 import { layoutOf, StackedOptimizer, variableShapes, VectorisedProgram, type Layout } from '../tf/vectorised.js';
+import { SLOT_COUNT } from '../tf/optimizer.js';
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { taskData, type Scores } from './train.js';
-import { shapeKey, type Checkpoint } from './checkpoint.js';
+import { taskData, type Scores, type Segment } from './train.js';
+import { shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
 import type { Task, TaskContext, TaskData, TF } from './types.js';
 
 type Tensor = tfjs.Tensor;
@@ -31,6 +32,10 @@ export interface GroupMember {
   readonly report?: (epoch: number, loss: number) => boolean;
   /** Return the final state as trainAndEvaluate's `wantCheckpoint` does (a member that completes). */
   readonly wantCheckpoint?: boolean;
+  /** Start from this state, as trainAndEvaluate's `restore` (a PBT segment). All members of a group restore, or none. */
+  readonly restore?: Checkpoint;
+  /** Train epochs from+1..to, as trainAndEvaluate's `segment`; every member of a group trains the same span. */
+  readonly segment?: Segment;
 }
 
 export type MemberResult =
@@ -181,6 +186,37 @@ async function yieldTo(signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
 }
 
+/** The epochs the group trains, [from, to): trainAndEvaluate's rule (train.ts epochSpan), which every member must share. */
+function groupSpan(task: Task, members: readonly GroupMember[], epochs: number): Segment {
+  const bad = (problem: string) => errors.task(task.name, `segment: ${problem}`);
+  const spans = members.map((m) => {
+    const done = m.restore?.epoch ?? 0;
+    return { done, ...(m.segment ?? { from: done, to: Math.max(done, epochs) }) };
+  });
+  const { from, to } = spans[0]!;
+  if (spans.some((s) => s.from !== from || s.to !== to) || members.some((m) => !m.restore !== !members[0]!.restore)) {
+    throw bad('a group trains one span of epochs, from checkpoints for all its members or for none: group trials whose segments agree');
+  }
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
+  const off = spans.find((s) => s.done !== from);
+  if (off) throw bad(off.done > 0 ? `from ${from} must be the checkpoint's epoch ${off.done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
+  return { from, to };
+}
+
+/** Each member's checkpoint checked as train.ts's Run.restore checks one, as optimizer rows. */
+function restoredRows(task: Task, members: readonly GroupMember[], key: string, weights: number, slots: number, stepsPerEpoch: number) {
+  return members.map((m) => {
+    const c = m.restore!;
+    const refuse = (problem: string) => errors.task(task.name, `restore: ${problem}`);
+    const diff = shapeKeyDiff(c.shapeKey, key);
+    if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
+    if (c.weights.length !== weights) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${weights}`);
+    if (c.slots.length !== slots || c.slots.some((a) => a.length !== weights)) throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots, ${slots} needed`);
+    if (c.step !== c.epoch * stepsPerEpoch) throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${stepsPerEpoch} steps per epoch`);
+    return { theta: c.weights, slots: c.slots, t: c.counters.t ?? c.step };
+  });
+}
+
 /** Trains the members as one program and returns each one's result. Every member must agree on groupKey. */
 export async function trainGroup(task: Task, members: readonly GroupMember[], ctx: Omit<TaskContext, 'seed'>): Promise<GroupResult> {
   const { tf } = ctx;
@@ -189,6 +225,7 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
   const built = buildMembers(tf, task, members, ctx);
   const { cfg, layout } = built[0]!;
   const shapes = variableShapes(layout);
+  const span = groupSpan(task, members, cfg.epochs);
   let group: GroupData | undefined;
   let program: VectorisedProgram | undefined;
   let optimizer: StackedOptimizer | undefined;
@@ -214,7 +251,15 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
       tf.dispose(initial);
       throw e;
     }
-    return await train(tf, task, members, built, group, program, optimizer, weights, (w) => (weights = w), ctx.signal);
+    if (members[0]!.restore) {
+      const n = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+      const key = shapeKey({ task: task.name, optimizer: optimizer.kind, batchSize: group.batchSize, shapes });
+      optimizer.importRows(restoredRows(task, members, key, n, SLOT_COUNT[optimizer.kind], group.stepsPerEpoch));
+      const restored = tf.tidy(() => optimizer!.variables());
+      tf.dispose(weights);
+      weights = restored;
+    }
+    return await train(tf, task, members, built, group, program, optimizer, weights, (w) => (weights = w), span, ctx.signal);
   } finally {
     for (const b of built) tf.dispose(b.vars);
     tf.dispose(weights);
@@ -234,18 +279,20 @@ async function train(
   optimizer: StackedOptimizer,
   initial: Tensor[],
   hold: (weights: Tensor[]) => void,
+  { from, to }: Segment,
   signal: AbortSignal | undefined,
 ): Promise<GroupResult> {
-  const { epochs } = built[0]!.cfg;
-  const total = epochs * group.stepsPerEpoch;
+  // As trainAndEvaluate: the schedule spans max(epochs, to) epochs and is read at the absolute step; shuffles and
+  // dropout masks are drawn by absolute epoch and step, so a restored member goes on as it would alone.
+  const total = Math.max(built[0]!.cfg.epochs, to) * group.stepsPerEpoch;
   const results: Array<MemberResult | undefined> = members.map(() => undefined);
   /** Original indices of the members still training, in row order. */
   let active = members.map((_, i) => i);
   let weights = initial;
-  let steps = 0;
+  let steps = from * group.stepsPerEpoch;
   let memberSteps = 0;
   const start = performance.now();
-  for (let epoch = 0; epoch < epochs && active.length > 0; epoch++) {
+  for (let epoch = from; epoch < to && active.length > 0; epoch++) {
     group.reshuffle(
       active.map((i) => members[i]!.seed),
       epoch,
@@ -260,7 +307,7 @@ async function train(
       hold((weights = next));
     }
     memberSteps += active.length * group.stepsPerEpoch;
-    const last = epoch === epochs - 1;
+    const last = epoch === to - 1;
     const reporting = active.some((m) => members[m]!.report);
     // One read: each member's weight sum (finite or not), and its validation scores when someone needs them.
     const read = tf.tidy(() =>
@@ -271,14 +318,15 @@ async function train(
     const k = active.length;
     const keep: number[] = [];
     active.forEach((m, row) => {
-      const stepsDone = (epoch + 1) * group.stepsPerEpoch;
+      // Steps of this run, as trainAndEvaluate counts them (a restored checkpoint's are not counted again).
+      const stepsDone = (epoch + 1 - from) * group.stepsPerEpoch;
       if (!Number.isFinite(values[row]!)) return void (results[m] = { state: 'diverged', epoch: epoch + 1, steps: stepsDone });
       const loss = values[k + row]!;
       const report = members[m]!.report;
       const scores: Scores = task.kind === 'classification' ? { loss, accuracy: values[2 * k + row]! } : { loss };
       if (report && !report(epoch + 1, loss)) return void (results[m] = { state: 'pruned', ...scores, epoch: epoch + 1, steps: stepsDone });
       if (!last) return void keep.push(row);
-      results[m] = { state: 'complete', ...scores, loss: Number.isFinite(loss) ? loss : NaN, steps: stepsDone, epochs };
+      results[m] = { state: 'complete', ...scores, loss: Number.isFinite(loss) ? loss : NaN, steps: stepsDone, epochs: to - from };
     });
     if (last && active.some((m) => members[m]!.wantCheckpoint && results[m]?.state === 'complete')) {
       const states = optimizer.exportRows();
@@ -287,7 +335,10 @@ async function train(
         const r = results[m]!;
         if (!members[m]!.wantCheckpoint || r.state !== 'complete') return;
         const s = states[row]!;
-        results[m] = { ...r, checkpoint: { shapeKey: key, step: r.steps, epoch: epochs, weights: s.theta, slots: s.slots, counters: { t: s.t } } };
+        results[m] = {
+          ...r,
+          checkpoint: { shapeKey: key, step: to * group.stepsPerEpoch, epoch: to, weights: s.theta, slots: s.slots, counters: { t: s.t } },
+        };
       });
     }
     if (keep.length < k && keep.length > 0) {

@@ -274,6 +274,29 @@ export class StackedOptimizer {
     }));
   }
 
+  /**
+   * Sets every member's state from FlatOptimizer.exportState rows (a restored checkpoint each), so that training on
+   * equals each member going on alone. The members share one step counter, so their counts must agree.
+   */
+  importRows(rows: readonly FlatState[]): void {
+    const tf = this.tf;
+    const [k, n] = this.theta.shape as [number, number];
+    const t = rows[0]?.t;
+    if (rows.length !== k || rows.some((r) => r.t !== t)) throw new Error(`a group restores ${k} members at one step count`);
+    if (rows.some((r) => r.theta.length !== n || r.slots.length !== this.state.length || r.slots.some((a) => a.length !== n))) {
+      throw new Error(`optimizer state does not fit: each member needs ${n} weights and ${this.state.length} slots of as many`);
+    }
+    const stack = (part: (r: FlatState) => Float32Array) => {
+      const buf = new Float32Array(k * n);
+      rows.forEach((r, i) => buf.set(part(r), i * n));
+      return tf.keep(tf.tensor2d(buf, [k, n]));
+    };
+    this.theta.dispose();
+    this.theta = stack((r) => r.theta);
+    this.state.forEach((_, j) => this.replace(j, stack((r) => r.slots[j]!)));
+    this.t = t!;
+  }
+
   /** Per member, the sum of its weights: NaN or infinite as soon as any of them is. [K]. */
   checksums(): Tensor {
     return this.tf.sum(this.theta, 1);
