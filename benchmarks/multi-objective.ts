@@ -95,10 +95,11 @@ export const PROBLEMS: readonly Problem[] = [
 /** Runs one evotune strategy for `evaluations` and returns the non-dominated set of everything it evaluated. */
 export function runStrategy(name: string, options: unknown, p: Problem, evaluations: number, seed: number): Vector[] {
   const strategy = getStrategy(name);
-  let state = strategy.init({ dim: p.variables, options: validateOptions(name, strategy.options, options), rng: rngFor(seed, name, 'init') });
+  const setup = { dim: p.variables, options: validateOptions(name, strategy.options, options) };
+  let state = strategy.init({ ...setup, rng: rngFor(seed, name, 'init') });
   let front: Vector[] = [];
   for (let round = 0, used = 0; used < evaluations; round++) {
-    const asked = strategy.ask(state, rngFor(seed, name, 'ask', round));
+    const asked = strategy.ask(state, rngFor(seed, name, 'ask', round), setup);
     if (asked.xs.length === 0) break;
     const told = asked.xs.slice(0, evaluations - used).map((x) => {
       const values = evaluate(p, x);
@@ -107,7 +108,7 @@ export function runStrategy(name: string, options: unknown, p: Problem, evaluati
     used += told.length;
     const all = [...front, ...told.map((t) => t.values)];
     front = nonDominated(all).map((i) => all[i]!);
-    state = strategy.tell(asked.state, told, rngFor(seed, name, 'tell', round));
+    state = strategy.tell(asked.state, told, rngFor(seed, name, 'tell', round), setup);
   }
   return front;
 }

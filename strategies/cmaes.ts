@@ -7,15 +7,15 @@ import { marginScale } from './cmaes/margin.js';
 import { cmaParams, defaultLambda } from './cmaes/params.js';
 import { HISTORY_LIMIT, medianOf, stopReason } from './cmaes/stop.js';
 import { coordinateScales, updateDistribution, whiten, type Distribution } from './cmaes/update.js';
-import { clampedSeeds } from './population.js';
+import { clampedPoints } from './population.js';
 import { MAX_BIN_EDGES } from '../src/space/codec.js';
-import { defineStrategy } from './types.js';
+import { defineStrategy, type Setup } from './types.js';
 
 interface Options {
-  sigma0: number;
-  populationSize: number | null;
-  restarts: 'none' | 'ipop';
-  margin: number | null;
+  readonly sigma0: number;
+  readonly populationSize: number | null;
+  readonly restarts: 'none' | 'ipop';
+  readonly margin: number | null;
 }
 
 /** One CMA-ES run: the distribution, its population size, and what the restart test looks back on. */
@@ -31,12 +31,6 @@ interface Sampled extends Pending {
 }
 
 interface State {
-  dim: number;
-  options: Options;
-  /** Bin boundaries per gene (empty: continuous); see InitContext.binEdges. */
-  edges: number[][];
-  /** Population size of the first run; IPOP doubles it at every restart. */
-  baseLambda: number;
   restarts: number;
   run: Run;
   pending: Sampled;
@@ -76,28 +70,25 @@ export const cmaes = defineStrategy<Options, State>({
     restarts: oneOf('"ipop" restarts from a random point with a doubled population when the run converges or stagnates', 'ipop', ['none', 'ipop']),
     margin: numOrAuto('least probability that an int or categorical gene leaves its bin; null means 1 / (dim * population)', { min: 0, max: 0.3 }),
   },
-  init({ dim, options, rng, seeds, binEdges }) {
-    const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => (e.length < MAX_BIN_EDGES ? [...e] : []));
-    if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
-    const given = clampedSeeds(dim, seeds, 'cmaes');
-    const baseLambda = options.populationSize ?? defaultLambda(dim);
+  init(setup) {
+    const { dim, options, rng, initialPoints } = setup;
+    const given = clampedPoints(dim, initialPoints, 'cmaes');
     const run = newRun(
       Array.from({ length: dim }, () => 0.5),
       options.sigma0,
-      baseLambda,
+      baseLambda(setup),
     );
-    const state = { dim, options, edges, baseLambda, restarts: 0, run };
-    return { ...state, pending: sample(state, given, rng) };
+    return { restarts: 0, run, pending: sample(run, setup, given, rng) };
   },
   ask: (state) => ({ xs: untold(state.pending), state }),
-  tell(state, told, rng) {
+  tell(state, told, rng, setup) {
     const pending = record(state.pending, told, 'cmaes');
     if (!isComplete(pending)) return { ...state, pending };
     const values = pending.scores.filter((s): s is number => s !== null);
     // A generation that only failed says nothing about where to go: sample it again from the same distribution.
-    if (values.length === 0) return { ...state, pending: sample(state, [], rng) };
+    if (values.length === 0) return { ...state, pending: sample(state.run, setup, [], rng) };
 
-    const p = cmaParams(state.dim, state.run.lambda);
+    const p = cmaParams(setup.dim, state.run.lambda);
     const selected = ranking(pending.scores)
       .slice(0, state.run.lambda)
       .map((i) => pending.ys[i]!);
@@ -106,10 +97,23 @@ export const cmaes = defineStrategy<Options, State>({
       median: [...state.run.history.median, medianOf(values)].slice(-HISTORY_LIMIT),
     };
     const run: Run = { ...updateDistribution(state.run, selected, pending.scale, p), lambda: state.run.lambda, history };
-    const next = state.options.restarts === 'ipop' && stopReason(run, values, p) !== null ? restart(state, rng) : { ...state, run };
-    return { ...next, pending: sample(next, [], rng) };
+    const next =
+      setup.options.restarts === 'ipop' && stopReason(run, values, p) !== null
+        ? restart(state.restarts, setup, rng)
+        : { restarts: state.restarts, run };
+    return { ...next, pending: sample(next.run, setup, [], rng) };
   },
 });
+
+/** Population size of the first run; IPOP doubles it at every restart. */
+const baseLambda = ({ dim, options }: Setup<Options>): number => options.populationSize ?? defaultLambda(dim);
+
+/** Bin boundaries per gene (empty: continuous, or too many bins to matter); see Setup.binEdges. */
+function binEdgesOf({ dim, binEdges }: Setup<Options>): readonly (readonly number[])[] {
+  const edges = (binEdges ?? Array.from({ length: dim }, () => [])).map((e) => (e.length < MAX_BIN_EDGES ? e : []));
+  if (edges.length !== dim) throw errors.internal(`cmaes: binEdges has ${edges.length} genes, expected ${dim}`);
+  return edges;
+}
 
 function newRun(mean: number[], sigma: number, lambda: number): Run {
   const n = mean.length;
@@ -127,19 +131,19 @@ function newRun(mean: number[], sigma: number, lambda: number): Run {
 }
 
 /** IPOP: a fresh distribution from a uniform random point, with twice the population of the last run. */
-function restart(state: State, rng: Rng): State {
-  const restarts = state.restarts + 1;
-  const lambda = state.baseLambda * 2 ** Math.min(restarts, MAX_DOUBLINGS);
-  const mean = Array.from({ length: state.dim }, () => rng());
-  return { ...state, restarts, run: newRun(mean, state.options.sigma0, lambda) };
+function restart(previous: number, setup: Setup<Options>, rng: Rng): Omit<State, 'pending'> {
+  const restarts = previous + 1;
+  const lambda = baseLambda(setup) * 2 ** Math.min(restarts, MAX_DOUBLINGS);
+  const mean = Array.from({ length: setup.dim }, () => rng());
+  return { restarts, run: newRun(mean, setup.options.sigma0, lambda) };
 }
 
-/** The next generation: the seeds first (injected), then samples up to lambda. */
-function sample(state: Omit<State, 'pending'>, seeds: readonly number[][], rng: Rng): Sampled {
-  const { run, edges } = state;
-  const n = state.dim;
+/** The next generation: the initial points first (injected), then samples up to lambda. */
+function sample(run: Run, setup: Setup<Options>, given: readonly number[][], rng: Rng): Sampled {
+  const edges = binEdgesOf(setup);
+  const n = setup.dim;
   const discrete = edges.map((e) => e.length > 0);
-  const alpha = state.options.margin ?? 1 / (n * run.lambda);
+  const alpha = setup.options.margin ?? 1 / (n * run.lambda);
   const A = marginScale(
     run.mean,
     coordinateScales(run).map((s) => run.sigma * s),
@@ -148,12 +152,12 @@ function sample(state: Omit<State, 'pending'>, seeds: readonly number[][], rng: 
   );
   const xs: number[][] = [];
   const ys: number[][] = [];
-  for (const seed of seeds) {
-    xs.push(seed);
+  for (const point of given) {
+    xs.push(point);
     ys.push(
       injected(
         run,
-        seed.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!)),
+        point.map((x, i) => (x - run.mean[i]!) / (run.sigma * A[i]!)),
       ),
     );
   }
@@ -183,9 +187,9 @@ function inside(run: Run, A: readonly number[], y: readonly number[], discrete: 
 }
 
 /**
- * A seed point is not a draw from the distribution; its step is shortened to Mahalanobis length at most
+ * An initial point is not a draw from the distribution; its step is shortened to Mahalanobis length at most
  * sqrt(n) + 2n / (n + 2), as Hansen (2011, "Injecting external solutions into CMA-ES") prescribes, so a far
- * seed guides the mean without blowing up the covariance or the step size.
+ * point guides the mean without blowing up the covariance or the step size.
  */
 function injected(run: Run, y: number[]): number[] {
   const n = y.length;

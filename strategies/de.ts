@@ -1,24 +1,20 @@
 import { randInt, shuffleInPlace, type Rng } from '../src/util/rng.js';
 import { intOrAuto, num, oneOf } from './options.js';
 import { bestFirst, compareScores, isComplete, members, ranking, record, untold, type Member, type Pending } from './generation.js';
-import { clampedSeeds } from './population.js';
+import { clampedPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
 type Variant = 'rand/1/bin' | 'current-to-best/1/bin';
 
 interface Options {
-  variant: Variant;
-  F: number;
-  CR: number;
-  dither: number;
-  populationSize: number | null;
+  readonly variant: Variant;
+  readonly F: number;
+  readonly CR: number;
+  readonly dither: number;
+  readonly populationSize: number | null;
 }
 
 interface State {
-  dim: number;
-  options: Options;
-  /** Members kept from generation to generation (populationSize, or derived from dim). */
-  size: number;
   /** Empty until the starting points have all been told. */
   population: Member[];
   /** The batch in flight: the starting points while the population is empty, then trial i against member i. */
@@ -31,6 +27,9 @@ interface State {
  * at 4, 10 and 30 dimensions (benchmarks/POPULATION.md).
  */
 export const dePopulationSize = (dim: number): number => Math.min(20, Math.max(10, dim));
+
+/** Members kept from generation to generation. */
+const sizeOf = (dim: number, o: Options): number => o.populationSize ?? dePopulationSize(dim);
 
 /**
  * Differential evolution (Storn & Price 1997), generational: `ask` returns one trial vector per member, `tell`
@@ -54,25 +53,24 @@ export const de = defineStrategy<Options, State>({
     dither: num('each trial vector draws its own F uniformly from F * [1 - dither, 1 + dither]; 0 keeps F fixed', 0, { min: 0, max: 1 }),
     populationSize: intOrAuto('members; null means dim, between 10 and 20', { min: 4 }),
   },
-  init({ dim, options, rng, seeds }) {
-    const size = options.populationSize ?? dePopulationSize(dim);
-    return { dim, options, size, population: [], pending: { xs: startingPoints(dim, size, seeds, rng), scores: [] } };
+  init({ dim, options, rng, initialPoints }) {
+    return { population: [], pending: { xs: startingPoints(dim, sizeOf(dim, options), initialPoints, rng), scores: [] } };
   },
   ask: (state) => ({ xs: untold(state.pending), state }),
-  tell(state, told, rng) {
+  tell(state, told, rng, { dim, options }) {
     const pending = record(state.pending, told, 'de');
     if (!isComplete(pending)) return { ...state, pending };
-    const population = state.population.length === 0 ? firstPopulation(pending, state.size) : select(state.population, pending);
-    return { ...state, population, pending: { xs: trialVectors(population, state.options, rng), scores: [] } };
+    const population = state.population.length === 0 ? firstPopulation(pending, sizeOf(dim, options)) : select(state.population, pending);
+    return { ...state, population, pending: { xs: trialVectors(population, options, rng), scores: [] } };
   },
 });
 
 /**
- * Every seed (clamped into the cube), then a Latin hypercube sample up to `size`: one point per slice of every
+ * Every initial point (clamped into the cube), then a Latin hypercube sample up to `size`: one point per slice of every
  * gene, which spreads a small population better than uniform draws do.
  */
-function startingPoints(dim: number, size: number, seeds: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
-  const given = clampedSeeds(dim, seeds, 'de');
+function startingPoints(dim: number, size: number, initialPoints: readonly (readonly number[])[] | undefined, rng: Rng): number[][] {
+  const given = clampedPoints(dim, initialPoints, 'de');
   const n = Math.max(0, size - given.length);
   const slices = Array.from({ length: dim }, () =>
     shuffleInPlace(
@@ -84,7 +82,7 @@ function startingPoints(dim: number, size: number, seeds: readonly (readonly num
   return [...given, ...lhs];
 }
 
-/** The best `size` starting points (more seeds than members may have been given). */
+/** The best `size` starting points (more initial points than members may have been given). */
 function firstPopulation(p: Pending, size: number): Member[] {
   return bestFirst(members(p)).slice(0, size);
 }

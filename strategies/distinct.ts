@@ -7,7 +7,7 @@ import { clamp01, randInt, type Rng } from '../src/util/rng.js';
  * let a strategy ask only configurations it has not asked before.
  */
 
-/** Per gene, the sorted interior bin edges (InitContext.binEdges); an empty list for a continuous gene. */
+/** Per gene, the sorted interior bin edges (Setup.binEdges); an empty list for a continuous gene. */
 export type Bins = readonly (readonly number[])[];
 
 /** The bin of `u` among sorted `edges`: how many edges are <= u, as the codec decodes an int or a choice. */
@@ -53,5 +53,5 @@ export function distinctPoints(xs: readonly (readonly number[])[], seen: Set<str
   });
 }
 
-/** The bins a strategy keeps in its state: a copy of InitContext.binEdges, or continuous genes if absent. */
+/** Per gene, the bin edges of Setup.binEdges, or none (a continuous gene) if absent. */
 export const binsOf = (dim: number, binEdges: Bins | undefined): number[][] => Array.from({ length: dim }, (_, i) => [...(binEdges?.[i] ?? [])]);

@@ -4,28 +4,24 @@ import { int, num, numOrAuto } from './options.js';
 import { bestFirst, isComplete, members, record, untold, type Member, type Pending } from './generation.js';
 import { startingPoints } from './population.js';
 import { binsOf, distinctPoints } from './distinct.js';
-import { defineStrategy } from './types.js';
+import { defineStrategy, type Setup } from './types.js';
 
 interface Options {
-  populationSize: number;
-  tournament: number;
-  crossoverRate: number;
-  crossoverEta: number;
-  mutationEta: number;
-  mutationRate: number | null;
-  resetRate: number;
-  elite: number;
+  readonly populationSize: number;
+  readonly tournament: number;
+  readonly crossoverRate: number;
+  readonly crossoverEta: number;
+  readonly mutationEta: number;
+  readonly mutationRate: number | null;
+  readonly resetRate: number;
+  readonly elite: number;
 }
 
 interface State {
-  dim: number;
-  options: Options;
   /** The parents of the next generation, best first. Empty until the first generation has been told. */
   population: Member[];
   /** The generation in flight (the starting points, then children of `population`); empty once fully told. */
   pending: Pending;
-  /** Bin edges per gene (InitContext.binEdges), to tell points that decode to the same parameters. */
-  bins: number[][];
   /** Decoded keys of every point asked so far (distinct.ts): no configuration is asked twice. */
   asked: string[];
 }
@@ -53,49 +49,49 @@ export const ga = defineStrategy<Options, State>({
     resetRate: num('share of gene mutations that redraw the gene uniformly instead of a polynomial step', 0.4, { min: 0, max: 1 }),
     elite: int('best individuals copied unchanged into the next generation', 2, { min: 0 }),
   },
-  init({ dim, options, rng, seeds, binEdges }) {
+  init({ dim, options, rng, initialPoints, binEdges }) {
     if (options.elite >= options.populationSize) {
       throw errors.strategyOption('ga', 'elite', `a whole number below populationSize (${options.populationSize})`, options.elite);
     }
     const bins = binsOf(dim, binEdges);
     const asked = new Set<string>();
-    const xs = distinctPoints(startingPoints(dim, options.populationSize, seeds, rng), asked, bins, rng);
-    return { dim, options, population: [], pending: { xs, scores: [] }, bins, asked: [...asked] };
+    const xs = distinctPoints(startingPoints(dim, options.populationSize, initialPoints, rng), asked, bins, rng);
+    return { population: [], pending: { xs, scores: [] }, asked: [...asked] };
   },
-  ask(state, rng) {
+  ask(state, rng, setup) {
     if (!isComplete(state.pending)) return { xs: untold(state.pending), state };
     const asked = new Set(state.asked);
-    const xs = distinctPoints(children(state, rng), asked, state.bins, rng);
+    const xs = distinctPoints(children(state.population, setup, rng), asked, binsOf(setup.dim, setup.binEdges), rng);
     return { xs: xs.map((x) => [...x]), state: { ...state, pending: { xs, scores: [] }, asked: [...asked] } };
   },
-  tell(state, told) {
+  tell(state, told, _rng, { options }) {
     const pending = record(state.pending, told, 'ga');
     if (!isComplete(pending)) return { ...state, pending };
     // Generational replacement: the elite survive and the children replace everyone else.
-    const population = bestFirst([...state.population.slice(0, state.options.elite), ...members(pending)]);
+    const population = bestFirst([...state.population.slice(0, options.elite), ...members(pending)]);
     return { ...state, population, pending: { xs: [], scores: [] } };
   },
 });
 
-function children(state: State, rng: Rng): number[][] {
-  const { populationSize, crossoverRate, crossoverEta, elite } = state.options;
+function children(population: readonly Member[], setup: Setup<Options>, rng: Rng): number[][] {
+  const { populationSize, crossoverRate, crossoverEta, elite, tournament } = setup.options;
   const wanted = populationSize - elite;
   const xs: number[][] = [];
   while (xs.length < wanted) {
-    const a = select(state, rng);
-    const b = select(state, rng);
+    const a = select(population, tournament, rng);
+    const b = select(population, tournament, rng);
     const pair = rng() < crossoverRate ? sbx(a, b, crossoverEta, rng) : [[...a], [...b]];
-    for (const child of pair) if (xs.length < wanted) xs.push(mutate(child, [a, b], state, rng));
+    for (const child of pair) if (xs.length < wanted) xs.push(mutate(child, [a, b], setup, rng));
   }
   return xs;
 }
 
 /** Tournament with replacement; the population is sorted best first, so the lowest drawn index wins. */
-function select(state: State, rng: Rng): number[] {
-  const n = state.population.length;
+function select(population: readonly Member[], tournament: number, rng: Rng): number[] {
+  const n = population.length;
   let winner = randInt(rng, n);
-  for (let i = 1; i < state.options.tournament; i++) winner = Math.min(winner, randInt(rng, n));
-  return state.population[winner]!.x;
+  for (let i = 1; i < tournament; i++) winner = Math.min(winner, randInt(rng, n));
+  return population[winner]!.x;
 }
 
 /** The SBX spread factor for one side, bounded so the child stays in [0, 1] (Deb & Agrawal 1995). */
@@ -129,7 +125,7 @@ export function sbx(a: readonly number[], b: readonly number[], eta: number, rng
   return [c1, c2];
 }
 
-/** What mutation reads of a strategy's state (GA's, NSGA-II's, SMS-EMOA's). */
+/** What mutation reads of a strategy's setup (GA's, NSGA-II's, SMS-EMOA's). */
 export interface Mutating {
   readonly dim: number;
   readonly options: Pick<Options, 'mutationRate' | 'mutationEta' | 'resetRate'>;
@@ -140,12 +136,12 @@ export interface Mutating {
  * no mutation hit) gets one gene mutated anyway: evaluating a known point again would waste a trial, and once
  * the population has converged this happens to a third of the children.
  */
-export function mutate(x: number[], parents: readonly (readonly number[])[], state: Mutating, rng: Rng): number[] {
-  const rate = state.options.mutationRate ?? 1 / state.dim;
-  for (let i = 0; i < x.length; i++) if (rng() < rate) x[i] = mutateGene(x[i]!, state.options, rng);
+export function mutate(x: number[], parents: readonly (readonly number[])[], setup: Mutating, rng: Rng): number[] {
+  const rate = setup.options.mutationRate ?? 1 / setup.dim;
+  for (let i = 0; i < x.length; i++) if (rng() < rate) x[i] = mutateGene(x[i]!, setup.options, rng);
   if (parents.some((p) => p.every((v, i) => v === x[i]))) {
     const i = randInt(rng, x.length);
-    x[i] = mutateGene(x[i]!, state.options, rng);
+    x[i] = mutateGene(x[i]!, setup.options, rng);
   }
   return x;
 }

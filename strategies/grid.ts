@@ -5,17 +5,12 @@ import { startingPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
 interface Options {
-  pointsPerParam: number;
-  shuffle: boolean;
-  batch: number;
+  readonly pointsPerParam: number;
+  readonly shuffle: boolean;
+  readonly batch: number;
 }
 
 interface State {
-  dim: number;
-  pointsPerParam: number;
-  batch: number;
-  /** Grid points in all: pointsPerParam ** dim. */
-  size: number;
   /** How many grid points have results; the next batch starts there. */
   next: number;
   /** The visiting order when shuffled; null walks the grid in order (last parameter fastest). */
@@ -38,42 +33,41 @@ export const grid = defineStrategy<Options, State>({
     shuffle: bool('visit the grid in random order (matters when the budget is smaller than the grid)', true),
     batch: int('points asked per batch (results never change what comes next)', 32, { min: 1 }),
   },
-  init({ dim, options, rng, seeds }) {
-    const size = options.pointsPerParam ** dim;
+  init({ dim, options, rng, initialPoints }) {
+    const size = gridSize(dim, options);
     if (size > MAX_PERMUTATION_SIZE) {
       throw errors.strategyOption('grid', 'pointsPerParam', `a grid of at most 2^52 points (pointsPerParam^${dim})`, options.pointsPerParam);
     }
     return {
-      dim,
-      pointsPerParam: options.pointsPerParam,
-      batch: options.batch,
-      size,
       next: 0,
       order: options.shuffle ? randomPermutation(size, rng) : null,
-      pending: startingPoints(dim, 0, seeds, rng),
+      pending: startingPoints(dim, 0, initialPoints, rng),
     };
   },
-  ask(state) {
-    const xs = state.pending.slice(0, state.batch).map((x) => [...x]);
-    for (let i = state.next; xs.length < state.batch && i < state.size; i++) {
-      xs.push(gridPoint(state.order ? permute(i, state.order) : i, state));
+  ask(state, _rng, { dim, options }) {
+    const xs = state.pending.slice(0, options.batch).map((x) => [...x]);
+    const size = gridSize(dim, options);
+    for (let i = state.next; xs.length < options.batch && i < size; i++) {
+      xs.push(gridPoint(state.order ? permute(i, state.order) : i, dim, options.pointsPerParam));
     }
     return { xs, state };
   },
-  tell(state, told) {
-    const seedsTold = Math.min(told.length, state.pending.length);
-    const next = state.next + told.length - seedsTold;
-    if (next > state.size) throw errors.internal(`grid: told ${told.length} results but fewer points were asked`);
-    return { ...state, next, pending: state.pending.slice(seedsTold) };
+  tell(state, told, _rng, { dim, options }) {
+    const initialTold = Math.min(told.length, state.pending.length);
+    const next = state.next + told.length - initialTold;
+    if (next > gridSize(dim, options)) throw errors.internal(`grid: told ${told.length} results but fewer points were asked`);
+    return { ...state, next, pending: state.pending.slice(initialTold) };
   },
 });
 
+/** Grid points in all. */
+const gridSize = (dim: number, o: Options): number => o.pointsPerParam ** dim;
+
 /** The grid point with this index, read as a base-k number whose last digit is the last parameter. */
-function gridPoint(index: number, state: State): number[] {
-  const k = state.pointsPerParam;
-  const x = new Array<number>(state.dim);
+function gridPoint(index: number, dim: number, k: number): number[] {
+  const x = new Array<number>(dim);
   let rest = index;
-  for (let d = state.dim - 1; d >= 0; d--) {
+  for (let d = dim - 1; d >= 0; d--) {
     x[d] = ((rest % k) + 0.5) / k;
     rest = Math.floor(rest / k);
   }

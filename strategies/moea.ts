@@ -4,7 +4,7 @@ import { crowding, sortFronts } from '../src/study/pareto.js';
 import { int, num, numOrAuto } from './options.js';
 import { mutate, sbx } from './ga.js';
 import { startingPoints } from './population.js';
-import type { InitContext, Told } from './types.js';
+import type { InitContext, Setup, Told } from './types.js';
 
 /**
  * What the multi-objective strategies (NSGA-II, SMS-EMOA) share: how a result is stored, constrained dominance,
@@ -66,13 +66,13 @@ export function rankAndCrowding(pop: readonly MoMember[]): { rank: number[]; cro
 
 /** The options of the variation operators, shared by the multi-objective strategies. */
 export interface VariationOptions {
-  populationSize: number;
-  crossoverRate: number;
-  crossoverEta: number;
-  crossoverGeneRate: number;
-  mutationEta: number;
-  mutationRate: number | null;
-  resetRate: number;
+  readonly populationSize: number;
+  readonly crossoverRate: number;
+  readonly crossoverEta: number;
+  readonly crossoverGeneRate: number;
+  readonly mutationEta: number;
+  readonly mutationRate: number | null;
+  readonly resetRate: number;
 }
 
 export const variationOptions = (defaults: {
@@ -102,13 +102,13 @@ export const variationOptions = (defaults: {
 });
 
 /** `count` children of parents drawn by `pick`: SBX pairs, then polynomial mutation. */
-export function offspring(count: number, pick: () => readonly number[], state: { dim: number; options: VariationOptions }, rng: Rng): number[][] {
+export function offspring(count: number, pick: () => readonly number[], setup: Setup<VariationOptions>, rng: Rng): number[][] {
   const xs: number[][] = [];
   while (xs.length < count) {
     const a = pick();
     const b = pick();
-    const pair = rng() < state.options.crossoverRate ? sbx(a, b, state.options.crossoverEta, rng, state.options.crossoverGeneRate) : [[...a], [...b]];
-    for (const child of pair) if (xs.length < count) xs.push(mutate(child, [a, b], state, rng));
+    const pair = rng() < setup.options.crossoverRate ? sbx(a, b, setup.options.crossoverEta, rng, setup.options.crossoverGeneRate) : [[...a], [...b]];
+    for (const child of pair) if (xs.length < count) xs.push(mutate(child, [a, b], setup, rng));
   }
   return xs;
 }
@@ -154,9 +154,7 @@ export function crowdedTournament(pop: readonly MoMember[], rank: readonly numbe
 }
 
 /** The state of NSGA-II and SMS-EMOA: the survivors, and the generation in flight (the starting points, then children). */
-export interface MoState<O extends VariationOptions> {
-  dim: number;
-  options: O;
+export interface MoState {
   /** The parents of the next generation. Empty until the first generation has been told. */
   population: MoMember[];
   pending: MoPending;
@@ -174,22 +172,20 @@ export function generational<O extends VariationOptions>(
   survive: (pool: MoMember[], size: number) => MoMember[],
 ) {
   return {
-    init: ({ dim, options, rng, seeds }: InitContext<O>): MoState<O> => ({
-      dim,
-      options,
+    init: ({ dim, options, rng, initialPoints }: InitContext<O>): MoState => ({
       population: [],
-      pending: { xs: startingPoints(dim, options.populationSize, seeds, rng), told: [] },
+      pending: { xs: startingPoints(dim, options.populationSize, initialPoints, rng), told: [] },
     }),
-    ask(state: MoState<O>, rng: Rng): { xs: number[][]; state: MoState<O> } {
+    ask(state: MoState, rng: Rng, setup: Setup<O>): { xs: number[][]; state: MoState } {
       if (state.pending.told.length < state.pending.xs.length) return { xs: moUntold(state.pending), state };
       const { rank, crowd } = rankAndCrowding(state.population);
-      const xs = offspring(count(state.options), crowdedTournament(state.population, rank, crowd, rng), state, rng);
+      const xs = offspring(count(setup.options), crowdedTournament(state.population, rank, crowd, rng), setup, rng);
       return { xs: xs.map((x) => [...x]), state: { ...state, pending: { xs, told: [] } } };
     },
-    tell(state: MoState<O>, told: readonly Told[]): MoState<O> {
+    tell(state: MoState, told: readonly Told[], _rng: Rng, { options }: Setup<O>): MoState {
       const pending = moRecord(state.pending, told, name);
       if (pending.told.length < pending.xs.length) return { ...state, pending };
-      return { ...state, population: survive([...state.population, ...pending.told], state.options.populationSize), pending: { xs: [], told: [] } };
+      return { ...state, population: survive([...state.population, ...pending.told], options.populationSize), pending: { xs: [], told: [] } };
     },
   };
 }

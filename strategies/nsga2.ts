@@ -7,7 +7,7 @@ import { defineStrategy } from './types.js';
  * polynomial mutation, then (mu + lambda) survival by fast non-dominated sorting with crowding distance to break
  * the last front. Constraints through Deb's constrained dominance.
  */
-export const nsga2 = defineStrategy<VariationOptions, MoState<VariationOptions>>({
+export const nsga2 = defineStrategy<VariationOptions, MoState>({
   name: 'nsga2',
   summary: "NSGA-II: Pareto front of several objectives by non-dominated sorting and crowding distance; constraints by Deb's rule.",
   objectives: 'multi',

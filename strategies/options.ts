@@ -97,5 +97,6 @@ export function validateOptions<O>(
     if (!field.check(v)) throw fail(key, field.expected, v);
     out[key] = v;
   }
-  return out as O;
+  // Validated once and read-only from here on: a strategy's options never change during a search.
+  return Object.freeze(out) as O;
 }

@@ -1,14 +1,14 @@
 import { randInt, type Rng } from '../src/util/rng.js';
 import { intOrAuto, int, num } from './options.js';
 import { startingPoints } from './population.js';
-import { defineStrategy, type TrialPlan } from './types.js';
+import { defineStrategy, type Setup, type TrialPlan } from './types.js';
 
 interface Options {
-  population: number;
-  readyEpochs: number | null;
-  quantile: number;
-  perturb: number;
-  resampleProbability: number;
+  readonly population: number;
+  readonly readyEpochs: number | null;
+  readonly quantile: number;
+  readonly perturb: number;
+  readonly resampleProbability: number;
 }
 
 interface Member {
@@ -19,11 +19,6 @@ interface Member {
 }
 
 interface State {
-  readonly dim: number;
-  readonly options: Options;
-  readonly mutable: readonly boolean[];
-  readonly horizon: number;
-  readonly ready: number;
   /** Segments asked so far; round r trains [r * ready, min(horizon, (r + 1) * ready)). */
   readonly round: number;
   readonly members: readonly Member[];
@@ -51,31 +46,24 @@ export const pbt = defineStrategy<Options, State>({
     perturb: num('step of a perturbed gene in the unit cube (0.05 of a 3-decade log range is x1.41)', 0.05, { min: 0, max: 1 }),
     resampleProbability: num('probability that a perturbed gene is redrawn uniformly instead', 0.25, { min: 0, max: 1 }),
   },
-  init({ dim, options, rng, seeds, mutable, resource }) {
-    // A search always says how long a lineage trains (src/search.ts); alone, PBT runs ten rounds.
-    const ready = options.readyEpochs ?? (resource === undefined ? 1 : Math.max(1, Math.round(resource / 10)));
-    const horizon = resource ?? 10 * ready;
-    const xs = startingPoints(dim, options.population, seeds, rng);
+  init({ dim, options, rng, initialPoints }) {
+    const xs = startingPoints(dim, options.population, initialPoints, rng);
     return {
-      dim,
-      options,
-      mutable: mutable ?? Array.from({ length: dim }, () => true),
-      horizon,
-      ready,
       round: 0,
       members: xs.map((x) => ({ x: [...x], value: null })),
       pending: { xs: [], plans: [], told: 0 },
     };
   },
-  ask(state, rng) {
+  ask(state, rng, setup) {
     // A round cut short (the study's budget ended inside it) is asked again from where the telling stopped.
     const { pending } = state;
     if (pending.told < pending.xs.length)
       return { xs: pending.xs.slice(pending.told).map((x) => [...x]), plans: pending.plans.slice(pending.told), state };
-    const from = state.round * state.ready;
-    if (from >= state.horizon) return { xs: [], state };
-    const to = Math.min(state.horizon, from + state.ready);
-    const { members, parents } = state.round === 0 ? { members: [...state.members], parents: [] as number[] } : exploitExplore(state, rng);
+    const { ready, horizon } = rounds(setup);
+    const from = state.round * ready;
+    if (from >= horizon) return { xs: [], state };
+    const to = Math.min(horizon, from + ready);
+    const { members, parents } = state.round === 0 ? { members: [...state.members], parents: [] as number[] } : exploitExplore(state, setup, rng);
     const plans: TrialPlan[] = members.map((_, i) => ({ ...(parents[i] !== undefined ? { parent: parents[i] } : {}), segment: { from, to } }));
     const xs = members.map((m) => [...m.x]);
     return { xs: xs.map((x) => [...x]), plans, state: { ...state, members, round: state.round + 1, pending: { xs, plans, told: 0 } } };
@@ -94,16 +82,23 @@ export const pbt = defineStrategy<Options, State>({
  * Exploit (bottom quantile copies a top-quantile member) then explore (perturb its mutable genes). If every member
  * failed there is nothing to continue from: the population starts afresh at new random points (no parents).
  */
-function exploitExplore(state: State, rng: Rng): { members: Member[]; parents: (number | undefined)[] } {
+/** Epochs per round, and the resource a lineage trains in all. A search always says how long a lineage trains
+ *  (src/search/prepare.ts); alone, PBT runs ten rounds. */
+function rounds({ options, resource }: Setup<Options>): { ready: number; horizon: number } {
+  const ready = options.readyEpochs ?? (resource === undefined ? 1 : Math.max(1, Math.round(resource / 10)));
+  return { ready, horizon: resource ?? 10 * ready };
+}
+
+function exploitExplore(state: State, setup: Setup<Options>, rng: Rng): { members: Member[]; parents: (number | undefined)[] } {
   const n = state.members.length;
   // Ranked best first; ties keep member order, so the ranking is a function of the values alone.
   const worth = (i: number) => state.members[i]!.value ?? Infinity;
   const order = state.members.map((_, i) => i).sort((a, b) => worth(a) - worth(b) || a - b);
-  const cut = Math.max(1, Math.round(n * state.options.quantile));
+  const cut = Math.max(1, Math.round(n * setup.options.quantile));
   const top = order.slice(0, cut).filter((i) => state.members[i]!.value !== null);
   if (top.length === 0) {
     return {
-      members: state.members.map(() => ({ x: Array.from({ length: state.dim }, () => rng()), value: null })),
+      members: state.members.map(() => ({ x: Array.from({ length: setup.dim }, () => rng()), value: null })),
       parents: state.members.map(() => undefined),
     };
   }
@@ -118,16 +113,16 @@ function exploitExplore(state: State, rng: Rng): { members: Member[]; parents: (
       return;
     }
     const p = top[randInt(rng, top.length)]!;
-    members.push({ x: explore(state, state.members[p]!.x, rng), value: null });
+    members.push({ x: explore(setup, state.members[p]!.x, rng), value: null });
     parents.push(p);
   });
   return { members, parents };
 }
 
-function explore(state: State, x: readonly number[], rng: Rng): number[] {
-  const { perturb, resampleProbability } = state.options;
+function explore({ options, mutable }: Setup<Options>, x: readonly number[], rng: Rng): number[] {
+  const { perturb, resampleProbability } = options;
   return x.map((g, d) => {
-    if (!state.mutable[d]) return g;
+    if (mutable && !mutable[d]) return g;
     if (rng() < resampleProbability) return rng();
     const moved = g + (rng() < 0.5 ? -perturb : perturb);
     // Reflect at the bounds, so that a member at a bound can still move off it.

@@ -5,16 +5,16 @@ import { startingPoints } from './population.js';
 import { defineStrategy } from './types.js';
 
 interface Options {
-  swarmSize: number;
-  inertia: 'constant' | 'linear';
-  w: number;
-  iterations: number;
-  c1: number;
-  c2: number;
-  vmax: number;
-  boundary: 'reflect' | 'clip' | 'random';
-  topology: 'global' | 'ring';
-  neighbours: number;
+  readonly swarmSize: number;
+  readonly inertia: 'constant' | 'linear';
+  readonly w: number;
+  readonly iterations: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly vmax: number;
+  readonly boundary: 'reflect' | 'clip' | 'random';
+  readonly topology: 'global' | 'ring';
+  readonly neighbours: number;
 }
 
 interface Particle {
@@ -27,8 +27,6 @@ interface Particle {
 }
 
 interface State {
-  dim: number;
-  options: Options;
   swarm: Particle[];
   /** Results so far for the current positions, in swarm order (the study may tell a prefix at a time). */
   scores: Score[];
@@ -63,23 +61,23 @@ export const pso = defineStrategy<Options, State>({
     topology: oneOf('"global": every particle follows the swarm\'s best; "ring": the best of its ring neighbours', 'ring', ['global', 'ring']),
     neighbours: int('for topology "ring": neighbours on each side of a particle (a ring wider than the swarm is global)', 4, { min: 1 }),
   },
-  init({ dim, options, rng, seeds }) {
-    const swarm = startingPoints(dim, options.swarmSize, seeds, rng).map((x) => ({
+  init({ dim, options, rng, initialPoints }) {
+    const swarm = startingPoints(dim, options.swarmSize, initialPoints, rng).map((x) => ({
       x,
       // Half-way towards a random point (SPSO 2006): measured better on rastrigin than uniform in ±vmax.
       v: x.map((xi) => (rng() - xi) / 2),
       best: [...x],
       bestScore: null,
     }));
-    return { dim, options, swarm, scores: [], iteration: 0 };
+    return { swarm, scores: [], iteration: 0 };
   },
   ask: (state) => ({ xs: state.swarm.slice(state.scores.length).map((p) => [...p.x]), state }),
-  tell(state, told, rng) {
+  tell(state, told, rng, { options }) {
     const scores = appendScores(state.scores, state.swarm.length, told, 'pso');
     if (scores.length < state.swarm.length) return { ...state, scores };
     const swarm = state.swarm.map((p, i) => (compareScores(scores[i]!, p.bestScore) < 0 ? { ...p, best: [...p.x], bestScore: scores[i]! } : p));
-    const w = inertiaWeight(state.options, state.iteration);
-    const moved = swarm.map((p, i) => move(p, neighbourhoodBest(swarm, i, state.options), w, state.options, rng));
+    const w = inertiaWeight(options, state.iteration);
+    const moved = swarm.map((p, i) => move(p, neighbourhoodBest(swarm, i, options), w, options, rng));
     return { ...state, swarm: moved, scores: [], iteration: state.iteration + 1 };
   },
 });

@@ -2,11 +2,9 @@ import { defineStrategy } from './types.js';
 import { int } from './options.js';
 
 interface Options {
-  batch: number;
+  readonly batch: number;
 }
 interface State {
-  dim: number;
-  batch: number;
   /** Seed points not yet handed out. */
   pending: number[][];
 }
@@ -18,12 +16,12 @@ export const random = defineStrategy<Options, State>({
   options: {
     batch: int('points asked per batch (results never change what comes next)', 32, { min: 1 }),
   },
-  init: ({ dim, options, seeds }) => ({ dim, batch: options.batch, pending: (seeds ?? []).map((s) => [...s]) }),
-  ask(state, rng) {
-    const fromSeeds = state.pending.slice(0, state.batch);
-    const xs = [...fromSeeds];
-    while (xs.length < state.batch) xs.push(Array.from({ length: state.dim }, () => rng()));
-    return { xs, state: { ...state, pending: state.pending.slice(fromSeeds.length) } };
+  init: ({ initialPoints }) => ({ pending: (initialPoints ?? []).map((s) => [...s]) }),
+  ask(state, rng, { dim, options }) {
+    const fromInitial = state.pending.slice(0, options.batch);
+    const xs = [...fromInitial];
+    while (xs.length < options.batch) xs.push(Array.from({ length: dim }, () => rng()));
+    return { xs, state: { ...state, pending: state.pending.slice(fromInitial.length) } };
   },
   tell: (state) => state,
 });

@@ -4,7 +4,7 @@ import { generational, isFeasible, moFronts, variationOptions, type MoMember, ty
 import { defineStrategy } from './types.js';
 
 interface Options extends VariationOptions {
-  offspring: number;
+  readonly offspring: number;
 }
 
 /** Above this many objectives exact contributions get slow (slicing is exponential): crowding distance decides. */
@@ -19,7 +19,7 @@ const MAX_EXACT_OBJECTIVES = 3;
  * Objectives are scaled to [0, 1] by the feasible members' range before contributions are computed (metrics of
  * a tuning run have any units), with the reference point at 1.1 in every objective.
  */
-export const smsemoa = defineStrategy<Options, MoState<Options>>({
+export const smsemoa = defineStrategy<Options, MoState>({
   name: 'smsemoa',
   summary: "SMS-EMOA: Pareto front of several objectives, survival by hypervolume contribution; constraints by Deb's rule.",
   objectives: 'multi',

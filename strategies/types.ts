@@ -15,13 +15,15 @@ export interface Told {
 /** What a strategy can search for: one value, or the Pareto front of several. */
 export type ObjectiveKind = 'single' | 'multi';
 
-export interface InitContext<O> {
+/**
+ * What a strategy is set up with, fixed for a whole search: its validated options (read-only) and the facts of the
+ * problem. It is handed to init, ask and tell alike and never copied into the state, so the state holds only what
+ * evolves (as in evosax, where params travel beside the state) and a saved state cannot disagree with the options.
+ */
+export interface Setup<O> {
   /** Number of genes; every gene lives in [0, 1]. */
   readonly dim: number;
-  readonly options: O;
-  readonly rng: Rng;
-  /** Points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion. */
-  readonly seeds?: readonly (readonly number[])[];
+  readonly options: Readonly<O>;
   /**
    * Per gene, the sorted interior boundaries between the bins an int or categorical gene decodes to (empty for a
    * float gene, and for a gene of MAX_BIN_EDGES (src/space/codec.ts) edges or more); e.g. [0.5] for a boolean.
@@ -32,6 +34,14 @@ export interface InitContext<O> {
   readonly mutable?: readonly boolean[];
   /** The resource one lineage of training may use in all (PBT's horizon, in epochs for tasks). */
   readonly resource?: number;
+}
+
+/** The setup, plus what only the first population uses. */
+export interface InitContext<O> extends Setup<O> {
+  readonly rng: Rng;
+  /** Initial points (in the unit cube) to place in the first population, e.g. around the LR range test's suggestion.
+   *  (Not RNG seeds: in evotune a seed is only ever a random generator's seed.) */
+  readonly initialPoints?: readonly (readonly number[])[];
 }
 
 /**
@@ -48,7 +58,8 @@ export interface TrialPlan {
  * - `ask` returns the next batch (a generation, or the strategy's natural batch) and the new state.
  * - `tell` receives results for a prefix of the last asked batch, in the same order (the study may cut the
  *   last batch short when the budget ends), and returns the new state.
- * State must be plain data: JSON.parse(JSON.stringify(state)) must behave identically (used to resume).
+ * State must be plain data: JSON.parse(JSON.stringify(state)) must behave identically (used to resume). It holds
+ * only what evolves: options and problem facts arrive with every call as `setup` (the same object for a whole search).
  * Strategies must never mutate the state they are given, nor use any randomness but `rng`.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds strategies whose options and state types differ
@@ -59,10 +70,10 @@ export interface Strategy<O = any, S = any> {
   readonly objectives?: ObjectiveKind;
   readonly options: Schema<O>;
   init(ctx: InitContext<O>): S;
-  ask(state: S, rng: Rng): { xs: number[][]; state: S; plans?: TrialPlan[] };
+  ask(state: S, rng: Rng, setup: Setup<O>): { xs: number[][]; state: S; plans?: TrialPlan[] };
   /** True for strategies that train their trials in segments from checkpoints (PBT): they cannot take a scheduler. */
   readonly continuesTraining?: boolean;
-  tell(state: S, told: readonly Told[], rng: Rng): S;
+  tell(state: S, told: readonly Told[], rng: Rng, setup: Setup<O>): S;
 }
 
 export const defineStrategy = <O, S>(s: Strategy<O, S>): Strategy<O, S> => s;

@@ -28,29 +28,37 @@ describe('evotune bench: flags', () => {
       tasks: ['digits', 'spirals', 'wine'],
       strategies: ['random', 'ga', 'pso', 'de', 'cmaes'],
       budget: 60,
-      seeds: 5,
+      repeats: 5,
       lrSeeding: ['none'],
     });
-    expect(benchPlan(args({ quick: true }))).toMatchObject({ tasks: ['wine'], budget: 8, seeds: 3 });
+    expect(benchPlan(args({ quick: true }))).toMatchObject({ tasks: ['wine'], budget: 8, repeats: 3 });
   });
 
   it('takes lists as typed, without duplicates, and "both" runs each search with and without range-test bounds', () => {
     const plan = benchPlan(
-      args({ tasks: 'digits, spirals,digits', strategies: 'ga,pso,random', budget: 60, seeds: 5, workers: 2, lrBounds: 'both' }),
+      args({ tasks: 'digits, spirals,digits', strategies: 'ga,pso,random', budget: 60, repeats: 5, workers: 2, lrBounds: 'both' }),
     );
     expect(plan).toEqual({
       tasks: ['digits', 'spirals'],
       strategies: ['ga', 'pso', 'random'],
       budget: 60,
-      seeds: 5,
+      repeats: 5,
       workers: 2,
       lrSeeding: ['none', 'auto'],
     });
   });
 
+  it('still takes --seeds, the old name of --repeats, with a deprecation note', () => {
+    const warn = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(benchPlan(args({ seeds: 4 })).repeats).toBe(4);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/--seeds is deprecated: use --repeats/));
+    expect(() => benchPlan(args({ seeds: 0 }))).toThrow(/--seeds: expected a whole number >= 1/);
+    expect(() => benchPlan(args({ seeds: 4, repeats: 4 }))).toThrow(/give --repeats only/);
+  });
+
   it('rejects bad numbers and unknown names before any search starts, naming the flag', async () => {
     expect(() => benchPlan(args({ budget: 0 }))).toThrow('--budget: expected a whole number >= 1, got 0');
-    expect(() => benchPlan(args({ seeds: 2.5 }))).toThrow(/--seeds/);
+    expect(() => benchPlan(args({ repeats: 2.5 }))).toThrow(/--repeats/);
     expect(() => benchPlan(args({ strategies: 'ga,nope' }))).toThrow(/unknown strategy "nope"/);
     const r = await cli('bench', '--tasks', 'digits,nope');
     expect(r.code).toBe(2);
@@ -69,7 +77,7 @@ describe('evotune bench: a run', () => {
       'random,ga',
       '--budget',
       '2',
-      '--seeds',
+      '--repeats',
       '1',
       '--workers',
       '1',

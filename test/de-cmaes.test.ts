@@ -7,7 +7,7 @@ import { cmaes } from '../strategies/cmaes.js';
 import { marginScale } from '../strategies/cmaes/margin.js';
 import { de } from '../strategies/de.js';
 import { validateOptions } from '../strategies/options.js';
-import type { Strategy } from '../strategies/types.js';
+import type { Setup, Strategy } from '../strategies/types.js';
 
 type Objective = (x: readonly number[]) => number;
 
@@ -16,25 +16,40 @@ const sphereAt =
   (x) =>
     x.reduce((s, v) => s + (v - centre) ** 2, 0);
 
-function start(strategy: Strategy, dim: number, seed: number, raw: unknown = {}, extra: { seeds?: number[][]; binEdges?: number[][] } = {}) {
-  const options = validateOptions(strategy.name, strategy.options, raw);
-  return strategy.init({ dim, options, rng: rngFor(seed, 'init'), ...extra });
+/** A strategy's setup (validated options and the problem's facts) and its first state. */
+interface Started {
+  readonly setup: Setup<unknown>;
+  readonly state: unknown;
+}
+
+function start(
+  strategy: Strategy,
+  dim: number,
+  seed: number,
+  raw: unknown = {},
+  extra: { initialPoints?: number[][]; binEdges?: number[][] } = {},
+): Started {
+  const { initialPoints, ...facts } = extra;
+  const setup = { dim, options: validateOptions(strategy.name, strategy.options, raw), ...facts };
+  return { setup, state: strategy.init({ ...setup, rng: rngFor(seed, 'init'), ...(initialPoints ? { initialPoints } : {}) }) };
 }
 
 /** The study loop in miniature; `roundTrip` serialises the state between every call, as a resume would. */
-function run(strategy: Strategy, state: unknown, objective: Objective, budget: number, seed: number, roundTrip = false) {
+function run(strategy: Strategy, started: Started, objective: Objective, budget: number, seed: number, roundTrip = false) {
+  const { setup } = started;
+  let { state } = started;
   const asked: number[][][] = [];
   let best = Infinity;
   let used = 0;
   const pass = <T>(s: T): T => (roundTrip ? JSON.parse(JSON.stringify(s)) : s);
   for (let round = 0; used < budget; round++) {
-    const a = strategy.ask(pass(state), rngFor(seed, 'ask', round));
+    const a = strategy.ask(pass(state), rngFor(seed, 'ask', round), setup);
     const xs = a.xs.slice(0, budget - used);
     asked.push(xs);
     const told = xs.map((x) => ({ x, value: objective(x) }));
     for (const t of told) if (t.value < best) best = t.value;
     used += told.length;
-    state = strategy.tell(pass(a.state), told, rngFor(seed, 'tell', round));
+    state = strategy.tell(pass(a.state), told, rngFor(seed, 'tell', round), setup);
   }
   return { asked, best, state };
 }
@@ -73,12 +88,13 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s: the strategy con
   });
 
   it('never mutates the state it is given', () => {
-    let state = deepFreeze(start(strategy, 3, 2));
+    const { setup, state: first } = deepFreeze(start(strategy, 3, 2));
+    let state = first;
     for (let round = 0; round < 30; round++) {
-      const a = strategy.ask(state, rngFor(2, 'ask', round));
+      const a = strategy.ask(state, rngFor(2, 'ask', round), setup);
       deepFreeze(a.state);
       const told = a.xs.map((x, i) => ({ x, value: i % 5 === 0 ? Infinity : sphereAt(0.4)(x) }));
-      state = deepFreeze(strategy.tell(a.state, told, rngFor(2, 'tell', round)));
+      state = deepFreeze(strategy.tell(a.state, told, rngFor(2, 'tell', round), setup));
     }
   });
 
@@ -98,28 +114,30 @@ describe.each(STRATEGIES.map((s) => [s.name, s] as const))('%s: the strategy con
   });
 
   it('after a prefix is told, asks the untold rest of the batch before anything new', () => {
-    const state = start(strategy, 3, 5);
-    const first = strategy.ask(state, rngFor(5, 'ask', 0));
+    const { setup, state } = start(strategy, 3, 5);
+    const first = strategy.ask(state, rngFor(5, 'ask', 0), setup);
     const k = 2;
     const told = first.xs.slice(0, k).map((x) => ({ x, value: sphereAt(0.5)(x) }));
-    const afterPrefix = strategy.tell(first.state, told, rngFor(5, 'tell', 0));
-    const rest = strategy.ask(afterPrefix, rngFor(5, 'ask', 1));
+    const afterPrefix = strategy.tell(first.state, told, rngFor(5, 'tell', 0), setup);
+    const rest = strategy.ask(afterPrefix, rngFor(5, 'ask', 1), setup);
     expect(rest.xs).toEqual(first.xs.slice(k));
     // Telling the rest completes the generation: the next batch is new and full-sized.
     const done = strategy.tell(
       rest.state,
       rest.xs.map((x) => ({ x, value: sphereAt(0.5)(x) })),
       rngFor(5, 'tell', 1),
+      setup,
     );
-    const next = strategy.ask(done, rngFor(5, 'ask', 2));
+    const next = strategy.ask(done, rngFor(5, 'ask', 2), setup);
     expect(next.xs.length).toBeGreaterThanOrEqual(first.xs.length);
     expect(next.xs).not.toEqual(first.xs);
   });
 
-  it('puts every seed point in the first batch, even more of them than a generation holds', () => {
-    const seeds = Array.from({ length: 25 }, (_, i) => [i / 25, 1 - i / 25]);
-    const { xs } = strategy.ask(start(strategy, 2, 6, {}, { seeds }), rngFor(6, 'ask', 0));
-    for (const s of seeds) expect(xs).toContainEqual(s);
+  it('puts every initial point in the first batch, even more of them than a generation holds', () => {
+    const initialPoints = Array.from({ length: 25 }, (_, i) => [i / 25, 1 - i / 25]);
+    const { setup, state } = start(strategy, 2, 6, {}, { initialPoints });
+    const { xs } = strategy.ask(state, rngFor(6, 'ask', 0), setup);
+    for (const s of initialPoints) expect(xs).toContainEqual(s);
   });
 
   it('finds the minimum of a shifted sphere', () => {

@@ -15,13 +15,14 @@ type Objectives = (x: readonly number[]) => { values: number[]; violation?: numb
 
 /** Runs the ask/tell loop with several objectives; returns every point told and the final state. */
 function run(strategy: Strategy, f: Objectives, evaluations: number, seed = 1, raw: unknown = {}, pass = <T>(s: T) => s) {
-  let state = pass(strategy.init({ dim: 4, options: resolveStrategy(strategy.name, raw).options, rng: rngFor(seed, 'init') }));
+  const setup = { dim: 4, options: resolveStrategy(strategy.name, raw).options };
+  let state = pass(strategy.init({ ...setup, rng: rngFor(seed, 'init') }));
   const told: Told[] = [];
   for (let round = 0; told.length < evaluations; round++) {
-    const asked = strategy.ask(state, rngFor(seed, 'ask', round));
+    const asked = strategy.ask(state, rngFor(seed, 'ask', round), setup);
     const now = asked.xs.map((x) => ({ x, value: f(x).values[0]!, ...f(x) }));
     told.push(...now);
-    state = pass(strategy.tell(pass(asked.state), now, rngFor(seed, 'tell', round)));
+    state = pass(strategy.tell(pass(asked.state), now, rngFor(seed, 'tell', round), setup));
   }
   return { told, state: state as { population: MoMember[] } };
 }

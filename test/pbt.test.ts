@@ -17,16 +17,18 @@ describe('pbt strategy', () => {
   const options = validateOptions('pbt', pbt.options, { population: 8, readyEpochs: 2 });
 
   it('asks the whole population per round with segments; the bottom quarter continues from the top quarter', () => {
-    let s = pbt.init({ dim: 2, options, rng: rngFor(1, 'i'), resource: 6, mutable: [true, false] });
-    const first = pbt.ask(s, rngFor(1, 'a', 0));
+    const setup = { dim: 2, options, resource: 6, mutable: [true, false] };
+    let s = pbt.init({ ...setup, rng: rngFor(1, 'i') });
+    const first = pbt.ask(s, rngFor(1, 'a', 0), setup);
     expect(first.xs).toHaveLength(8);
     expect(first.plans?.every((p) => p.parent === undefined && p.segment.from === 0 && p.segment.to === 2)).toBe(true);
     s = pbt.tell(
       first.state,
       first.xs.map((x, i) => ({ x, value: i })),
       rngFor(1, 't', 0),
+      setup,
     );
-    const second = pbt.ask(s, rngFor(1, 'a', 1));
+    const second = pbt.ask(s, rngFor(1, 'a', 1), setup);
     const parents = second.plans!.map((p) => p.parent);
     // Members 0..5 continue from themselves; 6 and 7 (the worst two) from one of 0 and 1.
     expect(parents.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -38,26 +40,30 @@ describe('pbt strategy', () => {
       second.state,
       second.xs.map((x) => ({ x, value: 1 })),
       rngFor(1, 't', 1),
+      setup,
     );
-    const third = pbt.ask(s, rngFor(1, 'a', 2));
+    const third = pbt.ask(s, rngFor(1, 'a', 2), setup);
     expect(third.plans![0]!.segment).toEqual({ from: 4, to: 6 });
     s = pbt.tell(
       third.state,
       third.xs.map((x) => ({ x, value: 1 })),
       rngFor(1, 't', 2),
+      setup,
     );
-    expect(pbt.ask(s, rngFor(1, 'a', 3)).xs).toEqual([]);
+    expect(pbt.ask(s, rngFor(1, 'a', 3), setup).xs).toEqual([]);
   });
 
   it('a failed member is always replaced (it has no checkpoint to continue from)', () => {
-    let s = pbt.init({ dim: 1, options, rng: rngFor(2, 'i'), resource: 4 });
-    const first = pbt.ask(s, rngFor(2, 'a', 0));
+    const setup = { dim: 1, options, resource: 4 };
+    let s = pbt.init({ ...setup, rng: rngFor(2, 'i') });
+    const first = pbt.ask(s, rngFor(2, 'a', 0), setup);
     s = pbt.tell(
       first.state,
       first.xs.map((x, i) => ({ x, value: i === 2 ? Infinity : i })),
       rngFor(2, 't', 0),
+      setup,
     );
-    const parents = pbt.ask(s, rngFor(2, 'a', 1)).plans!.map((p) => p.parent);
+    const parents = pbt.ask(s, rngFor(2, 'a', 1), setup).plans!.map((p) => p.parent);
     expect(parents[2]).not.toBe(2);
   });
 });

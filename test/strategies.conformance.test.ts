@@ -20,7 +20,7 @@ interface Loop {
   tellHowMany?: (n: number, round: number) => number;
   /** Applied to every state between calls: a JSON round trip (resume) or a deep freeze. */
   pass?: <T>(state: T) => T;
-  seeds?: number[][];
+  initialPoints?: number[][];
 }
 
 const shiftedSphere: Objective = (x) => x.reduce((s, v) => s + (v - 0.3) ** 2, 0);
@@ -31,15 +31,16 @@ const flaky: Objective = (x, round) => {
 };
 
 function loop(strategy: Strategy, spec: Loop): number[][][] {
-  const { dim, seed, rounds = 5, objective = shiftedSphere, tellHowMany = (n) => n, pass = (s) => s, seeds } = spec;
+  const { dim, seed, rounds = 5, objective = shiftedSphere, tellHowMany = (n) => n, pass = (s) => s, initialPoints } = spec;
   const { options } = resolveStrategy(strategy.name, {});
-  let state = pass(strategy.init({ dim, options, rng: rngFor(seed, 'init'), seeds }));
+  const setup = { dim, options };
+  let state = pass(strategy.init({ ...setup, rng: rngFor(seed, 'init'), initialPoints }));
   const batches: number[][][] = [];
   for (let round = 0; round < rounds; round++) {
-    const asked = strategy.ask(state, rngFor(seed, 'ask', round));
+    const asked = strategy.ask(state, rngFor(seed, 'ask', round), setup);
     batches.push(asked.xs);
     const told: Told[] = asked.xs.slice(0, tellHowMany(asked.xs.length, round)).map((x) => ({ x, value: objective(x, round) }));
-    state = pass(strategy.tell(pass(asked.state), told, rngFor(seed, 'tell', round)));
+    state = pass(strategy.tell(pass(asked.state), told, rngFor(seed, 'tell', round), setup));
   }
   return batches;
 }
@@ -114,14 +115,14 @@ describe.each(Object.entries(STRATEGIES))('strategy %s', (name, strategy) => {
     }
   });
 
-  it('puts the seed points in its first batch', () => {
-    const seeds = [
+  it('puts the initial points in its first batch', () => {
+    const initialPoints = [
       [0.25, 0.5, 0.75],
       [0, 1, 0.125],
       [0.9, 0.1, 0.3],
     ];
-    const [first] = loop(strategy, { dim: 3, seed: 5, rounds: 1, seeds });
-    for (const s of seeds) expect(first).toContainEqual(s);
+    const [first] = loop(strategy, { dim: 3, seed: 5, rounds: 1, initialPoints });
+    for (const s of initialPoints) expect(first).toContainEqual(s);
   });
 
   it('validates its default options, each default passing its own check', () => {
@@ -131,6 +132,14 @@ describe.each(Object.entries(STRATEGIES))('strategy %s', (name, strategy) => {
       expect(field.check(field.default), key).toBe(true);
       expect(options[key]).toEqual(field.default);
     }
+  });
+
+  it('keeps its options out of its state: read-only options, and a state without any option value in it', () => {
+    const { options } = resolveStrategy(name, undefined);
+    expect(Object.isFrozen(options)).toBe(true);
+    const state = strategy.init({ dim: 3, options, rng: rngFor(1, 'init') }) as Record<string, unknown>;
+    expect(Object.keys(state)).not.toContain('options');
+    expect(Object.keys(state)).not.toContain('dim');
   });
 
   it('rejects an unknown option, naming it', () => {

@@ -22,10 +22,11 @@ const round9 = (v: number) => Math.round(v * 1e9) / 1e9;
 
 function firstTwoAsks(name: string): Batches {
   const { strategy, options } = resolveStrategy(name, {});
-  const state = strategy.init({ dim: DIM, options, rng: rngFor(SEED, name, 'init') });
-  const first = strategy.ask(state, rngFor(SEED, name, 'ask', 0));
+  const setup = { dim: DIM, options };
+  const state = strategy.init({ ...setup, rng: rngFor(SEED, name, 'init') });
+  const first = strategy.ask(state, rngFor(SEED, name, 'ask', 0), setup);
   const told = first.xs.map((x) => ({ x, value: onCube(sphere)(x) }));
-  const second = strategy.ask(strategy.tell(first.state, told, rngFor(SEED, name, 'tell', 0)), rngFor(SEED, name, 'ask', 1));
+  const second = strategy.ask(strategy.tell(first.state, told, rngFor(SEED, name, 'tell', 0), setup), rngFor(SEED, name, 'ask', 1), setup);
   return [first.xs, second.xs].map((batch) => batch.map((x) => x.map(round9)));
 }
 

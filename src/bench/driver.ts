@@ -34,14 +34,14 @@ export interface MinimizeResult {
  */
 export function minimize(spec: MinimizeSpec): MinimizeResult {
   const { strategy, dim, budget, seed, objective, checkpoints = [] } = spec;
-  const options = validateOptions(strategy.name, strategy.options, spec.options);
-  let state = strategy.init({ dim, options, rng: rngFor(seed, strategy.name, 'init') });
+  const setup = { dim, options: validateOptions(strategy.name, strategy.options, spec.options) };
+  let state = strategy.init({ ...setup, rng: rngFor(seed, strategy.name, 'init') });
   let best = Infinity;
   let bestX: readonly number[] = [];
   let evaluations = 0;
   const bestAt = checkpoints.map(() => Infinity);
   for (let round = 0; evaluations < budget; round++) {
-    const asked = strategy.ask(state, rngFor(seed, strategy.name, 'ask', round));
+    const asked = strategy.ask(state, rngFor(seed, strategy.name, 'ask', round), setup);
     if (asked.xs.length === 0) break;
     const told = asked.xs.slice(0, budget - evaluations).map((x) => ({ x, value: objective(x) }));
     for (const t of told) {
@@ -54,7 +54,7 @@ export function minimize(spec: MinimizeSpec): MinimizeResult {
         if (evaluations <= c) bestAt[i] = best;
       });
     }
-    state = strategy.tell(asked.state, told, rngFor(seed, strategy.name, 'tell', round));
+    state = strategy.tell(asked.state, told, rngFor(seed, strategy.name, 'tell', round), setup);
   }
   return { best, bestX, evaluations, bestAt };
 }

@@ -22,8 +22,7 @@ export function reportError(e: unknown, verbose: boolean): number {
 /** camelCase option key -> the flag a user typed. */
 export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-export const formatValue = (v: number) =>
-  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
+export { formatValue } from '../util/format.js';
 
 export { EvotuneError };
 

@@ -4,7 +4,7 @@ import type { Best, StudyEvent } from '../study/types.js';
 import { formatValue } from './output.js';
 import { LOCAL_EXECUTOR } from '../eval/queue/url.js';
 import type { SearchOptions } from '../options.js';
-import type { SearchStage } from '../search.js';
+import type { SearchStage } from '../search/types.js';
 
 /** A bar on a terminal, plain lines in a log file or pipe, nothing with --json. */
 export type ProgressMode = 'bar' | 'lines' | 'off';

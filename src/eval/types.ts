@@ -87,6 +87,10 @@ export interface Evaluator {
    * very short trials to a worker together; a caller that may stop early hands over no more than this.
    */
   capacity?(): number;
+  /** Resolves once it can run trials at full speed (e.g. every pool worker has loaded the source); rejects with a
+   *  usage error when the source cannot load. A search awaits it before its first trial, so that start-up is
+   *  reported as a stage of its own and a broken module fails before any trial. */
+  warm?(): Promise<void>;
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome>;
   close(): Promise<void>;
   /** Extra facts for the result (backend that ran, worker restarts, ...). */

@@ -38,3 +38,13 @@ export function wantsLogScale(values: readonly number[]): boolean {
   const hi = Math.max(...values);
   return lo > 0 && hi / lo >= 100;
 }
+
+/** One chart: its id (also the SVG's file name), a title, a caption and the spec that draws it, or why there is none. */
+export interface Figure {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly spec: ChartSpec | undefined;
+  /** Why there is no chart yet (too few trials, no intermediate values, ...). */
+  readonly empty?: string;
+}

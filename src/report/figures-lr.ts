@@ -2,9 +2,8 @@
  * The LR range test's charts (report, dashboard and `evotune lr-find`'s SVG): loss against LR with the bounds
  * shaded and every rule's suggestion marked, the LR against the step, and refine's race.
  */
-import type { ChartSpec } from './chart.js';
+import type { ChartSpec, Figure } from './chart.js';
 import type { LrRange } from './data.js';
-import type { Figure } from './figures.js';
 
 type Layer = NonNullable<Extract<ChartSpec, { layer: unknown }>['layer']>[number];
 type Points = LrRange['curve']['points'];

@@ -7,7 +7,7 @@
  */
 import { Space } from '../space/codec.js';
 import type { ParamSpec, ParamValue } from '../space/spec.js';
-import { wantsLogScale, type ChartSpec } from './chart.js';
+import { wantsLogScale, type ChartSpec, type Figure } from './chart.js';
 import type { RunData, TrialView } from './data.js';
 import { DEFAULT_IMPORTANCE, importances, MIN_TRIALS } from './importance.js';
 import { lrRangeFigure } from './figures-lr.js';
@@ -16,15 +16,7 @@ import { lineageFigure, lrScheduleFigure, winnerLineage } from './figures-pbt.js
 import { rungFigure } from './figures-rungs.js';
 import { candidateOf, improves, isPlain, type Candidate } from '../study/objectives.js';
 
-/** One chart: its id (also the SVG's file name), a title, a caption and the spec that draws it, or why there is none. */
-export interface Figure {
-  readonly id: string;
-  readonly title: string;
-  readonly caption: string;
-  readonly spec: ChartSpec | undefined;
-  /** Why there is no chart yet (too few trials, no intermediate values, ...). */
-  readonly empty?: string;
-}
+export type { Figure } from './chart.js';
 
 export type ValueScale = 'auto' | 'linear' | 'log';
 export interface FigureOptions {

@@ -1,4 +1,4 @@
-import { formatValue } from '../cli/output.js';
+import { formatValue } from '../util/format.js';
 import { clientFile, LIBRARIES, libraryFile, scriptText, type Library } from './assets.js';
 import type { RunData } from './data.js';
 import { LR_SCHEDULE_FILE, type RunPayload } from './payload.js';

@@ -1,4 +1,4 @@
-import { formatValue } from '../cli/output.js';
+import { formatValue } from '../util/format.js';
 import { withConfig } from './chart.js';
 import type { RunData } from './data.js';
 import { compareFigures, runFigures, type Figure, type FigureOptions } from './figures.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { errors } from '../errors.js';
 import type { Space } from '../space/codec.js';
-import type { Strategy } from '../../strategies/types.js';
+import type { Setup, Strategy } from '../../strategies/types.js';
 import type { Checkpoint, Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../eval/types.js';
 import { runInOrder } from '../eval/dispatch.js';
 import { deriveSeed, rngFor } from '../util/rng.js';
@@ -111,15 +111,15 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
   const objectives = cfg.objectives ?? DEFAULT_OBJECTIVES;
   const metricsSeen = new Set<string>();
 
-  let state = strategy.init({
+  // Options and problem facts, fixed for the whole study: handed to every init/ask/tell, never kept in the state.
+  const setup: Setup<unknown> = {
     dim: space.dim,
     options: cfg.strategyOptions,
-    rng: rngFor(seed, 'init'),
-    seeds: cfg.initialPoints,
     binEdges: space.binEdges(),
     ...(cfg.mutableGenes ? { mutable: cfg.mutableGenes } : {}),
     ...(cfg.lineageResource !== undefined ? { resource: cfg.lineageResource } : {}),
-  });
+  };
+  let state = strategy.init({ ...setup, rng: rngFor(seed, 'init'), initialPoints: cfg.initialPoints });
   // PBT: the previous generation's trial numbers and checkpoints, which this generation's plans continue from.
   let previous: { numbers: number[]; checkpoints: Map<number, Checkpoint> } = { numbers: [], checkpoints: new Map() };
   let bestCheckpoint: Checkpoint | undefined;
@@ -181,7 +181,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       stoppedBy = 'budget';
       break;
     }
-    const asked = strategy.ask(state, rngFor(seed, 'ask', generation));
+    const asked = strategy.ask(state, rngFor(seed, 'ask', generation), setup);
     state = asked.state;
     if (asked.xs.length === 0) {
       stoppedBy = 'exhausted';
@@ -311,6 +311,7 @@ export async function runStudy(cfg: StudyConfig): Promise<StudySummary> {
       state,
       usable.map((o, i) => ({ x: batch[i]!.x, ...toldFor(o.outcome, objectives, sched?.tellPruned ?? 'last', strategy.objectives === 'multi') })),
       rngFor(seed, 'tell', generation),
+      setup,
     );
     if (sched) {
       schedState = sched.scheduler.tell(

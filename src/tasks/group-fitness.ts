@@ -5,8 +5,7 @@
  */
 import type { Params } from '../space/spec.js';
 import { groupKey, trainGroup, type GroupMember, type GroupResult, type MemberResult } from './group-train.js';
-import type { TaskMetrics, TaskResult } from './runtime.js';
-import type { Task, TaskContext } from './types.js';
+import type { Task, TaskContext, TaskMetrics, TaskResult } from './types.js';
 
 /**
  * Members per group when the worker has that many groupable trials. Measured (benchmarks/vectorised.ts, results

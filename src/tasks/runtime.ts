@@ -4,7 +4,9 @@ import { resolveTask } from './registry.js';
 import type { Checkpoint } from './checkpoint.js';
 import { taskData, trainAndEvaluate, type Segment } from './train.js';
 import { taskGroups, type TaskGroups } from './group-fitness.js';
-import type { Task, TaskContext } from './types.js';
+import type { Task, TaskContext, TaskMetrics, TaskResult } from './types.js';
+
+export type { TaskMetrics, TaskResult } from './types.js';
 
 export interface TaskFitnessSpec {
   readonly task: string;
@@ -35,8 +37,6 @@ export async function warmUp(task: Task, ctx: Omit<TaskContext, 'seed'>, steps: 
   }
 }
 
-export type TaskMetrics = { loss: number } & Record<string, number | string | boolean>;
-
 /** What a task trial is given: the fitness context (report is optional so that older callers still work), plus the
  *  checkpoint fields of its request (population-based training). */
 export interface TaskFitnessContext {
@@ -50,12 +50,6 @@ export interface TaskFitnessContext {
   readonly wantCheckpoint?: boolean;
 }
 
-/**
- * A task trial's result: the scores as metrics, and the final state when the request asked for it. `checkpoint` is
- * not a metric (the outcome's scorer keeps only numbers, strings and booleans): the worker moves it into the outcome,
- * and its arrays own their buffers, so `transferList(checkpoint)` (checkpoint.ts) hands them back without a copy.
- */
-export type TaskResult = TaskMetrics & { checkpoint?: Checkpoint };
 export type TaskFitness = (params: Params, ctx: TaskFitnessContext) => Promise<TaskResult>;
 
 /**

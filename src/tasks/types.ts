@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, SpaceSpec } from '../space/spec.js';
+import type { Checkpoint } from './checkpoint.js';
 
 /** The TensorFlow.js namespace a task must use: given to it, never imported by it, so that the backend chosen
  *  by evotune (tfjs-node, wasm or cpu) is the one that runs. */
@@ -57,3 +58,13 @@ export interface Task {
    *  layer gives logits (classification) or values (regression): the trainer applies the loss. */
   build(params: Params, ctx: TaskContext): LayersModel;
 }
+
+/** A task trial's scores: the loss and whatever else the task measures. */
+export type TaskMetrics = { loss: number } & Record<string, number | string | boolean>;
+
+/**
+ * A task trial's result: the scores as metrics, and the final state when the request asked for it. `checkpoint` is
+ * not a metric (the outcome's scorer keeps only numbers, strings and booleans): the worker moves it into the outcome,
+ * and its arrays own their buffers, so `transferList(checkpoint)` (checkpoint.ts) hands them back without a copy.
+ */
+export type TaskResult = TaskMetrics & { checkpoint?: Checkpoint };

@@ -7,55 +7,64 @@ import { qualityGroups, seedingTable, strategyTable } from '../../bench/report-q
 import { num } from '../../bench/report-markdown.js';
 
 export const command = 'bench';
-export const describe = 'Compare strategies on bundled tasks at an equal budget over several seeds (median, IQR, rank tests)';
+export const describe = 'Compare strategies on bundled tasks at an equal budget, repeated with several seeds (median, IQR, rank tests)';
 
 const LR_CHOICES = ['none', 'auto', 'both'] as const;
 type LrChoice = (typeof LR_CHOICES)[number];
 
 /** What a run compares when the user names nothing; --quick shrinks it to a minute or two. */
 const DEFAULTS = {
-  full: { tasks: 'digits,spirals,wine', strategies: 'random,ga,pso,de,cmaes', budget: 60, seeds: 5 },
-  quick: { tasks: 'wine', strategies: 'random,ga,pso', budget: 8, seeds: 3 },
+  full: { tasks: 'digits,spirals,wine', strategies: 'random,ga,pso,de,cmaes', budget: 60, repeats: 5 },
+  quick: { tasks: 'wine', strategies: 'random,ga,pso', budget: 8, repeats: 3 },
 } as const;
 
 export function builder(y: Argv) {
-  return y
-    .option('tasks', {
-      type: 'string',
-      requiresArg: true,
-      describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})`,
-    })
-    .option('strategies', { type: 'string', requiresArg: true, describe: `comma-separated strategies (default ${DEFAULTS.full.strategies})` })
-    .option('budget', {
-      type: 'number',
-      requiresArg: true,
-      describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})`,
-    })
-    .option('seeds', { type: 'number', requiresArg: true, describe: `searches per strategy and task, seeds 0..N-1 (default ${DEFAULTS.full.seeds})` })
-    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads per search (default: number of cores)' })
-    .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
-    .option('lr-bounds', {
-      type: 'string',
-      requiresArg: true,
-      choices: LR_CHOICES as unknown as string[],
-      default: 'none',
-      describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them',
-    })
-    .option('quick', {
-      type: 'boolean',
-      default: false,
-      describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.seeds} seeds`,
-    })
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' })
-    .example('$0 bench --quick', 'a small comparison in a minute or two')
-    .example('$0 bench --tasks digits,spirals --strategies ga,pso,random --budget 60 --seeds 5', 'the strategies you name, 5 seeds each');
+  return (
+    y
+      .option('tasks', {
+        type: 'string',
+        requiresArg: true,
+        describe: `comma-separated bundled tasks or task modules (default ${DEFAULTS.full.tasks})`,
+      })
+      .option('strategies', { type: 'string', requiresArg: true, describe: `comma-separated strategies (default ${DEFAULTS.full.strategies})` })
+      .option('budget', {
+        type: 'number',
+        requiresArg: true,
+        describe: `evaluations per search, the same for every strategy (default ${DEFAULTS.full.budget})`,
+      })
+      .option('repeats', {
+        type: 'number',
+        requiresArg: true,
+        describe: `searches per strategy and task, with root seeds 0..N-1 (default ${DEFAULTS.full.repeats})`,
+      })
+      // Before 0.2 the repeat count was --seeds, a word evotune keeps for random generators' seeds.
+      .option('seeds', { type: 'number', requiresArg: true, hidden: true, deprecated: 'use --repeats' })
+      .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads per search (default: number of cores)' })
+      .option('backend', { type: 'string', requiresArg: true, choices: BACKENDS as unknown as string[], describe: 'tfjs backend (default auto)' })
+      .option('lr-bounds', {
+        type: 'string',
+        requiresArg: true,
+        choices: LR_CHOICES as unknown as string[],
+        default: 'none',
+        describe: 'LR range: the task\'s ("none"), from the LR range test ("auto"), or "both" to compare them',
+      })
+      .option('quick', {
+        type: 'boolean',
+        default: false,
+        describe: `small defaults: ${DEFAULTS.quick.tasks}; ${DEFAULTS.quick.strategies}; budget ${DEFAULTS.quick.budget}; ${DEFAULTS.quick.repeats} repeats`,
+      })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object with every result, nothing else' })
+      .example('$0 bench --quick', 'a small comparison in a minute or two')
+      .example('$0 bench --tasks digits,spirals --strategies ga,pso,random --budget 60 --repeats 5', 'the strategies you name, 5 searches each')
+  );
 }
 
 export interface BenchPlan {
   readonly tasks: readonly string[];
   readonly strategies: readonly string[];
   readonly budget: number;
-  readonly seeds: number;
+  /** Searches per strategy and task, with root seeds 0 .. repeats-1. */
+  readonly repeats: number;
   readonly workers?: number;
   readonly backend?: BackendOption;
   readonly lrSeeding: readonly LrSeeding[];
@@ -84,11 +93,15 @@ export function benchPlan(args: Args): BenchPlan {
   strategies.forEach(getStrategy);
   const lr = (args.lrBounds ?? 'none') as LrChoice;
   const workers = whole('--workers', args.workers);
+  if (args.seeds !== undefined) {
+    if (args.repeats !== undefined) throw errors.optionConflict('give --repeats only (--seeds is its old name)');
+    process.stderr.write('evotune: --seeds is deprecated: use --repeats (searches per strategy and task)\n');
+  }
   return {
     tasks: list('--tasks', args.tasks, d.tasks),
     strategies,
     budget: whole('--budget', args.budget, d.budget)!,
-    seeds: whole('--seeds', args.seeds, d.seeds)!,
+    repeats: args.seeds !== undefined ? whole('--seeds', args.seeds)! : whole('--repeats', args.repeats, d.repeats)!,
     ...(workers !== undefined ? { workers } : {}),
     ...(args.backend !== undefined ? { backend: args.backend as BackendOption } : {}),
     lrSeeding: lr === 'both' ? ['none', 'auto'] : [lr],
@@ -101,8 +114,10 @@ export async function handler(args: Args): Promise<void> {
   const { resolveTask } = await import('../../tasks/registry.js');
   for (const t of plan.tasks) await resolveTask(t);
   const json = args.json === true;
+  const { repeats, ...rest } = plan;
   const runs = await runSearchQuality({
-    ...plan,
+    ...rest,
+    seeds: repeats,
     onRun: json
       ? undefined
       : (r, done, total) =>
@@ -118,7 +133,7 @@ export async function handler(args: Args): Promise<void> {
   }
   const seeding = seedingTable(grouped);
   const out = [
-    `${plan.budget} evaluations per search, seeds 0..${plan.seeds - 1}, backend ${runs[0]?.backend ?? 'unknown'}; values are validation losses.`,
+    `${plan.budget} evaluations per search, seeds 0..${plan.repeats - 1}, backend ${runs[0]?.backend ?? 'unknown'}; values are validation losses.`,
     '',
     strategyTable(groups),
     ...(seeding ? ['', seeding] : []),

@@ -12,7 +12,7 @@ import { flagName, formatValue, stopPhrase } from '../output.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { basename, join } from 'node:path';
-import { givenOptions, planResume } from '../../journal/session.js';
+import { givenOptions, planResume } from '../../search/resume.js';
 import { loadConfigFile } from '../config.js';
 import { LOCAL_EXECUTOR, passwordPlaceholder, withoutPassword } from '../../eval/queue/url.js';
 import { createProgress, progressMode, stageLine } from '../progress.js';

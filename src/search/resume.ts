@@ -1,16 +1,18 @@
+/**
+ * The run folder's side of a search: continuing a run (its options merged with the ones given now, under its lock)
+ * and opening the journal a session writes. src/journal/ stays pure persistence; the search's rules live here.
+ */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errors, show } from '../errors.js';
 import { parseSearchOptions, searchOptionsSchema } from '../options.js';
-import type { PreparedSearch, SearchInput } from '../search.js';
-import { recorded, RESUMABLE_CHANGES, runConfig, sameJson, withAbsolutePaths, type RunConfig } from './config.js';
-import { CONFIG_FILE, JOURNAL_FILE, type Objective } from './format.js';
-import { lockRunFolder, type RunLock } from './lock.js';
-import { readJournal, type Journal } from './reader.js';
-import { RunJournal } from './run.js';
+import { recorded, RESUMABLE_CHANGES, runConfig, sameJson, withAbsolutePaths, type RunConfig } from '../journal/config.js';
+import { CONFIG_FILE, JOURNAL_FILE, type Objective } from '../journal/format.js';
+import { lockRunFolder, type RunLock } from '../journal/lock.js';
+import { readJournal, type Journal } from '../journal/reader.js';
+import { RunJournal } from '../journal/run.js';
 import type { LrRangeResult } from '../lr-range/index.js';
-
-export { preflightRunFolder } from './run.js';
+import type { PreparedSearch, SearchInput } from './types.js';
 
 /** A run to continue: its journal, and the options this session runs with. */
 export interface ResumePlan {
