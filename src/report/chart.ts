@@ -48,3 +48,6 @@ export interface Figure {
   /** Why there is no chart yet (too few trials, no intermediate values, ...). */
   readonly empty?: string;
 }
+
+/** The marks' colours, shared by every figure (and the dashboard's page). */
+export const COLORS = { trial: '#4c78a8', pruned: '#9467bd', failed: '#c0392b', best: '#f58518' } as const;

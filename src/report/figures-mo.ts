@@ -7,7 +7,7 @@ import { hypervolume, nonDominated, type Vector } from '../study/pareto.js';
 import { isMulti, paretoFront, scoreOf } from '../study/objectives.js';
 import type { ChartSpec } from './chart.js';
 import type { RunData } from './data.js';
-import { COLORS, type Figure } from './figures.js';
+import { COLORS, type Figure } from './chart.js';
 
 /** Every complete trial's objectives, minimised copy and violation; the run's front as trial numbers. */
 function scored(d: RunData) {

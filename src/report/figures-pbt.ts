@@ -9,7 +9,7 @@ import { lineageOf, scheduleOf, type LineageStep, type SchedulePiece } from '../
 import type { TrialRecord } from '../study/types.js';
 import type { ChartSpec } from './chart.js';
 import type { RunData, TrialView } from './data.js';
-import { COLORS, type Figure } from './figures.js';
+import { COLORS, type Figure } from './chart.js';
 
 /** The best trial's lineage and, when the space has a learning rate, that parameter along it. */
 export interface WinnerLineage {

@@ -7,7 +7,7 @@ import { valueAt } from '../study/schedulers/rungs.js';
 import { resolveScheduler } from '../study/schedulers/index.js';
 import type { ChartSpec } from './chart.js';
 import type { RunData, TrialView } from './data.js';
-import { COLORS, type Figure } from './figures.js';
+import { COLORS, type Figure } from './chart.js';
 
 const OUTCOMES = ['went on (at the last rung: completed)', 'stopped here', 'failed before the next rung'] as const;
 type Outcome = (typeof OUTCOMES)[number];

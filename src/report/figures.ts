@@ -7,7 +7,7 @@
  */
 import { Space } from '../space/codec.js';
 import type { ParamSpec, ParamValue } from '../space/spec.js';
-import { wantsLogScale, type ChartSpec, type Figure } from './chart.js';
+import { COLORS, wantsLogScale, type ChartSpec, type Figure } from './chart.js';
 import type { RunData, TrialView } from './data.js';
 import { DEFAULT_IMPORTANCE, importances, MIN_TRIALS } from './importance.js';
 import { lrRangeFigure } from './figures-lr.js';
@@ -26,7 +26,7 @@ export interface FigureOptions {
 }
 
 const WIDTH = 640;
-export const COLORS = { trial: '#4c78a8', pruned: '#9467bd', failed: '#c0392b', best: '#f58518' } as const;
+export { COLORS } from './chart.js';
 
 const valued = (d: RunData, ...states: TrialView['state'][]) =>
   d.trials.filter((t) => states.includes(t.state) && t.value !== undefined) as Array<TrialView & { value: number }>;
