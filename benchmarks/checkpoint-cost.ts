@@ -19,7 +19,7 @@ import { checkpointBytes, readCheckpoint, transferList, type Checkpoint } from '
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { trainAndEvaluate } from '../src/tasks/train.js';
 import { num, table } from '../src/bench/report-markdown.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 import { summarize, type Summary } from '../src/bench/stats.js';
 
 export interface CheckpointCostRow {

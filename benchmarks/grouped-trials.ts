@@ -13,7 +13,7 @@ import type { TrialOutcome, TrialRequest } from '../src/eval/types.js';
 import { SCHEDULES } from '../src/tasks/config.js';
 import { rngFor } from '../src/util/rng.js';
 import { median } from '../src/bench/stats.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 import { timed } from './tasks.js';
 
 export interface GroupedTrialsRow {

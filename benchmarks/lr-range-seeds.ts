@@ -33,7 +33,7 @@ import { trainAndEvaluate } from '../src/tasks/train.js';
 import { caseParams, gridBest, interpolatedLoss, loadBackend } from './lr-range-data.js';
 import { GRID20_FILE, readSeededGrids, seededGridOf } from './lr-range-grid-seeds.js';
 import { GOAL_LR_FACTOR, lrWithin, meetsGoal } from './lr-range-goal.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 import { timed } from './tasks.js';
 
 const K = 8;

@@ -22,7 +22,7 @@ import { resourceOf } from '../src/study/fidelity.js';
 import { trainSchedule, type ScheduleStep } from '../src/tasks/replay.js';
 import { holm, mannWhitneyU, median, quantile } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 import { gitCommit } from './report.js';
 import { errors } from '../src/errors.js';
 

@@ -20,7 +20,7 @@ import { compare } from '../src/bench/compare.js';
 import { holm, mannWhitneyU, median } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import { randomRotation } from '../src/bench/problems.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 
 export interface Problem {
   readonly name: string;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { search } from '../src/search.js';
 import type { SpaceSpec } from '../src/space/spec.js';
 import { table } from '../src/bench/report-markdown.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 
 const fixture = (name: string) => {
   const url = new URL(`../../test/fixtures/${name}`, import.meta.url);

@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BackendOption } from '../src/options.js';
 import { compiledSibling } from '../src/util/compiled.js';
 import { checkpointCost } from './checkpoint-cost.js';
 import { runPoolTask, type PoolTaskResult } from './pool-task.js';
@@ -26,26 +25,9 @@ import { faultBenchmark, faultOptions, toMarkdown as faultsMarkdown, type FaultR
 import { multiFidelitySection } from './multi-fidelity.js';
 import { reportOverheadSection } from './report-overhead.js';
 
-export interface SectionContext {
-  readonly quick: boolean;
-  /** The tfjs backend of every section that trains: the same everywhere, so that sections compare. */
-  readonly backend: BackendOption;
-  /** A progress line for the person waiting. */
-  readonly log: (line: string) => void;
-}
+import type { Section, SectionRun } from './section.js';
 
-export type SectionRun = ({ readonly kind: 'ran' } & SectionBody) | { readonly kind: 'skipped'; readonly reason: string };
-
-export interface Section {
-  readonly id: string;
-  readonly title: string;
-  run(ctx: SectionContext): Promise<SectionRun>;
-  /**
-   * The markdown of a saved run's data with today's code: benchmarks/RESULTS.md is rebuilt from the results files
-   * through it, so a change to how a table reads reaches every committed run. Without it the saved markdown is used.
-   */
-  render?(data: unknown): string;
-}
+export type { Section, SectionContext, SectionRun } from './section.js';
 
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 

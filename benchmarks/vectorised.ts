@@ -25,7 +25,7 @@ import { trainConfig } from '../src/tasks/config.js';
 import type { Task, TaskContext, TF } from '../src/tasks/types.js';
 import { median } from '../src/bench/stats.js';
 import { rate, referenceTask, timed, type Rate } from './tasks.js';
-import type { Section } from './sections.js';
+import type { Section } from './section.js';
 
 export const GROUP_SIZES = [4, 8, 16, 32, 64] as const;
 const MLP_TASKS = ['digits', 'wine', 'iris', 'spirals', 'sine'] as const;

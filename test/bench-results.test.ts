@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { composeResults, READING_MD, readRuns, RESULTS_DIR, RESULTS_MD } from '../benchmarks/report-results.js';
 
 /** README sections that quote measurements. */
-const README_RESULTS_SECTIONS = ['The LR range test', 'Early stopping, multi-fidelity and population-based training', 'Choosing a strategy', 'Objectives', 'Benchmarks'];
+const README_RESULTS_SECTIONS = [
+  'The LR range test',
+  'Early stopping, multi-fidelity and population-based training',
+  'Choosing a strategy',
+  'Objectives',
+  'Benchmarks',
+];
 
 /** Numbers as a reader sees them: 3,214 / 0.0154 / 1.2e-3 / 96% / x1.95. Link targets and code spans are not figures. */
 function figures(text: string): number[] {
