@@ -368,11 +368,25 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
 
   it('a SIGKILLed worker stops counting at once, not when its roster entry expires', async () => {
     for (const w of rig.workers.splice(0)) w.kill('SIGKILL');
-    process.env.SLEEPY_MS = '50'; // the worker runs the fitness: slow trials, so that the kill lands mid-search
+    process.env.SLEEPY_MS = '200'; // the worker runs the fitness: slow trials, so that the kill lands mid-search
     const w = await rig.worker(['--concurrency', '1']).finally(() => delete process.env.SLEEPY_MS);
     const out = tempRun();
     const search = run([...searchArgs(), '--executor', rig.redis.url, '--worker-wait', '3', '--out', out]);
     await w.waitFor(/trial 3 started/, 60_000);
+    // The search counts workers once a second from their roster entries: kill only after it has seen this one
+    // serve (its entry lists the study, then one more poll), or there is no worker to see leave.
+    const id = w.output().match(/worker (\S+): 1 trial slot/)![1];
+    const roster = new Redis(rig.redis.url);
+    try {
+      for (let t = 0; t < 100; t++) {
+        const entry = await roster.get(`evotune:worker:${id}`);
+        if (entry && (JSON.parse(entry) as { serving?: unknown[] }).serving?.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      roster.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
     w.kill('SIGKILL');
     await w.exited;
     rig.workers.splice(0);
