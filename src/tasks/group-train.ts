@@ -19,8 +19,8 @@ import { layoutOf, StackedOptimizer, variableShapes, VectorisedProgram, type Lay
 import { SLOT_COUNT } from '../tf/optimizer.js';
 import { trainConfig, type TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { taskData, type Scores, type Segment } from './train.js';
-import { shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
+import { checkRestore, epochSpan, taskData, type Scores, type Segment } from './train.js';
+import { shapeKey, type Checkpoint } from './checkpoint.js';
 import type { Task, TaskContext, TaskData, TF } from './types.js';
 
 type Tensor = tfjs.Tensor;
@@ -187,37 +187,24 @@ async function yieldTo(signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
 }
 
-/** The epochs the group trains, [from, to): trainAndEvaluate's rule (train.ts epochSpan), which every member must share. */
+/** The epochs the group trains, [from, to): each member's span by trainAndEvaluate's rule, which all must share. */
 function groupSpan(task: Task, members: readonly GroupMember[], epochs: number): Segment {
-  const bad = (problem: string) => errors.task(task.name, `segment: ${problem}`);
-  const spans = members.map((m) => {
-    const done = m.restore?.epoch ?? 0;
-    return { done, ...(m.segment ?? { from: done, to: Math.max(done, epochs) }) };
-  });
+  const spans = members.map((m) => epochSpan(task, epochs, m));
   const { from, to } = spans[0]!;
   if (spans.some((s) => s.from !== from || s.to !== to) || members.some((m) => !m.restore !== !members[0]!.restore)) {
-    throw bad('a group trains one span of epochs, from checkpoints for all its members or for none: group trials whose segments agree');
+    throw errors.task(
+      task.name,
+      'segment: a group trains one span of epochs, from checkpoints for all its members or for none: group trials whose segments agree',
+    );
   }
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from)
-    throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
-  const off = spans.find((s) => s.done !== from);
-  if (off)
-    throw bad(off.done > 0 ? `from ${from} must be the checkpoint's epoch ${off.done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
   return { from, to };
 }
 
-/** Each member's checkpoint checked as train.ts's Run.restore checks one, as optimizer rows. */
-function restoredRows(task: Task, members: readonly GroupMember[], key: string, weights: number, slots: number, stepsPerEpoch: number) {
+/** Each member's checkpoint, checked as a solo run checks one (train.ts checkRestore), as optimizer rows. */
+function restoredRows(task: Task, members: readonly GroupMember[], fit: Parameters<typeof checkRestore>[2]) {
   return members.map((m) => {
     const c = m.restore!;
-    const refuse = (problem: string) => errors.task(task.name, `restore: ${problem}`);
-    const diff = shapeKeyDiff(c.shapeKey, key);
-    if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
-    if (c.weights.length !== weights) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${weights}`);
-    if (c.slots.length !== slots || c.slots.some((a) => a.length !== weights))
-      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots, ${slots} needed`);
-    if (c.step !== c.epoch * stepsPerEpoch)
-      throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${stepsPerEpoch} steps per epoch`);
+    checkRestore(task, c, fit);
     return { theta: c.weights, slots: c.slots, t: c.counters.t ?? c.step };
   });
 }
@@ -280,7 +267,8 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
       const shapes = variableShapes(program.layout);
       const n = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
       const key = shapeKey({ task: task.name, optimizer: optimizer.kind, batchSize: group.batchSize, shapes });
-      optimizer.importRows(restoredRows(task, members, key, n, SLOT_COUNT[optimizer.kind], group.stepsPerEpoch));
+      const fit = { shapeKey: key, weights: n, slots: SLOT_COUNT[optimizer.kind], kind: optimizer.kind, stepsPerEpoch: group.stepsPerEpoch };
+      optimizer.importRows(restoredRows(task, members, fit));
       const restored = tf.tidy(() => optimizer.variables());
       tf.dispose(weights);
       weights = restored;

@@ -228,19 +228,15 @@ class Run {
 
   /** Continues from a checkpoint, refusing one of another shape (the error says which part differs). */
   restore(c: Checkpoint): void {
-    const refuse = (problem: string) => errors.task(this.task.name, `restore: ${problem}`);
-    const diff = shapeKeyDiff(c.shapeKey, this.shapeKey);
-    if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
-    const n = this.program.vars.reduce((k, v) => k + v.size, 0);
-    const slots = this.optimizer.slotCount;
-    if (c.weights.length !== n) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${n}`);
-    if (c.slots.length !== slots || c.slots.some((a) => a.length !== n)) {
-      const lengths = c.slots.map((a) => a.length).join(', ') || 0;
-      throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots of ${lengths} values, ${this.cfg.optimizer.kind} needs ${slots} of ${n}`);
-    }
-    if (c.step !== c.epoch * this.stepsPerEpoch) {
-      throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${this.stepsPerEpoch} steps per epoch`);
-    }
+    const weights = this.program.vars.reduce((k, v) => k + v.size, 0);
+    const fit = {
+      shapeKey: this.shapeKey,
+      weights,
+      slots: this.optimizer.slotCount,
+      kind: this.cfg.optimizer.kind,
+      stepsPerEpoch: this.stepsPerEpoch,
+    };
+    checkRestore(this.task, c, fit);
     this.optimizer.importState({ theta: c.weights, slots: c.slots, t: c.counters.t ?? c.step });
     this.step = c.step;
   }
@@ -272,11 +268,14 @@ async function letAbortArrive(signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
 }
 
-/** The epochs to train, [from, to), checked against the checkpoint. */
-function epochSpan(task: Task, run: Run, o: TrainOptions): Segment {
+/**
+ * The epochs to train, [from, to), checked against the checkpoint: from its epoch (or 0) to the segment's end, or
+ * to the params' epochs. A group (group-train.ts) applies the same rule to each of its members.
+ */
+export function epochSpan(task: Task, epochs: number, o: Pick<TrainOptions, 'restore' | 'segment'>): Segment {
   const bad = (problem: string) => errors.task(task.name, `segment: ${problem}`);
   const done = o.restore?.epoch ?? 0;
-  const { from, to } = o.segment ?? { from: done, to: Math.max(done, run.cfg.epochs) };
+  const { from, to } = o.segment ?? { from: done, to: Math.max(done, epochs) };
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from) {
     throw bad(`expected whole numbers 0 <= from <= to, got from ${from}, to ${to}`);
   }
@@ -284,6 +283,27 @@ function epochSpan(task: Task, run: Run, o: TrainOptions): Segment {
     throw bad(o.restore ? `from ${from} must be the checkpoint's epoch ${done}` : `from ${from} needs a checkpoint to restore (or from 0)`);
   }
   return { from, to };
+}
+
+/** Refuses a checkpoint that does not fit a model of this shape key, size, optimizer and epoch length (the error
+ *  says which part differs); the solo run and every member of a group check theirs here. */
+export function checkRestore(
+  task: Task,
+  c: Checkpoint,
+  fit: { shapeKey: string; weights: number; slots: number; kind: string; stepsPerEpoch: number },
+): void {
+  const refuse = (problem: string) => errors.task(task.name, `restore: ${problem}`);
+  const diff = shapeKeyDiff(c.shapeKey, fit.shapeKey);
+  if (diff) throw refuse(`the checkpoint does not fit this model: ${diff}`);
+  const n = fit.weights;
+  if (c.weights.length !== n) throw refuse(`the checkpoint holds ${c.weights.length} weights, this model has ${n}`);
+  if (c.slots.length !== fit.slots || c.slots.some((a) => a.length !== n)) {
+    const lengths = c.slots.map((a) => a.length).join(', ') || 0;
+    throw refuse(`the checkpoint holds ${c.slots.length} optimizer slots of ${lengths} values, ${fit.kind} needs ${fit.slots} of ${n}`);
+  }
+  if (c.step !== c.epoch * fit.stepsPerEpoch) {
+    throw refuse(`the checkpoint's step ${c.step} is not its epoch ${c.epoch} x ${fit.stepsPerEpoch} steps per epoch`);
+  }
 }
 
 /**
@@ -294,7 +314,7 @@ function epochSpan(task: Task, run: Run, o: TrainOptions): Segment {
 export async function trainAndEvaluate(task: Task, params: Params, ctx: TaskContext, opts: TrainOptions = {}): Promise<TrainResult> {
   const run = await Run.open(task, params, ctx, !!(opts.restore || opts.wantCheckpoint));
   try {
-    const { from, to } = epochSpan(task, run, opts);
+    const { from, to } = epochSpan(task, run.cfg.epochs, opts);
     if (opts.restore) run.restore(opts.restore);
     const { schedule } = run.cfg;
     const total = Math.max(run.cfg.epochs, to) * run.stepsPerEpoch;
