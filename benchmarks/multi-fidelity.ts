@@ -40,7 +40,9 @@ export const METHODS: readonly Method[] = [
   { id: 'ga + asha', strategy: 'ga', scheduler: 'asha' },
   { id: 'ga + hyperband', strategy: 'ga', scheduler: 'hyperband' },
   { id: 'de + hyperband', strategy: 'de', scheduler: 'hyperband' },
-  { id: 'pbt', strategy: 'pbt', strategyOptions: { population: 16 } },
+  // The population left to the search (as many full trainings as the budget holds), and the fixed 16 it replaced.
+  { id: 'pbt', strategy: 'pbt' },
+  { id: 'pbt, 16 members', strategy: 'pbt', strategyOptions: { population: 16 } },
 ];
 
 export interface MultiFidelityOptions {
@@ -55,8 +57,10 @@ export interface MultiFidelityOptions {
   readonly log?: (line: string) => void;
   /** A JSON-lines file of finished cells: appended to as cells finish, read to skip them on a later run. */
   readonly cacheFile?: string;
-  /** The code's commit, part of a cached cell's key (a row from other code is never reused). */
+  /** The code's commit, part of a cached cell's key (a row from other code is never reused, unless named below). */
   readonly commit?: string;
+  /** Other commits whose cached cells may stand in for this one's: named by the person running, never implied. */
+  readonly reuseCommits?: readonly string[];
 }
 
 export interface MultiFidelityRow {
@@ -75,6 +79,8 @@ export interface MultiFidelityRow {
   readonly wallMs: number;
   /** Best-so-far against cumulative epochs, in trial order: [epochs, best] at each improvement. */
   readonly curve: readonly (readonly [number, number, number])[];
+  /** The commit whose code computed this cell. */
+  readonly commit?: string;
 }
 
 const FRESH_SEED = 1_000_003;
@@ -96,7 +102,8 @@ function readCache(file: string | undefined): Map<string, MultiFidelityRow> {
     if (line.trim() === '') continue;
     try {
       const c = JSON.parse(line) as CachedRow;
-      rows.set(c.key, c.row);
+      const commit = (JSON.parse(c.key) as unknown[]).at(-1);
+      rows.set(c.key, { ...c.row, ...(typeof commit === 'string' ? { commit } : {}) });
     } catch {
       // A line torn by a kill: that cell runs again.
     }
@@ -121,11 +128,14 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
       const task = await resolveTask(taskName);
       const budget = o.epochs[taskName]!;
       for (const m of methods) {
-        const key = cellKey(taskName, m.id, seed, budget, o.retrainSeeds, o.commit ?? 'unknown');
-        const saved = cached.get(key);
+        const commit = o.commit ?? 'unknown';
+        const key = cellKey(taskName, m.id, seed, budget, o.retrainSeeds, commit);
+        const saved = [commit, ...(o.reuseCommits ?? [])]
+          .map((c) => cached.get(cellKey(taskName, m.id, seed, budget, o.retrainSeeds, c)))
+          .find((r) => r !== undefined);
         if (saved) {
           rows.push(saved);
-          o.log?.(`${taskName} ${m.id} seed ${seed}: from ${o.cacheFile}`);
+          o.log?.(`${taskName} ${m.id} seed ${seed}: from ${o.cacheFile} (commit ${saved.commit ?? '?'})`);
           continue;
         }
         const t0 = performance.now();
@@ -164,6 +174,7 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
           pruned: r.pruned,
           wallMs,
           curve: bestCurve(r, wallMs),
+          commit,
         };
         rows.push(row);
         if (o.cacheFile) appendFileSync(o.cacheFile, `${JSON.stringify({ key, row } satisfies CachedRow)}\n`);
@@ -271,7 +282,8 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
 
 /** Plans: quick is a smoke run (digits, 3 seeds, a small budget); full is the issue's comparison. */
 const PLAN = {
-  quick: { tasks: ['digits'], epochs: { digits: 300 }, seeds: 3, retrainSeeds: 3, methods: METHODS },
+  // The fixed-16 PBT row is the evidence for the population rule; at quick's budget the two nearly coincide.
+  quick: { tasks: ['digits'], epochs: { digits: 300 }, seeds: 3, retrainSeeds: 3, methods: METHODS.filter((m) => m.id !== 'pbt, 16 members') },
   full: {
     tasks: ['digits', 'digits-cnn', 'spirals', 'wine'],
     epochs: { digits: 1500, 'digits-cnn': 500, spirals: 3000, wine: 3000 },
@@ -287,7 +299,9 @@ const PLAN = {
  * Finished cells are kept in this git-ignored file (override: MULTI_FIDELITY_CACHE), so that a full run stopped
  * part-way loses nothing: run the same command again and it goes on from the last finished cell.
  * MULTI_FIDELITY_SEEDS runs the first N of the plan's seeds and MULTI_FIDELITY_TASKS (comma-separated) some of
- * its tasks; the section's text says what was left out.
+ * its tasks; the section's text says what was left out. MULTI_FIDELITY_REUSE (comma-separated commits) lets cells
+ * computed by those commits stand in for this one's, for code changes that leave a method's trials alone (a search
+ * is a function of its seed); every row keeps its commit and the section's text names the commits it mixes.
  */
 const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
 
@@ -315,6 +329,15 @@ function tasksToRun(planned: readonly string[]): readonly string[] {
   return planned.filter((t) => tasks.includes(t));
 }
 
+function reuseCommits(): string[] {
+  const raw = process.env.MULTI_FIDELITY_REUSE;
+  if (raw === undefined || raw.trim() === '') return [];
+  const commits = raw.split(',').map((c) => c.trim());
+  const bad = commits.find((c) => !/^[0-9a-f]{7,40}$/.test(c));
+  if (bad !== undefined) throw errors.option('MULTI_FIDELITY_REUSE', 'comma-separated git commits (7-40 hex digits)', bad);
+  return commits;
+}
+
 function seedsToRun(planned: number): number {
   const raw = process.env.MULTI_FIDELITY_SEEDS;
   if (raw === undefined) return planned;
@@ -340,7 +363,7 @@ export const multiFidelitySection: Section = {
       seeds,
       backend,
       log: (l) => log(`  ${l}`),
-      ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown' }),
+      ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() }),
     });
     const saved: SavedRun = {
       plan: { tasks: plan.tasks, epochs: plan.epochs as Readonly<Record<string, number>>, retrainSeeds: plan.retrainSeeds },
@@ -360,7 +383,15 @@ interface SavedRun {
 function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
   const planned = quick ? PLAN.quick : PLAN.full;
   const seeds = new Set(rows.map((r) => r.seed)).size;
+  const commits = [...new Set(rows.map((r) => r.commit ?? 'unknown'))];
   return [
+    ...(commits.length > 1
+      ? [
+          `Cells come from ${commits.length} commits (${commits.map((c) => `${c}: ${rows.filter((r) => (r.commit ?? 'unknown') === c).length}`).join(', ')}; ` +
+            "MULTI_FIDELITY_REUSE): code changes between them leave the reused methods' trials alone, and each row in the data names its commit.",
+          '',
+        ]
+      : []),
     (seeds < planned.seeds ? `Seeds: the first ${seeds} of the plan's ${planned.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). ` : '') +
       (plan.tasks.length < planned.tasks.length
         ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
