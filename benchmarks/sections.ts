@@ -31,12 +31,17 @@ export type { Section, SectionContext, SectionRun } from './section.js';
 
 const ran = (markdown: string, data: unknown, charts: SectionBody['charts'] = []): SectionRun => ({ kind: 'ran', markdown, data, charts });
 
-/** The headline: one section per dimension, so that each fits a run of its own on a small machine. */
+/**
+ * The headline: one section per dimension, so that each fits a run of its own on a small machine.
+ * FUNCTIONS_ANCHORS=a.json,b.json reuses the anchors' rows of an earlier run that measured the same problems, seeds
+ * and budgets (the section says which file and commit).
+ */
 const functions = (id: string, dim: number, title: string): Section => ({
   id,
   title,
   async run({ quick, log }) {
-    const m = await measureFunctions(quick ? functionPlans(dim).quick : functionPlans(dim).full, log);
+    const reuse = (process.env.FUNCTIONS_ANCHORS ?? '').split(',').filter((f) => f !== '');
+    const m = await measureFunctions(quick ? functionPlans(dim).quick : functionPlans(dim).full, log, reuse);
     return ran(functionsMarkdown(m), m);
   },
   render: (data) => functionsMarkdown(data as Parameters<typeof functionsMarkdown>[0]),

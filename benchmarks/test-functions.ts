@@ -4,7 +4,7 @@
  *   node dist/benchmarks/test-functions.js [--quick] [--seeds N]   # prints the section's markdown
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +32,7 @@ export interface Plan {
 
 /**
  * Full, per dimension: 3 budgets x 8 functions x 10 seeds. Every run goes to 5000 evaluations and is read at 500,
- * 1000 and 5000 (no strategy knows its budget, so that equals three runs). Optuna's sampler costs 2-12 ms of CPU per
+ * 1000 and 5000 (a strategy blind to its budget: that equals three runs; GA, which reads it, runs three). Optuna's sampler costs 2-12 ms of CPU per
  * trial and grows with the trials (a 5000-trial study at 20 dimensions: ~40 s), hence only to 500; the direct loop
  * covers every budget. At 10 dimensions about 5 minutes of CPU: ~2.5 for evotune's strategies, ~2.5 for the
  * anchors, which run in their own processes beside them.
@@ -72,6 +72,8 @@ export interface Measured {
   readonly rows: readonly Row[];
   readonly skipped: readonly Skip[];
   readonly specs: ReturnType<typeof specOf>[];
+  /** The earlier results file the anchors' rows were taken from, instead of running them (see reusedAnchors). */
+  readonly anchorsFrom?: { readonly file: string; readonly date: string; readonly commit: string };
 }
 
 type Log = (line: string) => void;
@@ -86,6 +88,7 @@ export interface Config {
 /** Every strategy that searches a fixed objective (PBT trains its trials in segments from checkpoints: not one). */
 const searchers = () => strategyNames().filter((s) => !getStrategy(s).continuesTraining);
 const defaults = (): Config[] => searchers().map((s) => ({ label: s, strategy: s }));
+const budgetAware = () => searchers().filter((s) => getStrategy(s).forBudget !== undefined);
 
 /**
  * The settings each strategy's defaults are weighed against on the headline set: the textbook or the anchor's choice
@@ -107,17 +110,21 @@ export const ALTERNATIVES: readonly Config[] = [
     .join(' ')}`,
 }));
 
-/** Each config on each problem, one run per seed read at every budget. */
+/**
+ * Each config on each problem: one run per seed read at every budget, or for a strategy that reads its budget
+ * (Strategy.forBudget: GA's population) one run per seed and budget.
+ */
 export function runStrategies(probs: readonly Problem[], budgets: readonly number[], seeds: number, configs: readonly Config[] = defaults()): Row[] {
-  const budget = Math.max(...budgets);
   return probs.flatMap((p) =>
     configs.flatMap((c) => {
       const strategy = getStrategy(c.strategy);
-      const runs = Array.from(
-        { length: seeds },
-        (_, seed) => minimize({ strategy, options: c.options, dim: p.dim, budget, seed, objective: onCube(p), checkpoints: budgets }).bestAt,
-      );
-      return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: c.label, bests: runs.map((r) => r[i]!) }));
+      const run = (budget: number, seed: number, checkpoints: readonly number[]) =>
+        minimize({ strategy, options: c.options, dim: p.dim, budget, seed, objective: onCube(p), checkpoints }).bestAt;
+      const seedList = Array.from({ length: seeds }, (_, seed) => seed);
+      const bests = strategy.forBudget
+        ? budgets.map((b) => seedList.map((seed) => run(b, seed, [b])[0]!))
+        : ((runs) => budgets.map((_, i) => runs.map((r) => r[i]!)))(seedList.map((seed) => run(Math.max(...budgets), seed, budgets)));
+      return budgets.map((b, i) => ({ variant: p.variant, dim: p.dim, fn: p.fn, budget: b, contender: c.label, bests: bests[i]! }));
     }),
   );
 }
@@ -168,19 +175,49 @@ function run(cmd: string, args: readonly string[]): Promise<{ code: number; stdo
 }
 
 /**
+ * The anchors' rows of an earlier run of this section, from the first of `files` (results JSON) that measured the
+ * same problems with the same seeds and budgets: the anchors are Debian's packages and scripts that change apart
+ * from evotune, so a run that changes only evotune's strategies need not spend their CPU again. Which file and
+ * commit they came from is part of the section's text.
+ */
+export function reusedAnchors(
+  files: readonly string[],
+  specs: readonly ReturnType<typeof specOf>[],
+  plan: Plan,
+): { rows: Row[]; from: NonNullable<Measured['anchorsFrom']> } | undefined {
+  const labels = new Set<string>(ANCHORS.map((a) => a.label));
+  for (const file of files) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { meta: { date: string; commit: string }; sections: Array<{ data?: Measured }> };
+    for (const { data } of saved.sections) {
+      if (!data?.specs || JSON.stringify(data.specs) !== JSON.stringify(specs)) continue;
+      if (data.plan.seeds !== plan.seeds || data.plan.optunaMax !== plan.optunaMax || data.plan.budgets.join() !== plan.budgets.join()) continue;
+      const rows = data.rows.filter((r) => r.variant === HEADLINE && labels.has(r.contender));
+      return { rows, from: { file, date: saved.meta.date, commit: saved.meta.commit } };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Measures the headline (every strategy and anchor on the shifted+rotated set), the alternative settings and the
  * variants comparison. The Python anchors run in child processes while this process runs evotune's strategies,
- * yielding between problems so that their output is collected.
+ * yielding between problems so that their output is collected; with `reuse` (results files) the anchors' rows of a
+ * matching earlier run stand in for running them.
  */
-export async function measure(plan: Plan, log: Log): Promise<Measured> {
+export async function measure(plan: Plan, log: Log, reuse: readonly string[] = []): Promise<Measured> {
   const headline = plan.dims.flatMap((d) => ALL_FUNCTIONS.map((fn) => problem(fn, HEADLINE, d)));
+  const reused = reusedAnchors(reuse, headline.map(specOf), plan);
+  if (reuse.length > 0)
+    log(
+      reused ? `anchors: reused from ${reused.from.file} (commit ${reused.from.commit})` : `anchors: no match in ${reuse.join(', ')}; running them`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'evotune-functions-'));
   try {
     const specFile = join(dir, 'specs.json');
     writeFileSync(specFile, JSON.stringify(headline.map(specOf)));
     // Each anchor is its own single-threaded process: they share the machine with this one (a deadline-bound
     // choice on a busy machine; the CPU spent is the same as one after another).
-    const anchors = Promise.all(ANCHORS.map((anchor) => runAnchor(anchor, specFile, headline, plan, log)));
+    const anchors = reused ? Promise.resolve([reused.rows]) : Promise.all(ANCHORS.map((anchor) => runAnchor(anchor, specFile, headline, plan, log)));
     const rows: Row[] = [];
     const dim = plan.dims[0]!;
     const budget = plan.variantsBudget;
@@ -216,7 +253,7 @@ export async function measure(plan: Plan, log: Log): Promise<Measured> {
         skipped.push(r);
       }
     }
-    return { plan, rows, skipped, specs: headline.map(specOf) };
+    return { plan, rows, skipped, specs: headline.map(specOf), ...(reused ? { anchorsFrom: reused.from } : {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -339,9 +376,15 @@ export function toMarkdown(m: Measured): string {
     }),
   );
   return [
-    `Every function with its optimum moved off-centre (a different offset per coordinate, drawn from the middle 80% of the box) and its axes turned by a fixed random orthogonal matrix: g(x) = f(R (x - shift) + x*), one instance per function and dimension (src/bench/problems.ts). Default options everywhere; seeds 0..${m.plan.seeds - 1}; each run goes to ${Math.max(...m.plan.budgets)} evaluations and is read at ${m.plan.budgets.join(' / ')} (no strategy or anchor knows its budget). evotune's strategies search the unit cube, the anchors the box itself (benchmarks/anchors/).`,
+    `Every function with its optimum moved off-centre (a different offset per coordinate, drawn from the middle 80% of the box) and its axes turned by a fixed random orthogonal matrix: g(x) = f(R (x - shift) + x*), one instance per function and dimension (src/bench/problems.ts). Default options everywhere; seeds 0..${m.plan.seeds - 1}; each run goes to ${Math.max(...m.plan.budgets)} evaluations and is read at ${m.plan.budgets.join(' / ')} (no anchor knows its budget), except evotune's strategies that choose a setting from their budget (${budgetAware().join(', ') || 'none'}: GA's population), run once per budget. evotune's strategies search the unit cube, the anchors the box itself (benchmarks/anchors/).`,
     '',
     `Optuna CmaEsSampler: Optuna's own sampler, up to ${m.plan.optunaMax} trials (it re-reads every trial at every ask). Optuna CMA (direct): the cmaes.CMA object CmaEsSampler builds, driven by a plain loop, at every budget. DEAP GA: eaSimple's loop, SBX and polynomial mutation (eta 20), 50 individuals. pyswarms PSO: GlobalBestPSO, 40 particles, w 0.7298, c1 = c2 = 1.49618.`,
+    ...(m.anchorsFrom
+      ? [
+          '',
+          `The anchors' rows are those of ${m.anchorsFrom.file} (run of ${m.anchorsFrom.date.slice(0, 10)}, commit ${m.anchorsFrom.commit}): same problems, seeds and budgets; not run again.`,
+        ]
+      : []),
     ...(m.skipped.length ? ['', ...m.skipped.map((s) => `Not measured: ${s.contender}: ${s.reason}.`)] : []),
     '',
     "Median best value over seeds (lower is better; bold: the row's lowest):",

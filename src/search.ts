@@ -55,6 +55,7 @@ async function runSearch(input: SearchInput, plan: LockedResumePlan | undefined)
   if (!plan && typeof input.out === 'string') preflightRunFolder(input.out); // before an LR range test trains
   const prepared = await prepareSearch(
     plan ? ({ ...input, ...plan.options, ...(plan.lrRange ? { lrRange: plan.lrRange } : {}) } as SearchInput) : input,
+    plan?.journal.study.strategyOptions,
   );
   const journal = openJournal(prepared, plan, input);
   const { options, space, strategy } = prepared;

@@ -43,9 +43,11 @@ export function getStrategy(name: string): Strategy {
 }
 
 /** Resolves a strategy by name and validates its options (defaults filled in). */
-export function resolveStrategy(name: string, options?: unknown): { strategy: Strategy; options: Record<string, unknown> } {
+/** Validated options (defaults filled in); with a trial budget, what the strategy leaves to it chosen (Strategy.forBudget). */
+export function resolveStrategy(name: string, options?: unknown, budget?: number): { strategy: Strategy; options: Record<string, unknown> } {
   const strategy = getStrategy(name);
-  return { strategy, options: validateOptions(name, strategy.options, options) as Record<string, unknown> };
+  const valid = validateOptions(name, strategy.options, options) as Record<string, unknown>;
+  return { strategy, options: budget !== undefined && strategy.forBudget ? strategy.forBudget(valid, budget) : valid };
 }
 
 export type { Strategy, Told, InitContext } from './types.js';

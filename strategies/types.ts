@@ -69,6 +69,14 @@ export interface Strategy<O = any, S = any> {
   /** 'multi' strategies read Told.values and Told.violation; others (the default) are told one value. */
   readonly objectives?: ObjectiveKind;
   readonly options: Schema<O>;
+  /**
+   * Options left to the search (null) chosen from the trial budget, for a strategy whose best settings depend on it
+   * (GA's population). Called once before the first init when the search has a trial budget (prepareSearch, the
+   * benchmark driver); what it returns is what the run records and a resume replays. Without a budget to go by the
+   * strategy falls back on its own defaults. A strategy with it is not budget-blind: the best after n trials of a
+   * longer run is not the best of a run of n.
+   */
+  forBudget?(options: O, budget: number): O;
   init(ctx: InitContext<O>): S;
   ask(state: S, rng: Rng, setup: Setup<O>): { xs: number[][]; state: S; plans?: TrialPlan[] };
   /** True for strategies that train their trials in segments from checkpoints (PBT): they cannot take a scheduler. */

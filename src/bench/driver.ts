@@ -13,8 +13,9 @@ export interface MinimizeSpec {
   /** The objective on the unit cube (to minimise). */
   readonly objective: (x: readonly number[]) => number;
   /**
-   * Evaluation counts at which to record the best so far (each <= budget). No strategy knows the budget, so the best
-   * after n evaluations of a long run is the best of a run with budget n: one run measures every budget.
+   * Evaluation counts at which to record the best so far (each <= budget). For a strategy blind to its budget the best
+   * after n evaluations of a long run is the best of a run with budget n: one run measures every budget. One that
+   * reads it (Strategy.forBudget, told the budget here as a search would) needs a run per budget.
    */
   readonly checkpoints?: readonly number[];
 }
@@ -34,7 +35,8 @@ export interface MinimizeResult {
  */
 export function minimize(spec: MinimizeSpec): MinimizeResult {
   const { strategy, dim, budget, seed, objective, checkpoints = [] } = spec;
-  const setup = { dim, options: validateOptions(strategy.name, strategy.options, spec.options) };
+  const valid = validateOptions(strategy.name, strategy.options, spec.options);
+  const setup = { dim, options: strategy.forBudget ? strategy.forBudget(valid, budget) : valid };
   let state = strategy.init({ ...setup, rng: rngFor(seed, strategy.name, 'init') });
   let best = Infinity;
   let bestX: readonly number[] = [];

@@ -1,6 +1,6 @@
 /** Preparing a search: every option validated and the fitness, space, strategy and scheduler resolved, before any worker starts. */
 import { errors } from '../errors.js';
-import { parseSearchOptions, type SearchOptions } from '../options.js';
+import { parseSearchOptions, UNBOUNDED_TRIALS, type SearchOptions } from '../options.js';
 import { findLrParam, parseSpace, type SpaceSpec } from '../space/spec.js';
 import { loadSpaceFile, withLogRange } from '../space/load.js';
 import { resolveStrategy } from '../../strategies/index.js';
@@ -69,8 +69,12 @@ async function supportsCheckpoints(url: string): Promise<boolean> {
   return mod.checkpoints === true;
 }
 
-/** Validates input and resolves the fitness, space and strategy. All usage errors surface here. */
-export async function prepareSearch(input: SearchInput): Promise<PreparedSearch> {
+/**
+ * Validates input and resolves the fitness, space and strategy. All usage errors surface here. A resumed run passes
+ * the strategy options its journal recorded: what the strategy chose from the first session's budget stays chosen
+ * when the budget changes (the replay asks the same trials).
+ */
+export async function prepareSearch(input: SearchInput, recordedStrategyOptions?: Record<string, unknown>): Promise<PreparedSearch> {
   const {
     fitness,
     space: rawSpace,
@@ -150,7 +154,9 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
 
   const objectives = objectiveSpec(options);
   const strategyName = strategyFor(options.strategy, objectives, options.scheduler !== undefined);
-  let strategy = resolveStrategy(strategyName, options.strategyOptions);
+  // A trial budget the search was given (not the stand-in of a search bounded by its resource budget alone).
+  const budget = recordedStrategyOptions === undefined && options.budget < UNBOUNDED_TRIALS ? options.budget : undefined;
+  let strategy = resolveStrategy(strategyName, recordedStrategyOptions ?? options.strategyOptions, budget);
   const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
   const continues = strategy.strategy.continuesTraining === true;
   // With a scheduler (or PBT) the length of a training is the search's decision, not a gene: train every trial
