@@ -58,6 +58,8 @@ export interface MultiFidelityOptions {
   /** Resource budget per search, by task (epochs in all). */
   readonly epochs: Readonly<Record<string, number>>;
   readonly seeds: number;
+  /** Seeds below this are left out (two processes can fill one cache from different seeds); 0 when absent. */
+  readonly firstSeed?: number;
   readonly retrainSeeds: number;
   readonly methods?: readonly Method[];
   readonly workers?: number;
@@ -131,7 +133,7 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
   const { tf, backend: ran } = await loadTf({ backend, threads: 1 });
   const cached = readCache(o.cacheFile);
   const rows: MultiFidelityRow[] = [];
-  for (let seed = 0; seed < o.seeds; seed++) {
+  for (let seed = o.firstSeed ?? 0; seed < o.seeds; seed++) {
     for (const taskName of o.tasks) {
       const task = await resolveTask(taskName);
       for (const m of methods) {
@@ -325,6 +327,7 @@ const PLAN = {
  * its tasks; the section's text says what was left out. MULTI_FIDELITY_REUSE (comma-separated commits) lets cells
  * computed by those commits stand in for this one's, for code changes that leave a method's trials alone (a search
  * is a function of its seed); every row keeps its commit and the section's text names the commits it mixes.
+ * MULTI_FIDELITY_FIRST_SEED=k leaves out seeds below k, so that a second process can fill the cache from seed k on.
  */
 const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
 
@@ -361,6 +364,14 @@ function reuseCommits(): string[] {
   return commits;
 }
 
+function firstSeed(seeds: number): number {
+  const raw = process.env.MULTI_FIDELITY_FIRST_SEED;
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n >= seeds) throw errors.option('MULTI_FIDELITY_FIRST_SEED', `an integer from 0 to ${seeds - 1}`, raw);
+  return n;
+}
+
 function seedsToRun(planned: number): number {
   const raw = process.env.MULTI_FIDELITY_SEEDS;
   if (raw === undefined) return planned;
@@ -376,6 +387,7 @@ export const multiFidelitySection: Section = {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
     const seeds = seedsToRun(plan.seeds);
+    const from = firstSeed(seeds);
     log(
       `multi-fidelity: ${plan.tasks.join(', ')} x ${(plan.methods ?? METHODS).length} methods x ${seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds` +
         (quick ? '' : `; finished cells kept in ${CACHE_FILE}`),
@@ -384,6 +396,7 @@ export const multiFidelitySection: Section = {
     const rows = await runMultiFidelity({
       ...plan,
       seeds,
+      firstSeed: from,
       backend,
       log: (l) => log(`  ${l}`),
       ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() }),
@@ -405,7 +418,9 @@ interface SavedRun {
 /** The section's text and tables from its rows: what a run prints, and what RESULTS.md rebuilds with today's code. */
 function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
   const planned = quick ? PLAN.quick : PLAN.full;
-  const seeds = new Set(rows.map((r) => r.seed)).size;
+  const seedSet = new Set(rows.map((r) => r.seed));
+  const seeds = seedSet.size;
+  const lowest = Math.min(...seedSet);
   const commits = [...new Set(rows.map((r) => r.commit ?? 'unknown'))];
   return [
     ...(commits.length > 1
@@ -415,7 +430,11 @@ function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
           '',
         ]
       : []),
-    (seeds < planned.seeds ? `Seeds: the first ${seeds} of the plan's ${planned.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). ` : '') +
+    (lowest > 0
+      ? `Seeds: ${lowest} to ${lowest + seeds - 1} of the plan's ${planned.seeds} (MULTI_FIDELITY_FIRST_SEED=${lowest}). `
+      : seeds < planned.seeds
+        ? `Seeds: the first ${seeds} of the plan's ${planned.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). `
+        : '') +
       (plan.tasks.length < planned.tasks.length
         ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
         : '') +
