@@ -142,13 +142,13 @@ export async function prepareSearch(input: SearchInput, recordedStrategyOptions?
       if (!resolvedTask) throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
       const { lrRangeTest } = await import('../lr-range/index.js');
-      const { seedPoints } = await import('../lr-range/seeds.js');
+      const { pointsAroundSuggestion } = await import('../lr-range/start-points.js');
       // Without refine: the search needs the bounds, which refine leaves alone, and can spend those trainings on
       // its own trials (the earlier measurement of that choice was retired with its script: see benchmarks/research).
       if (!reusedLrRange) input.onStage?.('lr-range-test');
       lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend, refine: 0 }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);
-      initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
+      initialPoints.push(...pointsAroundSuggestion(space, lr, lrRange.suggestion, resolvedTask.defaults));
     } else space = withLogRange(space, lr, ...options.lrBounds);
   }
 
