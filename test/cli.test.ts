@@ -208,9 +208,12 @@ describe.skipIf(!existsSync(bin))('evotune CLI', () => {
     expect(strategies.code).toBe(0);
     expect(strategies.stdout).toMatch(new RegExp(`^${DEFAULT_STRATEGY} \\(default\\): `, 'm'));
     expect(strategies.stdout).toMatch(/^ga: /m);
-    const pop = STRATEGIES.ga!.options.populationSize as { default: number };
+    const pop = STRATEGIES.ga!.options.populationSize as { default: number | null };
     expect(strategies.stdout).toMatch(
-      new RegExp(`^ {2}populationSize +default ${pop.default} +individuals per generation \\(a whole number >= 2\\)$`, 'm'),
+      new RegExp(
+        `^ {2}populationSize +default ${pop.default} +individuals per generation \\(null: .*\\) \\(a whole number >= 2, or null for automatic\\)$`,
+        'm',
+      ),
     );
     const list = JSON.parse(evotune(['strategies', '--json']).stdout) as Array<{ name: string }>;
     expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(['random', 'ga', 'pso']));
