@@ -12,7 +12,9 @@ export interface BoundsMargin {
 /** No margin: the bounds end where the falling region (or the reach) ends. */
 export const NO_MARGIN: BoundsMargin = { lower: 1, upper: 1 };
 
-/** The library's margin (benchmarks/lr-range-margin.ts measured the candidates). */
+/** The library's margin: none. Margins of x1.5 to x3 held the 20-seed oracle LR in a few more curves on the bundled
+ *  tasks but made a simulated search inside the bounds no better and the race no better at its worst
+ *  (benchmarks/lr-range-margin.ts, benchmarks/results/2026-12-07-lr-margin.md). */
 export const BOUNDS_MARGIN: BoundsMargin = NO_MARGIN;
 
 /**
