@@ -153,11 +153,15 @@ export function unpackReports({ outcomes, reports, json }: PackedOutcomes): Tria
 /** Report lists that came from a worker, with the journal text it formatted for them. */
 const formatted = new WeakMap<readonly Report[], string>();
 
-/** The reports as JSON [[step, value], ...] pairs, exactly as JSON.stringify writes them (finite numbers only). */
+/**
+ * The reports as JSON [[step, value], ...] pairs. JSON.stringify, not string concatenation: it writes each double's
+ * digits straight into its output, where a template literal first makes a string of every number (and a rope of the
+ * whole); with every value new, that was most of what formatting cost (benchmarks/READING.md, report overhead).
+ */
 function formatReports(list: readonly Report[]): string {
-  let s = '[';
-  for (let i = 0; i < list.length; i++) s += `${i === 0 ? '[' : ',['}${list[i]!.step},${list[i]!.value}]`;
-  return `${s}]`;
+  const pairs: [number, number][] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) pairs[i] = [list[i]!.step, list[i]!.value];
+  return JSON.stringify(pairs);
 }
 
 /** A trial's reports as its journal line holds them: the text a worker formatted (taken: it is needed once), or formatted now. */
