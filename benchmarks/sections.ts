@@ -18,6 +18,7 @@ import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
 import { lrSeedsSection } from './lr-range-seeds.js';
+import { lrMarginSection } from './lr-range-margin.js';
 import { groupedTrialsSection } from './grouped-trials.js';
 import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
@@ -224,6 +225,7 @@ export const SECTIONS: readonly Section[] = [
   quality,
   lrRange,
   lrSeedsSection,
+  lrMarginSection,
   pool,
   throughput,
   vectorisedSection,

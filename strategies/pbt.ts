@@ -1,10 +1,11 @@
 import { randInt, type Rng } from '../src/util/rng.js';
-import { intOrAuto, int, num } from './options.js';
+import { intOrAuto, num } from './options.js';
 import { startingPoints } from './population.js';
 import { defineStrategy, type Setup, type TrialPlan } from './types.js';
 
 interface Options {
-  readonly population: number;
+  /** null: chosen by the search from its budget (`autoPopulation`), else 16. */
+  readonly population: number | null;
   readonly readyEpochs: number | null;
   readonly quantile: number;
   readonly perturb: number;
@@ -26,6 +27,20 @@ interface State {
   readonly pending: { readonly xs: number[][]; readonly plans: TrialPlan[]; readonly told: number };
 }
 
+const DEFAULT_POPULATION = 16;
+const MIN_AUTO = 8;
+const MAX_AUTO = 64;
+
+/**
+ * The population when the user leaves it to the search: as many members as the epoch budget holds full trainings,
+ * so that a lineage trains about as long as one trial of a full search would. A fixed 16 made a lineage train
+ * budget / 16 epochs, several times a full training on the bundled tasks (spirals: 187 against at most 60), and
+ * PBT then selected for a length nobody asked for. At least 8 (a quarter of fewer is one member), at most 64.
+ */
+export function autoPopulation(budgetEpochs: number, fullTraining: number): number {
+  return Math.min(MAX_AUTO, Math.max(MIN_AUTO, Math.floor(budgetEpochs / fullTraining)));
+}
+
 /**
  * Population-based training (Jaderberg et al., arXiv 1711.09846): a population trains in rounds of `readyEpochs`;
  * after each round the bottom `quantile` copy the weights, optimizer state and hyperparameters of a member drawn
@@ -40,14 +55,17 @@ export const pbt = defineStrategy<Options, State>({
   summary: 'Population-based training: train in rounds, the worst copy the best (weights too) and perturb their hyperparameters.',
   continuesTraining: true,
   options: {
-    population: int('members trained side by side', 16, { min: 2 }),
+    population: intOrAuto(
+      `members trained side by side (null: as many full trainings as the epoch budget holds, ${MIN_AUTO}-${MAX_AUTO}; ${DEFAULT_POPULATION} without one)`,
+      { min: 2 },
+    ),
     readyEpochs: intOrAuto('epochs per round between exploit/explore steps (null: a tenth of the horizon, at least 1)', { min: 1 }),
     quantile: num('share of the population that is exploited (bottom) and exploited from (top)', 0.25, { min: 0, max: 0.5, minExclusive: true }),
     perturb: num('step of a perturbed gene in the unit cube (0.05 of a 3-decade log range is x1.41)', 0.05, { min: 0, max: 1 }),
     resampleProbability: num('probability that a perturbed gene is redrawn uniformly instead', 0.25, { min: 0, max: 1 }),
   },
   init({ dim, options, rng, initialPoints }) {
-    const xs = startingPoints(dim, options.population, initialPoints, rng);
+    const xs = startingPoints(dim, options.population ?? DEFAULT_POPULATION, initialPoints, rng);
     return {
       round: 0,
       members: xs.map((x) => ({ x: [...x], value: null })),
@@ -78,10 +96,6 @@ export const pbt = defineStrategy<Options, State>({
   },
 });
 
-/**
- * Exploit (bottom quantile copies a top-quantile member) then explore (perturb its mutable genes). If every member
- * failed there is nothing to continue from: the population starts afresh at new random points (no parents).
- */
 /** Epochs per round, and the resource a lineage trains in all. A search always says how long a lineage trains
  *  (src/search/prepare.ts); alone, PBT runs ten rounds. */
 function rounds({ options, resource }: Setup<Options>): { ready: number; horizon: number } {
@@ -89,6 +103,10 @@ function rounds({ options, resource }: Setup<Options>): { ready: number; horizon
   return { ready, horizon: resource ?? 10 * ready };
 }
 
+/**
+ * Exploit (bottom quantile copies a top-quantile member) then explore (perturb its mutable genes). If every member
+ * failed there is nothing to continue from: the population starts afresh at new random points (no parents).
+ */
 function exploitExplore(state: State, setup: Setup<Options>, rng: Rng): { members: Member[]; parents: (number | undefined)[] } {
   const n = state.members.length;
   // Ranked best first; ties keep member order, so the ranking is a function of the values alone.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lrRangeTest } from '../src/lr-range/index.js';
-import { seedPoints } from '../src/lr-range/seeds.js';
+import { pointsAroundSuggestion } from '../src/lr-range/start-points.js';
 import { Space } from '../src/space/codec.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { prepareSearch } from '../src/search.js';
@@ -67,7 +67,7 @@ describe('LR range test on a bundled task', () => {
 describe('seed points', () => {
   it('put the LR gene at and around the suggestion and the other genes at the task defaults', () => {
     const space = { ...iris.space, lr: { type: 'float', low: 1e-4, high: 1e-1, log: true } } as const;
-    const pts = seedPoints(space, 'lr', 3e-3, iris.defaults);
+    const pts = pointsAroundSuggestion(space, 'lr', 3e-3, iris.defaults);
     const decoded = pts.map((x) => new Space(space).decode(x));
     expect(decoded[0]!.lr).toBeCloseTo(3e-3, 9);
     const decades = decoded.map((p) => Math.log10(Number(p.lr) / 3e-3)).sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+import { prepareSearch } from '../src/search/prepare.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,8 +102,33 @@ describe('pbt in a search', () => {
     [{ fitness: curve, space, strategy: 'pbt', budgetEpochs: 80 }, /does not declare that it can/],
     [{ ...base, scheduler: 'asha' }, /schedules its own trainings; it takes no --scheduler/],
     [{ ...base, budgetEpochs: undefined }, /needs to know how long a training is: give --budget-epochs/],
-    [{ ...base, strategyOptions: { population: 1 } }, /strategy "pbt" option "population": expected a whole number >= 2, got 1/],
+    [
+      { ...base, strategyOptions: { population: 1 } },
+      /strategy "pbt" option "population": expected a whole number >= 2, or null for automatic, got 1/,
+    ],
   ])('bad input is a usage error (%#)', async (input, message) => {
     await expect(search(input as never)).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(message) });
+  });
+});
+
+describe('pbt population left to the search', () => {
+  const prepared = (budgetEpochs: number, strategyOptions?: Record<string, unknown>) =>
+    prepareSearch({ task: 'wine', strategy: 'pbt', budgetEpochs, ...(strategyOptions ? { strategyOptions } : {}) });
+
+  it('holds as many full trainings as the budget (a lineage trains about one training of the task), 8 to 64', async () => {
+    // wine trains at most 60 epochs (its space's largest): 3000 epochs are 50 members of 60 epochs each.
+    const wide = await prepared(3000);
+    expect(wide.strategy.options.population).toBe(50);
+    expect(wide.lineage!.resource).toBe(60);
+    // A small budget still gets a population worth selecting from; a large one is capped.
+    expect((await prepared(100)).strategy.options.population).toBe(8);
+    expect((await prepared(100)).lineage!.resource).toBe(12);
+    expect((await prepared(60_000)).strategy.options.population).toBe(64);
+  });
+
+  it('a population the user gives is kept: the budget is then shared by those members', async () => {
+    const given = await prepared(3000, { population: 16 });
+    expect(given.strategy.options.population).toBe(16);
+    expect(given.lineage!.resource).toBe(187);
   });
 });

@@ -4,6 +4,7 @@ import { parseSearchOptions, type SearchOptions } from '../options.js';
 import { findLrParam, parseSpace, type SpaceSpec } from '../space/spec.js';
 import { loadSpaceFile, withLogRange } from '../space/load.js';
 import { resolveStrategy } from '../../strategies/index.js';
+import { autoPopulation } from '../../strategies/pbt.js';
 import { objectiveSpec, strategyFor } from '../study/objectives.js';
 import { LOCAL_EXECUTOR } from '../eval/queue/url.js';
 import { importFitness, moduleUrl } from '../eval/source.js';
@@ -33,7 +34,7 @@ async function pbtLineage(
   space: SpaceSpec,
   source: PreparedSearch['source'],
   fullResource: number | undefined,
-): Promise<{ mutable: boolean[]; resource: number }> {
+): Promise<{ mutable: boolean[]; resource: number; population: number }> {
   if (source.kind === 'module' && !(await supportsCheckpoints(source.url))) {
     throw errors.optionConflict(
       `strategy ${name} continues trainings from checkpoints, and this fitness module does not declare that it can`,
@@ -45,19 +46,22 @@ async function pbtLineage(
       `strategy ${name} continues trainings from checkpoints: set fitness.checkpoints = true on a function that can (README: PBT)`,
     );
   }
-  const population = Number(strategyOptions.population);
+  // Left to the search, the population holds as many full trainings as the budget (strategies/pbt.ts says why).
+  const asked = strategyOptions.population as number | null;
+  const population =
+    asked ?? (options.budgetEpochs !== undefined && fullResource !== undefined ? autoPopulation(options.budgetEpochs, fullResource) : 16);
   const resource = options.budgetEpochs !== undefined ? Math.floor(options.budgetEpochs / population) : fullResource;
   if (resource === undefined || resource < 1) {
     throw errors.optionConflict(
       resource === undefined
         ? `strategy ${name} needs to know how long a training is: give --budget-epochs`
         : `--budget-epochs ${options.budgetEpochs} is less than one epoch per member of a population of ${population}`,
-      'e.g. --budget-epochs 400 trains 16 members 25 epochs each',
+      'e.g. --budget-epochs 400 with a population of 16 trains each member 25 epochs',
     );
   }
   const names = Object.keys(space);
   const mutable = names.map((n) => (source.kind === 'task' ? MUTABLE_MID_TRAINING.has(n) : true));
-  return { mutable, resource };
+  return { mutable, resource, population };
 }
 
 async function supportsCheckpoints(url: string): Promise<boolean> {
@@ -134,19 +138,19 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
       if (!resolvedTask) throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
       const { lrRangeTest } = await import('../lr-range/index.js');
-      const { seedPoints } = await import('../lr-range/seeds.js');
+      const { pointsAroundSuggestion } = await import('../lr-range/start-points.js');
       // Without refine: the search needs the bounds, which refine leaves alone, and can spend those trainings on
       // its own trials (the earlier measurement of that choice was retired with its script: see benchmarks/research).
       if (!reusedLrRange) input.onStage?.('lr-range-test');
       lrRange = reusedLrRange ?? (await lrRangeTest(resolvedTask, { backend: options.backend, refine: 0 }, options.seed, input.abortSignal));
       space = withLogRange(space, lr, ...lrRange.bounds);
-      initialPoints.push(...seedPoints(space, lr, lrRange.suggestion, resolvedTask.defaults));
+      initialPoints.push(...pointsAroundSuggestion(space, lr, lrRange.suggestion, resolvedTask.defaults));
     } else space = withLogRange(space, lr, ...options.lrBounds);
   }
 
   const objectives = objectiveSpec(options);
   const strategyName = strategyFor(options.strategy, objectives, options.scheduler !== undefined);
-  const strategy = resolveStrategy(strategyName, options.strategyOptions);
+  let strategy = resolveStrategy(strategyName, options.strategyOptions);
   const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
   const continues = strategy.strategy.continuesTraining === true;
   // With a scheduler (or PBT) the length of a training is the search's decision, not a gene: train every trial
@@ -159,7 +163,11 @@ export async function prepareSearch(input: SearchInput): Promise<PreparedSearch>
     );
   }
   let lineage: PreparedSearch['lineage'];
-  if (continues) lineage = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
+  if (continues) {
+    const { population, ...rest } = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
+    lineage = rest;
+    strategy = { ...strategy, options: { ...strategy.options, population } };
+  }
   let scheduler: ScheduledBy | undefined;
   if (options.scheduler !== undefined) {
     const { scheduler: s, options: schedulerOptions } = resolveScheduler(options.scheduler, options.schedulerOptions);

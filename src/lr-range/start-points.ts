@@ -1,14 +1,14 @@
 import { Space } from '../space/codec.js';
 import type { Params, SpaceSpec } from '../space/spec.js';
 
-/** Where the seeded points put the LR, in decades from the suggestion: on it and a quarter/half decade around. */
+/** Where the first population's points put the LR, in decades from the suggestion: on it and a quarter/half decade around. */
 const OFFSETS = [0, -0.25, 0.25, -0.5];
 
 /**
  * Points of the unit cube for a search's first population: the LR gene at and around the suggestion (kept inside
  * the space's LR range), every other gene at the task's default where the space can hold it, else mid-range.
  */
-export function seedPoints(spec: SpaceSpec, lrName: string, suggestion: number, defaults: Params): number[][] {
+export function pointsAroundSuggestion(spec: SpaceSpec, lrName: string, suggestion: number, defaults: Params): number[][] {
   const space = new Space(spec);
   const base = space.names.map((name) => geneOf(spec, name, defaults[name]));
   const lrIndex = space.names.indexOf(lrName);
