@@ -14,7 +14,7 @@ const tiny = new URL('./fixtures/tiny-task.mjs', import.meta.url).href;
 /** The same task, declared never to group: the ungrouped run through Redis. */
 const tinyAlone = new URL('./fixtures/tiny-task-alone.mjs', import.meta.url).href;
 
-/** A fixed architecture (units from the defaults); SGD at the top of the LR range diverges. */
+/** A fixed architecture (units from the defaults): trials group by optimizer. */
 const space = {
   lr: { type: 'float', low: 1e-3, high: 1e36, log: true },
   optimizer: { type: 'categorical', choices: ['sgd', 'adam'] },
@@ -53,7 +53,7 @@ describe('groups through the redis executor', () => {
     ...extra,
   });
 
-  it('same trials and best grouped, ungrouped and on the local pool; a diverged member fails alone; malformed jobs are refused', async () => {
+  it('same trials and best grouped, ungrouped and on the local pool; malformed jobs are refused', async () => {
     const grouped = search(base({ executor: redis.url }));
     // Hostile jobs on the study's queue, while the worker loads: refused with a line each, the search unharmed.
     const [, study] = await worker.waitFor(/study ([0-9a-f]{12}) from .*: loading/, 60_000);
@@ -98,11 +98,6 @@ describe('groups through the redis executor', () => {
     expect(alone.evaluatorStats.groupsBySize).toBeUndefined();
     expect(groupSizes(alone).every((k) => k === null || k === 1)).toBe(true);
 
-    // A member that diverged failed as nan while the rest of its group completed.
-    expect(remote.failuresByKind.nan).toBeGreaterThan(0);
-    const nanGroups = remote.history.filter((t) => t.outcome.state === 'failed' && t.outcome.kind === 'nan');
-    for (const t of nanGroups) expect(t.params.optimizer).toBe('sgd');
-    expect(remote.history.some((t) => t.params.optimizer === 'sgd' && t.outcome.state === 'complete')).toBe(true);
     for (const t of remote.history) expect(t.outcome.worker).toMatch(new RegExp(`:${worker.pid}/`));
 
     const log = worker.output();
