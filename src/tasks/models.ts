@@ -1,5 +1,5 @@
 import { deriveSeed } from '../util/rng.js';
-import type { Layout } from '../tf/vectorised.js';
+import type { Layout } from './types.js';
 import type { LayersModel, TaskContext } from './types.js';
 
 /** Seeded Glorot-uniform kernels (tfjs would draw from Math.random without a seed) and zero biases. */

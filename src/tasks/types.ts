@@ -1,7 +1,17 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, SpaceSpec } from '../space/spec.js';
-import type { Layout } from '../tf/vectorised.js';
 import type { Checkpoint } from './checkpoint.js';
+
+/** One stage of a model as the group program runs it (tf/vectorised.ts's Layout; here so that tasks name it). */
+export type Layout =
+  | {
+      readonly type: 'dense';
+      readonly kernelShape: readonly [number, number];
+      readonly bias: boolean;
+      readonly activation: 'relu' | 'linear' | 'tanh' | 'sigmoid';
+    }
+  | { readonly type: 'dropout' }
+  | { readonly type: 'flatten' };
 
 /** The TensorFlow.js namespace a task must use: given to it, never imported by it, so that the backend chosen
  *  by evotune (tfjs-node, wasm or cpu) is the one that runs. */
