@@ -13,7 +13,7 @@ import { deriveSeed } from '../util/rng.js';
 import type { OptimizerConfig } from '../tasks/config.js';
 import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
 import type { Layout, TF } from '../tasks/types.js';
-import { throughActivation, type Activation, type Stage } from './gradients.js';
+import { throughActivation, type Stage } from './gradients.js';
 import { memberLoss, type LossKind } from './loss.js';
 import { concatRows, sliceColumns, stackedProducts, type StackedProducts } from './stacked-kernels.js';
 
