@@ -22,7 +22,20 @@ export function createEvaluator(source: TrialSource, options: EvaluatorOptions, 
   if (options.executor !== LOCAL_EXECUTOR) {
     const target = redisTarget(options.executor, 'executor');
     const workerWaitMs = options.workerWait === undefined ? undefined : options.workerWait * 1000;
-    return new QueueEvaluator({ target, source, trialTimeoutMs, maxHeapMb: options.maxHeapMb, workerWaitMs, notify });
+    // A task's trials group as in the local pool; the key is computed here, so that a group travels as one job.
+    const groupKey =
+      source.kind === 'task'
+        ? async () => (await import('../tasks/runtime.js')).taskGroupKey({ task: source.task, backend: source.backend })
+        : undefined;
+    return new QueueEvaluator({
+      target,
+      source,
+      trialTimeoutMs,
+      maxHeapMb: options.maxHeapMb,
+      workerWaitMs,
+      notify,
+      ...(groupKey ? { groupKey } : {}),
+    });
   }
   return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb, reportsJson: journaled });
 }

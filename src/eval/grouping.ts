@@ -22,6 +22,14 @@ export { GROUP_SIZE };
 /** What else a group's members must share beyond their params' key: the span they train, and whether they restore. */
 const spanOf = (r: TrialRequest) => (r.segment ? `${r.segment.from}-${r.segment.to}` : '') + (r.restore ? '+restore' : '');
 
+/** A request's group key: its params' key (a task's, tasks/group-fitness.ts) and its span; undefined: it runs alone. */
+export function requestKey(paramsKey: (params: TrialRequest['params']) => string | undefined): (r: TrialRequest) => string | undefined {
+  return (r) => {
+    const k = paramsKey(r.params);
+    return k === undefined ? undefined : `${k}|${spanOf(r)}`;
+  };
+}
+
 /** The requests split into runs: groups of 2..GROUP_SIZE sharing a key, and single trials, in first-index order. */
 export function planGroups(requests: readonly TrialRequest[], key: (r: TrialRequest) => string | undefined): number[][] {
   const byKey = new Map<string, number[]>();
@@ -48,11 +56,7 @@ export async function runInGroups(
   worker: string,
 ): Promise<TrialOutcome[]> {
   const outcomes: TrialOutcome[] = [];
-  const key = (r: TrialRequest) => {
-    const k = groups.key(r.params);
-    return k === undefined ? undefined : `${k}|${spanOf(r)}`;
-  };
-  for (const run of planGroups(requests, key)) {
+  for (const run of planGroups(requests, requestKey(groups.key))) {
     const members = run.map((i) => requests[i]!);
     const results = members.length === 1 ? [await runOne(members[0]!)] : await runGroup(members, timeoutMs, groups, runOne, worker);
     run.forEach((i, j) => (outcomes[i] = results[j]!));
@@ -99,5 +103,36 @@ async function runGroup(
     return alone;
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Groups trained, as an evaluator's info() shows them: counts by size and the median member-steps per second. A
+ * group's members carry its size and rate in their metrics (tasks/group-fitness.ts); each group is counted once.
+ */
+export class GroupTally {
+  private readonly sizes = new Map<number, number>();
+  private readonly rates: number[] = [];
+
+  /** Outcomes of trials that travelled together (a pool task, a Redis job): the groups among them. */
+  count(outcomes: readonly TrialOutcome[]): void {
+    const seen = new Set<string>();
+    for (const o of outcomes) {
+      if (o.state !== 'complete' && o.state !== 'pruned') continue;
+      const { groupSize, groupMemberStepsPerSec: rate, trainMs } = o.metrics;
+      const id = `${String(groupSize)}/${String(rate)}/${String(trainMs)}`;
+      if (typeof groupSize !== 'number' || typeof rate !== 'number' || seen.has(id)) continue;
+      seen.add(id);
+      this.sizes.set(groupSize, (this.sizes.get(groupSize) ?? 0) + 1);
+      this.rates.push(rate);
+    }
+  }
+
+  info(): { groupsBySize?: Record<number, number>; groupMemberStepsPerSec?: number } {
+    if (this.sizes.size === 0) return {};
+    return {
+      groupsBySize: Object.fromEntries([...this.sizes].sort(([a], [b]) => a - b)),
+      groupMemberStepsPerSec: [...this.rates].sort((a, b) => a - b)[Math.floor(this.rates.length / 2)],
+    };
   }
 }

@@ -9,6 +9,7 @@ import type { FitnessSource } from './source.js';
 import type { Evaluator, TrialOutcome, TrialRequest } from './types.js';
 import type { WarmReport, WorkerData, WorkerTask } from './worker.js';
 import { unpackReports, type PackedOutcomes } from './reporting.js';
+import { GroupTally } from './grouping.js';
 
 export interface PoolOptions {
   readonly source: FitnessSource;
@@ -36,6 +37,8 @@ interface Pending {
   readonly onAbort: () => void;
   /** The task running it, once dispatched: aborting it terminates the worker. */
   task: AbortController | undefined;
+  /** Shared by the members of a group handed over with runGroup: they go to a worker in one task. */
+  readonly group?: object;
 }
 
 const WORKER = 'pool';
@@ -63,9 +66,7 @@ export class PoolEvaluator implements Evaluator {
   private chunked = 0;
   /** Trials a worker trains together when it can (worker.ts's warm report); 1 once a worker was lost. */
   private groupSize = 1;
-  /** Groups trained, by size, and each group's member-steps per second. */
-  private readonly groupSizes = new Map<number, number>();
-  private readonly groupRates: number[] = [];
+  private readonly groups = new GroupTally();
   private pumpQueued = false;
   private backend: string | undefined;
   private broken: EvotuneError | undefined;
@@ -149,11 +150,24 @@ export class PoolEvaluator implements Evaluator {
   }
 
   run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
+    return this.enqueue(request, signal, undefined);
+  }
+
+  /**
+   * Trials that share a group key (a Redis job of a group: eval/queue): one worker trains them in one task, as it
+   * trains a group it forms itself, and each gets its own outcome. With grouping off they run as separate trials.
+   */
+  runGroup(requests: readonly TrialRequest[], signal?: AbortSignal): Promise<TrialOutcome[]> {
+    const group = {};
+    return Promise.all(requests.map((r) => this.enqueue(r, signal, group)));
+  }
+
+  private enqueue(request: TrialRequest, signal: AbortSignal | undefined, group: object | undefined): Promise<TrialOutcome> {
     if (this.closed) return Promise.reject(errors.internal('the worker pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
     if (signal?.aborted) return Promise.resolve(aborted(0, WORKER));
     return new Promise((resolve, reject) => {
-      const p: Pending = { request, signal, resolve, reject, onAbort: () => this.abort(p), task: undefined };
+      const p: Pending = { request, signal, resolve, reject, onAbort: () => this.abort(p), task: undefined, ...(group ? { group } : {}) };
       signal?.addEventListener('abort', p.onAbort, { once: true });
       this.queue.push(p);
       this.schedulePump();
@@ -172,10 +186,20 @@ export class PoolEvaluator implements Evaluator {
   }
 
   private pump(): void {
-    while (this.free > 0 && this.queue.length > 0) {
-      const take = Math.min(this.taskSize(), Math.ceil(this.queue.length / this.free));
-      this.dispatch(this.queue.splice(0, take));
+    while (this.free > 0 && this.queue.length > 0) this.dispatch(this.queue.splice(0, this.nextTake()));
+  }
+
+  /** How many trials at the queue's head go in the next task: a given group whole, or a chunk that stops before one. */
+  private nextTake(): number {
+    const grouping = this.groupSize > 1;
+    const head = this.queue[0]!.group;
+    let take = 1;
+    if (grouping && head) while (this.queue[take]?.group === head) take++;
+    else {
+      const most = Math.min(this.taskSize(), Math.ceil(this.queue.length / this.free));
+      while (take < most && !(grouping && this.queue[take]!.group)) take++;
     }
+    return take;
   }
 
   private dispatch(chunk: Pending[]): void {
@@ -199,7 +223,7 @@ export class PoolEvaluator implements Evaluator {
         if (timer) clearTimeout(timer);
         const outcomes = unpackReports(packed);
         this.free++;
-        this.countGroups(outcomes);
+        this.groups.count(outcomes);
         chunk.forEach((p, i) => {
           const o = outcomes[i]!;
           // Only successes say how long trials take: a module whose every trial throws at once must not be
@@ -278,28 +302,8 @@ export class PoolEvaluator implements Evaluator {
     }
   }
 
-  /** A group's members carry its size and rate in their metrics (tasks/group-fitness.ts); counted once a group. */
-  private countGroups(outcomes: readonly TrialOutcome[]): void {
-    const seen = new Set<string>();
-    for (const o of outcomes) {
-      if (o.state !== 'complete' && o.state !== 'pruned') continue;
-      const { groupSize, groupMemberStepsPerSec: rate, trainMs } = o.metrics;
-      if (typeof groupSize !== 'number' || typeof rate !== 'number' || seen.has(`${groupSize}/${rate}/${String(trainMs)}`)) continue;
-      seen.add(`${groupSize}/${rate}/${String(trainMs)}`);
-      this.groupSizes.set(groupSize, (this.groupSizes.get(groupSize) ?? 0) + 1);
-      this.groupRates.push(rate);
-    }
-  }
-
   info(): Record<string, unknown> {
-    const groups =
-      this.groupSizes.size === 0
-        ? {}
-        : {
-            groupsBySize: Object.fromEntries([...this.groupSizes].sort(([a], [b]) => a - b)),
-            groupMemberStepsPerSec: [...this.groupRates].sort((a, b) => a - b)[Math.floor(this.groupRates.length / 2)],
-          };
-    return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...groups, ...(this.backend ? { backend: this.backend } : {}) };
+    return { workerRestarts: this.restarts, trialsInChunks: this.chunked, ...this.groups.info(), ...(this.backend ? { backend: this.backend } : {}) };
   }
 
   /** Ends every trial not finished yet as aborted (running ones are terminated with their workers). */

@@ -24,15 +24,24 @@ export interface TaskGroups {
   train(trials: readonly GroupTrial[], signal: AbortSignal): Promise<TaskResult[]>;
 }
 
+/** A task's group key for a trial's params, or undefined for one that trains alone (not an MLP, or bad params).
+ *  `ctx` (tfjs) is needed only for a task without `layout` (group-train.ts groupKey). */
+export function groupKeys(task: Task, ctx?: Omit<TaskContext, 'seed' | 'signal'>): (params: Params) => string | undefined {
+  return (params) => {
+    try {
+      return groupKey(task, params, ctx);
+    } catch {
+      return undefined; // bad params: the trial fails alone, with the one-trial fitness's own message
+    }
+  };
+}
+
+/** Whether a task's trials ever group: its default model does. */
+export const groups = (task: Task, key: (params: Params) => string | undefined) => key(task.defaults) !== undefined;
+
 export function taskGroups(task: Task, ctx: Omit<TaskContext, 'seed' | 'signal'>): TaskGroups {
   return {
-    key(params) {
-      try {
-        return groupKey(task, params, ctx);
-      } catch {
-        return undefined; // bad params: the trial fails alone, with the one-trial fitness's own message
-      }
-    },
+    key: groupKeys(task, ctx),
     async train(trials, signal) {
       const r = await trainGroup(task, trials, { ...ctx, signal });
       return r.members.map((m) => memberMetrics(m, ctx.backend, trials.length, r));

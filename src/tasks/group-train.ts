@@ -58,20 +58,62 @@ export interface GroupResult {
   readonly weightsPerMember: number;
 }
 
-/** What must agree for trials to train in one group: task, architecture, batch size, epochs, optimizer kind. */
-export function groupKey(task: Task, params: Params, ctx: Omit<TaskContext, 'seed'>): string | undefined {
-  const cfg = trainConfig(task.name, { ...task.defaults, ...params });
-  const model = task.build({ ...task.defaults, ...params }, { ...ctx, seed: 0 });
-  try {
-    const stages = stagesOf(model);
-    return stages && keyOf(task, cfg, layoutOf(stages).layout);
-  } finally {
-    model.dispose();
-  }
+/**
+ * What must agree for trials to train in one group: task, architecture, batch size, epochs, optimizer kind. Builds no
+ * model when the task gives its layout; otherwise builds one per distinct architecture (see architectureOf), so `ctx`
+ * is needed only for a task without `layout`.
+ */
+export function groupKey(task: Task, params: Params, ctx?: Omit<TaskContext, 'seed'>): string | undefined {
+  const merged = { ...task.defaults, ...params };
+  const cfg = trainConfig(task.name, merged);
+  const layout = architectureOf(task, merged, ctx);
+  return layout && keyOf(task, cfg, layout);
 }
 
 const keyOf = (task: Task, cfg: TrainConfig, layout: readonly Layout[]) =>
   JSON.stringify([task.name, layout, cfg.batchSize, cfg.epochs, cfg.optimizer.kind]);
+
+/** The trainer's hyperparameters: they never change a model's architecture, so the layouts remembered ignore them. */
+const TRAINER_PARAMS: ReadonlySet<string> = new Set([
+  'lr',
+  'batchSize',
+  'optimizer',
+  'momentum',
+  'beta1',
+  'weightDecay',
+  'epochs',
+  'schedule',
+  'lrMin',
+  'lrMax',
+]);
+/** Layouts of built models by task and architecture params (null: cannot group); bounded, oldest dropped first. */
+const builtLayouts = new WeakMap<Task, Map<string, readonly Layout[] | null>>();
+const REMEMBERED = 256;
+
+/** The layout of build(params)'s model (params merged over the defaults): the task's own `layout`, else built once. */
+function architectureOf(task: Task, params: Params, ctx: Omit<TaskContext, 'seed'> | undefined): readonly Layout[] | undefined {
+  if (task.layout) return task.layout(params);
+  const cache = builtLayouts.get(task) ?? new Map<string, readonly Layout[] | null>();
+  builtLayouts.set(task, cache);
+  const id = JSON.stringify(
+    Object.entries(params)
+      .filter(([k]) => !TRAINER_PARAMS.has(k))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  const known = cache.get(id);
+  if (known !== undefined) return known ?? undefined;
+  if (!ctx) throw errors.internal(`the group key of task ${task.name} needs tfjs: it has no layout(params)`);
+  const model = task.build(params, { ...ctx, seed: 0 });
+  try {
+    const stages = stagesOf(model);
+    const layout = stages ? layoutOf(stages).layout : null;
+    if (cache.size >= REMEMBERED) cache.delete(cache.keys().next().value!);
+    cache.set(id, layout);
+    return layout ?? undefined;
+  } finally {
+    model.dispose();
+  }
+}
 
 interface Built {
   readonly cfg: TrainConfig;

@@ -1,4 +1,5 @@
 import { deriveSeed } from '../util/rng.js';
+import type { Layout } from './types.js';
 import type { LayersModel, TaskContext } from './types.js';
 
 /** Seeded Glorot-uniform kernels (tfjs would draw from Math.random without a seed) and zero biases. */
@@ -27,6 +28,25 @@ export function mlp(ctx: TaskContext, o: MlpOptions): LayersModel {
     tf.layers.dense({ units: o.outputs, ...(o.hidden.length === 0 ? { inputShape: [...o.inputShape] } : {}), ...init(ctx, o.hidden.length) }),
   );
   return model;
+}
+
+/**
+ * The layout (tf/vectorised.ts) of mlp(ctx, o)'s model, read from the options alone: what a group key needs, without
+ * building a model. Undefined where the group program cannot run the model (an input of rank > 1 reaches Dense whole)
+ * or where mlp would throw (a width that is not a whole number >= 1). Tested against the built model's layout.
+ */
+export function mlpLayout(o: MlpOptions): Layout[] | undefined {
+  const widths = [...o.hidden, o.outputs];
+  if (o.inputShape.length !== 1 || !widths.every((u) => Number.isInteger(u) && u >= 1)) return undefined;
+  const layout: Layout[] = [];
+  let inputs = o.inputShape[0]!;
+  o.hidden.forEach((units) => {
+    layout.push({ type: 'dense', kernelShape: [inputs, units], bias: true, activation: o.activation ?? 'relu' });
+    if (o.dropout) layout.push({ type: 'dropout' });
+    inputs = units;
+  });
+  layout.push({ type: 'dense', kernelShape: [inputs, o.outputs], bias: true, activation: 'linear' });
+  return layout;
 }
 
 export interface ConvOptions {

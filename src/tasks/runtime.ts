@@ -3,7 +3,7 @@ import { loadTf, type BackendChoice } from '../tf/backend.js';
 import { resolveTask } from './registry.js';
 import type { Checkpoint } from './checkpoint.js';
 import { taskData, trainAndEvaluate, type Segment } from './train.js';
-import { taskGroups, type TaskGroups } from './group-fitness.js';
+import { groupKeys, groups as everGroups, taskGroups, type TaskGroups } from './group-fitness.js';
 import type { Task, TaskContext, TaskMetrics, TaskResult } from './types.js';
 
 export type { TaskMetrics, TaskResult } from './types.js';
@@ -81,5 +81,16 @@ export async function loadTaskFitness(spec: TaskFitnessSpec): Promise<{ fitness:
   };
   // Trials of an MLP task can also be trained K at a time (group-fitness.ts): same scores, a fraction of the time.
   const groups = taskGroups(task, { tf, backend, dataSeed });
-  return { fitness, backend, ...(groups.key(task.defaults) !== undefined ? { groups } : {}) };
+  return { fitness, backend, ...(everGroups(task, groups.key) ? { groups } : {}) };
+}
+
+/**
+ * For a study that forms groups itself (eval/queue/evaluator.ts): the group key of the task's trials, as its
+ * workers' loadTaskFitness computes it, or undefined when its trials never group. Loads tfjs only for a task
+ * without `layout`.
+ */
+export async function taskGroupKey(spec: Pick<TaskFitnessSpec, 'task' | 'backend'>): Promise<((params: Params) => string | undefined) | undefined> {
+  const task = await resolveTask(spec.task);
+  const key = groupKeys(task, task.layout ? undefined : await loadTf({ backend: spec.backend }));
+  return everGroups(task, key) ? key : undefined;
 }

@@ -2,6 +2,17 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, SpaceSpec } from '../space/spec.js';
 import type { Checkpoint } from './checkpoint.js';
 
+/** One stage of a model as the group program runs it (tf/vectorised.ts's Layout; here so that tasks name it). */
+export type Layout =
+  | {
+      readonly type: 'dense';
+      readonly kernelShape: readonly [number, number];
+      readonly bias: boolean;
+      readonly activation: 'relu' | 'linear' | 'tanh' | 'sigmoid';
+    }
+  | { readonly type: 'dropout' }
+  | { readonly type: 'flatten' };
+
 /** The TensorFlow.js namespace a task must use: given to it, never imported by it, so that the backend chosen
  *  by evotune (tfjs-node, wasm or cpu) is the one that runs. */
 export type TF = typeof tfjs;
@@ -57,6 +68,13 @@ export interface Task {
   /** A fresh, compiled-or-not model for these hyperparameters, every initialiser seeded from ctx.seed. The output
    *  layer gives logits (classification) or values (regression): the trainer applies the loss. */
   build(params: Params, ctx: TaskContext): LayersModel;
+  /**
+   * Optional, for speed: the layout of build(params)'s model as tf/vectorised.ts's layoutOf reads it, or undefined
+   * for a model that cannot train in a group; it decides which trials train together (tasks/group-train.ts
+   * groupKey) without building a model. Absent: evotune builds one model per distinct set of the params that are not
+   * the trainer's (lr, batchSize, ...: those must not change the architecture) and remembers its layout.
+   */
+  readonly layout?: (params: Params) => readonly Layout[] | undefined;
 }
 
 /** A task trial's scores: the loss and whatever else the task measures. */

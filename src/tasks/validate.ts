@@ -31,6 +31,7 @@ export function validateTask(where: string, value: unknown): Task {
   if (t.rangeTest !== undefined && !isObject(t.rangeTest)) throw bad('rangeTest', 'an object of parameter values', t.rangeTest);
   if (typeof t.data !== 'function') throw bad('data', 'a function (seed) => TaskData', t.data);
   if (typeof t.build !== 'function') throw bad('build', 'a function (params, ctx) => tf.LayersModel', t.build);
+  if (t.layout !== undefined && typeof t.layout !== 'function') throw bad('layout', 'a function (params) => layout or undefined', t.layout);
   return value as unknown as Task;
 }
 

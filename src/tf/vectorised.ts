@@ -12,18 +12,15 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { deriveSeed } from '../util/rng.js';
 import type { OptimizerConfig } from '../tasks/config.js';
 import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
-import type { TF } from '../tasks/types.js';
-import { throughActivation, type Activation, type Stage } from './gradients.js';
+import type { Layout, TF } from '../tasks/types.js';
+import { throughActivation, type Stage } from './gradients.js';
 import { memberLoss, type LossKind } from './loss.js';
 import { concatRows, sliceColumns, stackedProducts, type StackedProducts } from './stacked-kernels.js';
 
 type Tensor = tfjs.Tensor;
 
 /** A stage of the shared architecture, without any member's weights. */
-export type Layout =
-  | { readonly type: 'dense'; readonly kernelShape: readonly [number, number]; readonly bias: boolean; readonly activation: Activation }
-  | { readonly type: 'dropout' }
-  | { readonly type: 'flatten' };
+export type { Layout } from '../tasks/types.js';
 
 /** The architecture of a model's stages, and its dropout rates (which may differ between members). */
 export function layoutOf(stages: readonly Stage[]): { layout: Layout[]; rates: number[] } {

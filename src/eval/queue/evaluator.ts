@@ -6,9 +6,13 @@ import type { Redis } from 'ioredis';
 import { describe, errors, type EvotuneError } from '../../errors.js';
 import type { FitnessSource } from '../source.js';
 import { aborted, failure } from '../outcome.js';
+import { GROUP_SIZE, GroupTally, planGroups, requestKey } from '../grouping.js';
+import type { Params } from '../../space/spec.js';
 import type { Evaluator, FailureKind, TrialOutcome, TrialRequest } from '../types.js';
 import type { ConnectionWatch } from './connection.js';
 import {
+  groupJobId,
+  groupResultSchema,
   MAX_RETAKES,
   outcomeFromWire,
   PREFIX,
@@ -34,6 +38,12 @@ export interface QueueEvaluatorOptions {
   readonly workerWaitMs?: number;
   /** Status lines for the user: no worker yet, workers joined, Redis unreachable, a trial taken up again. */
   readonly notify?: (line: string) => void;
+  /**
+   * The group key of a trial's params (tasks/runtime.ts taskGroupKey), loaded once; undefined, or resolving to
+   * undefined: trials never group. Trials handed over together whose keys agree go as one job, which one worker
+   * trains as one program (eval/grouping.ts, the pool's rule).
+   */
+  readonly groupKey?: () => Promise<((params: Params) => string | undefined) | undefined>;
 }
 
 /** Say "no worker" only after this long: workers poll for new studies about every second. */
@@ -48,6 +58,8 @@ const CLOSE_MS = 1_000;
 interface Waiting {
   readonly request: TrialRequest;
   readonly started: number;
+  /** Its job's id: its own, or its group's. */
+  job: string;
   /** Its job is in Redis (the add returned): only then can reconciliation tell a lost job from a pending add. */
   queued: boolean;
   settle(outcome: TrialOutcome): void;
@@ -71,6 +83,13 @@ export class QueueEvaluator implements Evaluator {
   readonly study = randomBytes(6).toString('hex');
   readonly description: string;
   private readonly waiting = new Map<number, Waiting>();
+  /** Group jobs not delivered yet: their members, in the job's order. */
+  private readonly groupJobs = new Map<string, readonly TrialRequest[]>();
+  /** Trials handed over in this turn of the event loop, grouped and queued on the next (as the pool gathers them). */
+  private gathered: Waiting[] = [];
+  private keyLoad: Promise<((params: Params) => string | undefined) | undefined> | undefined;
+  private grouping = false;
+  private readonly groups = new GroupTally();
   private readonly manifest: OpenStudy;
   private connection: Connection | undefined;
   private opening: Promise<Connection> | undefined;
@@ -113,7 +132,26 @@ export class QueueEvaluator implements Evaluator {
    * one waiting instead of waiting a round trip to this process. One while no worker serves the study.
    */
   capacity(): number {
-    return Math.max(1, 2 * this.liveSlots);
+    return Math.max(1, 2 * this.liveSlots) * (this.grouping ? GROUP_SIZE : 1);
+  }
+
+  /** Learns whether the study's trials group (a task's key may need tfjs loaded in this process). */
+  warm(): Promise<void> {
+    return this.groupKeyOf().then(() => undefined);
+  }
+
+  private groupKeyOf(): Promise<((params: Params) => string | undefined) | undefined> {
+    this.keyLoad ??= (async () => {
+      try {
+        const key = await this.opts.groupKey?.();
+        this.grouping = key !== undefined;
+        return key;
+      } catch (e) {
+        this.notify(`trials will not be grouped: their group key could not be computed here (${describe(e)})`);
+        return undefined;
+      }
+    })();
+    return this.keyLoad;
   }
 
   async run(request: TrialRequest, signal?: AbortSignal): Promise<TrialOutcome> {
@@ -121,7 +159,7 @@ export class QueueEvaluator implements Evaluator {
     if (this.broken) throw this.broken;
     const started = performance.now();
     if (signal?.aborted) return aborted(0, WORKER);
-    const conn = await this.open();
+    const [conn, key] = await Promise.all([this.open(), this.groupKeyOf()]);
     return new Promise<TrialOutcome>((resolve, reject) => {
       const onAbort = () => this.settle(request.number, aborted(performance.now() - started, WORKER));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -132,20 +170,61 @@ export class QueueEvaluator implements Evaluator {
       const waiting: Waiting = {
         request,
         started,
+        job: trialJobId(this.study, request.number),
         queued: false,
         settle: (o) => done(() => resolve(o)),
         reject: (e) => done(() => reject(e)),
       };
       this.waiting.set(request.number, waiting);
-      this.enqueue(conn, request).then(
-        () => (waiting.queued = true),
-        (e) => this.giveUp(errors.executor(`could not queue trial ${request.number}: ${scrub(this.opts.target, describe(e))}`)),
-      );
+      if (!key) return this.send(conn, [waiting]);
+      this.gathered.push(waiting);
+      if (this.gathered.length === 1) setImmediate(() => this.flush(conn, key));
     });
   }
 
-  private enqueue(conn: Connection, request: TrialRequest) {
-    return conn.queue.add('trial', requestToWire(request), { jobId: trialJobId(this.study, request.number) });
+  /**
+   * Queues the trials gathered as the pool hands them to its workers: split over the worker slots serving the study
+   * (as many per slot, up to GROUP_SIZE), then within each share, those whose keys agree as one group job.
+   */
+  private flush(conn: Connection, key: (params: Params) => string | undefined): void {
+    const gathered = this.gathered.filter((w) => this.waiting.get(w.request.number) === w);
+    this.gathered = [];
+    const share = Math.min(GROUP_SIZE, Math.ceil(gathered.length / Math.max(1, this.liveSlots)));
+    for (let at = 0; at < gathered.length; at += share) {
+      const part = gathered.slice(at, at + share);
+      for (const run of planGroups(
+        part.map((w) => w.request),
+        requestKey(key),
+      ))
+        this.send(
+          conn,
+          run.map((i) => part[i]!),
+        );
+    }
+  }
+
+  /** Queues one job: a trial, or a group of trials. */
+  private send(conn: Connection, members: readonly Waiting[]): void {
+    const requests = members.map((w) => w.request);
+    if (requests.length > 1) {
+      const id = groupJobId(
+        this.study,
+        requests.map((r) => r.number),
+      );
+      this.groupJobs.set(id, requests);
+      for (const w of members) w.job = id;
+    }
+    this.enqueue(conn, members[0]!.job, requests).then(
+      () => {
+        for (const w of members) w.queued = true;
+      },
+      (e) => this.giveUp(errors.executor(`could not queue ${jobName(requests)}: ${scrub(this.opts.target, describe(e))}`)),
+    );
+  }
+
+  private enqueue(conn: Connection, jobId: string, requests: readonly TrialRequest[]) {
+    if (requests.length === 1) return conn.queue.add('trial', requestToWire(requests[0]!), { jobId });
+    return conn.queue.add('group', { members: requests.map(requestToWire) }, { jobId });
   }
 
   /** Connects once: the queue, its event stream, the study's roster entry, and the watch loops. */
@@ -173,6 +252,8 @@ export class QueueEvaluator implements Evaluator {
       events.on('completed', ({ jobId, returnvalue }) => this.deliver(jobId, returnvalue));
       events.on('failed', ({ jobId, failedReason }) => this.deliverFailure(jobId, failedReason));
       events.on('stalled', ({ jobId }) => {
+        const group = this.groupJobs.get(jobId);
+        if (group) this.notify(`${jobName(group)}: their worker stopped responding; the group is back on the queue`);
         const n = trialOfJob(this.study, jobId);
         if (n !== undefined) this.notify(`trial ${n}: its worker stopped responding; the trial is back on the queue`);
       });
@@ -201,6 +282,7 @@ export class QueueEvaluator implements Evaluator {
 
   /** Takes a result once per trial number: later copies of the same trial's result are dropped. */
   private deliver(jobId: string, raw: unknown): void {
+    if (this.groupJobs.has(jobId)) return this.deliverGroup(jobId, raw);
     const n = trialOfJob(this.study, jobId);
     const waiting = n === undefined ? undefined : this.waiting.get(n);
     if (n === undefined || !waiting) return;
@@ -217,8 +299,49 @@ export class QueueEvaluator implements Evaluator {
     waiting.settle(outcome);
   }
 
+  /** A group's result: each member's outcome, as its own job would have brought it. */
+  private deliverGroup(jobId: string, raw: unknown): void {
+    const requests = this.groupJobs.get(jobId)!;
+    this.groupJobs.delete(jobId);
+    const parsed = groupResultSchema.safeParse(raw);
+    const valid = parsed.success && parsed.data.outcomes.length === requests.length;
+    if (valid && parsed.data.attempt > 1) this.retaken += requests.filter((r) => this.waiting.has(r.number)).length;
+    const outcomes: TrialOutcome[] = [];
+    requests.forEach((r, i) => {
+      const waiting = this.waiting.get(r.number);
+      if (!waiting) return;
+      this.waiting.delete(r.number);
+      if (!valid) return waiting.settle(failed('invalid', `the worker sent a malformed result for its group (${jobName(requests)})`, waiting));
+      let outcome: TrialOutcome;
+      try {
+        outcome = outcomeFromWire(parsed.data.outcomes[i]!, r.number);
+      } catch (e) {
+        return waiting.settle(failed('invalid', describe(e), waiting));
+      }
+      outcomes.push(outcome);
+      waiting.settle(outcome);
+    });
+    this.groups.count(outcomes);
+  }
+
   /** Workers return every trial's own failure as a result, so a failed job means the trial could not be run. */
   private deliverFailure(jobId: string, reason: string): void {
+    const group = this.groupJobs.get(jobId);
+    if (group) {
+      this.groupJobs.delete(jobId);
+      const stalled = /stalled/i.test(reason);
+      for (const r of group) {
+        const waiting = this.waiting.get(r.number);
+        if (!waiting) continue;
+        this.waiting.delete(r.number);
+        if (stalled) this.retaken++;
+        const why = stalled
+          ? `its worker was lost ${MAX_RETAKES + 1} times (the group was taken up again ${MAX_RETAKES} times)`
+          : `no worker could run it: ${reason}`;
+        waiting.settle(failed('crash', `${why}; it was trained in a group of ${group.length} (${jobName(group)}), all of which failed`, waiting));
+      }
+      return;
+    }
     const n = trialOfJob(this.study, jobId);
     const waiting = n === undefined ? undefined : this.waiting.get(n);
     if (n === undefined || !waiting) return;
@@ -239,15 +362,16 @@ export class QueueEvaluator implements Evaluator {
     const conn = this.connection;
     if (!conn) return;
     let lost = 0;
-    const waiting = [...this.waiting].filter(([, w]) => w.queued);
-    const jobs = await Promise.all(waiting.map(([n]) => conn.queue.getJob(trialJobId(this.study, n))));
-    for (const [i, [n, w]] of waiting.entries()) {
+    // One look-up per job: a group's members share theirs.
+    const ids = [...new Set([...this.waiting.values()].filter((w) => w.queued).map((w) => w.job))];
+    const jobs = await Promise.all(ids.map((id) => conn.queue.getJob(id)));
+    for (const [i, id] of ids.entries()) {
       const job = jobs[i];
-      const id = trialJobId(this.study, n);
-      if (!this.waiting.has(n)) continue;
+      const requests = this.groupJobs.get(id) ?? [...this.waiting.values()].filter((w) => w.job === id).map((w) => w.request);
+      if (!requests.some((r) => this.waiting.get(r.number)?.job === id)) continue;
       if (!job) {
-        lost++;
-        await this.enqueue(conn, w.request);
+        lost += requests.length;
+        await this.enqueue(conn, id, requests);
       } else if (job.finishedOn !== undefined) {
         if (job.failedReason) this.deliverFailure(id, job.failedReason);
         else this.deliver(id, job.returnvalue);
@@ -336,6 +460,7 @@ export class QueueEvaluator implements Evaluator {
       workerSlots: this.slots,
       retakenTrials: this.retaken,
       requeuedTrials: this.requeued,
+      ...this.groups.info(),
       ...(this.backend ? { backend: this.backend } : {}),
     };
   }
@@ -381,6 +506,10 @@ async function connectedNames(redis: Redis): Promise<Set<string> | undefined> {
     return undefined;
   }
 }
+
+/** A job's trials, as messages name them. */
+const jobName = (requests: readonly TrialRequest[]) =>
+  requests.length === 1 ? `trial ${requests[0]!.number}` : `trials ${requests.map((r) => r.number).join(', ')}`;
 
 /** Outcomes decided by the study, not a worker. */
 const WORKER = 'redis';

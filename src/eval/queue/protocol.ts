@@ -17,6 +17,9 @@ export const queueName = (study: string) => `trials-${study}`;
 /** A trial's job id: adding the same trial twice keeps one job (BullMQ drops a job whose id exists). */
 export const trialJobId = (study: string, trial: number) => `${study}-${trial}`;
 
+/** A group's job id: its first member's number after a "g", so that it can never be a trial's. */
+export const groupJobId = (study: string, members: readonly number[]) => `${study}-g${members[0]}`;
+
 /** The trial number of one of this study's job ids, or undefined for any other id. */
 export function trialOfJob(study: string, jobId: string | undefined): number | undefined {
   if (jobId === undefined || !jobId.startsWith(`${study}-`)) return undefined;
@@ -90,6 +93,21 @@ export const trialRequestSchema = z.object({
 });
 export type WireRequest = z.infer<typeof trialRequestSchema>;
 
+/** Most members a group job may carry: a worker refuses a larger one (a hostile job must not hold a slot for ever). */
+export const MAX_GROUP_MEMBERS = 64;
+
+/** A group's job: trials whose group key agrees (eval/grouping.ts), trained by one worker as one program. */
+export const groupRequestSchema = z.object({
+  members: z
+    .array(trialRequestSchema)
+    .min(2)
+    .max(MAX_GROUP_MEMBERS)
+    .refine((m) => new Set(m.map((r) => r.number)).size === m.length, 'member trial numbers must differ'),
+});
+
+/** What a job carries: one trial, or a group (told apart by their fields, never by the job's name: both are untrusted). */
+export const jobSchema = z.union([trialRequestSchema, groupRequestSchema]);
+
 /** Largest checkpoint a Redis job carries (Redis holds whole jobs in memory; a study of many members adds up). */
 export const CHECKPOINT_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -155,6 +173,10 @@ const outcomeSchema = z.discriminatedUnion('state', [
 /** What a worker returns for a trial: its outcome, and which start of the job produced it (1 unless retaken). */
 export const trialResultSchema = z.object({ outcome: outcomeSchema, attempt: z.int().min(1) });
 export type TrialResult = z.infer<typeof trialResultSchema>;
+
+/** What a worker returns for a group: one outcome per member, in the job's order. */
+export const groupResultSchema = z.object({ outcomes: z.array(outcomeSchema), attempt: z.int().min(1) });
+export type GroupResult = z.infer<typeof groupResultSchema>;
 
 /** An outcome as a result carries it (its checkpoint as base64), and back. */
 export function outcomeToWire(o: TrialOutcome, trial: number): TrialResult['outcome'] {

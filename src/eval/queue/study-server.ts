@@ -2,16 +2,19 @@ import { WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describe } from '../../errors.js';
 import { PoolEvaluator } from '../pool.js';
-import type { TrialOutcome } from '../types.js';
+import type { TrialOutcome, TrialRequest } from '../types.js';
 import { isConnectionError } from './connection.js';
 import {
+  groupRequestSchema,
   MAX_RETAKES,
   outcomeToWire,
   PREFIX,
+  printable,
   queueName,
   requestFromWire,
   trialOfJob,
   trialRequestSchema,
+  type GroupResult,
   type OpenStudy,
   type TrialResult,
 } from './protocol.js';
@@ -83,7 +86,7 @@ export class StudyServer {
   async start(): Promise<void> {
     await this.pool.warm();
     if (this.stopped) return;
-    this.bull = new Worker<unknown, TrialResult>(queueName(this.study), (job, token) => this.process(job, token), {
+    this.bull = new Worker<unknown, TrialResult | GroupResult>(queueName(this.study), (job, token) => this.process(job, token), {
       connection: this.opts.redis,
       prefix: PREFIX,
       concurrency: this.opts.slots.size,
@@ -102,29 +105,49 @@ export class StudyServer {
     });
   }
 
-  private async process(job: Job<unknown, TrialResult>, token: string | undefined): Promise<TrialResult> {
-    const parsed = trialRequestSchema.safeParse(job.data);
-    if (!parsed.success) throw new Error(`malformed trial request: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
-    const request = requestFromWire(parsed.data);
+  /**
+   * A job is one trial, or a group of trials (eval/queue/evaluator.ts) that one slot trains as one program. Its data
+   * is untrusted: a malformed job is refused (it fails, and the worker logs why) and the worker goes on.
+   */
+  private async process(job: Job<unknown, TrialResult | GroupResult>, token: string | undefined): Promise<TrialResult | GroupResult> {
+    const isGroup = typeof job.data === 'object' && job.data !== null && 'members' in job.data;
+    const parsed = isGroup ? groupRequestSchema.safeParse(job.data) : trialRequestSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const why = `malformed ${isGroup ? 'group' : 'trial'} request (${issue?.path.join('.') || 'value'}: ${issue?.message ?? 'invalid'})`;
+      const message = printable(`job ${String(job.id).slice(0, 80)} refused: ${why}`.slice(0, 300));
+      this.opts.report({ type: 'problem', study: this.study, message });
+      throw new Error(why.slice(0, 300));
+    }
+    const data = parsed.data;
+    const requests = 'members' in data ? data.members.map(requestFromWire) : [requestFromWire(data)];
     const attempt = job.attemptsStarted;
-    const computing = this.compute(request.number, attempt, () => this.pool.run(request, this.interrupt.signal));
+    const run =
+      requests.length === 1
+        ? async () => [await this.pool.run(requests[0]!, this.interrupt.signal)]
+        : () => this.pool.runGroup(requests, this.interrupt.signal);
+    const computing = this.compute(requests, attempt, run);
     this.computing.add(computing);
-    const outcome = await computing.finally(() => this.computing.delete(computing));
+    const outcomes = await computing.finally(() => this.computing.delete(computing));
     // An interrupted trial did not run to its end: it is no result, and must not reach the study as one.
-    if (outcome === undefined || this.interrupt.signal.aborted) return await this.handBack(job, token);
-    this.opts.report({ type: 'finished', study: this.study, trial: request.number, outcome });
-    return { outcome: outcomeToWire({ ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, request.number), attempt };
+    if (outcomes === undefined || this.interrupt.signal.aborted) return await this.handBack(job, token);
+    const wire = requests.map((r, i) => {
+      const outcome = outcomes[i]!;
+      this.opts.report({ type: 'finished', study: this.study, trial: r.number, outcome });
+      return outcomeToWire({ ...outcome, worker: `${this.opts.workerId}/${outcome.worker}` }, r.number);
+    });
+    return 'members' in data ? { outcomes: wire, attempt } : { outcome: wire[0]!, attempt };
   }
 
-  /** Runs a trial in a slot: its outcome, or undefined when it was interrupted or the pool broke (hand it back). */
-  private async compute(trial: number, attempt: number, run: () => Promise<TrialOutcome>): Promise<TrialOutcome | undefined> {
+  /** Runs a job's trials in one slot: their outcomes, or undefined when interrupted or the pool broke (hand it back). */
+  private async compute(requests: readonly TrialRequest[], attempt: number, run: () => Promise<TrialOutcome[]>): Promise<TrialOutcome[] | undefined> {
     await this.opts.slots.acquire();
     try {
       if (this.interrupt.signal.aborted) return undefined;
-      this.opts.report({ type: 'started', study: this.study, trial, attempt });
+      for (const r of requests) this.opts.report({ type: 'started', study: this.study, trial: r.number, attempt });
       return await run();
     } catch (e) {
-      // The pool broke (its threads cannot be replaced): leave this trial, and the study, to other workers.
+      // The pool broke (its threads cannot be replaced): leave this job, and the study, to other workers.
       if (!this.interrupt.signal.aborted) this.opts.onBroken(describe(e));
       return undefined;
     } finally {

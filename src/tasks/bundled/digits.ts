@@ -1,7 +1,11 @@
 import { readLabelledCsv, splitClassification } from '../dataset.js';
-import { mlp } from '../models.js';
+import { mlp, mlpLayout, type MlpOptions } from '../models.js';
 import { mlpSpace, trainerSpace } from '../space.js';
+import type { Params } from '../../space/spec.js';
 import type { Task } from '../types.js';
+
+/** The network for these params: what build trains and what layout describes. */
+const net = (p: Params): MlpOptions => ({ inputShape: [64], hidden: [Number(p.units)], outputs: 10, dropout: Number(p.dropout) });
 
 /** UCI optical digits, 8x8 images of pixel counts 0..16, shared by `digits` and `digits-cnn`. */
 export const digitsData = (inputShape: readonly number[]) => (seed: number) =>
@@ -30,5 +34,6 @@ export const digits: Task = {
     dropout: 0,
   },
   data: digitsData([64]),
-  build: (p, ctx) => mlp(ctx, { inputShape: [64], hidden: [Number(p.units)], outputs: 10, dropout: Number(p.dropout) }),
+  build: (p, ctx) => mlp(ctx, net(p)),
+  layout: (p) => mlpLayout(net(p)),
 };

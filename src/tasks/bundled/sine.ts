@@ -1,7 +1,17 @@
-import { mlp } from '../models.js';
+import { mlp, mlpLayout, type MlpOptions } from '../models.js';
 import { mlpSpace, trainerSpace } from '../space.js';
 import { noisySine } from '../synthetic.js';
+import type { Params } from '../../space/spec.js';
 import type { Task } from '../types.js';
+
+/** The network for these params: what build trains and what layout describes. */
+const net = (p: Params): MlpOptions => ({
+  inputShape: [1],
+  hidden: [Number(p.units), Number(p.units)],
+  outputs: 1,
+  activation: 'tanh',
+  dropout: Number(p.dropout),
+});
 
 export const sine: Task = {
   name: 'sine',
@@ -10,6 +20,6 @@ export const sine: Task = {
   space: { ...trainerSpace({ lr: [1e-4, 1e-1], batchSize: [8, 128], epochs: [10, 60] }), ...mlpSpace([8, 128]) },
   defaults: { lr: 1e-2, batchSize: 32, optimizer: 'adam', momentum: 0.9, weightDecay: 1e-6, epochs: 30, schedule: 'constant', units: 32, dropout: 0 },
   data: (seed) => noisySine(seed, 512, 256, 0.1),
-  build: (p, ctx) =>
-    mlp(ctx, { inputShape: [1], hidden: [Number(p.units), Number(p.units)], outputs: 1, activation: 'tanh', dropout: Number(p.dropout) }),
+  build: (p, ctx) => mlp(ctx, net(p)),
+  layout: (p) => mlpLayout(net(p)),
 };

@@ -1,7 +1,11 @@
 import { readLabelledCsv, splitClassification } from '../dataset.js';
-import { mlp } from '../models.js';
+import { mlp, mlpLayout, type MlpOptions } from '../models.js';
 import { mlpSpace, trainerSpace } from '../space.js';
+import type { Params } from '../../space/spec.js';
 import type { Task } from '../types.js';
+
+/** The network for these params: what build trains and what layout describes. */
+const net = (p: Params): MlpOptions => ({ inputShape: [13], hidden: [Number(p.units)], outputs: 3, dropout: Number(p.dropout) });
 
 export const wine: Task = {
   name: 'wine',
@@ -17,5 +21,6 @@ export const wine: Task = {
       scaling: { kind: 'standardise' },
       inputShape: [13],
     }),
-  build: (p, ctx) => mlp(ctx, { inputShape: [13], hidden: [Number(p.units)], outputs: 3, dropout: Number(p.dropout) }),
+  build: (p, ctx) => mlp(ctx, net(p)),
+  layout: (p) => mlpLayout(net(p)),
 };
