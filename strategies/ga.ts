@@ -73,7 +73,8 @@ export const ga = defineStrategy<Options, State>({
     resetRate: num('share of gene mutations that redraw the gene uniformly instead of a polynomial step', 0.4, { min: 0, max: 1 }),
     elite: int('best individuals copied unchanged into the next generation', 2, { min: 0 }),
   },
-  forBudget: (options, budget) => (options.populationSize === null ? { ...options, populationSize: gaPopulation(budget) } : options),
+  forBudget: (options, { trials }) =>
+    options.populationSize === null && trials !== undefined ? { ...options, populationSize: gaPopulation(trials) } : options,
   init({ dim, options, rng, initialPoints, binEdges }) {
     if (options.elite >= sizeOf(options)) {
       throw errors.strategyOption('ga', 'elite', `a whole number below populationSize (${sizeOf(options)})`, options.elite);

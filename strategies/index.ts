@@ -1,5 +1,5 @@
 import { errors } from '../src/errors.js';
-import type { Strategy } from './types.js';
+import type { Budget, Strategy } from './types.js';
 import { validateOptions } from './options.js';
 import { random } from './random.js';
 import { ga } from './ga.js';
@@ -42,12 +42,11 @@ export function getStrategy(name: string): Strategy {
   return STRATEGIES[name];
 }
 
-/** Resolves a strategy by name and validates its options (defaults filled in). */
-/** Validated options (defaults filled in); with a trial budget, what the strategy leaves to it chosen (Strategy.forBudget). */
-export function resolveStrategy(name: string, options?: unknown, budget?: number): { strategy: Strategy; options: Record<string, unknown> } {
+/** A strategy by name with its options validated (defaults filled in); with a budget, what the strategy leaves to it chosen (Strategy.forBudget). */
+export function resolveStrategy(name: string, options?: unknown, budget?: Budget): { strategy: Strategy; options: Record<string, unknown> } {
   const strategy = getStrategy(name);
   const valid = validateOptions(name, strategy.options, options) as Record<string, unknown>;
   return { strategy, options: budget !== undefined && strategy.forBudget ? strategy.forBudget(valid, budget) : valid };
 }
 
-export type { Strategy, Told, InitContext } from './types.js';
+export type { Budget, Strategy, Told, InitContext } from './types.js';

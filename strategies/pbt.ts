@@ -54,6 +54,10 @@ export const pbt = defineStrategy<Options, State>({
   name: 'pbt',
   summary: 'Population-based training: train in rounds, the worst copy the best (weights too) and perturb their hyperparameters.',
   continuesTraining: true,
+  forBudget: (options, { epochs, fullTraining }) =>
+    options.population !== null
+      ? options
+      : { ...options, population: epochs !== undefined && fullTraining !== undefined ? autoPopulation(epochs, fullTraining) : DEFAULT_POPULATION },
   options: {
     population: intOrAuto(
       `members trained side by side (null: as many full trainings as the epoch budget holds, ${MIN_AUTO}-${MAX_AUTO}; ${DEFAULT_POPULATION} without one)`,

@@ -70,18 +70,27 @@ export interface Strategy<O = any, S = any> {
   readonly objectives?: ObjectiveKind;
   readonly options: Schema<O>;
   /**
-   * Options left to the search (null) chosen from the trial budget, for a strategy whose best settings depend on it
-   * (GA's population). Called once before the first init when the search has a trial budget (prepareSearch, the
-   * benchmark driver); what it returns is what the run records and a resume replays. Without a budget to go by the
-   * strategy falls back on its own defaults. A strategy with it is not budget-blind: the best after n trials of a
-   * longer run is not the best of a run of n.
+   * Options left to the search (null) chosen from the budget, for a strategy whose best settings depend on it (GA's
+   * population on the trials, PBT's on the epochs). Called once before the first init of a new search
+   * (prepareSearch, the benchmark driver); what it returns is what the run records and a resume replays. A strategy
+   * with it is not budget-blind: the best after n trials of a longer run is not the best of a run of n.
    */
-  forBudget?(options: O, budget: number): O;
+  forBudget?(options: O, budget: Budget): O;
   init(ctx: InitContext<O>): S;
   ask(state: S, rng: Rng, setup: Setup<O>): { xs: number[][]; state: S; plans?: TrialPlan[] };
   /** True for strategies that train their trials in segments from checkpoints (PBT): they cannot take a scheduler. */
   readonly continuesTraining?: boolean;
   tell(state: S, told: readonly Told[], rng: Rng, setup: Setup<O>): S;
+}
+
+/** What a search knows of its budget when it starts; each field only when the search has it. */
+export interface Budget {
+  /** Trials the search may run. */
+  readonly trials?: number;
+  /** Resource in all (`--budget-epochs`). */
+  readonly epochs?: number;
+  /** The resource of one full training of the task. */
+  readonly fullTraining?: number;
 }
 
 export const defineStrategy = <O, S>(s: Strategy<O, S>): Strategy<O, S> => s;

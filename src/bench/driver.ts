@@ -36,7 +36,7 @@ export interface MinimizeResult {
 export function minimize(spec: MinimizeSpec): MinimizeResult {
   const { strategy, dim, budget, seed, objective, checkpoints = [] } = spec;
   const valid = validateOptions(strategy.name, strategy.options, spec.options);
-  const setup = { dim, options: strategy.forBudget ? strategy.forBudget(valid, budget) : valid };
+  const setup = { dim, options: strategy.forBudget ? strategy.forBudget(valid, { trials: budget }) : valid };
   let state = strategy.init({ ...setup, rng: rngFor(seed, strategy.name, 'init') });
   let best = Infinity;
   let bestX: readonly number[] = [];

@@ -3,8 +3,7 @@ import { errors } from '../errors.js';
 import { parseSearchOptions, UNBOUNDED_TRIALS, type SearchOptions } from '../options.js';
 import { findLrParam, parseSpace, type SpaceSpec } from '../space/spec.js';
 import { loadSpaceFile, withLogRange } from '../space/load.js';
-import { resolveStrategy } from '../../strategies/index.js';
-import { autoPopulation } from '../../strategies/pbt.js';
+import { resolveStrategy, type Budget } from '../../strategies/index.js';
 import { objectiveSpec, strategyFor } from '../study/objectives.js';
 import { LOCAL_EXECUTOR } from '../eval/queue/url.js';
 import { importFitness, moduleUrl } from '../eval/source.js';
@@ -34,7 +33,7 @@ async function pbtLineage(
   space: SpaceSpec,
   source: PreparedSearch['source'],
   fullResource: number | undefined,
-): Promise<{ mutable: boolean[]; resource: number; population: number }> {
+): Promise<{ mutable: boolean[]; resource: number }> {
   if (source.kind === 'module' && !(await supportsCheckpoints(source.url))) {
     throw errors.optionConflict(
       `strategy ${name} continues trainings from checkpoints, and this fitness module does not declare that it can`,
@@ -46,10 +45,8 @@ async function pbtLineage(
       `strategy ${name} continues trainings from checkpoints: set fitness.checkpoints = true on a function that can (README: PBT)`,
     );
   }
-  // Left to the search, the population holds as many full trainings as the budget (strategies/pbt.ts says why).
-  const asked = strategyOptions.population as number | null;
-  const population =
-    asked ?? (options.budgetEpochs !== undefined && fullResource !== undefined ? autoPopulation(options.budgetEpochs, fullResource) : 16);
+  // Chosen from the budget by PBT's forBudget when left to the search, or recorded by the run a resume continues.
+  const population = Number(strategyOptions.population);
   const resource = options.budgetEpochs !== undefined ? Math.floor(options.budgetEpochs / population) : fullResource;
   if (resource === undefined || resource < 1) {
     throw errors.optionConflict(
@@ -61,7 +58,7 @@ async function pbtLineage(
   }
   const names = Object.keys(space);
   const mutable = names.map((n) => (source.kind === 'task' ? MUTABLE_MID_TRAINING.has(n) : true));
-  return { mutable, resource, population };
+  return { mutable, resource };
 }
 
 async function supportsCheckpoints(url: string): Promise<boolean> {
@@ -154,10 +151,18 @@ export async function prepareSearch(input: SearchInput, recordedStrategyOptions?
 
   const objectives = objectiveSpec(options);
   const strategyName = strategyFor(options.strategy, objectives, options.scheduler !== undefined);
-  // A trial budget the search was given (not the stand-in of a search bounded by its resource budget alone).
-  const budget = recordedStrategyOptions === undefined && options.budget < UNBOUNDED_TRIALS ? options.budget : undefined;
-  let strategy = resolveStrategy(strategyName, recordedStrategyOptions ?? options.strategyOptions, budget);
   const fullResource = resolvedTask ? taskEpochs(resolvedTask, space) : undefined;
+  // A new search tells the strategy its budget (a trial count only when one was given, not the stand-in of a search
+  // bounded by its resource alone); a resume takes the options its journal recorded.
+  const budget: Budget | undefined =
+    recordedStrategyOptions !== undefined
+      ? undefined
+      : {
+          ...(options.budget < UNBOUNDED_TRIALS ? { trials: options.budget } : {}),
+          ...(options.budgetEpochs !== undefined ? { epochs: options.budgetEpochs } : {}),
+          ...(fullResource !== undefined ? { fullTraining: fullResource } : {}),
+        };
+  const strategy = resolveStrategy(strategyName, recordedStrategyOptions ?? options.strategyOptions, budget);
   const continues = strategy.strategy.continuesTraining === true;
   // With a scheduler (or PBT) the length of a training is the search's decision, not a gene: train every trial
   // for the most epochs the space allows, so that rungs compare like with like.
@@ -169,11 +174,7 @@ export async function prepareSearch(input: SearchInput, recordedStrategyOptions?
     );
   }
   let lineage: PreparedSearch['lineage'];
-  if (continues) {
-    const { population, ...rest } = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
-    lineage = rest;
-    strategy = { ...strategy, options: { ...strategy.options, population } };
-  }
+  if (continues) lineage = await pbtLineage(strategyName, strategy.options, options, space, source, fullResource);
   let scheduler: ScheduledBy | undefined;
   if (options.scheduler !== undefined) {
     const { scheduler: s, options: schedulerOptions } = resolveScheduler(options.scheduler, options.schedulerOptions);

@@ -43,7 +43,7 @@ describe('ga', () => {
       const runs = await Promise.all([60, 1000, 3000].map((budget) => search({ fitness, space, strategy: 'ga', budget, seed: 1 })));
       expect(runs.map((r) => r.strategyOptions.populationSize)).toEqual([10, 10, 30]);
       expect(runs.map(firstBatch)).toEqual([10, 10, 30]);
-      expect(ga.forBudget?.({ ...runs[0]!.strategyOptions, populationSize: null } as never, 20000)).toMatchObject({ populationSize: 50 });
+      expect(ga.forBudget?.({ ...runs[0]!.strategyOptions, populationSize: null } as never, { trials: 20000 })).toMatchObject({ populationSize: 50 });
       const given = await search({ fitness, space, strategy: 'ga', strategyOptions: { populationSize: 20 }, budget: 3000, seed: 1 });
       expect(given.strategyOptions.populationSize).toBe(20);
       expect(firstBatch(given)).toBe(20);
