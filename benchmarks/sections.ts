@@ -25,6 +25,7 @@ import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
 import { faultBenchmark, faultOptions, toMarkdown as faultsMarkdown, type FaultRow } from './faults.js';
 import { multiFidelitySection } from './multi-fidelity.js';
+import { pbtPopulationSection } from './pbt-population.js';
 import { reportOverheadSection } from './report-overhead.js';
 
 import type { Section, SectionRun } from './section.js';
@@ -240,6 +241,7 @@ export const SECTIONS: readonly Section[] = [
   groupedQueueSection,
   checkpointCost,
   multiFidelitySection,
+  pbtPopulationSection,
   reportOverheadSection,
   multiObjectiveSection,
   faults,
