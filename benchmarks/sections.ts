@@ -20,6 +20,7 @@ import { vectorisedSection } from './vectorised.js';
 import { lrSeedsSection } from './lr-range-seeds.js';
 import { lrMarginSection } from './lr-range-margin.js';
 import { groupedTrialsSection } from './grouped-trials.js';
+import { groupedQueueSection } from './grouped-queue.js';
 import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
 import { faultBenchmark, faultOptions, toMarkdown as faultsMarkdown, type FaultRow } from './faults.js';
@@ -237,6 +238,7 @@ export const SECTIONS: readonly Section[] = [
   vectorisedSection,
   groupedTrialsSection,
   queue,
+  groupedQueueSection,
   checkpointCost,
   multiFidelitySection,
   pbtPopulationSection,

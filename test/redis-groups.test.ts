@@ -3,10 +3,13 @@
  * as one job; a remote worker trains it as one program and returns one outcome per member. Real redis-server and
  * `evotune worker` processes (build first). Fails, never skips, when redis-server is missing.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journalLineSchema } from '../src/journal/format.js';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
 
@@ -22,6 +25,24 @@ const space = {
 
 const trials = (r: SearchResult) =>
   r.history.map((t) => ({ number: t.number, params: t.params, value: t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value }));
+
+/** A run folder's journal lines about trials, without what grouping may change: times, the worker, the group's own metrics. */
+type TrialLine = { type: string; trial: number; state?: string } & Record<string, unknown>;
+function trialLines(dir: string): TrialLine[] {
+  return readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => journalLineSchema.parse(JSON.parse(l)))
+    .flatMap((l): TrialLine[] => {
+      if (l.type === 'asked') return [{ ...l, at: '' }];
+      if (l.type !== 'finished') return [];
+      const { at: _a, durationMs: _d, worker: _w, ...rest } = l;
+      if (rest.state === 'failed') return [rest];
+      const { trainMs: _t, stepsPerSec: _s, groupSize: _g, groupMemberStepsPerSec: _r, ...metrics } = rest.metrics;
+      return [{ ...rest, metrics }];
+    })
+    .sort((a, b) => a.trial - b.trial || a.type.localeCompare(b.type));
+}
 const groupSizes = (r: SearchResult) => r.history.map((t) => (t.outcome.state === 'failed' ? null : Number(t.outcome.metrics.groupSize ?? 1)));
 
 describe('groups through the redis executor', () => {
@@ -105,6 +126,53 @@ describe('groups through the redis executor', () => {
     expect(log).toMatch(/job evil-2 refused: malformed group request \(members: /);
     expect(log).toMatch(/job evil-3 refused: malformed group request \(members: /);
   }, 900_000);
+
+  it('a member that diverges fails as nan alone: its group-mates complete as they do ungrouped, the search goes on, the journal is the same', async () => {
+    // Float32 weights overflow for lr past ~1e37: with seed 5, PSO's first generation holds two such members.
+    const diverging = { lr: { type: 'float', low: 1e-2, high: 1e40, log: true } };
+    const dir = mkdtempSync(join(tmpdir(), 'evotune-redis-nan-'));
+    try {
+      const run = (task: string, name: string) => search(base({ task, executor: redis.url, space: diverging as never, out: join(dir, name) }));
+      const grouped = await run(tiny, 'grouped');
+      const alone = await run(tinyAlone, 'alone');
+
+      const nan = grouped.history.filter((t) => t.outcome.state === 'failed');
+      expect(nan.length).toBeGreaterThan(0);
+      for (const t of nan) expect(t.outcome).toMatchObject({ state: 'failed', kind: 'nan' });
+      // Every member of a group that ended, complete or failed, ends as it does in its own job.
+      expect(trials(grouped)).toEqual(trials(alone));
+      expect(grouped.failuresByKind).toEqual({ nan: nan.length });
+      // The diverged members were trained in groups with members that completed: each group (its members share
+      // its size, rate and time) has as many members missing from the completed ones as there were nan trials.
+      const groups = new Map<string, { size: number; complete: number }>();
+      for (const t of grouped.history) {
+        if (t.outcome.state !== 'complete') continue;
+        const { groupSize: size, groupMemberStepsPerSec: rate, trainMs } = t.outcome.metrics;
+        if (typeof size !== 'number' || size < 2) continue;
+        const id = `${size}/${String(rate)}/${String(trainMs)}`;
+        const g = groups.get(id) ?? { size, complete: 0 };
+        g.complete++;
+        groups.set(id, g);
+      }
+      const missing = [...groups.values()].reduce((sum, g) => sum + g.size - g.complete, 0);
+      expect(missing).toBe(nan.length);
+      // The search went on: later generations were asked and completed, and the best is the ungrouped run's.
+      expect(grouped.trials).toBe(16);
+      const lastNan = Math.max(...nan.map((t) => t.number));
+      expect(grouped.history.filter((t) => t.number > lastNan && t.outcome.state === 'complete').length).toBeGreaterThan(4);
+      expect(grouped.best?.value).toBeTypeOf('number');
+      expect({ trial: grouped.best?.trial, value: grouped.best?.value }).toEqual({ trial: alone.best?.trial, value: alone.best?.value });
+
+      // The journal records a grouped member, diverged or not, as it records the same trial ungrouped.
+      const journal = trialLines(join(dir, 'grouped'));
+      expect(journal).toEqual(trialLines(join(dir, 'alone')));
+      const nanLines = journal.filter((l) => l.type === 'finished' && l.state === 'failed');
+      expect(nanLines.map((l) => l.trial)).toEqual(nan.map((t) => t.number));
+      for (const l of nanLines) expect(l).toMatchObject({ kind: 'nan' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 400_000);
 
   it("a group past its members' time limits fails every member as a timeout that says it was grouped", async () => {
     const r = await search(
