@@ -151,31 +151,6 @@ function geneOf(spec: SpaceSpec, name: string, value: Params[string] | undefined
   }
 }
 
-export {
-  analyseCurve,
-  diagnose,
-  isHealthy,
-  RULES,
-  RULE_NAMES,
-  type Analysis,
-  type Diagnosis,
-  type Issue,
-  type RuleName,
-} from './analyse.js';
-export { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput, type Signal } from './options.js';
+// What the CLI loads with the test (the rest is imported from the files that hold it).
+export { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 export { renderSvg } from './plot.js';
-export {
-  CurveRecorder,
-  defaultSteps,
-  medianCurve,
-  sweep,
-  sweepMembers,
-  type BandPoint,
-  type Curve,
-  type CurvePoint,
-  type CurveStop,
-  type MedianCurve,
-  type MemberCurves,
-  type RangeSession,
-  type SweepOptions,
-} from './sweep.js';
