@@ -329,7 +329,7 @@ const PLAN = {
  * is a function of its seed); every row keeps its commit and the section's text names the commits it mixes.
  * MULTI_FIDELITY_FIRST_SEED=k leaves out seeds below k, so that a second process can fill the cache from seed k on.
  */
-const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
+export const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
 
 /** Outside reference figures quoted by issue #13 (another framework): shown beside ours, never computed here. */
 const OPTUNA_REFERENCE = [
@@ -346,7 +346,7 @@ const OPTUNA_REFERENCE = [
   ),
 ].join('\n');
 
-function tasksToRun(planned: readonly string[]): readonly string[] {
+export function tasksToRun(planned: readonly string[]): readonly string[] {
   const raw = process.env.MULTI_FIDELITY_TASKS;
   if (raw === undefined) return planned;
   const tasks = raw.split(',').map((t) => t.trim());
@@ -355,7 +355,7 @@ function tasksToRun(planned: readonly string[]): readonly string[] {
   return planned.filter((t) => tasks.includes(t));
 }
 
-function reuseCommits(): string[] {
+export function reuseCommits(): string[] {
   const raw = process.env.MULTI_FIDELITY_REUSE;
   if (raw === undefined || raw.trim() === '') return [];
   const commits = raw.split(',').map((c) => c.trim());
@@ -364,7 +364,7 @@ function reuseCommits(): string[] {
   return commits;
 }
 
-function firstSeed(seeds: number): number {
+export function firstSeed(seeds: number): number {
   const raw = process.env.MULTI_FIDELITY_FIRST_SEED;
   if (raw === undefined) return 0;
   const n = Number(raw);
@@ -372,7 +372,7 @@ function firstSeed(seeds: number): number {
   return n;
 }
 
-function seedsToRun(planned: number): number {
+export function seedsToRun(planned: number): number {
   const raw = process.env.MULTI_FIDELITY_SEEDS;
   if (raw === undefined) return planned;
   const n = Number(raw);

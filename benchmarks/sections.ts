@@ -24,6 +24,7 @@ import { redisServerBinary } from '../support/redis-harness.js';
 import { multiObjectiveSection } from './multi-objective.js';
 import { faultBenchmark, faultOptions, toMarkdown as faultsMarkdown, type FaultRow } from './faults.js';
 import { multiFidelitySection } from './multi-fidelity.js';
+import { pbtPopulationSection } from './pbt-population.js';
 import { reportOverheadSection } from './report-overhead.js';
 
 import type { Section, SectionRun } from './section.js';
@@ -238,6 +239,7 @@ export const SECTIONS: readonly Section[] = [
   queue,
   checkpointCost,
   multiFidelitySection,
+  pbtPopulationSection,
   reportOverheadSection,
   multiObjectiveSection,
   faults,
