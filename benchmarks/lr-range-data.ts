@@ -11,8 +11,8 @@ import { openSession, rangeTestParams, trainAndEvaluate } from '../src/tasks/tra
 import type { Task } from '../src/tasks/types.js';
 import type { OptimizerName } from '../src/tasks/config.js';
 import { CurveRecorder, defaultSteps, scheduledLr, type Curve } from '../src/lr-range/sweep.js';
-import { analyseCurve } from '../src/lr-range/analyse.js';
-import { lrRangeOptionsSchema, type Signal } from '../src/lr-range/options.js';
+import { analyseCurve, type Signal } from '../src/lr-range/analyse.js';
+import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { mean } from '../src/bench/stats.js';
 
 /** Where lr-range-collect's data for the LR range test benchmarks is committed. */

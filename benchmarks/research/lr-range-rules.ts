@@ -6,8 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { findRegions, readWindow, RULE_NAMES, RULES, searchBounds, type Window } from '../../src/lr-range/analyse.js';
-import type { Signal } from '../../src/lr-range/options.js';
+import { findRegions, readWindow, RULE_NAMES, RULES, searchBounds, type Signal, type Window } from '../../src/lr-range/analyse.js';
 import { DATA_FILE, END_LR, gridBest, interpolatedLoss, readCases, replay, START_LR, type CaseData } from '../lr-range-data.js';
 import { readSeededGrids, seededGridOf } from '../lr-range-grid-seeds.js';
 import { lossWithin, lrWithin, meetsGoal } from '../lr-range-goal.js';

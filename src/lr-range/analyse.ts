@@ -1,10 +1,35 @@
 /**
  * Stage 1 of the finder, reading the curve: each rule's suggestion from the window of the curve the rules read, the
  * regions Smith's method sees in it (flat, falling, rising) and what makes it hard to trust, and the search bounds
- * around the suggestion. The same reading serves one curve and the median of K (sweep.ts).
+ * around the suggestion. The same reading serves one curve and the median of K (both recorded by sweep.ts).
  */
 import { errors } from '../errors.js';
-import type { Curve } from './sweep.js';
+
+/** Which loss the test records: the training loss of each step (the classic test), or the validation loss after it
+ *  (Smith's first variant: it also sees overfitting, which decides the best LR on small data sets). */
+export type Signal = 'train' | 'val';
+export const SIGNALS: readonly Signal[] = ['train', 'val'];
+
+/** One step of the test: the LR it trained at, the recorded loss after it, and the smoothed loss up to it. */
+export interface CurvePoint {
+  readonly step: number;
+  readonly lr: number;
+  readonly loss: number;
+  readonly smoothed: number;
+}
+
+/** Why the test stopped before its last step: a smoothed loss above factor x the best so far, or a loss that is NaN/Infinity. */
+export type Divergence = 'diverged' | 'non-finite';
+
+/** How the test ended: at its last step, or early at `lr` (the first LR that diverged or gave NaN/Infinity). */
+export type CurveStop = { readonly reason: 'end' } | { readonly reason: Divergence; readonly step: number; readonly lr: number };
+
+/** The recorded curve; a point whose loss was NaN/Infinity is not in `points`, only in `stop`. */
+export interface Curve {
+  readonly signal: Signal;
+  readonly points: readonly CurvePoint[];
+  readonly stop: CurveStop;
+}
 
 /** What a curve says: the suggestion of the chosen rule (and of every rule, to compare), bounds, diagnosis. */
 export interface Analysis {

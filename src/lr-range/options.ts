@@ -6,16 +6,11 @@ import * as z from 'zod';
 import { parseOptions } from '../util/schema.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
 import { OPTIMIZERS } from '../tasks/config.js';
-import { RULE_NAMES } from './analyse.js';
+import { RULE_NAMES, SIGNALS } from './analyse.js';
 
 /** How the LR moves from start to end over the test: exponential (even steps in log LR) or linear (see scheduledLr). */
 export type ScheduleKind = 'exponential' | 'linear';
 export const SCHEDULES: readonly ScheduleKind[] = ['exponential', 'linear'];
-
-/** Which loss the test records: the training loss of each step (the classic test), or the validation loss after it
- *  (Smith's first variant: it also sees overfitting, which decides the best LR on small data sets). */
-export type Signal = 'train' | 'val';
-export const SIGNALS: readonly Signal[] = ['train', 'val'];
 
 /** Most members one test takes (`seeds`): past a few dozen the median moves no more, and the memory grows. */
 export const MAX_SEEDS = 64;

@@ -12,28 +12,10 @@ import { openGroupSession, type GroupSession } from '../tasks/group-session.js';
 import { openSession } from '../tasks/train.js';
 import type { Params } from '../space/spec.js';
 import type { Task, TaskContext } from '../tasks/types.js';
-import type { ScheduleKind, Signal } from './options.js';
+import type { Curve, CurvePoint, CurveStop, Divergence, Signal } from './analyse.js';
+import type { ScheduleKind } from './options.js';
 
-/** One step of the test: the LR it trained at, the recorded loss after it, and the smoothed loss up to it. */
-export interface CurvePoint {
-  readonly step: number;
-  readonly lr: number;
-  readonly loss: number;
-  readonly smoothed: number;
-}
-
-/** Why the test stopped before its last step: a smoothed loss above factor x the best so far, or a loss that is NaN/Infinity. */
-export type Divergence = 'diverged' | 'non-finite';
-
-/** How the test ended: at its last step, or early at `lr` (the first LR that diverged or gave NaN/Infinity). */
-export type CurveStop = { readonly reason: 'end' } | { readonly reason: Divergence; readonly step: number; readonly lr: number };
-
-/** The recorded curve; a point whose loss was NaN/Infinity is not in `points`, only in `stop`. */
-export interface Curve {
-  readonly signal: Signal;
-  readonly points: readonly CurvePoint[];
-  readonly stop: CurveStop;
-}
+export type { Curve, CurvePoint, CurveStop, Divergence } from './analyse.js';
 
 /** What the range test needs from a model in training: nothing more, so any trainer (or a synthetic one) fits. */
 export interface RangeSession {
