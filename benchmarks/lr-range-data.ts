@@ -10,11 +10,8 @@ import { loadTf, type BackendChoice } from '../src/tf/backend.js';
 import { openSession, rangeTestParams, trainAndEvaluate } from '../src/tasks/train.js';
 import type { Task } from '../src/tasks/types.js';
 import type { OptimizerName } from '../src/tasks/config.js';
-import { scheduledLr } from '../src/lr-range/schedule.js';
-import { CurveRecorder } from '../src/lr-range/sweep.js';
-import type { Curve, Signal } from '../src/lr-range/curve.js';
-import { analyseCurve } from '../src/lr-range/analyse.js';
-import { defaultSteps } from '../src/lr-range/index.js';
+import { CurveRecorder, defaultSteps, scheduledLr, type Curve } from '../src/lr-range/sweep.js';
+import { analyseCurve, type Signal } from '../src/lr-range/analyse.js';
 import { lrRangeOptionsSchema } from '../src/lr-range/options.js';
 import { mean } from '../src/bench/stats.js';
 

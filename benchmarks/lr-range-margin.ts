@@ -26,12 +26,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { analyseCurve, type Analysis } from '../src/lr-range/analyse.js';
-import { medianCurve } from '../src/lr-range/band.js';
-import { BOUNDS_MARGIN, NO_MARGIN, searchBounds, type BoundsMargin } from '../src/lr-range/bounds.js';
-import { sweepMembers } from '../src/lr-range/members.js';
+import { analyseCurve, BOUNDS_MARGIN, NO_MARGIN, searchBounds, type Analysis, type BoundsMargin, type LrInterval } from '../src/lr-range/analyse.js';
+import { medianCurve, sweepMembers } from '../src/lr-range/sweep.js';
 import { parseLrRangeOptions } from '../src/lr-range/options.js';
-import type { LrInterval } from '../src/lr-range/regions.js';
 import { refine } from '../src/lr-range/refine.js';
 import { holm, mannWhitneyU, mean, median } from '../src/bench/stats.js';
 import { pValue, table } from '../src/bench/report-markdown.js';

@@ -18,9 +18,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { analyseCurve } from '../src/lr-range/analyse.js';
-import { medianCurve, quantile as quantileInf } from '../src/lr-range/band.js';
-import type { Curve } from '../src/lr-range/curve.js';
-import { sweepMembers, type MemberCurves } from '../src/lr-range/members.js';
+import { medianCurve, quantile as quantileInf, sweepMembers, type Curve, type MemberCurves } from '../src/lr-range/sweep.js';
 import { parseLrRangeOptions } from '../src/lr-range/options.js';
 import { refine } from '../src/lr-range/refine.js';
 import { holm, mannWhitneyU } from '../src/bench/stats.js';

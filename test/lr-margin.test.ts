@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyseCurve } from '../src/lr-range/analyse.js';
-import { BOUNDS_MARGIN, NO_MARGIN, searchBounds } from '../src/lr-range/bounds.js';
-import { scheduledLr } from '../src/lr-range/schedule.js';
-import { CurveRecorder } from '../src/lr-range/sweep.js';
+import { analyseCurve, BOUNDS_MARGIN, NO_MARGIN, searchBounds } from '../src/lr-range/analyse.js';
+import { CurveRecorder, scheduledLr } from '../src/lr-range/sweep.js';
 import { validateTaskData } from '../src/tasks/validate.js';
 import { decideBetween, type Graded, type MarginResult } from '../benchmarks/lr-range-margin.js';
 import { tabular30 } from '../benchmarks/tabular30.js';

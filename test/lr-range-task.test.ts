@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lrRangeTest } from '../src/lr-range/index.js';
-import { pointsAroundSuggestion } from '../src/lr-range/start-points.js';
+import { lrRangeTest, pointsAroundSuggestion } from '../src/lr-range/index.js';
 import { Space } from '../src/space/codec.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
 import { prepareSearch } from '../src/search.js';

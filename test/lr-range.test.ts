@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { analyseCurve } from '../src/lr-range/analyse.js';
-import type { Curve } from '../src/lr-range/curve.js';
-import { diagnose, isHealthy } from '../src/lr-range/diagnose.js';
-import { RULES, RULE_NAMES } from '../src/lr-range/rules.js';
-import { scheduledLr } from '../src/lr-range/schedule.js';
-import { smoothLosses } from '../src/lr-range/smoothing.js';
-import { CurveRecorder, sweep, type RangeSession, type SweepOptions } from '../src/lr-range/sweep.js';
-import { readWindow } from '../src/lr-range/window.js';
+import { analyseCurve, diagnose, isHealthy, readWindow, RULES, RULE_NAMES } from '../src/lr-range/analyse.js';
+import { CurveRecorder, scheduledLr, smoothLosses, sweep, type Curve, type RangeSession, type SweepOptions } from '../src/lr-range/sweep.js';
 import { latticeLrs, pickFinalists, pickLr, probeSeed, PROBE_STEP, refine, type Probe } from '../src/lr-range/refine.js';
 import { gaussian, rngFor } from '../src/util/rng.js';
 

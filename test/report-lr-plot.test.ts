@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseCurve } from '../src/lr-range/analyse.js';
 import { renderSvg } from '../src/lr-range/plot.js';
-import { scheduledLr } from '../src/lr-range/schedule.js';
-import { CurveRecorder } from '../src/lr-range/sweep.js';
+import { CurveRecorder, scheduledLr } from '../src/lr-range/sweep.js';
 
 /** A curve that is flat, falls between 1e-4 and 1e-2 and blows up after. */
 function curve() {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { rngFor, shuffleInPlace, type Rng } from '../../src/util/rng.js';
 import { latticeLrs, probeMean, probeSeed, refine, smoothedScores, type ProbeResult } from '../../src/lr-range/refine.js';
-import { argmin } from '../../src/lr-range/window.js';
+import { argmin } from '../../src/lr-range/analyse.js';
 import { DATA_FILE, gridBest, interpolatedLoss, rangeSeeds, readCases, stageOne, type CaseData, type GridPoint } from '../lr-range-data.js';
 import { GRID20_FILE, readSeededGrids, seededGridOf, type SeededGrid } from '../lr-range-grid-seeds.js';
 import { onSeeds } from '../lr-range-ceiling.js';

@@ -6,11 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { searchBounds } from '../../src/lr-range/bounds.js';
-import type { Signal } from '../../src/lr-range/curve.js';
-import { findRegions } from '../../src/lr-range/regions.js';
-import { RULE_NAMES, RULES } from '../../src/lr-range/rules.js';
-import { readWindow, type Window } from '../../src/lr-range/window.js';
+import { findRegions, readWindow, RULE_NAMES, RULES, searchBounds, type Signal, type Window } from '../../src/lr-range/analyse.js';
 import { DATA_FILE, END_LR, gridBest, interpolatedLoss, readCases, replay, START_LR, type CaseData } from '../lr-range-data.js';
 import { readSeededGrids, seededGridOf } from '../lr-range-grid-seeds.js';
 import { lossWithin, lrWithin, meetsGoal } from '../lr-range-goal.js';

@@ -1,9 +1,10 @@
 /**
  * The LR range test (Smith 2015): train a fresh model for a few hundred steps while the LR grows from a tiny value
- * to a huge one, record the loss, and read from the curve where the LR works (stage 1: suggestion and bounds);
- * then, unless `refine` is 0, train the task's real budget at the quarter-decade LRs inside the bounds, race the
- * best few on with more seeds and suggest the one with the lowest validation loss (stage 2, refine.ts). With `seeds`
- * K > 1, K tests from seeds seed..seed+K-1 run at once (members.ts) and the curve read is their median (band.ts).
+ * to a huge one, record the loss (sweep.ts), and read from the curve where the LR works (stage 1: suggestion, bounds
+ * and diagnosis, analyse.ts); then, unless `refine` is 0, train the task's real budget at the quarter-decade LRs
+ * inside the bounds, race the best few on with more seeds and suggest the one with the lowest validation loss
+ * (stage 2, refine.ts). With `seeds` K > 1, K tests from seeds seed..seed+K-1 run at once and the curve read is their
+ * median (sweep.ts). A search with `--lr-bounds auto` starts from points around the suggestion (at the end).
  * A pure function of (task, options, seed): it builds its own models and touches no global state but the tfjs
  * backend it loads. See README.md.
  */
@@ -12,13 +13,12 @@ import { loadTf } from '../tf/backend.js';
 import { trainConfig } from '../tasks/config.js';
 import { rangeTestParams, trainAndEvaluate } from '../tasks/train.js';
 import type { Task } from '../tasks/types.js';
-import type { Params } from '../space/spec.js';
+import { Space } from '../space/codec.js';
+import type { Params, SpaceSpec } from '../space/spec.js';
 import { analyseCurve, type Analysis } from './analyse.js';
-import type { Curve } from './curve.js';
 import { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 import { refine, type Refinement } from './refine.js';
-import { medianCurve, type BandPoint } from './band.js';
-import { sweepMembers } from './members.js';
+import { medianCurve, sweepMembers, type BandPoint, type Curve } from './sweep.js';
 
 /** What the test cost: the sweep's steps, and refine's trainings of the task's budget (what one search trial runs). */
 export interface LrRangeCost {
@@ -117,12 +117,40 @@ export async function lrRangeTest(task: Task, input: LrRangeOptionsInput = {}, s
   };
 }
 
-export { analyseCurve, type Analysis } from './analyse.js';
-export type { Curve, CurvePoint, CurveStop, Signal } from './curve.js';
-export { diagnose, isHealthy, type Diagnosis, type Issue } from './diagnose.js';
+// ---------------------------------------------------------------------------------------------------------------
+// What a search does with the suggestion: its first population starts on and around it.
+
+/** Where the first population's points put the LR, in decades from the suggestion: on it and a quarter/half decade around. */
+const OFFSETS = [0, -0.25, 0.25, -0.5];
+
+/**
+ * Points of the unit cube for a search's first population: the LR gene at and around the suggestion (kept inside
+ * the space's LR range), every other gene at the task's default where the space can hold it, else mid-range.
+ */
+export function pointsAroundSuggestion(spec: SpaceSpec, lrName: string, suggestion: number, defaults: Params): number[][] {
+  const space = new Space(spec);
+  const base = space.names.map((name) => geneOf(spec, name, defaults[name]));
+  const lrIndex = space.names.indexOf(lrName);
+  return OFFSETS.map((d) => {
+    const x = [...base];
+    x[lrIndex] = geneOf(spec, lrName, suggestion * 10 ** d, true);
+    return x;
+  });
+}
+
+/** The gene of one value, or 0.5 when the value is absent or outside the parameter (clamped instead if `clamp`). */
+function geneOf(spec: SpaceSpec, name: string, value: Params[string] | undefined, clamp = false): number {
+  const p = spec[name]!;
+  let v = value;
+  if (clamp && typeof v === 'number' && p.type !== 'categorical') v = Math.min(p.high, Math.max(p.low, v));
+  if (v === undefined) return 0.5;
+  try {
+    return new Space({ [name]: p }).encode({ [name]: v })[0]!;
+  } catch {
+    return 0.5; // a default the space cannot represent (another type, out of range): no better guess than mid-range
+  }
+}
+
+// What the CLI loads with the test (the rest is imported from the files that hold it).
 export { parseLrRangeOptions, type LrRangeOptions, type LrRangeOptionsInput } from './options.js';
 export { renderSvg } from './plot.js';
-export { RULES, RULE_NAMES, type RuleName } from './rules.js';
-export { defaultSteps, sweepMembers, type MemberCurves } from './members.js';
-export { medianCurve, type BandPoint, type MedianCurve } from './band.js';
-export { sweep, CurveRecorder, type RangeSession, type SweepOptions } from './sweep.js';

@@ -1,10 +1,16 @@
+/**
+ * The range test's options. Kept apart from the test so that the CLI lists the choices (schedules, signals, rules)
+ * without loading the trainer.
+ */
 import * as z from 'zod';
 import { parseOptions } from '../util/schema.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
 import { OPTIMIZERS } from '../tasks/config.js';
-import { SIGNALS } from './curve.js';
-import { RULE_NAMES } from './rules.js';
-import { SCHEDULES } from './schedule.js';
+import { RULE_NAMES, SIGNALS } from './analyse.js';
+
+/** How the LR moves from start to end over the test: exponential (even steps in log LR) or linear (see scheduledLr). */
+export type ScheduleKind = 'exponential' | 'linear';
+export const SCHEDULES: readonly ScheduleKind[] = ['exponential', 'linear'];
 
 /** Most members one test takes (`seeds`): past a few dozen the median moves no more, and the memory grows. */
 export const MAX_SEEDS = 64;
@@ -38,7 +44,7 @@ export const lrRangeOptionsSchema = z
     refine: z.int({ error: 'expected 0 (off) or a whole number >= 1' }).min(0, { error: 'expected 0 (off) or a whole number >= 1' }).default(3),
     /** Trainings per finalist in all, each from its own seed. */
     refineSeeds: z.int({ error: 'expected a whole number >= 1' }).min(1, { error: 'expected a whole number >= 1' }).default(4),
-    /** Range tests at once, member k from seed + k (members.ts); the curve read is their median (band.ts). */
+    /** Range tests at once, member k from seed + k (sweep.ts); the curve read is their median. */
     seeds: z
       .int({ error: `expected a whole number from 1 to ${MAX_SEEDS}` })
       .min(1, { error: `expected a whole number from 1 to ${MAX_SEEDS}` })

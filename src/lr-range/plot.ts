@@ -1,7 +1,6 @@
 import { renderSvg as renderChart, type ChartSpec } from '../report/chart.js';
 import { lossPanel, refinePanel, schedulePanel } from '../report/figures-lr.js';
-import type { BandPoint } from './band.js';
-import type { Curve } from './curve.js';
+import type { BandPoint, Curve } from './sweep.js';
 import type { Refinement } from './refine.js';
 
 /** What the picture shows: the curve (with several seeds, their median and quartiles), the suggestion and bounds marked on it, every rule's suggestion, and refine's trainings if it ran. */

@@ -7,8 +7,7 @@
  * fewer LRs with more seeds each and reading a smoothed curve through them (benchmarks/results/lr-range-refine.md).
  */
 import { deriveSeed } from '../util/rng.js';
-import type { LrInterval } from './regions.js';
-import { argmin } from './window.js';
+import { argmin, type LrInterval } from './analyse.js';
 
 /** Validation loss after training the task's budget at `lr` from training seed `seed`; NaN or Infinity if it diverged. */
 export type Probe = (lr: number, seed: number) => Promise<number>;

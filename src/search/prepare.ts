@@ -138,8 +138,7 @@ export async function prepareSearch(input: SearchInput, recordedStrategyOptions?
     if (options.lrBounds === 'auto') {
       if (!resolvedTask) throw errors.lrBounds('"auto" needs a task (the LR range test trains the task\'s model)');
       // Runs in this thread before any worker starts: one backend load, and the bounds are known before the search.
-      const { lrRangeTest } = await import('../lr-range/index.js');
-      const { pointsAroundSuggestion } = await import('../lr-range/start-points.js');
+      const { lrRangeTest, pointsAroundSuggestion } = await import('../lr-range/index.js');
       // Without refine: the search needs the bounds, which refine leaves alone, and can spend those trainings on
       // its own trials (the earlier measurement of that choice was retired with its script: see benchmarks/research).
       if (!reusedLrRange) input.onStage?.('lr-range-test');
