@@ -355,7 +355,7 @@ export function tasksToRun(planned: readonly string[]): readonly string[] {
   return planned.filter((t) => tasks.includes(t));
 }
 
-export function reuseCommits(): string[] {
+function reuseCommits(): string[] {
   const raw = process.env.MULTI_FIDELITY_REUSE;
   if (raw === undefined || raw.trim() === '') return [];
   const commits = raw.split(',').map((c) => c.trim());
@@ -363,6 +363,9 @@ export function reuseCommits(): string[] {
   if (bad !== undefined) throw errors.option('MULTI_FIDELITY_REUSE', 'comma-separated git commits (7-40 hex digits)', bad);
   return commits;
 }
+
+/** What a full run's cells are cached and keyed by: the cache file, this code's commit, the commits it may reuse. */
+export const cacheOptions = () => ({ cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() });
 
 export function firstSeed(seeds: number): number {
   const raw = process.env.MULTI_FIDELITY_FIRST_SEED;
@@ -399,7 +402,7 @@ export const multiFidelitySection: Section = {
       firstSeed: from,
       backend,
       log: (l) => log(`  ${l}`),
-      ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() }),
+      ...(quick ? {} : cacheOptions()),
     });
     const saved: SavedRun = {
       plan: { tasks: plan.tasks, epochs: plan.epochs as Readonly<Record<string, number>>, retrainSeeds: plan.retrainSeeds },

@@ -18,12 +18,11 @@ import {
   METHODS,
   type Method,
   type MultiFidelityRow,
-  reuseCommits,
+  cacheOptions,
   runMultiFidelity,
   seedsToRun,
   tasksToRun,
 } from './multi-fidelity.js';
-import { gitCommit } from './report.js';
 import type { Section } from './section.js';
 
 const FIXED = [8, 16, 32] as const;
@@ -46,8 +45,9 @@ interface SavedRun {
   readonly rows: readonly MultiFidelityRow[];
 }
 
-const populationOf = (method: string, task: string, auto: Readonly<Record<string, number>>) =>
-  method === AUTO.id ? auto[task]! : Number(/(\d+) members/.exec(method)?.[1]);
+/** A method's population on a task: the one it fixes, else the default rule's. */
+const populationOf = (m: Method, task: string, auto: Readonly<Record<string, number>>) =>
+  (m.strategyOptions?.population as number | undefined) ?? auto[task]!;
 
 function toMarkdown({ plan, auto, rows }: SavedRun): string {
   const out = [
@@ -58,7 +58,7 @@ function toMarkdown({ plan, auto, rows }: SavedRun): string {
   for (const task of plan.tasks) {
     const of = (m: string) => rows.filter((r) => r.task === task && r.method === m);
     const base = of(AUTO.id).map((r) => r.score);
-    const others = methods.slice(1).filter((m) => populationOf(m.id, task, auto) !== auto[task]);
+    const others = methods.slice(1).filter((m) => populationOf(m, task, auto) !== auto[task]);
     const p = holm(
       others.map(
         (m) =>
@@ -71,7 +71,7 @@ function toMarkdown({ plan, auto, rows }: SavedRun): string {
     const body = [AUTO, ...others].map((m) => {
       const rs = of(m.id);
       const scores = rs.map((r) => r.score);
-      const population = populationOf(m.id, task, auto);
+      const population = populationOf(m, task, auto);
       const i = others.indexOf(m);
       return [
         m.id === AUTO.id ? `default rule (${population})` : String(population),
@@ -103,7 +103,7 @@ export const pbtPopulationSection: Section = {
       auto[name] = autoPopulation(plan.epochs[name as keyof typeof plan.epochs], taskEpochs(task, task.space));
     }
     // The default rule's population needs no fixed row of its own: it would train the same trials again.
-    const own = methods.filter((m) => m === AUTO || plan.tasks.some((t) => populationOf(m.id, t, auto) !== auto[t]));
+    const own = methods.filter((m) => m === AUTO || plan.tasks.some((t) => populationOf(m, t, auto) !== auto[t]));
     log(`pbt-population: ${plan.tasks.join(', ')} x populations ${FIXED.join(', ')} and the default rule x ${seeds} seeds`);
     if (!quick) mkdirSync(dirname(CACHE_FILE), { recursive: true });
     const rows = await runMultiFidelity({
@@ -113,7 +113,7 @@ export const pbtPopulationSection: Section = {
       methods: own,
       backend,
       log: (l) => log(`  ${l}`),
-      ...(quick ? {} : { cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() }),
+      ...(quick ? {} : cacheOptions()),
     });
     const saved: SavedRun = { plan: { tasks: plan.tasks, epochs: plan.epochs, retrainSeeds: plan.retrainSeeds }, auto, rows };
     return { kind: 'ran', markdown: toMarkdown(saved), data: saved, charts: [] };
