@@ -10,6 +10,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../tasks/types.js';
+import { packedMatMul, type WasmModule } from './packed-matmul.js';
 
 type Tensor = tfjs.Tensor;
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid';
@@ -21,15 +22,7 @@ interface WasmInternals {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
   dataIdNextNumber: number;
   /** The module's raw exports: called directly, without cwrap's per-call argument marshalling. */
-  wasm: {
-    HEAP32: Int32Array;
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-    _register_tensor(id: number, size: number, offset: number): void;
-    _dispose_data(id: number): void;
-    __FusedMatMul(...args: number[]): void;
-    _BatchMatMul(...args: number[]): void;
-  };
+  wasm: WasmModule;
 }
 
 const MATMUL = 'EvotuneStackedMatMul';
@@ -40,21 +33,45 @@ const ACTIVATION_CODE: Record<FusedActivation, number> = { linear: 0, relu: 1, s
 
 export function registerWasmStackedKernels(tf: TF): void {
   if (tf.getKernel(MATMUL, 'wasm')) return;
+  const transposeKernel = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
   tf.registerKernel({
     kernelName: MATMUL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const heap = backend as unknown as WasmInternals;
       const wasm = heap.wasm;
-      const { a, b, bias } = inputs as { a: tfjs.TensorInfo; b: tfjs.TensorInfo; bias?: tfjs.TensorInfo };
-      const { activation, isFused } = attrs as unknown as { activation: FusedActivation; isFused: boolean };
+      const { a, bias } = inputs as { a: tfjs.TensorInfo; bias?: tfjs.TensorInfo };
+      const { activation, isFused, transposeB } = attrs as unknown as { activation: FusedActivation; isFused: boolean; transposeB: boolean };
       const [ka, m, n] = a.shape as [number, number, number];
-      const [k, , p] = b.shape as [number, number, number];
+      const k = inputs.b!.shape[0]!;
+      const p = inputs.b!.shape[transposeB ? 1 : 2]!;
       const out = heap.makeOutput([k, m, p], 'float32');
-      const views: number[] = [];
+      const ids = { next: () => heap.dataIdNextNumber++ };
+      const at = (t: tfjs.TensorInfo) => heap.dataIdMap.get(t.dataId).memoryOffset;
       const view = (t: tfjs.TensorInfo, member: number, size: number): number => {
-        const id = heap.dataIdNextNumber++;
-        wasm._register_tensor(id, size, heap.dataIdMap.get(t.dataId).memoryOffset + member * size * 4);
+        const id = ids.next();
+        wasm._register_tensor(id, size, at(t) + member * size * 4);
+        return id;
+      };
+      const packed = packedMatMul(wasm, ids, { n, p, fused: isFused, bias: !!bias, activation: ACTIVATION_CODE[activation] });
+      if (packed) {
+        // One operator for every member: each member's operand is written into its packed weights (packed-matmul.ts).
+        const b = at(inputs.b!) >> 2;
+        const biasAt = bias ? at(bias) >> 2 : 0;
+        for (let i = 0; i < k; i++) {
+          const aId = view(a, ka === 1 ? 0 : i, m * n);
+          const outId = view(out, i, m * p);
+          packed.run(m, aId, outId, b + i * n * p, transposeB, bias ? biasAt + i * p : undefined);
+          wasm._dispose_data(aId);
+          wasm._dispose_data(outId);
+        }
+        return out;
+      }
+      // tfjs's own transpose, as the single program does before a plain product (see gradients.ts).
+      const b = transposeB ? (transposeKernel({ inputs: { x: inputs.b! }, backend, attrs: { perm: [0, 2, 1] } }) as tfjs.TensorInfo) : inputs.b!;
+      const views: number[] = [];
+      const fresh = (t: tfjs.TensorInfo, member: number, size: number) => {
+        const id = view(t, member, size);
         views.push(id);
         return id;
       };
@@ -64,17 +81,18 @@ export function registerWasmStackedKernels(tf: TF): void {
       try {
         // The same C entry points, with the same arguments, as tfjs's _FusedMatMul and BatchMatMul kernels.
         for (let i = 0; i < k; i++) {
-          const aId = view(a, ka === 1 ? 0 : i, m * n);
-          const bId = view(b, i, n * p);
-          const outId = view(out, i, m * p);
+          const aId = fresh(a, ka === 1 ? 0 : i, m * n);
+          const bId = fresh(b, i, n * p);
+          const outId = fresh(out, i, m * p);
           if (isFused)
-            wasm.__FusedMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, ACTIVATION_CODE[activation], bias ? view(bias, i, p) : 0, 0, 0, outId);
+            wasm.__FusedMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, ACTIVATION_CODE[activation], bias ? fresh(bias, i, p) : 0, 0, 0, outId);
           else wasm._BatchMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, outId);
         }
       } finally {
         // Forgets the views (and the XNNPACK operators cached on them); the memory belongs to the stacked tensors.
         for (const id of views) wasm._dispose_data(id);
         wasm._free(shapes);
+        if (b !== inputs.b) (backend as tfjs.KernelBackend).disposeData(b.dataId);
       }
       return out;
     },
@@ -142,11 +160,12 @@ export function stackedProducts(tf: TF): StackedProducts {
   if (onWasm(tf)) {
     // As in the single program on wasm: transposes done first, then a plain product (see gradients.ts).
     const t = (x: Tensor) => tf.transpose(x, [0, 2, 1]);
-    const plain = (a: Tensor, b: Tensor) => run(tf, MATMUL, { a, b }, { activation: 'linear', isFused: false });
+    const plain = (a: Tensor, b: Tensor, transposeB: boolean) => run(tf, MATMUL, { a, b }, { activation: 'linear', isFused: false, transposeB });
     return {
-      nn: (a, w, bias, activation) => run(tf, MATMUL, bias ? { a, b: w, bias } : { a, b: w }, { activation, isFused: true }),
-      tn: (a, b) => plain(t(a), b),
-      nt: (a, b) => plain(a, t(b)),
+      nn: (a, w, bias, activation) => run(tf, MATMUL, bias ? { a, b: w, bias } : { a, b: w }, { activation, isFused: true, transposeB: false }),
+      tn: (a, b) => plain(t(a), b, false),
+      // The transpose of b is read straight into the packed operand (packed-matmul.ts), or made by the kernel.
+      nt: (a, b) => plain(a, b, true),
     };
   }
   return {
