@@ -149,14 +149,39 @@ function matches(f: Float32Array, start: number, nr: number, n: number, p: numbe
 /** Writes the operand at float offset b ([n, p], or [p, n] transposed) and its bias into the packed panels. */
 function pack(f: Float32Array, start: number, nr: number, n: number, p: number, b: number, transposed: boolean, bias: number | undefined): void {
   let o = start;
-  for (let blk = 0; blk < p; blk += nr) {
+  for (let blk = 0; blk < p; blk += nr, o += nr * (n + 1)) {
     const w = Math.min(nr, p - blk);
     if (bias !== undefined) for (let j = 0; j < w; j++) f[o + j] = f[bias + blk + j]!;
-    o += nr;
-    if (transposed) {
-      for (let k = 0; k < n; k++, o += nr) for (let j = 0; j < w; j++) f[o + j] = f[b + (blk + j) * n + k]!;
-    } else {
-      for (let k = 0, s = b + blk; k < n; k++, o += nr, s += p) for (let j = 0; j < w; j++) f[o + j] = f[s + j]!;
-    }
+    if (w === 8) (transposed ? panel8t : panel8)(f, o + 8, n, transposed ? n : p, b + (transposed ? blk * n : blk));
+    else if (transposed) for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) f[o + nr * (k + 1) + j] = f[b + (blk + j) * n + k]!;
+    else for (let k = 0; k < n; k++) for (let j = 0; j < w; j++) f[o + nr * (k + 1) + j] = f[b + k * p + blk + j]!;
+  }
+}
+
+/** A full panel of 8 columns, unrolled (a loop of 8 costs ~2.5x as much here): row k of the panel is src[s + k * stride ..+8]. */
+function panel8(f: Float32Array, o: number, n: number, stride: number, s: number): void {
+  for (let k = 0; k < n; k++, o += 8, s += stride) {
+    f[o] = f[s]!;
+    f[o + 1] = f[s + 1]!;
+    f[o + 2] = f[s + 2]!;
+    f[o + 3] = f[s + 3]!;
+    f[o + 4] = f[s + 4]!;
+    f[o + 5] = f[s + 5]!;
+    f[o + 6] = f[s + 6]!;
+    f[o + 7] = f[s + 7]!;
+  }
+}
+
+/** The same from a transposed source: column j of the panel is src[s + j * stride ..+n]. */
+function panel8t(f: Float32Array, o: number, n: number, stride: number, s: number): void {
+  for (let k = 0; k < n; k++, o += 8, s++) {
+    f[o] = f[s]!;
+    f[o + 1] = f[s + stride]!;
+    f[o + 2] = f[s + 2 * stride]!;
+    f[o + 3] = f[s + 3 * stride]!;
+    f[o + 4] = f[s + 4 * stride]!;
+    f[o + 5] = f[s + 5 * stride]!;
+    f[o + 6] = f[s + 6 * stride]!;
+    f[o + 7] = f[s + 7 * stride]!;
   }
 }
