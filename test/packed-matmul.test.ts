@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../src/tf/backend.js';
+import { gatherRows } from '../src/tf/flat-kernels.js';
 import { packedMatMul } from '../src/tf/packed-matmul.js';
 import { stackedProducts, type FusedActivation } from '../src/tf/stacked-kernels.js';
 
@@ -58,6 +59,21 @@ describe('stacked products on wasm through reused operators', () => {
         });
       }
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('gatherRows on wasm', () => {
+  it('equals tf.gather on axis 0 (repeated rows, any order, rank 3), and leaves no tensor behind', async () => {
+    const { tf } = await loadTf({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const x = tf.randomNormal([50, 3, 4], 0, 1, 'float32', 5);
+      const rows = Int32Array.from([49, 0, 7, 7, 23, 1, 48]);
+      const got = gatherRows(tf, x, rows);
+      expect(got.shape).toEqual([7, 3, 4]);
+      expect(sameBits(got.dataSync() as Float32Array, tf.gather(x, tf.tensor1d(rows, 'int32')).dataSync() as Float32Array)).toBe(true);
+    });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -27,6 +27,7 @@ export function wasmInternalsProblem(version: string, backend: object): string |
 
 const SLICE = 'EvotuneSliceFlat';
 const CONCAT = 'EvotuneConcatFlat';
+const GATHER_ROWS = 'EvotuneGatherRows';
 
 /**
  * Two copies the trainer makes every step, as single wasm kernels. The stock wasm Slice copies its WHOLE input out
@@ -46,6 +47,23 @@ export function registerWasmFlatKernels(tf: TF): void {
       const out = heap.makeOutput(shape, x.dtype);
       const size = shape.reduce((a, b) => a * b, 1);
       heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size));
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: GATHER_ROWS,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const heap = backend as unknown as WasmHeap & { dataIdMap: { get(dataId: object): { memoryOffset: number } }; wasm: { HEAPF32: Float32Array } };
+      const x = inputs.x as tfjs.TensorInfo;
+      const { rows } = attrs as unknown as { rows: Int32Array };
+      const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
+      const out = heap.makeOutput([rows.length, ...x.shape.slice(1)], x.dtype);
+      // One native copy per row, heap to heap (offsets read after the output is made: making it may grow the heap).
+      const f = heap.wasm.HEAPF32;
+      const src = heap.dataIdMap.get(x.dataId).memoryOffset >> 2;
+      const dst = heap.dataIdMap.get(out.dataId).memoryOffset >> 2;
+      for (let i = 0; i < rows.length; i++) f.copyWithin(dst + i * rowSize, src + rows[i]! * rowSize, src + (rows[i]! + 1) * rowSize);
       return out;
     },
   });
@@ -80,6 +98,15 @@ export function sliceRows(tf: TF, x: Tensor, start: number, rows: number): Tenso
   if (!fast(tf, SLICE)) return tf.slice(x, start, rows);
   const rowSize = x.size / x.shape[0]!;
   return sliceKernel(tf, x, start * rowSize, [rows, ...x.shape.slice(1)]);
+}
+
+/**
+ * Rows `rows` of x (float32), in that order: tf.gather on axis 0. On wasm, tfjs's Gather took ~120 ms to draw an epoch
+ * of 16 members' batches from 2000x64 rows; this kernel copies each row with one native copy (a few ms).
+ */
+export function gatherRows(tf: TF, x: Tensor, rows: Int32Array): Tensor {
+  if (fast(tf, GATHER_ROWS) && x.dtype === 'float32') return tf.engine().runKernel(GATHER_ROWS, { x }, { rows } as never) as Tensor;
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32')));
 }
 
 /** The flat vector x cut back into consecutive parts shaped like `like`: the inverse of concatFlat. */
