@@ -25,42 +25,44 @@ describe('stacked products on wasm through reused operators', () => {
     }
   });
 
-  it('equal the single model’s fused and plain products bit for bit, every activation, with and without bias', async () => {
-    const { tf } = await loadTf({ backend: 'wasm' });
-    const products = stackedProducts(tf);
-    const before = tf.memory().numTensors;
-    for (const [k, m, n, p] of [
-      [3, 32, 64, 64],
-      [2, 32, 64, 10],
-      [2, 5, 7, 1],
-      [4, 32, 13, 17],
-    ] as const) {
-      for (const activation of ['linear', 'relu', 'sigmoid'] as FusedActivation[]) {
-        tf.tidy(() => {
-          const a = tf.randomNormal([k, m, n], 0, 1, 'float32', 1);
-          const w = tf.randomNormal([k, n, p], 0, 1, 'float32', 2);
-          const bias = tf.randomNormal([k, p], 0, 1, 'float32', 3);
-          const d = tf.randomNormal([k, m, p], 0, 1, 'float32', 4);
-          const member = (t: typeof a, i: number) => tf.tensor(t.slice([i], [1]).dataSync(), t.shape.slice(1));
-          const expected = { nn: [] as number[], bare: [] as number[], nt: [] as number[], tn: [] as number[] };
-          for (let i = 0; i < k; i++) {
-            const [ai, wi, bi, di] = [member(a, i), member(w, i), member(bias, i), member(d, i)];
-            expected.nn.push(...tf.fused.matMul({ a: ai, b: wi, bias: bi, activation }).dataSync());
-            expected.bare.push(...tf.fused.matMul({ a: ai, b: wi, activation }).dataSync());
-            // As the single program on wasm (gradients.ts): an explicit transpose, then a plain product.
-            expected.nt.push(...tf.matMul(di, tf.transpose(wi)).dataSync());
-            expected.tn.push(...tf.matMul(tf.transpose(ai), di).dataSync());
-          }
-          const shape = `${k}x${m}x${n}x${p} ${activation}`;
-          expect(sameBits(products.nn(a, w, bias, activation).dataSync() as Float32Array, Float32Array.from(expected.nn)), shape).toBe(true);
-          expect(sameBits(products.nn(a, w, undefined, activation).dataSync() as Float32Array, Float32Array.from(expected.bare)), shape).toBe(true);
-          expect(sameBits(products.nt(d, w).dataSync() as Float32Array, Float32Array.from(expected.nt)), shape).toBe(true);
-          expect(sameBits(products.tn(a, d).dataSync() as Float32Array, Float32Array.from(expected.tn)), shape).toBe(true);
-        });
+  for (const reuseOperators of [true, false]) {
+    it(`equal the single model’s fused and plain products bit for bit, every activation, with and without bias (${reuseOperators ? 'operators reused' : 'an operator per call'})`, async () => {
+      const { tf } = await loadTf({ backend: 'wasm' });
+      const products = stackedProducts(tf, { reuseOperators });
+      const before = tf.memory().numTensors;
+      for (const [k, m, n, p] of [
+        [3, 32, 64, 64],
+        [2, 32, 64, 10],
+        [2, 5, 7, 1],
+        [4, 32, 13, 17],
+      ] as const) {
+        for (const activation of ['linear', 'relu', 'sigmoid'] as FusedActivation[]) {
+          tf.tidy(() => {
+            const a = tf.randomNormal([k, m, n], 0, 1, 'float32', 1);
+            const w = tf.randomNormal([k, n, p], 0, 1, 'float32', 2);
+            const bias = tf.randomNormal([k, p], 0, 1, 'float32', 3);
+            const d = tf.randomNormal([k, m, p], 0, 1, 'float32', 4);
+            const member = (t: typeof a, i: number) => tf.tensor(t.slice([i], [1]).dataSync(), t.shape.slice(1));
+            const expected = { nn: [] as number[], bare: [] as number[], nt: [] as number[], tn: [] as number[] };
+            for (let i = 0; i < k; i++) {
+              const [ai, wi, bi, di] = [member(a, i), member(w, i), member(bias, i), member(d, i)];
+              expected.nn.push(...tf.fused.matMul({ a: ai, b: wi, bias: bi, activation }).dataSync());
+              expected.bare.push(...tf.fused.matMul({ a: ai, b: wi, activation }).dataSync());
+              // As the single program on wasm (gradients.ts): an explicit transpose, then a plain product.
+              expected.nt.push(...tf.matMul(di, tf.transpose(wi)).dataSync());
+              expected.tn.push(...tf.matMul(tf.transpose(ai), di).dataSync());
+            }
+            const shape = `${k}x${m}x${n}x${p} ${activation}`;
+            expect(sameBits(products.nn(a, w, bias, activation).dataSync() as Float32Array, Float32Array.from(expected.nn)), shape).toBe(true);
+            expect(sameBits(products.nn(a, w, undefined, activation).dataSync() as Float32Array, Float32Array.from(expected.bare)), shape).toBe(true);
+            expect(sameBits(products.nt(d, w).dataSync() as Float32Array, Float32Array.from(expected.nt)), shape).toBe(true);
+            expect(sameBits(products.tn(a, d).dataSync() as Float32Array, Float32Array.from(expected.tn)), shape).toBe(true);
+          });
+        }
       }
-    }
-    expect(tf.memory().numTensors).toBe(before);
-  });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
 });
 
 describe('gatherRows on wasm', () => {

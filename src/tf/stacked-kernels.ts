@@ -41,7 +41,12 @@ export function registerWasmStackedKernels(tf: TF): void {
       const heap = backend as unknown as WasmInternals;
       const wasm = heap.wasm;
       const { a, bias } = inputs as { a: tfjs.TensorInfo; bias?: tfjs.TensorInfo };
-      const { activation, isFused, transposeB } = attrs as unknown as { activation: FusedActivation; isFused: boolean; transposeB: boolean };
+      const { activation, isFused, transposeB, reuse } = attrs as unknown as {
+        activation: FusedActivation;
+        isFused: boolean;
+        transposeB: boolean;
+        reuse: boolean;
+      };
       const [ka, m, n] = a.shape as [number, number, number];
       const k = inputs.b!.shape[0]!;
       const p = inputs.b!.shape[transposeB ? 1 : 2]!;
@@ -53,7 +58,7 @@ export function registerWasmStackedKernels(tf: TF): void {
         wasm._register_tensor(id, size, at(t) + member * size * 4);
         return id;
       };
-      const packed = packedMatMul(wasm, ids, { n, p, fused: isFused, bias: !!bias, activation: ACTIVATION_CODE[activation] });
+      const packed = reuse && packedMatMul(wasm, ids, { n, p, fused: isFused, bias: !!bias, activation: ACTIVATION_CODE[activation] });
       if (packed) {
         // One operator for every member: each member's operand is written into its packed weights (packed-matmul.ts).
         const b = at(inputs.b!) >> 2;
@@ -156,13 +161,20 @@ export interface StackedProducts {
   nt(a: Tensor, b: Tensor): Tensor;
 }
 
-export function stackedProducts(tf: TF): StackedProducts {
+/**
+ * `reuseOperators: false` (for measurement) makes every member's product create its own XNNPACK operator, packing
+ * included, as tfjs's kernels do: the same numbers, at the cost this module's operator reuse removes.
+ */
+export function stackedProducts(tf: TF, { reuseOperators = true } = {}): StackedProducts {
   if (onWasm(tf)) {
     // As in the single program on wasm: transposes done first, then a plain product (see gradients.ts).
     const t = (x: Tensor) => tf.transpose(x, [0, 2, 1]);
-    const plain = (a: Tensor, b: Tensor, transposeB: boolean) => run(tf, MATMUL, { a, b }, { activation: 'linear', isFused: false, transposeB });
+    const reuse = reuseOperators;
+    const plain = (a: Tensor, b: Tensor, transposeB: boolean) =>
+      run(tf, MATMUL, { a, b }, { activation: 'linear', isFused: false, transposeB, reuse });
     return {
-      nn: (a, w, bias, activation) => run(tf, MATMUL, bias ? { a, b: w, bias } : { a, b: w }, { activation, isFused: true, transposeB: false }),
+      nn: (a, w, bias, activation) =>
+        run(tf, MATMUL, bias ? { a, b: w, bias } : { a, b: w }, { activation, isFused: true, transposeB: false, reuse }),
       tn: (a, b) => plain(t(a), b, false),
       // The transpose of b is read straight into the packed operand (packed-matmul.ts), or made by the kernel.
       nt: (a, b) => plain(a, b, true),
