@@ -6,7 +6,9 @@
  * 2-14 for a batch of one), so a stacked product here is ONE tfjs kernel that runs, per member, the very C function
  * a single model's step runs (XNNPACK on a batch of one) on views into the stacked tensors' heap memory: the tfjs
  * engine's per-kernel cost is paid once for K members, and every member's numbers are bit-for-bit those of the
- * single model. Other backends take tfjs's own batched matMul, whose per-batch loops are the single-batch ones.
+ * single model. The members share one XNNPACK operator per shape, their operands written into its packed weights
+ * (packed-matmul.ts), which spares the operator creation and packing tfjs pays per call (about half of a 32x64x64
+ * product). Other backends take tfjs's own batched matMul, whose per-batch loops are the single-batch ones.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../tasks/types.js';
