@@ -139,7 +139,7 @@ function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): Gradie
   };
 }
 
-function tapeProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgram {
+export function tapeProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgram {
   const vars = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
   return {
     kind: 'tape',
