@@ -2,13 +2,13 @@
  * Would training K digits-cnn members as one program pay? Measured before building it (issue 14), one core, wasm:
  *   node dist/benchmarks/conv-grouping.js [--quick]
  * Grouping amortises what a step pays per kernel (tfjs engine dispatch, allocation, the tape, tfjs-layers'
- * JavaScript), never the arithmetic, which stays per member. So:
- * 1. The real step: trainAndEvaluate's steps per CPU-second, and the same step (the task's model, the gradient
- *    program the trainer picks for it, the flat optimizer) in a loop, with every kernel it dispatches counted and
- *    timed by name: conv kernels, pooling, the rest, and the time outside any kernel.
+ * JavaScript), never the arithmetic, which stays per member. So, for the step through the tape and written out:
+ * 1. The real step: trainAndEvaluate's steps per CPU-second, and the same step (the task's model, a gradient
+ *    program, the flat optimizer) in a loop, with every kernel it dispatches counted and timed by name: conv
+ *    kernels, pooling, products, the rest, and the time outside any kernel.
  * 2. The overhead bound: the step at batch 1..default, interleaved; a line through the per-step CPU times gives
  *    the part that does not grow with the batch (what K members in one program could share) and from it Amdahl's
- *    best member-steps/s gain at K = 4, 8, 16. Batch 1's whole time taken as shareable gives a looser ceiling.
+ *    best member-steps/s gain at K = 4, 8, 16, and a lower one with conv and matMul kernels still run per member.
  * 3. A prototype of the cheapest part to group: the conv forward of K members as K calls of the wasm C Conv2D in
  *    ONE tfjs kernel (as src/tf/stacked-kernels.ts does for matMul) against K tf.conv2d calls, numbers compared.
  */
@@ -18,7 +18,6 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { BackendOption } from '../src/options.js';
 import { loadTf } from '../src/tf/backend.js';
 import { gradientProgram, tapeProgram } from '../src/tf/gradients.js';
-import { lossGrad } from '../src/tf/loss.js';
 import { FlatOptimizer } from '../src/tf/optimizer.js';
 import { sliceRows } from '../src/tf/flat-kernels.js';
 import { BUNDLED_TASKS } from '../src/tasks/registry.js';
@@ -105,7 +104,7 @@ export interface ConvGroupingResult {
   readonly task: string;
   readonly filters: number;
   readonly batch: number;
-  /** What the trainer uses for this model. */
+  /** What the trainer uses for this model (gradientProgram's kind). */
   readonly gradients: string;
   readonly repeats: number;
   /** Steps of each census run (one run per variant and batch size, after the timed repeats). */
@@ -129,42 +128,12 @@ export interface PrototypeResult {
 }
 
 /**
- * How a step's gradients are computed: 'tape' is what the trainer runs for this model today (gradients.ts picks the
- * tape for any layer beyond Dense/Dropout/Flatten); 'direct' is the conv net's forward and backward written out,
- * as gradients.ts does for MLPs, which a group program would have to be built on.
+ * How a step's gradients are computed: 'tape' is tf.variableGrads through the model's layers (what the trainer ran
+ * for a conv net before gradients.ts wrote its step out); 'direct' is that written-out program (what it runs now),
+ * the one a group program would be built on.
  */
 export type Variant = 'tape' | 'direct';
 export const VARIANTS: readonly Variant[] = ['tape', 'direct'];
-
-type Tensor = tfjs.Tensor;
-
-/**
- * digits-cnn's gradients written out (fused conv + bias + ReLU, 2x2 max-pool, flatten, dense ReLU, dense), in the
- * order of the model's trainable weights. On wasm, transposed products take an explicit transpose (gradients.ts).
- */
-export function directConvGradients(tf: TF, vars: readonly Tensor[], x: Tensor, y: Tensor): Tensor[] {
-  const [ck, cb, k1, b1, k2, b2] = vars as [tfjs.Tensor4D, tfjs.Tensor1D, tfjs.Tensor2D, Tensor, tfjs.Tensor2D, Tensor];
-  const tn = (a: Tensor, b: Tensor) => tf.matMul(tf.transpose(a), b);
-  const nt = (a: Tensor, b: Tensor) => tf.matMul(a, tf.transpose(b));
-  const c = tf.fused.conv2d({ x: x as tfjs.Tensor4D, filter: ck, strides: 1, pad: 'same', bias: cb, activation: 'relu' });
-  const p = tf.maxPool(c, 2, 2, 'valid');
-  const f = tf.reshape(p, [x.shape[0]!, -1]);
-  const h = tf.fused.matMul({ a: f as tfjs.Tensor2D, b: k1, bias: b1, activation: 'relu' });
-  const o = tf.fused.matMul({ a: h, b: k2, bias: b2 });
-  let d = lossGrad(tf, 'classification', o, y);
-  const gb2 = tf.sum(d, 0);
-  const gk2 = tn(h, d);
-  d = tf.mul(nt(d, k2), tf.step(h));
-  const gb1 = tf.sum(d, 0);
-  const gk1 = tn(f, d);
-  d = tf.reshape(nt(d, k1), p.shape);
-  d = tf.engine().runKernel('MaxPoolGrad', { dy: d, input: c, output: p }, { filterSize: 2, strides: 2, pad: 'valid' } as never) as Tensor;
-  d = tf.mul(d, tf.step(c));
-  const gcb = tf.sum(d, [0, 1, 2]);
-  const filter = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: ck.shape };
-  const gck = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: d }, filter as never) as Tensor;
-  return [gck, gcb, gk1, gb1, gk2, gb2];
-}
 
 /** The trainer's step (train.ts Run.trainStep) on the task's model at this batch size, over its training split. */
 async function stepLoop(tf: TF, backend: string, task: Task, batch: number, variant: Variant) {
@@ -172,23 +141,21 @@ async function stepLoop(tf: TF, backend: string, task: Task, batch: number, vari
   const cfg = trainConfig(task.name, params);
   const data = await taskData(task, 0);
   const model = task.build(params, { tf, backend, seed: 1 });
-  // The tape as today's trainer runs it for a conv net, whatever gradientProgram picks.
-  const program = tapeProgram(tf, task.kind, model);
+  const tape = tapeProgram(tf, task.kind, model);
+  const direct = gradientProgram(tf, task.kind, model);
+  const program = variant === 'tape' ? tape : direct;
   const optimizer = new FlatOptimizer(tf, program.vars, cfg.optimizer, cfg.weightDecay);
   const x = tf.tensor(data.xTrain, [data.nTrain, ...data.inputShape]);
   const y = tf.tensor2d(data.yTrain, [data.nTrain, data.targetSize]);
   const stepsPerEpoch = Math.floor(data.nTrain / batch);
   let step = 0;
-  const grads = (xb: Tensor, yb: Tensor) =>
-    variant === 'tape' ? program.gradients(xb, yb, 1, step, false).grads : directConvGradients(tf, program.vars, xb, yb);
-  const trainerPicks = gradientProgram(tf, task.kind, model).kind;
   return {
-    trainerPicks,
+    trainerPicks: direct.kind,
     // The epoch's reshuffle (one gather per epoch) is left out: the rows are taken in their stored order.
     step() {
       tf.tidy(() => {
         const at = (step % stepsPerEpoch) * batch;
-        optimizer.step(grads(sliceRows(tf, x, at, batch), sliceRows(tf, y, at, batch)), cfg.lr);
+        optimizer.step(program.gradients(sliceRows(tf, x, at, batch), sliceRows(tf, y, at, batch), 1, step, false).grads, cfg.lr);
       });
       step++;
     },
@@ -197,8 +164,8 @@ async function stepLoop(tf: TF, backend: string, task: Task, batch: number, vari
       return tf.tidy(() => {
         const xb = sliceRows(tf, x, 0, batch);
         const yb = sliceRows(tf, y, 0, batch);
-        const a = program.gradients(xb, yb, 1, 0, false).grads;
-        const b = directConvGradients(tf, program.vars, xb, yb);
+        const a = tape.gradients(xb, yb, 1, 0, false).grads;
+        const b = direct.gradients(xb, yb, 1, 0, false).grads;
         const gap = Math.max(...a.map((g, i) => tf.max(tf.abs(tf.sub(g, b[i]!))).dataSync()[0]!));
         return gap / Math.max(...a.map((g) => tf.max(tf.abs(g)).dataSync()[0]!));
       });
@@ -368,7 +335,7 @@ export function sharedFractions(v: VariantResult, batch: number): { fit: { inter
 }
 
 /**
- * Member-steps/s of a group of k against today's single model: `baselineUs` is today's step, `stepUs` the step of
+ * Member-steps/s of a group of k against one model: `baselineUs` is that model's step, `stepUs` the step of
  * the program the group is built on, `shared` the part of it paid once per group.
  */
 export function groupGain(baselineUs: number, stepUs: number, shared: number, k: number): number {
@@ -382,17 +349,17 @@ export interface BoundRow {
   readonly realisable: number;
 }
 
-/** The gain against today's trainer (the tape program, one model) of groups built on each program, K = 1 and up. */
+/** The gain against the tape step (one model) of groups built on each program, K = 1 and up. */
 export function bounds(r: ConvGroupingResult): BoundRow[] {
   const stepOf = (v: VariantResult) => v.byBatch.find((b) => b.batch === r.batch)!.stepUs.median;
-  const today = stepOf(r.variants.find((v) => v.variant === 'tape')!);
+  const tape = stepOf(r.variants.find((v) => v.variant === 'tape')!);
   return r.variants.flatMap((v) => {
     const f = sharedFractions(v, r.batch);
     return [1, ...GROUP_SIZES].map((k) => ({
       variant: v.variant,
       k,
-      upper: groupGain(today, stepOf(v), f.upper, k),
-      realisable: groupGain(today, stepOf(v), f.realisable, k),
+      upper: groupGain(tape, stepOf(v), f.upper, k),
+      realisable: groupGain(tape, stepOf(v), f.realisable, k),
     }));
   });
 }
@@ -507,8 +474,9 @@ export function toMarkdown(r: ConvGroupingResult): string {
   return [
     `Task ${r.task} (conv 3x3, ${r.filters} filters, batch ${r.batch}), backend ${r.backend}, one thread; CPU time, median [quartiles] of ${r.repeats} ` +
       `interleaved repeats. The trainer computes this model's gradients with the ${r.gradients} program; trainAndEvaluate: ${num(r.trainerStepsPerCpuSec)} ` +
-      `steps/s (building and scoring included). 'direct' is the same step written out (forward and backward, no tape, no tfjs-layers), ` +
-      `what a group program would be built on; its gradients differ from the tape's by ${r.gradientGap.toExponential(1)} of the largest.`,
+      `steps/s (building and scoring included). 'tape' is tf.variableGrads through the model's layers, 'direct' the step written out ` +
+      `(src/tf/gradients.ts: no tape, no tfjs-layers), what a group program would be built on; their gradients differ by ` +
+      `${r.gradientGap.toExponential(1)} of the largest.`,
     '',
     'One training step (model, gradients, flat Adam update) by batch size, microseconds of CPU:',
     '',
@@ -528,7 +496,7 @@ export function toMarkdown(r: ConvGroupingResult): string {
         ]),
       ];
     }),
-    `Member-steps/s against today's trainer (tape, one model), Amdahl's bound with the shareable part paid once per group (upper / realisable):`,
+    `Member-steps/s against the tape step (one model), Amdahl's bound with the shareable part paid once per group (upper / realisable):`,
     '',
     table(
       ['K', ...r.variants.map((v) => `group on ${v.variant}`)],

@@ -1,12 +1,10 @@
 /**
- * The conv-grouping benchmark's reading of its measurements (Amdahl's bound, the line through the step times, the
- * shareable fractions), and its written-out conv net gradients against the tape's: the benchmark's "direct" step is
- * only a fair stand-in for a group program if it computes the same gradients.
+ * The conv-grouping benchmark's reading of its measurements: Amdahl's bound, the line through the step times, the
+ * shareable fractions and the gains they give (its direct step is the trainer's: test/gradients-conv.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import {
   bounds,
-  directConvGradients,
   fitLine,
   groupingBound,
   kernelGroup,
@@ -14,10 +12,6 @@ import {
   type ConvGroupingResult,
   type VariantResult,
 } from '../benchmarks/conv-grouping.js';
-import { loadTf } from '../src/tf/backend.js';
-import { tapeProgram } from '../src/tf/gradients.js';
-import { BUNDLED_TASKS } from '../src/tasks/registry.js';
-import { taskData } from '../src/tasks/train.js';
 
 describe("Amdahl's bound for a group", () => {
   it('is 1 with nothing shared, K with everything shared, and in between otherwise', () => {
@@ -88,33 +82,5 @@ describe('reading the step times', () => {
     expect(at('direct', 1).upper).toBeCloseTo(2, 12);
     expect(at('direct', 16).upper).toBeCloseTo(2 * groupingBound(1000 / 1320, 16), 9);
     expect(at('direct', 16).realisable).toBeCloseTo(2 * groupingBound(800 / 1320, 16), 9);
-  });
-});
-
-describe("the benchmark's written-out conv net step", () => {
-  it("computes the tape's gradients for digits-cnn on wasm (to float rounding)", async () => {
-    const { tf, backend } = await loadTf({ backend: 'wasm' });
-    const task = BUNDLED_TASKS['digits-cnn']!;
-    const data = await taskData(task, 0);
-    const model = task.build(task.defaults, { tf, backend, seed: 3 });
-    try {
-      const before = tf.memory().numTensors;
-      const gaps = tf.tidy(() => {
-        const x = tf.tensor(data.xTrain.slice(0, 32 * 64), [32, 8, 8, 1]);
-        const y = tf.tensor2d(data.yTrain.slice(0, 32 * 10), [32, 10]);
-        const program = tapeProgram(tf, task.kind, model);
-        const tape = program.gradients(x, y, 0, 0, false).grads;
-        const direct = directConvGradients(tf, program.vars, x, y);
-        expect(direct.map((g) => g.shape)).toEqual(tape.map((g) => g.shape));
-        return tape.map((g, i) => {
-          const scale = tf.max(tf.abs(g)).dataSync()[0]!;
-          return tf.max(tf.abs(tf.sub(g, direct[i]!))).dataSync()[0]! / scale;
-        });
-      });
-      expect(Math.max(...gaps)).toBeLessThan(1e-5);
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      model.dispose();
-    }
   });
 });
