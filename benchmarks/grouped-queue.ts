@@ -3,21 +3,22 @@
  *   node dist/benchmarks/grouped-queue.js [--quick]
  * The same search (random, digits, lr, momentum, weight decay and schedule vary, the rest the task's defaults) runs
  * on one `evotune worker` process of one slot (one core), alternating grouped and ungrouped runs (ABBA). Ungrouped is
- * the same task as a module that declares no layout, so the study sends every trial as a job of its own. Reports
+ * the evaluator's `groupTrials: false`: the study sends every trial as a job of its own. Reports
  * wall time, the CPU of both processes (study and worker), member-steps per wall second, and whether both gave the
  * same trials and best. Needs redis-server on PATH and a build.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { search, type SearchResult } from '../src/search.js';
+import { createEvaluator } from '../src/eval/create.js';
+import { prepareSearch } from '../src/search.js';
+import { Space } from '../src/space/codec.js';
 import type { SpaceSpec } from '../src/space/spec.js';
+import { runStudy } from '../src/study/study.js';
+import type { StudySummary } from '../src/study/types.js';
 import { SCHEDULES } from '../src/tasks/config.js';
-import { compiledSibling } from '../src/util/compiled.js';
 import { median } from '../src/bench/stats.js';
 import { table } from '../src/bench/report-markdown.js';
 import { redisServerBinary, startRedis, startWorker, type WorkerProcess } from '../support/redis-harness.js';
@@ -73,8 +74,42 @@ const selfCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-const trialsOf = (r: SearchResult) =>
-  JSON.stringify(r.history.map((t) => [t.number, t.params, t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value]));
+/** A search's outcome: what search() returns that this benchmark reads. */
+interface Searched {
+  readonly summary: StudySummary;
+  readonly evaluatorStats: Record<string, unknown>;
+}
+
+/**
+ * The search search() runs for these options (random, the task's trials keeping the best one's weights), on the
+ * evaluator search() creates but with the grouping switch given: search() always groups.
+ */
+async function searchThroughRedis(task: string, trials: number, redisUrl: string, groupTrials: boolean): Promise<Searched> {
+  const prepared = await prepareSearch({ task, space: SPACE, strategy: 'random', budget: trials, seed: SEED, backend: 'wasm', executor: redisUrl });
+  const { options } = prepared;
+  const evaluator = createEvaluator(prepared.source, { ...options, groupTrials });
+  try {
+    await evaluator.warm?.();
+    const summary = await runStudy({
+      space: new Space(prepared.space),
+      strategy: prepared.strategy.strategy,
+      strategyOptions: prepared.strategy.options,
+      evaluator,
+      seed: options.seed,
+      budget: options.budget,
+      initialPoints: prepared.initialPoints,
+      maxConsecutiveFailures: options.maxConsecutiveFailures,
+      keepBestCheckpoint: true,
+      objectives: prepared.objectives,
+    });
+    return { summary, evaluatorStats: evaluator.info?.() ?? {} };
+  } finally {
+    await evaluator.close();
+  }
+}
+
+const trialsOf = ({ summary }: Searched) =>
+  JSON.stringify(summary.trials.map((t) => [t.number, t.params, t.outcome.state === 'failed' ? t.outcome.kind : t.outcome.value]));
 
 /** The worker's n-th (1-based) study loaded and taking trials: when its line arrives. */
 const readyAt = (worker: WorkerProcess, n: number) =>
@@ -85,12 +120,12 @@ async function measure(task: string, trials: number, redisUrl: string, worker: W
   const c0 = selfCpuMs() + processCpuMs(worker.pid);
   const ready = readyAt(worker, study);
   ready.catch(() => undefined); // waited for below, once the search is done (a failed search rejects first)
-  const r = await search({ task, space: SPACE, strategy: 'random', budget: trials, seed: SEED, backend: 'wasm', executor: redisUrl });
+  const r = await searchThroughRedis(task, trials, redisUrl, grouped);
   const end = performance.now();
   const wallMs = end - w0;
   const trainingWallMs = end - (await ready);
   const cpuMs = selfCpuMs() + processCpuMs(worker.pid) - c0;
-  const steps = r.history.reduce((sum, t) => sum + (t.outcome.state === 'failed' ? 0 : Number(t.outcome.metrics.steps ?? 0)), 0);
+  const steps = r.summary.trials.reduce((sum, t) => sum + (t.outcome.state === 'failed' ? 0 : Number(t.outcome.metrics.steps ?? 0)), 0);
   const { groupsBySize, groupMemberStepsPerSec } = r.evaluatorStats as Pick<GroupedQueueRun, 'groupsBySize' | 'groupMemberStepsPerSec'>;
   const run: GroupedQueueRun = {
     grouped,
@@ -111,20 +146,16 @@ export async function runGroupedQueue(o: { quick: boolean; log?: (line: string) 
   const trials = o.quick ? 32 : 100;
   // ABBA: a drift in the machine's load weighs on both modes alike.
   const order = o.quick ? [true, false] : [true, false, false, true];
-  const dir = mkdtempSync(join(tmpdir(), 'evotune-grouped-queue-'));
-  // The bundled task as a module whose trials never group: the study then sends each as a job of its own.
-  const alone = join(dir, `${task}-alone.mjs`);
-  const registry = compiledSibling(import.meta.url, '../src/tasks/registry.js').href;
-  writeFileSync(alone, `import { BUNDLED_TASKS } from '${registry}';\nexport default { ...BUNDLED_TASKS['${task}'], layout: () => undefined };\n`);
   const redis = await startRedis();
   const worker = startWorker(redis.url, ['--concurrency', '1']);
   const runs: GroupedQueueRun[] = [];
-  const results: SearchResult[] = [];
+  const results: Searched[] = [];
   try {
     await worker.waitFor(/trial slot/, 60_000);
     for (const [i, grouped] of order.entries()) {
-      const { run, result } = await measure(grouped ? task : pathToFileURL(alone).href, trials, redis.url, worker, grouped, i + 1);
-      if (result.trials !== trials) throw new Error(`the ${grouped ? 'grouped' : 'ungrouped'} search ran ${result.trials} of ${trials} trials`);
+      const { run, result } = await measure(task, trials, redis.url, worker, grouped, i + 1);
+      const ran = result.summary.trials.length;
+      if (ran !== trials) throw new Error(`the ${grouped ? 'grouped' : 'ungrouped'} search ran ${ran} of ${trials} trials`);
       runs.push(run);
       results.push(result);
       log(
@@ -136,16 +167,15 @@ export async function runGroupedQueue(o: { quick: boolean; log?: (line: string) 
     worker.kill('SIGTERM');
     await worker.exited;
     await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
-  const best = (r: SearchResult) => JSON.stringify([r.best?.trial, r.best?.value]);
+  const best = ({ summary }: Searched) => JSON.stringify([summary.best?.trial, summary.best?.value]);
   return {
     task,
     trials,
     runs,
     sameTrials: results.every((r) => trialsOf(r) === trialsOf(results[0]!)),
     sameBest: results.every((r) => best(r) === best(results[0]!)),
-    best: results[0]!.best?.value ?? Number.NaN,
+    best: results[0]!.summary.best?.value ?? Number.NaN,
   };
 }
 

@@ -57,7 +57,8 @@ export interface MultiFidelityOptions {
   readonly tasks: readonly string[];
   /** Resource budget per search, by task (epochs in all). */
   readonly epochs: Readonly<Record<string, number>>;
-  readonly seeds: number;
+  /** Seeds 0..n-1 by task. */
+  readonly seeds: Readonly<Record<string, number>>;
   /** Seeds below this are left out (two processes can fill one cache from different seeds); 0 when absent. */
   readonly firstSeed?: number;
   readonly retrainSeeds: number;
@@ -133,8 +134,8 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
   const { tf, backend: ran } = await loadTf({ backend, threads: 1 });
   const cached = readCache(o.cacheFile);
   const rows: MultiFidelityRow[] = [];
-  for (let seed = o.firstSeed ?? 0; seed < o.seeds; seed++) {
-    for (const taskName of o.tasks) {
+  for (let seed = o.firstSeed ?? 0; seed < mostSeeds(o.seeds); seed++) {
+    for (const taskName of o.tasks.filter((t) => seed < (o.seeds[t] ?? 0))) {
       const task = await resolveTask(taskName);
       for (const m of methods) {
         const budget = Math.round(o.epochs[taskName]! * (m.budgetShare ?? 1));
@@ -375,13 +376,31 @@ export function firstSeed(seeds: number): number {
   return n;
 }
 
-export function seedsToRun(planned: number): number {
+/**
+ * MULTI_FIDELITY_SEEDS: how many of the plan's seeds each task runs. "N" for every task, "task=M" for one task,
+ * comma-separated ("15,digits-cnn=8": 15 seeds, 8 for digits-cnn); a task not named keeps N, or the plan's count.
+ */
+export function seedsToRun(planned: number, tasks: readonly string[]): Readonly<Record<string, number>> {
   const raw = process.env.MULTI_FIDELITY_SEEDS;
-  if (raw === undefined) return planned;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > planned) throw errors.option('MULTI_FIDELITY_SEEDS', `an integer from 1 to ${planned}`, raw);
-  return n;
+  const expected = `N or task=N, comma-separated, each N an integer from 1 to ${planned} and each task one of ${tasks.join(', ')}`;
+  const count = (text: string) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > planned) throw errors.option('MULTI_FIDELITY_SEEDS', expected, raw);
+    return n;
+  };
+  let all = planned;
+  const own: Record<string, number> = {};
+  for (const part of raw === undefined ? [] : raw.split(',').map((p) => p.trim())) {
+    const [task, n] = part.includes('=') ? part.split('=').map((t) => t.trim()) : [undefined, part];
+    if (task === undefined) all = count(n!);
+    else if (tasks.includes(task)) own[task] = count(n!);
+    else throw errors.option('MULTI_FIDELITY_SEEDS', expected, raw);
+  }
+  return Object.fromEntries(tasks.map((t) => [t, own[t] ?? all]));
 }
+
+/** The most seeds any task runs. */
+export const mostSeeds = (counts: Readonly<Record<string, number>>) => Math.max(...Object.values(counts));
 
 export const multiFidelitySection: Section = {
   id: 'multi-fidelity',
@@ -389,16 +408,17 @@ export const multiFidelitySection: Section = {
   async run({ quick, backend, log }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
-    const seeds = seedsToRun(plan.seeds);
+    const counts = seedsToRun(plan.seeds, plan.tasks);
+    const seeds = mostSeeds(counts);
     const from = firstSeed(seeds);
     log(
-      `multi-fidelity: ${plan.tasks.join(', ')} x ${(plan.methods ?? METHODS).length} methods x ${seeds} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds` +
+      `multi-fidelity: ${plan.tasks.join(', ')} x ${(plan.methods ?? METHODS).length} methods x ${plan.tasks.map((t) => `${counts[t]}`).join('/')} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds` +
         (quick ? '' : `; finished cells kept in ${CACHE_FILE}`),
     );
     if (!quick) mkdirSync(dirname(CACHE_FILE), { recursive: true });
     const rows = await runMultiFidelity({
       ...plan,
-      seeds,
+      seeds: counts,
       firstSeed: from,
       backend,
       log: (l) => log(`  ${l}`),
@@ -418,6 +438,17 @@ interface SavedRun {
   readonly rows: readonly MultiFidelityRow[];
 }
 
+/** Which tasks ran fewer seeds than the plan's, and the MULTI_FIDELITY_SEEDS value that says so ('' if none did). */
+function seedsNote(tasks: readonly string[], rows: readonly MultiFidelityRow[], planned: number): string {
+  const counts = tasks.map((t) => [t, new Set(rows.filter((r) => r.task === t).map((r) => r.seed)).size] as const);
+  const short = counts.filter(([, n]) => n < planned);
+  if (short.length === 0) return '';
+  const all = new Set(counts.map(([, n]) => n));
+  if (all.size === 1) return `Seeds: the first ${counts[0]![1]} of the plan's ${planned} (MULTI_FIDELITY_SEEDS=${counts[0]![1]}). `;
+  const env = short.map(([t, n]) => `${t}=${n}`).join(',');
+  return `Seeds: the plan's ${planned}, except ${short.map(([t, n]) => `the first ${n} for ${t}`).join(', ')} (MULTI_FIDELITY_SEEDS=${env}). `;
+}
+
 /** The section's text and tables from its rows: what a run prints, and what RESULTS.md rebuilds with today's code. */
 function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
   const planned = quick ? PLAN.quick : PLAN.full;
@@ -435,9 +466,7 @@ function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
       : []),
     (lowest > 0
       ? `Seeds: ${lowest} to ${lowest + seeds - 1} of the plan's ${planned.seeds} (MULTI_FIDELITY_FIRST_SEED=${lowest}). `
-      : seeds < planned.seeds
-        ? `Seeds: the first ${seeds} of the plan's ${planned.seeds} (MULTI_FIDELITY_SEEDS=${seeds}). `
-        : '') +
+      : seedsNote(plan.tasks, rows, planned.seeds)) +
       (plan.tasks.length < planned.tasks.length
         ? `Tasks: ${plan.tasks.join(', ')} of the plan's ${planned.tasks.join(', ')} (MULTI_FIDELITY_TASKS=${plan.tasks.join(',')}). `
         : '') +

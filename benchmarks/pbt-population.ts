@@ -21,6 +21,7 @@ import {
   cacheOptions,
   runMultiFidelity,
   seedsToRun,
+  mostSeeds,
   tasksToRun,
 } from './multi-fidelity.js';
 import type { Section } from './section.js';
@@ -96,7 +97,8 @@ export const pbtPopulationSection: Section = {
   async run({ quick, backend, log }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
-    const seeds = seedsToRun(plan.seeds);
+    const counts = seedsToRun(plan.seeds, plan.tasks);
+    const seeds = mostSeeds(counts);
     const auto: Record<string, number> = {};
     for (const name of plan.tasks) {
       const task = await resolveTask(name);
@@ -108,7 +110,7 @@ export const pbtPopulationSection: Section = {
     if (!quick) mkdirSync(dirname(CACHE_FILE), { recursive: true });
     const rows = await runMultiFidelity({
       ...plan,
-      seeds,
+      seeds: counts,
       firstSeed: firstSeed(seeds),
       methods: own,
       backend,

@@ -17,6 +17,7 @@ import { measure as measureFunctions, plans as functionPlans, toMarkdown as func
 import { runTaskBenchmark, toMarkdown as throughputMarkdown } from './tasks.js';
 import { queueBenchmark, toMarkdown as queueMarkdown } from './queue.js';
 import { vectorisedSection } from './vectorised.js';
+import { convGroupingSection } from './conv-grouping.js';
 import { lrSeedsSection } from './lr-range-seeds.js';
 import { lrMarginSection } from './lr-range-margin.js';
 import { groupedTrialsSection } from './grouped-trials.js';
@@ -236,6 +237,7 @@ export const SECTIONS: readonly Section[] = [
   pool,
   throughput,
   vectorisedSection,
+  convGroupingSection,
   groupedTrialsSection,
   queue,
   groupedQueueSection,

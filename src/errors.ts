@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_SCHEDULER'
   | 'E_REPORT'
   | 'E_CHECKPOINT'
+  | 'E_MODEL'
   | 'E_INTERNAL';
 
 export class EvotuneError extends Error {
@@ -128,5 +129,7 @@ export const errors = {
   executor: (problem: string, hint?: string) => new EvotuneError('E_EXECUTOR', 'runtime', problem, hint),
   /** A checkpoint file (or a job's encoded checkpoint) that cannot be used: missing, truncated, corrupt, another task's. */
   checkpoint: (file: string, problem: string, hint?: string) => new EvotuneError('E_CHECKPOINT', 'usage', `checkpoint ${file}: ${problem}`, hint),
+  /** A saved model's files (model.json + weights) that cannot be read: missing, not JSON, truncated. */
+  model: (file: string, problem: string, hint?: string) => new EvotuneError('E_MODEL', 'usage', `model ${file}: ${problem}`, hint),
   internal: (problem: string) => new EvotuneError('E_INTERNAL', 'runtime', `internal error: ${problem}`),
 };

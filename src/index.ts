@@ -6,6 +6,7 @@ export type { TrialRecord, Best, StudyEvent, StudySummary } from './study/types.
 export type { Evaluator, TrialOutcome, TrialRequest, FitnessFn, FitnessContext, FailureKind } from './eval/types.js';
 export { InlineEvaluator } from './eval/inline.js';
 export { PoolEvaluator } from './eval/pool.js';
+export { createEvaluator, type EvaluatorOptions, type TrialSource } from './eval/create.js';
 export { STRATEGIES, DEFAULT_STRATEGY, getStrategy, resolveStrategy, strategyNames, isStrategyName, type StrategyName } from '../strategies/index.js';
 export type { Strategy, Told } from '../strategies/types.js';
 export { EvotuneError, errors } from './errors.js';
@@ -14,4 +15,6 @@ export type { LrRangeOptionsInput } from './lr-range/options.js';
 export { BUNDLED_TASKS, resolveTask } from './tasks/registry.js';
 export type { Task, TaskData, TaskContext } from './tasks/types.js';
 export { trainSchedule, type ScheduleStep } from './tasks/replay.js';
+export { loadBestModel, exportBestModel, type LoadBestModelOptions } from './tasks/best-model.js';
+export type { ModelMetadata } from './tasks/model-file.js';
 export { seededRandom, type SeededRandom } from './util/seeded.js';

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvaluator } from '../src/eval/create.js';
+import type { QueueEvaluator } from '../src/eval/queue/evaluator.js';
+import type { TrialOutcome, TrialRequest } from '../src/eval/types.js';
 import { journalLineSchema } from '../src/journal/format.js';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
@@ -126,6 +129,48 @@ describe('groups through the redis executor', () => {
     expect(log).toMatch(/job evil-2 refused: malformed group request \(members: /);
     expect(log).toMatch(/job evil-3 refused: malformed group request \(members: /);
   }, 900_000);
+
+  it('groupTrials: off, every trial travels as a job of its own and trains alone; on (the default), as group jobs; the same outcomes', async () => {
+    const requests: TrialRequest[] = Array.from({ length: 8 }, (_, i) => ({
+      number: i,
+      seed: 100 + i,
+      params: { lr: 0.005 * (i + 1), optimizer: i % 2 === 0 ? 'adam' : 'sgd' },
+    }));
+    const run = async (groupTrials: boolean | undefined) => {
+      const source = { kind: 'task', task: tiny, backend: 'wasm' } as const;
+      const evaluator = createEvaluator(source, { executor: redis.url, workers: 1, groupTrials }) as QueueEvaluator;
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+      const queue = new Queue(`trials-${evaluator.study}`, { connection, prefix: 'evotune' });
+      try {
+        await evaluator.warm();
+        const outcomes = await Promise.all(requests.map((r) => evaluator.run(r)));
+        // The study's jobs, read from Redis before close() deletes its queue: how each trial travelled.
+        const jobs = (await queue.getJobs(['completed'])).map((j) => ({ name: j.name, members: j.name === 'group' ? j.data.members.length : 1 }));
+        return { outcomes, jobs, info: evaluator.info() };
+      } finally {
+        await queue.close();
+        connection.disconnect();
+        await evaluator.close();
+      }
+    };
+    const value = (o: TrialOutcome) => (o.state === 'failed' ? o.kind : o.value);
+    const size = (o: TrialOutcome) => (o.state === 'complete' ? Number(o.metrics.groupSize ?? 1) : null);
+
+    const off = await run(false);
+    expect(off.jobs.map((j) => j.name)).toEqual(Array(8).fill('trial'));
+    expect(off.outcomes.map(size)).toEqual(Array(8).fill(1));
+    expect(off.info.groupsBySize).toBeUndefined();
+
+    const on = await run(undefined);
+    expect(on.jobs.filter((j) => j.name === 'group').length).toBeGreaterThan(0);
+    expect(on.jobs.reduce((n, j) => n + j.members, 0)).toBe(8);
+    expect(on.outcomes.filter((o) => (size(o) ?? 0) > 1).length).toBeGreaterThan(0);
+    expect(on.info.groupsBySize).toBeDefined();
+
+    // Grouping never changes a trial's result.
+    expect(on.outcomes.map(value)).toEqual(off.outcomes.map(value));
+    for (const o of off.outcomes) expect(value(o)).toBeTypeOf('number');
+  }, 400_000);
 
   it('a member that diverges fails as nan alone: its group-mates complete as they do ungrouped, the search goes on, the journal is the same', async () => {
     // Float32 weights overflow for lr past ~1e37: with seed 5, PSO's first generation holds two such members.

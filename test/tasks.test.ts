@@ -60,11 +60,11 @@ describe('determinism', () => {
     });
   }
 
-  it('the conv task (tape gradients) is reproducible too', async () => {
+  it('the conv task (direct conv gradients) is reproducible too', async () => {
     const task = BUNDLED_TASKS['digits-cnn']!;
     const a = await trainAndEvaluate(task, SHORT, await ctx('wasm', 5));
     const b = await trainAndEvaluate(task, SHORT, await ctx('wasm', 5));
-    expect(a.gradients).toBe('tape');
+    expect(a.gradients).toBe('direct');
     expect(b.loss).toBe(a.loss);
   });
 });

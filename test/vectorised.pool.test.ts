@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PoolEvaluator } from '../src/eval/pool.js';
+import { createEvaluator } from '../src/eval/create.js';
+import type { PoolEvaluator } from '../src/eval/pool.js';
 import type { TrialOutcome, TrialRequest } from '../src/eval/types.js';
 import type { Params } from '../src/space/spec.js';
 import { loadTf } from '../src/tf/backend.js';
@@ -12,7 +13,10 @@ async function withTaskPool<T>(
   opts: { trialTimeoutMs?: number; groupTrials?: boolean },
   f: (pool: PoolEvaluator) => Promise<T>,
 ): Promise<T> {
-  const pool = new PoolEvaluator({ source: { kind: 'task', task, backend: 'wasm' }, workers: 1, ...opts });
+  // Built as search() builds it, so that the switch is seen to reach the pool.
+  const trialTimeout = opts.trialTimeoutMs === undefined ? undefined : opts.trialTimeoutMs / 1000;
+  const source = { kind: 'task', task, backend: 'wasm' } as const;
+  const pool = createEvaluator(source, { executor: 'threads', workers: 1, trialTimeout, groupTrials: opts.groupTrials }) as PoolEvaluator;
   try {
     await pool.warm();
     return await f(pool);
@@ -68,7 +72,9 @@ describe('the pool trains trials of an MLP task in groups', () => {
     expect(on.map((o) => o.state)).toEqual(['complete', 'pruned', 'complete']);
     expect(on.map((o) => (o.state === 'failed' ? undefined : o.metrics.groupSize))).toEqual([3, 3, 3]);
     expect(on[0]!.state === 'complete' && on[0]!.checkpoint).toBeTruthy();
-    expect((await run(false)).map(comparable)).toEqual(on.map(comparable));
+    const off = await run(false);
+    expect(off.map((o) => (o.state === 'failed' ? undefined : o.metrics.groupSize))).toEqual([undefined, undefined, undefined]);
+    expect(off.map(comparable)).toEqual(on.map(comparable));
   }, 120_000);
 
   it('PBT rounds group too: members restored from checkpoints go on as they do alone, grouped or not', async () => {

@@ -10,7 +10,10 @@ import type { Evaluator, FitnessFn } from './types.js';
 /** What scores a search's trials: a module or task a worker loads, or a function that runs in this process. */
 export type TrialSource = FitnessSource | { readonly kind: 'function'; readonly fn: FitnessFn };
 
-export type EvaluatorOptions = Pick<SearchOptions, 'executor' | 'workers' | 'trialTimeout' | 'workerWait' | 'maxHeapMb'>;
+export type EvaluatorOptions = Pick<SearchOptions, 'executor' | 'workers' | 'trialTimeout' | 'workerWait' | 'maxHeapMb'> & {
+  /** Train a task's trials that share a group key as one program, locally or as one Redis job; default true. Same results. */
+  readonly groupTrials?: boolean;
+};
 
 /**
  * A function runs inline; modules and tasks run in the worker pool, or on Redis workers with a redis executor.
@@ -35,7 +38,15 @@ export function createEvaluator(source: TrialSource, options: EvaluatorOptions, 
       workerWaitMs,
       notify,
       ...(groupKey ? { groupKey } : {}),
+      groupTrials: options.groupTrials,
     });
   }
-  return new PoolEvaluator({ source, workers: options.workers, trialTimeoutMs, maxHeapMb: options.maxHeapMb, reportsJson: journaled });
+  return new PoolEvaluator({
+    source,
+    workers: options.workers,
+    trialTimeoutMs,
+    maxHeapMb: options.maxHeapMb,
+    reportsJson: journaled,
+    groupTrials: options.groupTrials,
+  });
 }

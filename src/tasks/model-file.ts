@@ -5,9 +5,9 @@
  * The output layer gives logits (classification: apply softmax for probabilities) or values (regression).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
-import { errors } from '../errors.js';
+import { describe, errors } from '../errors.js';
 import type { Params } from '../space/spec.js';
 import { loadTf } from '../tf/backend.js';
 import { keyTask, shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
@@ -55,6 +55,15 @@ export function modelFromCheckpoint(tf: TF, task: Task, params: Params, c: Check
   }
 }
 
+/** modelFromCheckpoint, with what evotune knows of it in its userDefinedMetadata (`evotune`: ModelMetadata). */
+export function trainedModel(tf: TF, task: Task, params: Params, c: Checkpoint): LayersModel {
+  const model = modelFromCheckpoint(tf, task, params, c);
+  const output = task.kind === 'classification' ? 'logits' : 'values';
+  const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output };
+  model.setUserDefinedMetadata({ evotune: meta as unknown as Record<string, unknown> } as never);
+  return model;
+}
+
 /** Writes a file so that a reader sees the old one or the new one, never half. */
 function writeAtomic(file: string, data: Uint8Array | string): void {
   writeFileSync(`${file}.tmp`, data);
@@ -62,7 +71,7 @@ function writeAtomic(file: string, data: Uint8Array | string): void {
 }
 
 /** tfjs with the backend this thread already uses (never switched: trials may be running on it), else cpu. */
-async function activeTf(): Promise<TF> {
+export async function activeTf(): Promise<TF> {
   const tf = (await import('@tensorflow/tfjs')) as TF;
   return tf.engine().backendName ? tf : (await loadTf({ backend: 'cpu' })).tf;
 }
@@ -73,11 +82,8 @@ async function activeTf(): Promise<TF> {
  */
 export async function saveModel(task: Task, params: Params, c: Checkpoint, dir: string, tf?: TF): Promise<void> {
   tf ??= await activeTf();
-  const model = modelFromCheckpoint(tf, task, params, c);
+  const model = trainedModel(tf, task, params, c);
   try {
-    const output = task.kind === 'classification' ? 'logits' : 'values';
-    const meta: ModelMetadata = { task: task.name, params: { ...task.defaults, ...params }, epoch: c.epoch, step: c.step, output };
-    model.setUserDefinedMetadata({ evotune: meta as unknown as Record<string, unknown> } as never);
     mkdirSync(dir, { recursive: true });
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
@@ -107,30 +113,81 @@ export async function saveModel(task: Task, params: Params, c: Checkpoint, dir: 
   }
 }
 
-/** An IOHandler that reads a folder written by saveModel: `tf.loadLayersModel(modelFiles(tf, dir))`. */
+/** Bytes per value of a weight's stored dtype; undefined for strings (variable length). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** What model.json's manifest says the weight files hold in all, or undefined when it cannot be known (strings). */
+function manifestBytes(specs: readonly tfjs.io.WeightsManifestEntry[]): number | undefined {
+  let total = 0;
+  for (const s of specs) {
+    const per = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
+    if (per === undefined) return undefined;
+    total += s.shape.reduce((a, b) => a * b, 1) * per;
+  }
+  return total;
+}
+
+/**
+ * A saved model's model.json and its weights as one buffer, checked: the JSON parses and has a layers topology and a
+ * weights manifest, every file it names exists, and together they hold the bytes the manifest describes.
+ */
+export function readModelFiles(dir: string): { readonly json: tfjs.io.ModelJSON; readonly weights: ArrayBuffer; readonly paths: readonly string[] } {
+  const file = join(dir, MODEL_JSON);
+  let json: tfjs.io.ModelJSON;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as tfjs.io.ModelJSON;
+  } catch (e) {
+    throw errors.model(
+      file,
+      existsSync(file) ? `is not JSON (${describe(e)})` : 'not found',
+      `expected ${MODEL_JSON} and ${WEIGHTS_BIN} written by evotune`,
+    );
+  }
+  if (typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || !Array.isArray(json.weightsManifest)) {
+    throw errors.model(file, 'expected a TensorFlow.js layers model (modelTopology and weightsManifest)');
+  }
+  const paths = json.weightsManifest.flatMap((g) => g.paths);
+  const inside = resolve(dir) + sep;
+  const outside = paths.find((p) => !resolve(dir, p).startsWith(inside));
+  if (outside !== undefined) throw errors.model(file, `names a weight file outside its folder (${outside}); expected files beside it`);
+  const buffers = paths.map((p) => {
+    const weights = join(dir, p);
+    try {
+      return readFileSync(weights);
+    } catch (e) {
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      throw errors.model(weights, missing ? `not found (${MODEL_JSON} names it in its weightsManifest)` : `cannot be read: ${describe(e)}`);
+    }
+  });
+  const all = Buffer.concat(buffers);
+  const expected = manifestBytes(json.weightsManifest.flatMap((g) => g.weights));
+  if (expected !== undefined && all.byteLength !== expected) {
+    const named = paths.length === 1 ? join(dir, paths[0]!) : `${dir} (${paths.join(', ')})`;
+    throw errors.model(
+      named,
+      `holds ${all.byteLength} bytes of weights, ${MODEL_JSON}'s weightsManifest expects ${expected}: the file is ${all.byteLength < expected ? 'truncated' : "not this model's"}`,
+    );
+  }
+  return { json, weights: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer, paths };
+}
+
+/** An IOHandler that reads a folder written by saveModel: `tf.loadLayersModel(modelFiles(tf, dir))`; no tfjs-node needed. */
 export function modelFiles(tf: TF, dir: string): tfjs.io.IOHandler {
   return {
     load: async () => {
-      const file = join(dir, MODEL_JSON);
-      let json: tfjs.io.ModelJSON;
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8')) as tfjs.io.ModelJSON;
-      } catch (e) {
-        throw errors.module(`model ${file}`, existsSync(file) ? `is not JSON (${String(e)})` : 'not found');
-      }
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs = manifest.flatMap((g) => g.weights);
-        const buffers = manifest.flatMap((g) => g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p)))));
-        const all = Buffer.concat(buffers);
-        return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength)];
-      });
+      const { json, weights } = readModelFiles(dir);
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => [manifest.flatMap((g) => g.weights), weights]);
     },
   };
 }
 
-/** Copies a saved model (model.json + weights.bin) to another folder. */
+/** Copies a saved model (model.json and the weight files it names) to another folder, once checked whole. */
 export function copyModel(from: string, to: string): void {
+  const { paths } = readModelFiles(from);
   mkdirSync(to, { recursive: true });
-  copyFileSync(join(from, WEIGHTS_BIN), join(to, WEIGHTS_BIN));
+  for (const p of paths) {
+    mkdirSync(dirname(join(to, p)), { recursive: true });
+    copyFileSync(join(from, p), join(to, p));
+  }
   copyFileSync(join(from, MODEL_JSON), join(to, MODEL_JSON));
 }

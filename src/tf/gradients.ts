@@ -12,10 +12,11 @@ export interface BatchGradients {
 }
 
 /**
- * How one batch's gradients are computed for a model. Two ways, same numbers:
- * - 'direct': for Sequential stacks of Dense / Dropout / Flatten (the MLPs), forward and backward written out
- *   with fused matMuls: ~15 kernels per step and no tape. Dropout masks are drawn from (seed, step, layer), so
- *   every step gets a new mask and a run reproduces exactly.
+ * How one batch's gradients are computed for a model. Two ways, same numbers (to float rounding):
+ * - 'direct': for Sequential stacks of Dense / Dropout / Flatten (the MLPs), and of those with Conv2D and
+ *   MaxPooling2D (small conv nets), forward and backward written out with fused matMuls and convolutions: ~15
+ *   kernels per MLP step and no tape. Dropout masks are drawn from (seed, step, layer), so every step gets a new
+ *   mask and a run reproduces exactly. For digits-cnn this halves a step (benchmarks/conv-grouping.ts).
  * - 'tape': any other model, through tf.variableGrads and the model's own layers (their Dropout follows tfjs:
  *   a layer given a seed reuses one mask).
  */
@@ -27,38 +28,98 @@ export interface GradientProgram {
 }
 
 export type Activation = 'relu' | 'linear' | 'tanh' | 'sigmoid';
+/** The stages of an MLP: what the group program (tf/vectorised.ts) runs too. */
 export type Stage =
   | { readonly type: 'dense'; readonly kernel: tfjs.Variable; readonly bias?: tfjs.Variable; readonly activation: Activation }
   | { readonly type: 'dropout'; readonly rate: number }
   | { readonly type: 'flatten' };
+type Padding = 'same' | 'valid';
+/** A 2-D convolution, channels last, no dilation. */
+export interface ConvStage {
+  readonly type: 'conv2d';
+  readonly kernel: tfjs.Variable;
+  readonly bias?: tfjs.Variable;
+  readonly activation: Activation;
+  readonly strides: [number, number];
+  readonly pad: Padding;
+}
+export interface PoolStage {
+  readonly type: 'maxPool';
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly pad: Padding;
+}
+/** Every stage the direct program runs: an MLP's, and a small conv net's. */
+export type DirectStage = Stage | ConvStage | PoolStage;
 
 const ACTIVATIONS: readonly string[] = ['relu', 'linear', 'tanh', 'sigmoid'];
+const EXTRAS = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'];
+
+/** A layer's [height, width] setting (a number means both), or undefined if it is not one. */
+function pair(v: unknown): [number, number] | undefined {
+  const p = typeof v === 'number' ? [v, v] : Array.isArray(v) ? v : undefined;
+  return p?.length === 2 && p.every((n) => Number.isInteger(n) && n >= 1) ? (p as [number, number]) : undefined;
+}
+
+const padding = (v: unknown): Padding | undefined => (v === 'same' || v === 'valid' ? v : undefined);
+
+/** The layer's kernel and bias if it has the weights its config says, of the kernel's rank. */
+function weightsOf(layer: LayersModel['layers'][number], rank: number): { kernel: tfjs.Variable; bias?: tfjs.Variable } | undefined {
+  const cfg = layer.getConfig() as Record<string, unknown>;
+  const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tfjs.Variable);
+  if (kernel?.rank !== rank || layer.trainableWeights.length !== (cfg.useBias ? 2 : 1)) return undefined;
+  return { kernel, bias };
+}
+
+/** One layer as a stage of the direct program, or undefined if it is beyond it. */
+function stageOf(layer: LayersModel['layers'][number]): DirectStage | undefined {
+  const cls = layer.getClassName();
+  const cfg = layer.getConfig() as Record<string, unknown>;
+  const activation = String(cfg.activation);
+  // Read only for the layers that need it (a layer shared between models has no single input).
+  const inputRank = () => (layer.input as tfjs.SymbolicTensor).shape.length;
+  if (cls === 'Dense' || cls === 'Conv2D') {
+    if (EXTRAS.some((k) => cfg[k] != null) || !ACTIVATIONS.includes(activation)) return undefined;
+  }
+  if (cls === 'Dense') {
+    // Dense on a rank-3+ input maps the last axis only: the tape handles that.
+    const w = inputRank() === 2 ? weightsOf(layer, 2) : undefined;
+    return w && { type: 'dense', ...w, activation: activation as Activation };
+  }
+  if (cls === 'Conv2D') {
+    const strides = pair(cfg.strides);
+    const pad = padding(cfg.padding);
+    const plain = cfg.dataFormat === 'channelsLast' && pair(cfg.dilationRate)?.every((d) => d === 1) && inputRank() === 4;
+    const w = plain && strides && pad ? weightsOf(layer, 4) : undefined;
+    return w && strides && pad && { type: 'conv2d', ...w, activation: activation as Activation, strides, pad };
+  }
+  if (cls === 'MaxPooling2D') {
+    const [poolSize, strides, pad] = [pair(cfg.poolSize), pair(cfg.strides ?? cfg.poolSize), padding(cfg.padding)];
+    const ok = cfg.dataFormat === 'channelsLast' && inputRank() === 4;
+    return ok && poolSize && strides && pad ? { type: 'maxPool', poolSize, strides, pad } : undefined;
+  }
+  if (cls === 'Dropout') return cfg.noiseShape == null ? { type: 'dropout', rate: Number(cfg.rate) } : undefined;
+  return cls === 'Flatten' ? { type: 'flatten' } : undefined;
+}
 
 /** The model as a list of stages the direct program can run, or undefined if any layer is beyond it. */
-export function stagesOf(model: LayersModel): Stage[] | undefined {
+export function directStagesOf(model: LayersModel): DirectStage[] | undefined {
   if (model.getClassName() !== 'Sequential') return undefined;
-  const stages: Stage[] = [];
+  const stages: DirectStage[] = [];
   for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    const cfg = layer.getConfig() as Record<string, unknown>;
-    if (cls === 'Dense') {
-      const extras = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'];
-      if (extras.some((k) => cfg[k] != null)) return undefined;
-      const activation = String(cfg.activation);
-      if (!ACTIVATIONS.includes(activation)) return undefined;
-      // Dense on a rank-3+ input maps the last axis only: the tape handles that.
-      if ((layer.input as tfjs.SymbolicTensor).shape.length !== 2) return undefined;
-      const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tfjs.Variable);
-      if (kernel?.rank !== 2 || layer.trainableWeights.length !== (cfg.useBias ? 2 : 1)) return undefined;
-      stages.push({ type: 'dense', kernel, bias, activation: activation as Activation });
-    } else if (cls === 'Dropout') {
-      if (cfg.noiseShape != null) return undefined;
-      stages.push({ type: 'dropout', rate: Number(cfg.rate) });
-    } else if (cls === 'Flatten') {
-      stages.push({ type: 'flatten' });
-    } else return undefined;
+    const s = stageOf(layer);
+    if (!s) return undefined;
+    stages.push(s);
   }
   return stages;
+}
+
+const isMlpStage = (s: DirectStage): s is Stage => s.type === 'dense' || s.type === 'dropout' || s.type === 'flatten';
+
+/** The model's stages if it is an MLP (Dense, Dropout, Flatten only), else undefined: what a group can train. */
+export function stagesOf(model: LayersModel): Stage[] | undefined {
+  const stages = directStagesOf(model);
+  return stages?.every(isMlpStage) ? stages : undefined;
 }
 
 /**
@@ -88,11 +149,47 @@ function denseForward(tf: TF, s: Extract<Stage, { type: 'dense' }>, h: Tensor): 
   return fusable ? z : tf.tanh(z);
 }
 
-function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): GradientProgram {
+/** A conv stage's output: one fused convolution, as tfjs-layers' Conv2D computes it. */
+function convForward(tf: TF, s: ConvStage, h: Tensor): Tensor {
+  const fusable = s.activation !== 'tanh';
+  const z = tf.fused.conv2d({
+    x: h as tfjs.Tensor4D,
+    filter: s.kernel as tfjs.Tensor4D,
+    strides: s.strides,
+    pad: s.pad,
+    bias: s.bias,
+    activation: fusable ? s.activation : 'linear',
+  });
+  return fusable ? z : tf.tanh(z);
+}
+
+/** A stage's output at inference, or in training for every stage but dropout (the caller draws its mask). */
+function forward(tf: TF, s: DirectStage, h: Tensor): Tensor {
+  if (s.type === 'dense') return denseForward(tf, s, h);
+  if (s.type === 'conv2d') return convForward(tf, s, h);
+  if (s.type === 'maxPool') return tf.maxPool(h as tfjs.Tensor4D, s.poolSize, s.strides, s.pad);
+  return s.type === 'flatten' ? tf.reshape(h, [h.shape[0]!, -1]) : h;
+}
+
+/** The kernels tfjs's own gradients of conv2d and maxPool run (tfjs does not export them as ops). */
+function convGradients(tf: TF) {
+  const run = (name: string, inputs: Record<string, Tensor>, attrs: object) => tf.engine().runKernel(name, inputs, attrs as never) as Tensor;
+  return {
+    filter: (s: ConvStage, x: Tensor, dy: Tensor) =>
+      run('Conv2DBackpropFilter', { x, dy }, { strides: s.strides, pad: s.pad, dataFormat: 'NHWC', filterShape: s.kernel.shape }),
+    input: (s: ConvStage, x: Tensor, dy: Tensor) =>
+      run('Conv2DBackpropInput', { dy, filter: s.kernel }, { strides: s.strides, pad: s.pad, dataFormat: 'NHWC', inputShape: x.shape }),
+    pool: (s: PoolStage, x: Tensor, y: Tensor, dy: Tensor) =>
+      run('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: s.poolSize, strides: s.strides, pad: s.pad }),
+  };
+}
+
+function directProgram(tf: TF, kind: LossKind, stages: readonly DirectStage[]): GradientProgram {
   const { tn, nt } = transposedProducts(tf);
-  const vars = stages.flatMap((s) => (s.type === 'dense' ? (s.bias ? [s.kernel, s.bias] : [s.kernel]) : []));
-  // The first dense layer needs no input gradient, nor does anything before it.
-  const firstDense = stages.findIndex((s) => s.type === 'dense');
+  const conv = convGradients(tf);
+  const vars = stages.flatMap((s) => (s.type === 'dense' || s.type === 'conv2d' ? (s.bias ? [s.kernel, s.bias] : [s.kernel]) : []));
+  // The first layer with weights needs no input gradient, nor does anything before it.
+  const firstWeighted = stages.findIndex((s) => s.type === 'dense' || s.type === 'conv2d');
   return {
     kind: 'direct',
     vars,
@@ -105,9 +202,7 @@ function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): Gradie
       stages.forEach((s, i) => {
         inputs.push(h);
         let mask: Tensor | undefined;
-        if (s.type === 'dense') {
-          h = denseForward(tf, s, h);
-        } else if (s.type === 'dropout') {
+        if (s.type === 'dropout') {
           if (s.rate > 0) {
             const keep = 1 - s.rate;
             const u = tf.randomUniform(h.shape, 0, 1, 'float32', deriveSeed(seed, 'dropout', step, i));
@@ -115,20 +210,27 @@ function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): Gradie
             mask = tf.mul(tf.floor(tf.add(u, tf.scalar(keep))), tf.scalar(1 / keep));
             h = tf.mul(h, mask);
           }
-        } else h = tf.reshape(h, [h.shape[0]!, -1]);
+        } else h = forward(tf, s, h);
         masks.push(mask);
         outputs.push(h);
       });
       let d = lossGrad(tf, kind, h, y);
       const grads: Tensor[] = [];
-      for (let i = stages.length - 1; i >= firstDense; i--) {
+      for (let i = stages.length - 1; i >= firstWeighted; i--) {
         const s = stages[i]!;
-        const needInput = i > firstDense;
+        const needInput = i > firstWeighted;
         if (s.type === 'dense') {
           d = throughActivation(tf, s.activation, d, outputs[i]!);
           if (s.bias) grads.push(tf.sum(d, 0));
           grads.push(tn(inputs[i]!, d));
           if (needInput) d = nt(d, s.kernel);
+        } else if (s.type === 'conv2d') {
+          d = throughActivation(tf, s.activation, d, outputs[i]!);
+          if (s.bias) grads.push(tf.sum(d, [0, 1, 2]));
+          grads.push(conv.filter(s, inputs[i]!, d));
+          if (needInput) d = conv.input(s, inputs[i]!, d);
+        } else if (s.type === 'maxPool') {
+          if (needInput) d = conv.pool(s, inputs[i]!, outputs[i]!, d);
         } else if (s.type === 'dropout') {
           if (masks[i] && needInput) d = tf.mul(d, masks[i]!);
         } else if (needInput) d = tf.reshape(d, inputs[i]!.shape);
@@ -139,7 +241,7 @@ function directProgram(tf: TF, kind: LossKind, stages: readonly Stage[]): Gradie
   };
 }
 
-function tapeProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgram {
+export function tapeProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgram {
   const vars = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
   return {
     kind: 'tape',
@@ -153,19 +255,18 @@ function tapeProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgra
 }
 
 export function gradientProgram(tf: TF, kind: LossKind, model: LayersModel): GradientProgram {
-  const stages = stagesOf(model);
+  const stages = directStagesOf(model);
   return stages ? directProgram(tf, kind, stages) : tapeProgram(tf, kind, model);
 }
 
 /**
- * The model's output without dropout (what validation scores), as a function of the input. For the MLPs the
- * direct forward: the same kernels as model.apply (same numbers, tested), without tfjs-layers' ~1 ms of JavaScript
+ * The model's output without dropout (what validation scores), as a function of the input. For the models of the
+ * direct program its forward: the same kernels as model.apply (same numbers, tested), without tfjs-layers' ~1 ms of JavaScript
  * per call, which is most of a per-epoch report's cost on the small tasks. Call the function inside tf.tidy.
  */
 export function inference(tf: TF, model: LayersModel): (x: Tensor) => Tensor {
-  const stages = stagesOf(model);
+  const stages = directStagesOf(model);
   if (!stages) return (x) => model.apply(x, { training: false }) as Tensor;
   // Dropout is the identity at inference.
-  const stage = (h: Tensor, s: Stage) => (s.type === 'dense' ? denseForward(tf, s, h) : s.type === 'flatten' ? tf.reshape(h, [h.shape[0]!, -1]) : h);
-  return (x) => stages.reduce(stage, x);
+  return (x) => stages.reduce((h, s) => forward(tf, s, h), x);
 }

@@ -44,6 +44,8 @@ export interface QueueEvaluatorOptions {
    * trains as one program (eval/grouping.ts, the pool's rule).
    */
   readonly groupKey?: () => Promise<((params: Params) => string | undefined) | undefined>;
+  /** Send trials whose group keys agree as one job (as PoolOptions.groupTrials); default true. Results are the same. */
+  readonly groupTrials?: boolean;
 }
 
 /** Say "no worker" only after this long: workers poll for new studies about every second. */
@@ -143,7 +145,8 @@ export class QueueEvaluator implements Evaluator {
   private groupKeyOf(): Promise<((params: Params) => string | undefined) | undefined> {
     this.keyLoad ??= (async () => {
       try {
-        const key = await this.opts.groupKey?.();
+        // Off: the key is never loaded (nor tfjs for it), and every trial travels as a job of its own.
+        const key = this.opts.groupTrials === false ? undefined : await this.opts.groupKey?.();
         this.grouping = key !== undefined;
         return key;
       } catch (e) {
