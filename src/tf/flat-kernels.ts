@@ -59,7 +59,8 @@ export function registerWasmFlatKernels(tf: TF): void {
       const { rows } = attrs as unknown as { rows: Int32Array };
       const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
       const out = heap.makeOutput([rows.length, ...x.shape.slice(1)], x.dtype);
-      // One native copy per row, heap to heap (offsets read after the output is made: making it may grow the heap).
+      // One native copy per row, heap to heap (offsets read after the output is made: making it may grow the heap). The
+      // float32 view moves 4-byte elements verbatim (copyWithin copies bytes), so int32 rows copy through it too.
       const f = heap.wasm.HEAPF32;
       const src = heap.dataIdMap.get(x.dataId).memoryOffset >> 2;
       const dst = heap.dataIdMap.get(out.dataId).memoryOffset >> 2;
@@ -101,11 +102,13 @@ export function sliceRows(tf: TF, x: Tensor, start: number, rows: number): Tenso
 }
 
 /**
- * Rows `rows` of x (float32), in that order: tf.gather on axis 0. On wasm, tfjs's Gather took ~120 ms to draw an epoch
- * of 16 members' batches from 2000x64 rows; this kernel copies each row with one native copy (a few ms).
+ * Rows `rows` of x, in that order: tf.gather on axis 0. On wasm, tfjs's Gather took ~120 ms to draw an epoch of 16
+ * members' batches from 2000x64 rows; this kernel copies each row with one native copy (a few ms). float32 and int32
+ * (both 4-byte elements, copied bit for bit) take the kernel; other dtypes take tf.gather.
  */
 export function gatherRows(tf: TF, x: Tensor, rows: Int32Array): Tensor {
-  if (fast(tf, GATHER_ROWS) && x.dtype === 'float32') return tf.engine().runKernel(GATHER_ROWS, { x }, { rows } as never) as Tensor;
+  if (fast(tf, GATHER_ROWS) && (x.dtype === 'float32' || x.dtype === 'int32'))
+    return tf.engine().runKernel(GATHER_ROWS, { x }, { rows } as never) as Tensor;
   return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32')));
 }
 
