@@ -20,7 +20,7 @@ import { trainAndEvaluate } from '../src/tasks/train.js';
 import { loadTf } from '../src/tf/backend.js';
 import { resourceOf } from '../src/study/fidelity.js';
 import { trainSchedule, type ScheduleStep } from '../src/tasks/replay.js';
-import { holm, mannWhitneyU, median, quantile } from '../src/bench/stats.js';
+import { holm, mannWhitneyU, median, probabilityBelow, quantile, seedsForPower } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import type { Section } from './section.js';
 import { gitCommit } from './report.js';
@@ -224,6 +224,9 @@ function toTarget(row: MultiFidelityRow, target: number): { epochs: number; ms: 
 /** A method's share of the task's budget, from its definition (rows saved before shares existed had none). */
 const shareOf = (id: string) => METHODS.find((m) => m.id === id)?.budgetShare ?? 1;
 
+/** A seed count, or "never" where the two are level (no difference to find). */
+const fmtSeeds = (n: number) => (Number.isFinite(n) ? String(n) : 'never');
+
 const iqr = (xs: readonly number[]) => `${num(quantile(xs, 0.25))}-${num(quantile(xs, 0.75))}`;
 
 /** The tables: per task, each method's median score (IQR), its test against the full search, and time to target. */
@@ -239,7 +242,11 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
     const others = methods.slice(1);
     // Two families, each Holm-adjusted on its own: the methods at equal epochs, and those given a share of them.
     const p = new Map<string, number>();
+    // How many seeds would find a difference of the size seen: at Holm's first step (5% over the family's size).
+    const seedsNeeded = new Map<string, number>();
     for (const family of [others.filter((m) => shareOf(m) === 1), others.filter((m) => shareOf(m) !== 1)]) {
+      for (const m of family)
+        seedsNeeded.set(m, seedsForPower(probabilityBelow(of(m).map((r) => r.score), base.map((r) => r.score)), 0.05 / family.length));
       const adjusted = holm(
         family.map(
           (m) =>
@@ -268,6 +275,7 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
         m,
         `${num(median(scores))} (${iqr(scores)})`,
         pm === undefined ? '-' : pValue(pm),
+        pm === undefined ? '-' : `${probabilityBelow(scores, base.map((r) => r.score)).toFixed(2)} / ${fmtSeeds(seedsNeeded.get(m)!)}`,
         num(median(rs.map((r) => r.best))),
         rs.some((r) => r.finalModel !== undefined) ? num(median(rs.map((r) => r.finalModel ?? NaN))) : '-',
         `${reached}/${rs.length}`,
@@ -285,6 +293,7 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
             'method',
             'score: re-trained median (IQR)',
             'p vs full (Holm)',
+            'P(below full) / seeds for 80% power',
             'best value',
             'PBT final model',
             'reached target',
@@ -472,6 +481,7 @@ function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
         : '') +
       `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
       "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the rows at equal epochs and, apart, across the rows given a third of them. " +
+        "P(below full): how often a seed of the method scores below a seed of the full search (1/2: level); seeds for 80% power: how many seeds per method a difference of that size would need to be found at Holm's first step (5% over the family's size; Noether 1987). " +
       "A third of the epochs is the issue's target (today's result in at most a third), judged here on the re-trained score: the full search at a third is the control. " +
       "Target: the full search's median best value; epochs to target: the median over the seeds that reached it, and as a ratio to the full search's. " +
       'Wall seconds were measured on a machine shared with other work: epochs are the comparable cost.',

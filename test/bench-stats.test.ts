@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, holm, mannWhitneyU, median, quantile, smallestExactP, summarize } from '../src/bench/stats.js';
+import { erfc, holm, mannWhitneyU, median, normalQuantile, probabilityBelow, quantile, seedsForPower, smallestExactP, summarize } from '../src/bench/stats.js';
+import { seededRandom } from '../src/util/seeded.js';
 
 // Reference values from scipy 1.17 (scipy.stats.mannwhitneyu, numpy.percentile, scipy.special.erfc).
 
@@ -107,5 +108,48 @@ describe('erfc', () => {
       [-1, 1.8427007929497148],
     ];
     for (const [x, want] of cases) expect(erfc(x) / want).toBeCloseTo(1, 12);
+  });
+});
+
+describe('normalQuantile', () => {
+  it('inverts the normal distribution (values of scipy.stats.norm.ppf)', () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959963984540054, 10);
+    expect(normalQuantile(0.8)).toBeCloseTo(0.8416212335729143, 10);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 12);
+    expect(normalQuantile(0.001)).toBeCloseTo(-3.090232306167813, 9);
+    expect(() => normalQuantile(1)).toThrow(RangeError);
+  });
+});
+
+describe('seedsForPower', () => {
+  it("is Noether's formula: P(a < b) = 0.7 at 5% with 80% power needs 33 seeds per arm", () => {
+    expect(seedsForPower(0.7, 0.05)).toBe(33);
+    // Symmetric in the direction of the difference; a smaller level asks for more seeds.
+    expect(seedsForPower(0.3, 0.05)).toBe(33);
+    expect(seedsForPower(0.7, 0.01)).toBeGreaterThan(33);
+    expect(seedsForPower(0.5, 0.05)).toBe(Infinity);
+  });
+
+  it('gives about the power it promises: normal samples with P(a < b) = 0.7, 33 per arm, found at 5% about 80% of the time', () => {
+    const rng = seededRandom(7);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    // P(X < Y) = Phi(shift / sqrt 2) = 0.7.
+    const shift = Math.SQRT2 * normalQuantile(0.7);
+    let found = 0;
+    const runs = 400;
+    for (let r = 0; r < runs; r++) {
+      const a = Array.from({ length: 33 }, normal);
+      const b = Array.from({ length: 33 }, () => normal() + shift);
+      expect(probabilityBelow(a, b)).toBeGreaterThan(0);
+      if (mannWhitneyU(a, b).p < 0.05) found++;
+    }
+    expect(found / runs).toBeGreaterThan(0.72);
+    expect(found / runs).toBeLessThan(0.9);
+  });
+
+  it('probabilityBelow counts pairs, ties as one half', () => {
+    expect(probabilityBelow([1, 2], [3, 4])).toBe(1);
+    expect(probabilityBelow([3, 4], [1, 2])).toBe(0);
+    expect(probabilityBelow([1, 3], [2, 3])).toBe(0.625);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../src/tf/backend.js';
 import { gatherRows } from '../src/tf/flat-kernels.js';
-import { packedMatMul } from '../src/tf/packed-matmul.js';
+import { heldOperators, MAX_OPERATORS, packedMatMul } from '../src/tf/packed-matmul.js';
 import { stackedProducts, type FusedActivation } from '../src/tf/stacked-kernels.js';
 
 const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -63,6 +63,42 @@ describe('stacked products on wasm through reused operators', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
   }
+});
+
+describe('reused operators over many layer widths', () => {
+  it('are held at most MAX_OPERATORS at a time, the wasm heap stops growing, and a product after eviction is still exact', async () => {
+    const { tf } = await loadTf({ backend: 'wasm' });
+    const be = tf.backend() as unknown as { wasm: Parameters<typeof packedMatMul>[0] & { HEAP8: Int8Array } };
+    const products = stackedProducts(tf);
+    // As many distinct widths as a search over a layer's units could give: twice the cap, three rounds (~16 MB of
+    // packed weights a round, which a leak would add to the heap).
+    const widths = Array.from({ length: 2 * MAX_OPERATORS }, (_, i) => 64 + i);
+    const round = () =>
+      tf.tidy(() => {
+        const a = tf.randomNormal([2, 4, 128], 0, 1, 'float32', 1);
+        for (const p of widths) products.nn(a, tf.randomNormal([2, 128, p], 0, 1, 'float32', p), undefined, 'relu');
+      });
+    round();
+    expect(heldOperators(be.wasm)).toBeLessThanOrEqual(MAX_OPERATORS);
+    const heap = be.wasm.HEAP8.byteLength;
+    round();
+    round();
+    expect(heldOperators(be.wasm)).toBeLessThanOrEqual(MAX_OPERATORS);
+    expect(be.wasm.HEAP8.byteLength).toBe(heap);
+    // The first widths were evicted long ago: made again, they must still give the single model's product.
+    tf.tidy(() => {
+      const a = tf.randomNormal([2, 4, 16], 0, 1, 'float32', 9);
+      const w = tf.randomNormal([2, 16, widths[0]!], 0, 1, 'float32', 10);
+      const got = products.nn(a, w, undefined, 'relu').dataSync() as Float32Array;
+      const one = (i: number) =>
+        tf.fused.matMul({
+          a: tf.tensor(a.slice([i], [1]).dataSync(), [4, 16]),
+          b: tf.tensor(w.slice([i], [1]).dataSync(), [16, widths[0]!]),
+          activation: 'relu',
+        });
+      expect(sameBits(got, Float32Array.from([...one(0).dataSync(), ...one(1).dataSync()]))).toBe(true);
+    });
+  });
 });
 
 describe('gatherRows on wasm', () => {

@@ -69,6 +69,33 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[], method:
  */
 export const smallestExactP = (n1: number, n2: number) => Math.min(1, 2 / binomial(n1 + n2, n1));
 
+/** The standard normal quantile: z with P(Z <= z) = q, by bisection on erfc (to about 1e-12). */
+export function normalQuantile(q: number): number {
+  if (!(q > 0 && q < 1)) throw new RangeError(`normalQuantile: q must be in (0, 1), got ${q}`);
+  let lo = -40;
+  let hi = 40;
+  for (let i = 0; i < 100 && hi - lo > 1e-13; i++) {
+    const mid = (lo + hi) / 2;
+    if (erfc(-mid / Math.SQRT2) / 2 < q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** How often a value of `a` is below a value of `b` over all pairs, ties counting one half: 1 - U / (n1 n2). */
+export const probabilityBelow = (a: readonly number[], b: readonly number[]) => 1 - mannWhitneyU(a, b).u / (a.length * b.length);
+
+/**
+ * Seeds per arm that a two-sided Mann-Whitney test of two equal arms needs to find a difference of this size
+ * (pBelow = P(a < b), 1/2 meaning none) at level alpha with the given power. Noether (1987, JASA 82:645):
+ * n per arm = (z_{1-alpha/2} + z_power)^2 / (6 (pBelow - 1/2)^2). Infinity when there is no difference.
+ */
+export function seedsForPower(pBelow: number, alpha: number, power = 0.8): number {
+  const d = pBelow - 0.5;
+  if (d === 0) return Infinity;
+  return Math.ceil((normalQuantile(1 - alpha / 2) + normalQuantile(power)) ** 2 / (6 * d * d));
+}
+
 /**
  * Holm's step-down adjustment of p-values for testing several hypotheses at once (here: every strategy against the
  * leader of its row). Adjusted values keep the input order.

@@ -4,7 +4,7 @@
  * tfjs-backend-wasm's matMul creates an XNNPACK operator per weight tensor (keyed on its id), and creating one packs
  * the weights into XNNPACK's panel layout with scalar code: for the reference MLP's 32x64x64 product that is ~20 of
  * its ~33 us. Every product of training has a new right operand each step, so each call paid it. Here the operator
- * is created once per shape on a buffer we own (its tensor id is never disposed, so tfjs keeps the operator), and
+ * is created once per shape on a buffer we own (its tensor id is kept, so tfjs keeps the operator), and
  * before each member's call we write that member's operand into the operator's packed weights ourselves, in the
  * layout XNNPACK's own packing gives, which is found and checked once per shape (see locate). The product then runs
  * the same microkernel on the same packed numbers: bit for bit the single model's result, without the packing.
@@ -43,8 +43,22 @@ const BASE = 2 ** 22;
 const weightMarker = (i: number) => BASE + i + 0.5;
 const biasMarker = (j: number) => -(BASE + j + 0.5);
 
-/** Per module: the operators made so far by shape (undefined: that shape's layout is not the one checked). */
-const operators = new WeakMap<WasmModule, Map<string, PackedMatMul | undefined>>();
+/** An operator with what it holds in the module: its tensor ids (whose disposal deletes the operator) and buffers. */
+interface Held {
+  readonly op: PackedMatMul | undefined;
+  release(): void;
+}
+
+/**
+ * Per module: the operators made so far by shape, most recently used last (op undefined: that shape's layout is
+ * not the one checked). At most MAX_OPERATORS are kept, so that a search over many layer widths keeps memory flat:
+ * each holds its packed weights (about two copies of one operand), and the least recently used one is released.
+ */
+const operators = new WeakMap<WasmModule, Map<string, Held>>();
+export const MAX_OPERATORS = 64;
+
+/** How many operators the module holds now (for tests: bounded by MAX_OPERATORS). */
+export const heldOperators = (wasm: WasmModule): number => operators.get(wasm)?.size ?? 0;
 
 /**
  * The operator for [m, n] x [n, p] products (any m) with this fused activation code (tfjs's _FusedMatMul when
@@ -58,14 +72,25 @@ export function packedMatMul(
   let known = operators.get(wasm);
   if (!known) operators.set(wasm, (known = new Map()));
   const id = `${key.n}x${key.p}:${key.fused ? `fused${key.activation}` : 'plain'}:${key.bias ? 'bias' : ''}`;
-  if (known.has(id)) return known.get(id);
-  const op = create(wasm, ids, key);
-  known.set(id, op);
-  return op;
+  const hit = known.get(id);
+  if (hit) {
+    // Moved to the end: the map's order is the order of last use.
+    known.delete(id);
+    known.set(id, hit);
+    return hit.op;
+  }
+  if (known.size >= MAX_OPERATORS) {
+    const [oldest, held] = known.entries().next().value as [string, Held];
+    held.release();
+    known.delete(oldest);
+  }
+  const held = create(wasm, ids, key);
+  known.set(id, held);
+  return held.op;
 }
 
-function create(wasm: WasmModule, ids: Ids, { n, p, fused, bias, activation }: Parameters<typeof packedMatMul>[2]): PackedMatMul | undefined {
-  // Buffers owned here for good: the operand the operator is created on (never read again), its bias, the shapes.
+function create(wasm: WasmModule, ids: Ids, { n, p, fused, bias, activation }: Parameters<typeof packedMatMul>[2]): Held {
+  // Buffers held until the operator is released: the operand it is created on (never read again), its bias, the shapes.
   const bPtr = wasm._malloc(n * p * 4);
   const biasPtr = bias ? wasm._malloc(p * 4) : 0;
   const shapes = wasm._malloc(24);
@@ -98,18 +123,25 @@ function create(wasm: WasmModule, ids: Ids, { n, p, fused, bias, activation }: P
   heap = wasm.HEAPF32;
   heap.fill(0, bPtr >> 2, (bPtr >> 2) + n * p);
   if (bias) heap.fill(0, biasPtr >> 2, (biasPtr >> 2) + p);
+  // Disposing the operand's tensor id makes tfjs delete the operator it cached on it (and its packed weights).
+  const release = () => {
+    wasm._dispose_data(bId);
+    if (bias) wasm._dispose_data(biasId);
+    for (const ptr of bias ? [bPtr, biasPtr, shapes] : [bPtr, shapes]) wasm._free(ptr);
+  };
   const layout = locate(wasm, n, p, bias);
-  if (!layout) return undefined;
+  if (!layout) return { op: undefined, release };
   const { start, nr } = layout;
   // Cleared until written: the next shape's search must not find this one's markers (padding stays zero for good).
   heap.fill(0, start, start + Math.ceil(p / nr) * nr * (n + 1));
-  return {
+  const op: PackedMatMul = {
     run(m, aId2, outId2, b, transposed, biasAt) {
       pack(wasm.HEAPF32, start, nr, n, p, b, transposed, biasAt);
       wasm.HEAP32[(shapes >> 2) + 1] = m;
       call(aId2, outId2);
     },
   };
+  return { op, release };
 }
 
 /**
