@@ -245,8 +245,13 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
     // How many seeds would find a difference of the size seen: at Holm's first step (5% over the family's size).
     const seedsNeeded = new Map<string, number>();
     for (const family of [others.filter((m) => shareOf(m) === 1), others.filter((m) => shareOf(m) !== 1)]) {
-      for (const m of family)
-        seedsNeeded.set(m, seedsForPower(probabilityBelow(of(m).map((r) => r.score), base.map((r) => r.score)), 0.05 / family.length));
+      for (const m of family) {
+        const below = probabilityBelow(
+          of(m).map((r) => r.score),
+          base.map((r) => r.score),
+        );
+        seedsNeeded.set(m, seedsForPower(below, 0.05 / family.length));
+      }
       const adjusted = holm(
         family.map(
           (m) =>
@@ -275,7 +280,12 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
         m,
         `${num(median(scores))} (${iqr(scores)})`,
         pm === undefined ? '-' : pValue(pm),
-        pm === undefined ? '-' : `${probabilityBelow(scores, base.map((r) => r.score)).toFixed(2)} / ${fmtSeeds(seedsNeeded.get(m)!)}`,
+        pm === undefined
+          ? '-'
+          : `${probabilityBelow(
+              scores,
+              base.map((r) => r.score),
+            ).toFixed(2)} / ${fmtSeeds(seedsNeeded.get(m)!)}`,
         num(median(rs.map((r) => r.best))),
         rs.some((r) => r.finalModel !== undefined) ? num(median(rs.map((r) => r.finalModel ?? NaN))) : '-',
         `${reached}/${rs.length}`,
@@ -481,7 +491,7 @@ function sectionMarkdown({ plan, rows }: SavedRun, quick: boolean): string {
         : '') +
       `Equal resource per search (epochs in all, by task); score = median validation loss of the chosen configuration re-trained on ${plan.retrainSeeds} fresh seeds (PBT: its best lineage's schedule from scratch). ` +
       "p: Mann-Whitney U of each method's scores against the full-budget search, Holm-adjusted across the rows at equal epochs and, apart, across the rows given a third of them. " +
-        "P(below full): how often a seed of the method scores below a seed of the full search (1/2: level); seeds for 80% power: how many seeds per method a difference of that size would need to be found at Holm's first step (5% over the family's size; Noether 1987). " +
+      "P(below full): how often a seed of the method scores below a seed of the full search (1/2: level); seeds for 80% power: how many seeds per method a difference of that size would need to be found at Holm's first step (5% over the family's size; Noether 1987). " +
       "A third of the epochs is the issue's target (today's result in at most a third), judged here on the re-trained score: the full search at a third is the control. " +
       "Target: the full search's median best value; epochs to target: the median over the seeds that reached it, and as a ratio to the full search's. " +
       'Wall seconds were measured on a machine shared with other work: epochs are the comparable cost.',

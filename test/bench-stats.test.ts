@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, holm, mannWhitneyU, median, normalQuantile, probabilityBelow, quantile, seedsForPower, smallestExactP, summarize } from '../src/bench/stats.js';
+import {
+  erfc,
+  holm,
+  mannWhitneyU,
+  median,
+  normalQuantile,
+  probabilityBelow,
+  quantile,
+  seedsForPower,
+  smallestExactP,
+  summarize,
+} from '../src/bench/stats.js';
 import { seededRandom } from '../src/util/seeded.js';
 
 // Reference values from scipy 1.17 (scipy.stats.mannwhitneyu, numpy.percentile, scipy.special.erfc).
