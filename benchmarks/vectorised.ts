@@ -35,6 +35,8 @@ export const TARGETS = { k: 16, overSingle: 3, overTorch: 2 } as const;
 export interface GroupRate {
   readonly k: number;
   readonly rate: Rate;
+  /** Per repeat, this group's rate over the single model's timed just before it (CPU): paired, so load touches both. */
+  readonly ratios?: readonly number[];
   /** Flop rate of the training products (forward and backward matMuls), GFLOP per CPU-second. */
   readonly gflops: number;
 }
@@ -49,7 +51,9 @@ export interface VectorisedRow {
   readonly groups: readonly GroupRate[];
 }
 
-export type TorchRate = ({ readonly kind: 'ran'; readonly torch: string } & Rate) | { readonly kind: 'skipped'; readonly reason: string };
+export type TorchRate =
+  | ({ readonly kind: 'ran'; readonly torch: string; readonly perRepeat?: readonly number[] } & Rate)
+  | { readonly kind: 'skipped'; readonly reason: string };
 
 export interface Breakdown {
   readonly k: number;
@@ -221,9 +225,10 @@ export async function runVectorisedBenchmark(o: {
   // Budgets per timed call: training steps of the single model, member-steps of a group.
   const singleSteps = o.quick ? 300 : 1500;
   const groupSteps = o.quick ? 1000 : 4000;
-  const repeats = o.quick ? 1 : 3;
+  const repeats = o.quick ? 1 : 7;
   const tasks: Task[] = [referenceTask(false), ...MLP_TASKS.map((n) => BUNDLED_TASKS[n]!)];
   const rows: VectorisedRow[] = [];
+  const torchRuns: TorchRate[] = [];
   for (const task of tasks) {
     const data = await taskData(task, 0);
     const cfg = trainConfig(task.name, task.defaults);
@@ -234,6 +239,7 @@ export async function runVectorisedBenchmark(o: {
     await trainGroup(task, members(8, 1, cfg.lr), ctx);
     const single: Rate[] = [];
     const groups = new Map<number, Rate[]>(GROUP_SIZES.map((k) => [k, []]));
+    const ratios = new Map<number, number[]>(GROUP_SIZES.map((k) => [k, []]));
     for (let r = 0; r < repeats; r++) {
       // Interleaved, so that a change in the machine's load touches every contender alike.
       const epochs = Math.max(1, Math.round(singleSteps / stepsPerEpoch));
@@ -242,7 +248,10 @@ export async function runVectorisedBenchmark(o: {
       for (const k of GROUP_SIZES) {
         const g = await timed(() => trainGroup(task, members(k, Math.max(1, Math.round(groupSteps / (k * stepsPerEpoch))), cfg.lr), ctx));
         groups.get(k)!.push(rate(g.value.memberSteps, g));
+        ratios.get(k)!.push(rate(g.value.memberSteps, g).perCpuSec / single.at(-1)!.perCpuSec);
       }
+      // PyTorch in the same repeat, on the reference MLP only (the one it is measured on).
+      if (task === tasks[0] && torchRuns.at(-1)?.kind !== 'skipped') torchRuns.push(torchRate(o.quick ? 3 : 10));
     }
     const singleRate = medianRate(single);
     const row: VectorisedRow = {
@@ -253,7 +262,7 @@ export async function runVectorisedBenchmark(o: {
       singleGflops: (singleRate.perCpuSec * flops) / 1e9,
       groups: GROUP_SIZES.map((k) => {
         const rt = medianRate(groups.get(k)!);
-        return { k, rate: rt, gflops: (rt.perCpuSec * flops) / 1e9 };
+        return { k, rate: rt, ratios: ratios.get(k)!, gflops: (rt.perCpuSec * flops) / 1e9 };
       }),
     };
     rows.push(row);
@@ -261,7 +270,11 @@ export async function runVectorisedBenchmark(o: {
       `vectorised ${task.name}: single ${Math.round(row.single.perCpuSec)} steps/cpu-s; ${row.groups.map((g) => `K=${g.k} ${Math.round(g.rate.perCpuSec)}`).join(', ')} member-steps/cpu-s`,
     );
   }
-  const torch = torchRate(o.quick ? 3 : 10);
+  const ran = torchRuns.flatMap((t) => (t.kind === 'ran' ? [t] : []));
+  const torch: TorchRate =
+    ran.length === torchRuns.length && ran.length > 0
+      ? { kind: 'ran', torch: ran[0]!.torch, ...medianRate(ran), perRepeat: ran.map((t) => t.perCpuSec) }
+      : (torchRuns.find((t) => t.kind === 'skipped') ?? { kind: 'skipped', reason: 'not run' });
   log(`vectorised: PyTorch reference ${torch.kind === 'ran' ? `${Math.round(torch.perCpuSec)} steps/cpu-s` : `skipped (${torch.reason})`}`);
   const largeGemmGflops = await largeGemm(tf);
   const mhz = cpuMhz();
@@ -287,23 +300,32 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 export function toMarkdown(res: VectorisedResult): string {
   const ref = res.rows[0]!;
   const k16 = ref.groups.find((g) => g.k === TARGETS.k)!;
-  const overSingle = k16.rate.perCpuSec / ref.single.perCpuSec;
+  // Paired ratios (each group beside the single model timed just before it) where the run kept them.
+  const ratioOf = (r: VectorisedRow, g: GroupRate) => (g.ratios ? median(g.ratios) : g.rate.perCpuSec / r.single.perCpuSec);
+  const overSingle = ratioOf(ref, k16);
+  const spread = (xs: readonly number[] | undefined) =>
+    xs && xs.length > 1 ? ` (range ${x1(Math.min(...xs))}-${x1(Math.max(...xs))} over ${xs.length} paired repeats)` : '';
+  const torchRatios =
+    res.torch.kind === 'ran' && res.torch.perRepeat && k16.ratios
+      ? res.torch.perRepeat.map((t, i) => (k16.ratios![i]! * ref.single.perCpuSec) / t)
+      : undefined;
   const torch = res.torch.kind === 'ran' ? res.torch.perCpuSec : undefined;
   const peakGemm = Math.max(...res.rows.flatMap((r) => r.groups.map((g) => g.gflops)));
   const lines = [
-    `Backend ${res.backend}, one thread; rates per CPU-second of the process, median of ${res.repeats} interleaved repeat(s); each timed call includes model building and scoring.`,
+    `Backend ${res.backend}, one thread; rates per CPU-second of the process, median of ${res.repeats} interleaved repeat(s); each timed call includes model building and scoring. ` +
+      "In brackets: the median over repeats of a group's rate over the single model's timed just before it.",
     '',
     `| task | steps/epoch | MFLOP/step | single steps/s | ${GROUP_SIZES.map((k) => `K=${k} member-steps/s`).join(' | ')} |`,
     `| --- | --- | --- | --- | ${GROUP_SIZES.map(() => '---').join(' | ')} |`,
     ...res.rows.map(
       (r) =>
-        `| ${r.task} | ${r.stepsPerEpoch} | ${(r.flopsPerStep / 1e6).toFixed(2)} | ${n0(r.single.perCpuSec)} | ${r.groups.map((g) => `${n0(g.rate.perCpuSec)} (${x1(g.rate.perCpuSec / r.single.perCpuSec)})`).join(' | ')} |`,
+        `| ${r.task} | ${r.stepsPerEpoch} | ${(r.flopsPerStep / 1e6).toFixed(2)} | ${n0(r.single.perCpuSec)} | ${r.groups.map((g) => `${n0(g.rate.perCpuSec)} (${x1(ratioOf(r, g))})`).join(' | ')} |`,
     ),
     '',
-    `PyTorch ${res.torch.kind === 'ran' ? `${res.torch.torch}, one thread, the reference MLP, measured in this run: ${n0(res.torch.perCpuSec)} steps/s` : `not measured: ${res.torch.reason}`}.`,
+    `PyTorch ${res.torch.kind === 'ran' ? `${res.torch.torch}, one thread, the reference MLP, measured in this run${res.torch.perRepeat ? ` in each repeat after the reference row's groups (median of ${res.torch.perRepeat.length})` : ''}: ${n0(res.torch.perCpuSec)} steps/s` : `not measured: ${res.torch.reason}`}.`,
     '',
-    `Targets at K = ${TARGETS.k} on the reference MLP: member-steps/s >= ${TARGETS.overSingle}x the single-model loop: ${x1(overSingle)} (${overSingle >= TARGETS.overSingle ? 'met' : 'not met'}); ` +
-      `>= ${TARGETS.overTorch}x PyTorch: ${torch === undefined ? 'not measured' : `${x1(k16.rate.perCpuSec / torch)} (${k16.rate.perCpuSec / torch >= TARGETS.overTorch ? 'met' : 'not met'})`}.`,
+    `Targets at K = ${TARGETS.k} on the reference MLP: member-steps/s >= ${TARGETS.overSingle}x the single-model loop: ${x1(overSingle)}${spread(k16.ratios)} (${overSingle >= TARGETS.overSingle ? 'met' : 'not met'}); ` +
+      `>= ${TARGETS.overTorch}x PyTorch: ${torch === undefined ? 'not measured' : `${x1(k16.rate.perCpuSec / torch)}${spread(torchRatios)} (${k16.rate.perCpuSec / torch >= TARGETS.overTorch ? 'met' : 'not met'})`}.`,
     '',
     `Flop rate (training matMuls only): reference single model ${ref.singleGflops.toFixed(2)} GFLOP/s, K = ${TARGETS.k} ${k16.gflops.toFixed(2)}, best of any row ${peakGemm.toFixed(2)}; ` +
       `a 512^3 product reaches ${res.largeGemmGflops.toFixed(1)} GFLOP/s here (K = ${TARGETS.k}: ${pct(k16.gflops / res.largeGemmGflops)} of it)` +
