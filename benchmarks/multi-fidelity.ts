@@ -241,27 +241,20 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
     const target = median(base.map((r) => r.best));
     const others = methods.slice(1);
     // Two families, each Holm-adjusted on its own: the methods at equal epochs, and those given a share of them.
-    const p = new Map<string, number>();
-    // How many seeds would find a difference of the size seen: at Holm's first step (5% over the family's size).
-    const seedsNeeded = new Map<string, number>();
+    // Beside each p: how often the method is below the full search, and how many seeds would find a gap that size
+    // at Holm's first step (5% over the family's size). One test per method gives all three.
+    const vsFull = new Map<string, { readonly p: number; readonly below: number; readonly seeds: number }>();
+    const baseScores = base.map((r) => r.score);
     for (const family of [others.filter((m) => shareOf(m) === 1), others.filter((m) => shareOf(m) !== 1)]) {
-      for (const m of family) {
-        const below = probabilityBelow(
-          of(m).map((r) => r.score),
-          base.map((r) => r.score),
-        );
-        seedsNeeded.set(m, seedsForPower(below, 0.05 / family.length));
-      }
-      const adjusted = holm(
-        family.map(
-          (m) =>
-            mannWhitneyU(
-              of(m).map((r) => r.score),
-              base.map((r) => r.score),
-            ).p,
-        ),
-      );
-      family.forEach((m, i) => p.set(m, adjusted[i]!));
+      const tests = family.map((m) => {
+        const scores = of(m).map((r) => r.score);
+        return { test: mannWhitneyU(scores, baseScores), scores };
+      });
+      const adjusted = holm(tests.map((t) => t.test.p));
+      family.forEach((m, i) => {
+        const below = probabilityBelow(tests[i]!.scores, baseScores, tests[i]!.test);
+        vsFull.set(m, { p: adjusted[i]!, below, seeds: seedsForPower(below, 0.05 / family.length) });
+      });
     }
     const baseHits = base.map((r) => toTarget(r, target));
     // Among the seeds that reached the target: a median over "never" (Infinity) says nothing once half miss.
@@ -275,17 +268,12 @@ export function toMarkdown(rows: readonly MultiFidelityRow[], budgets: Readonly<
       const reached = hits.filter((h) => h !== undefined).length;
       const got = reachedEpochs(hits);
       const epochs = got.length > 0 ? median(got) : NaN;
-      const pm = p.get(m);
+      const vs = vsFull.get(m);
       return [
         m,
         `${num(median(scores))} (${iqr(scores)})`,
-        pm === undefined ? '-' : pValue(pm),
-        pm === undefined
-          ? '-'
-          : `${probabilityBelow(
-              scores,
-              base.map((r) => r.score),
-            ).toFixed(2)} / ${fmtSeeds(seedsNeeded.get(m)!)}`,
+        vs === undefined ? '-' : pValue(vs.p),
+        vs === undefined ? '-' : `${vs.below.toFixed(2)} / ${fmtSeeds(vs.seeds)}`,
         num(median(rs.map((r) => r.best))),
         rs.some((r) => r.finalModel !== undefined) ? num(median(rs.map((r) => r.finalModel ?? NaN))) : '-',
         `${reached}/${rs.length}`,

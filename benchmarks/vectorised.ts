@@ -247,8 +247,9 @@ export async function runVectorisedBenchmark(o: {
       single.push(rate(s.value.steps, s));
       for (const k of GROUP_SIZES) {
         const g = await timed(() => trainGroup(task, members(k, Math.max(1, Math.round(groupSteps / (k * stepsPerEpoch))), cfg.lr), ctx));
-        groups.get(k)!.push(rate(g.value.memberSteps, g));
-        ratios.get(k)!.push(rate(g.value.memberSteps, g).perCpuSec / single.at(-1)!.perCpuSec);
+        const gr = rate(g.value.memberSteps, g);
+        groups.get(k)!.push(gr);
+        ratios.get(k)!.push(gr.perCpuSec / single.at(-1)!.perCpuSec);
       }
       // PyTorch in the same repeat, on the reference MLP only (the one it is measured on).
       if (task === tasks[0] && torchRuns.at(-1)?.kind !== 'skipped') torchRuns.push(torchRate(o.quick ? 3 : 10));
