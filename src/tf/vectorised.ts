@@ -11,7 +11,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { deriveSeed } from '../util/rng.js';
 import type { OptimizerConfig } from '../tasks/config.js';
-import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
+import { ADAM_EPS, BETA2, flatStep, RMS_DECAY, RMS_EPS, resolvePath, SLOT_COUNT, type FlatState, type UpdatePath } from './optimizer.js';
 import type { Layout, TF } from '../tasks/types.js';
 import { throughActivation, type Stage } from './gradients.js';
 import { memberLoss, type LossKind } from './loss.js';
@@ -195,6 +195,7 @@ export class StackedOptimizer {
   private members: OptimizerMember[] = [];
   private t = 0;
   readonly kind: OptimizerConfig['kind'];
+  readonly path: 'fused' | 'ops';
 
   /** `initial`: the members' variables, each [K, ...shape], in program order (not disposed here). */
   constructor(
@@ -202,7 +203,9 @@ export class StackedOptimizer {
     private readonly shapes: readonly number[][],
     initial: readonly Tensor[],
     members: readonly OptimizerMember[],
+    path: UpdatePath = 'auto',
   ) {
+    this.path = resolvePath(tf, path);
     this.kind = members[0]!.optimizer.kind;
     const odd = members.find((m) => m.optimizer.kind !== this.kind);
     if (odd) throw new Error(`a group trains one kind of optimizer: ${this.kind} and ${odd.optimizer.kind} given`);
@@ -243,13 +246,13 @@ export class StackedOptimizer {
     const tf = this.tf;
     const k = { ...this.scalars, ...this.coef };
     this.t++;
-    let g = concatRows(tf, grads);
-    if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
+    const g = concatRows(tf, grads);
     const rates = this.kind === 'adam' ? lrs.map((lr, i) => (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - beta1Of(this.members[i]!) ** this.t)) : lrs;
     const moving = this.kind === 'sgd' ? this.members.some((m) => momentumOf(m) > 0) : this.state.length > 1;
-    const { update, slots } = optimizerUpdate(tf, this.kind, this.state, g, k, column2(tf, rates), moving);
+    const rows = this.members.map((m, i) => ({ rate: rates[i]!, beta1: beta1Of(m), momentum: momentumOf(m) }));
+    const tensors = { theta: this.theta, g, decay: this.decay, state: this.state };
+    const { theta, slots } = flatStep(tf, this.path, this.kind, moving, tensors, rows, () => ({ k, rate: column2(tf, rates) }));
     slots.forEach((value, i) => this.replace(i, value));
-    const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);
     return this.variables();
