@@ -123,6 +123,7 @@ function runStacked(
   expect(opt.path).toBe(path);
   const n = sizeOf(shapes);
   const sums: number[][] = [];
+  let variables = new Float32Array();
   for (let t = 0; t < STEPS; t++) {
     const rows = grads(t);
     tf.tidy(() => {
@@ -134,10 +135,11 @@ function runStacked(
         at += size;
         return tf.tensor(buf, [k, ...s]);
       });
-      opt.step(
+      const next = opt.step(
         parts,
         rows.map((_, i) => LRS[(t + i) % LRS.length]!),
       );
+      variables = Float32Array.from(next.flatMap((v) => Array.from(v.dataSync())));
       sums.push(Array.from(opt.checksums().dataSync()));
     });
   }
@@ -145,7 +147,7 @@ function runStacked(
   opt.dispose();
   tf.dispose(initial);
   expect(states[0]!.theta.length).toBe(n);
-  return { states, sums };
+  return { states, sums, variables };
 }
 
 describe('StackedOptimizer on wasm: the fused step gives the op path bits, member by member', () => {
@@ -159,6 +161,7 @@ describe('StackedOptimizer on wasm: the fused step gives the op path bits, membe
             const fused = runStacked('fused', cfg, k, shapes, grads, decays);
             const ops = runStacked('ops', cfg, k, shapes, grads, decays);
             expectSameStates(fused.states, ops.states);
+            expect(firstDifference(fused.variables, ops.variables), 'the variables the last step returned').toBeUndefined();
           });
         }
       }
@@ -204,7 +207,7 @@ describe('fusedStep: every variant of the kernel against stepByOps', () => {
               const tensors = { theta, g, decay: start.decay, state };
               const next =
                 path === 'fused'
-                  ? fusedStep(tf, kind, moving, tensors, rows, shared)
+                  ? fusedStep(tf, kind, moving, { ...tensors, grads: [g] }, rows, shared)
                   : stepByOps(
                       tf,
                       kind,

@@ -78,19 +78,32 @@ export function stepByOps(
   return { theta: tf.sub(theta, update), slots };
 }
 
-/** One step by the path chosen: `rows` are the members' coefficients (fused), `k` and `rate` their tensors (ops). */
+/** What the op path needs from an optimizer: its flat layout's copies, and its coefficients as tensors. */
+export interface OpsLayout {
+  /** The gradients as one flat vector (or [K, n] rows). */
+  concat(grads: readonly Tensor[]): Tensor;
+  /** The new parameters cut back into variables. */
+  split(theta: Tensor): Tensor[];
+  coefficients(): { k: UpdateCoefficients; rate: Tensor };
+}
+
+/**
+ * One step by the path chosen, from the variables' gradients: the new flat parameters, the slots the update writes and
+ * the new parameters cut into variables. `rows` are the members' coefficients (fused path), `ops` the op path's layout.
+ */
 export function flatStep(
   tf: TF,
   path: 'fused' | 'ops',
   kind: OptimizerConfig['kind'],
   moving: boolean,
-  tensors: { theta: Tensor; g: Tensor; decay: Tensor | undefined; state: readonly Tensor[] },
+  tensors: { theta: Tensor; grads: readonly Tensor[]; decay: Tensor | undefined; state: readonly Tensor[] },
   rows: readonly RowCoefficients[],
-  ops: () => { k: UpdateCoefficients; rate: Tensor },
-): { theta: Tensor; slots: Tensor[] } {
+  ops: OpsLayout,
+): { theta: Tensor; slots: Tensor[]; parts: Tensor[] } {
   if (path === 'fused') return fusedStep(tf, kind, moving, tensors, rows, SHARED);
-  const { k, rate } = ops();
-  return stepByOps(tf, kind, moving, tensors, k, rate);
+  const { k, rate } = ops.coefficients();
+  const { theta, slots } = stepByOps(tf, kind, moving, { ...tensors, g: ops.concat(tensors.grads) }, k, rate);
+  return { theta, slots, parts: ops.split(theta) };
 }
 
 /** An optimizer's whole state as plain arrays: what a checkpoint holds. */
@@ -150,17 +163,20 @@ export class FlatOptimizer {
     const k = this.consts;
     const cfg = this.cfg;
     this.t++;
-    const g = concatFlat(tf, grads);
     // Bias corrections folded into Adam's step size (the form Kingma & Ba give after Algorithm 1).
     const rate = cfg.kind === 'adam' ? (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - cfg.beta1 ** this.t) : lr;
     const moving = cfg.kind === 'sgd' ? cfg.momentum > 0 : this.state.length > 1;
     const row = { rate, beta1: cfg.kind === 'adam' ? cfg.beta1 : 0, momentum: cfg.kind === 'adam' ? 0 : cfg.momentum };
-    const tensors = { theta: this.theta, g, decay: this.decay, state: this.state };
-    const { theta, slots } = flatStep(tf, this.path, cfg.kind, moving, tensors, [row], () => ({ k, rate: tf.scalar(rate) }));
+    const tensors = { theta: this.theta, grads, decay: this.decay, state: this.state };
+    const { theta, slots, parts } = flatStep(tf, this.path, cfg.kind, moving, tensors, [row], {
+      concat: (gs) => concatFlat(tf, gs),
+      split: (x) => splitFlat(tf, x, this.vars),
+      coefficients: () => ({ k, rate: tf.scalar(rate) }),
+    });
     slots.forEach((value, i) => this.replace(i, value));
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    splitFlat(tf, theta, this.vars).forEach((part, i) => this.vars[i]!.assign(part));
+    parts.forEach((part, i) => this.vars[i]!.assign(part));
   }
 
   get slotCount(): number {

@@ -10,8 +10,13 @@
  * path's, in its order (each lane program below says which line it mirrors). Rows are independent: K members'
  * parameters, each with its own rate and beta1 / momentum, and a NaN in one row stays in that row.
  *
+ * The kernel also takes the op path's two copies: it reads each variable's gradient where it is (no concatenation
+ * into a flat vector first) and writes the new weights both into the flat parameters and into one tensor per
+ * variable (no slicing them back out after).
+ *
  * Outputs are fresh tensors made by the backend (as any kernel's are): the optimizer disposes the old ones, exactly
- * as on the op path, and no tensor anyone else may hold is written.
+ * as on the op path, and no tensor anyone else may hold is written. (Updating its own buffers in place instead would
+ * save the outputs' malloc and free: about 1 us a step against the 30-60 us the step costs, measured.)
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../tasks/config.js';
@@ -21,9 +26,10 @@ import { encodeModule, Op, sleb, uleb, ValType, type FunctionSpec } from './wasm
 type Tensor = tfjs.Tensor;
 type Kind = OptimizerConfig['kind'];
 
-/** Streams a lane program reads (s0, s1: the optimizer's slots) and writes (the new theta and slots). */
+/** Streams a lane program reads (s0, s1: the optimizer's slots) and writes (the new theta and slots; the new theta
+ *  again into the variable's own tensor: partOut). */
 const INPUTS = ['theta', 'g', 'decay', 's0', 's1'] as const;
-const OUTPUTS = ['thetaOut', 's0Out', 's1Out'] as const;
+const OUTPUTS = ['thetaOut', 's0Out', 's1Out', 'partOut'] as const;
 /** Coefficients: rate, b1, nb1 and mu are per row (member); the others shared. */
 const COEFS = ['rate', 'b1', 'nb1', 'b2', 'nb2', 'eps', 'mu', 'rho', 'nrho'] as const;
 type Input = (typeof INPUTS)[number];
@@ -100,13 +106,15 @@ function laneProgram(kind: Kind, moving: boolean, decay: boolean): Lanes {
       break;
     }
   }
-  // stepByOps: theta = tf.sub(theta, update)
-  x.store('thetaOut', sub(theta, update));
+  // stepByOps: theta = tf.sub(theta, update); then the variable's part of it (splitFlat / sliceColumns)
+  const next = x.let(sub(theta, update));
+  x.store('thetaOut', next);
+  x.store('partOut', next);
   return x;
 }
 
 /**
- * Every function has the same parameters: the 8 stream pointers (byte offsets; unused ones ignored), n (elements),
+ * Every function has the same parameters: the 9 stream pointers (byte offsets; unused ones ignored), n (elements),
  * then the 9 coefficients as f32. Locals: i (byte offset), the two loop ends, a splat per coefficient, a v128 and
  * an f32 per temp.
  */
@@ -276,11 +284,14 @@ interface UpdateAttrs {
   moving: boolean;
   rows: readonly RowCoefficients[];
   shared: SharedCoefficients;
+  /** How many gradient parts (inputs g0, g1, ...): the variables, in the flat vector's order. */
+  parts: number;
 }
 
 const UPDATE = 'EvotuneOptimizerUpdate';
 /** Slots the update reads and writes: Adam m and v; SGD its velocity if moving; RMSProp its mean square, and momentum if moving. */
 const slotsWritten = (kind: Kind, moving: boolean) => (kind === 'adam' ? 2 : kind === 'sgd' ? (moving ? 1 : 0) : moving ? 2 : 1);
+const elements = (t: tfjs.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
 function registerUpdateKernel(tf: TF): void {
   if (tf.getKernel(UPDATE, 'wasm')) return;
@@ -289,19 +300,28 @@ function registerUpdateKernel(tf: TF): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const heap = backend as unknown as WasmInternals;
-      const { kind, moving, rows, shared } = attrs as unknown as UpdateAttrs;
-      const theta = inputs.theta as tfjs.TensorInfo;
+      const { kind, moving, rows, shared, parts } = attrs as unknown as UpdateAttrs;
+      const theta = inputs.theta!;
+      const grads = Array.from({ length: parts }, (_, v) => inputs[`g${v}`]!);
       const fn = functionsFor(wasmMemoryOf(backend)!)![fnName(kind, moving, inputs.decay !== undefined)]!;
-      const size = theta.shape.reduce((a, b) => a * b, 1);
+      const size = elements(theta);
       const n = size / rows.length;
-      for (const t of Object.values(inputs) as tfjs.TensorInfo[]) {
-        if (t.dtype !== 'float32' || t.shape.reduce((a, b) => a * b, 1) !== size)
-          throw new Error(`${UPDATE}: every input must be float32 of ${size} elements`);
-      }
+      // Per member row, each part's width: the part's share of the row.
+      const widths = grads.map((g) => elements(g) / rows.length);
+      const flat = [inputs.decay, inputs.s0, inputs.s1].filter((t) => t !== undefined);
+      if (
+        [theta, ...flat, ...grads].some((t) => t.dtype !== 'float32') ||
+        flat.some((t) => elements(t) !== size) ||
+        widths.reduce((a, b) => a + b, 0) !== n
+      )
+        throw new Error(`${UPDATE}: float32 inputs expected, theta, decay and slots of ${size} elements, gradients adding up to it`);
       const outs = Array.from({ length: 1 + slotsWritten(kind, moving) }, () => heap.makeOutput([...theta.shape], 'float32'));
+      const partOuts = grads.map((g) => heap.makeOutput([...g.shape], 'float32'));
       // Offsets read after the outputs are made (making one may grow the heap; offsets stay, views would not).
       const at = (t: tfjs.TensorInfo | undefined) => (t ? heap.dataIdMap.get(t.dataId).memoryOffset : 0);
-      const ptrs = [...INPUTS.map((s) => at(inputs[s])), ...outs.map(at), ...Array<number>(OUTPUTS.length - outs.length).fill(0)];
+      const [thetaOut, s0Out, s1Out] = outs;
+      // Streams laid out as theta ([K, n] row-major), and where each part of theta is in each row.
+      const flatStreams = [at(theta), at(inputs.decay), at(inputs.s0), at(inputs.s1), at(thetaOut), at(s0Out), at(s1Out)];
       const eps = kind === 'adam' ? shared.adamEps : shared.rmsEps;
       rows.forEach((r, i) => {
         const coefs: Record<Coef, number> = {
@@ -315,10 +335,17 @@ function registerUpdateKernel(tf: TF): void {
           rho: shared.rmsDecay,
           nrho: 1 - shared.rmsDecay,
         };
-        // Unused streams point at 0 and are never read; every used one moves to row i.
-        fn(...ptrs.map((p) => (p === 0 ? 0 : p + i * n * 4)), n, ...COEFS.map((k) => coefs[k]));
+        const values = COEFS.map((k) => coefs[k]);
+        let offset = i * n;
+        grads.forEach((g, v) => {
+          const w = widths[v]!;
+          // Absent streams stay 0 (the variant never touches them); the others move to this row and part.
+          const [th, decay, s0, s1, thOut, s0o, s1o] = flatStreams.map((p) => (p === 0 ? 0 : p + offset * 4));
+          fn(th!, at(g) + i * w * 4, decay!, s0!, s1!, thOut!, s0o!, s1o!, at(partOuts[v]) + i * w * 4, w, ...values);
+          offset += w;
+        });
       });
-      return outs;
+      return [...outs, ...partOuts];
     },
   });
 }
@@ -333,26 +360,33 @@ export function fusedUpdateAvailable(tf: TF): boolean {
 }
 
 /**
- * optimizer.ts's stepByOps as one kernel: the new parameters and the slots the update writes (the same slots, in the
- * same order, as optimizerUpdate returns). theta, g, decay and the slots are [K, n] (or [n] for K = 1), with one
- * row of coefficients per member. Call inside tf.tidy, after fusedUpdateAvailable said yes.
+ * The whole step as one kernel: optimizer.ts's stepByOps on the concatenation of `grads`, with that concatenation and
+ * the cut of the new parameters into variables done in place of the copies the op path makes. theta, decay and the
+ * slots are [K, n] (or [n] for one model), the gradients [K, ...shape] (or [...shape]) adding up to n per row, one
+ * row of coefficients per member. Returns the new parameters, the slots the update writes (those optimizerUpdate
+ * returns, in its order) and the new parameters shaped as the gradients. Call inside tf.tidy, after
+ * fusedUpdateAvailable said yes.
  */
 export function fusedStep(
   tf: TF,
   kind: Kind,
   moving: boolean,
-  tensors: { theta: Tensor; g: Tensor; decay: Tensor | undefined; state: readonly Tensor[] },
+  tensors: { theta: Tensor; grads: readonly Tensor[]; decay: Tensor | undefined; state: readonly Tensor[] },
   rows: readonly RowCoefficients[],
   shared: SharedCoefficients,
-): { theta: Tensor; slots: Tensor[] } {
-  const { theta, g, decay, state } = tensors;
-  const inputs: Record<string, Tensor> = { theta, g };
+): { theta: Tensor; slots: Tensor[]; parts: Tensor[] } {
+  const { theta, grads, decay, state } = tensors;
+  const inputs: Record<string, Tensor> = { theta };
+  grads.forEach((g, v) => {
+    inputs[`g${v}`] = g;
+  });
   if (decay) inputs.decay = decay;
   // Only the slots the variant reads (the ones it writes): SGD without momentum none, RMSProp without it its mean square.
-  state.slice(0, slotsWritten(kind, moving)).forEach((s, i) => {
+  const written = slotsWritten(kind, moving);
+  state.slice(0, written).forEach((s, i) => {
     inputs[`s${i}`] = s;
   });
-  const attrs: UpdateAttrs = { kind, moving, rows, shared };
-  const [next, ...slots] = tf.engine().runKernel(UPDATE, inputs, attrs as never) as Tensor[];
-  return { theta: next!, slots };
+  const attrs: UpdateAttrs = { kind, moving, rows, shared, parts: grads.length };
+  const [next, ...rest] = tf.engine().runKernel(UPDATE, inputs, attrs as never) as Tensor[];
+  return { theta: next!, slots: rest.slice(0, written), parts: rest.slice(written) };
 }

@@ -246,23 +246,30 @@ export class StackedOptimizer {
     const tf = this.tf;
     const k = { ...this.scalars, ...this.coef };
     this.t++;
-    const g = concatRows(tf, grads);
     const rates = this.kind === 'adam' ? lrs.map((lr, i) => (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - beta1Of(this.members[i]!) ** this.t)) : lrs;
     const moving = this.kind === 'sgd' ? this.members.some((m) => momentumOf(m) > 0) : this.state.length > 1;
     const rows = this.members.map((m, i) => ({ rate: rates[i]!, beta1: beta1Of(m), momentum: momentumOf(m) }));
-    const tensors = { theta: this.theta, g, decay: this.decay, state: this.state };
-    const { theta, slots } = flatStep(tf, this.path, this.kind, moving, tensors, rows, () => ({ k, rate: column2(tf, rates) }));
+    const tensors = { theta: this.theta, grads, decay: this.decay, state: this.state };
+    const { theta, slots, parts } = flatStep(tf, this.path, this.kind, moving, tensors, rows, {
+      concat: (gs) => concatRows(tf, gs),
+      split: (x) => this.cut(x),
+      coefficients: () => ({ k, rate: column2(tf, rates) }),
+    });
     slots.forEach((value, i) => this.replace(i, value));
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    return this.variables();
+    return parts;
   }
 
   /** The members' variables, [K, ...shape] each, cut from the parameter rows. Call inside tf.tidy. */
   variables(): Tensor[] {
+    return this.cut(this.theta);
+  }
+
+  private cut(theta: Tensor): Tensor[] {
     let at = 0;
     return this.shapes.map((shape) => {
-      const part = sliceColumns(this.tf, this.theta, at, shape);
+      const part = sliceColumns(this.tf, theta, at, shape);
       at += shape.reduce((a, b) => a * b, 1);
       return part;
     });
