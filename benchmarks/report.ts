@@ -55,10 +55,22 @@ export function machineInfo(): Machine {
 }
 
 /** The commit of the current folder, if it is a git work tree. */
+/**
+ * Whether `git status --porcelain` output shows a change to the code a run measures. New files under
+ * benchmarks/results/ do not count: a run writes them, and the next run of the day would otherwise be "dirty".
+ */
+export function changesCode(porcelain: string): boolean {
+  return porcelain
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .some((line) => !(line.startsWith('?? ') && line.slice(3).replace(/^"/, '').startsWith('benchmarks/results/')));
+}
+
+/** The commit a run measures: HEAD, marked -dirty when the working tree changes its code (changesCode). */
 export function gitCommit(): string | undefined {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain') === '' ? '' : '-dirty'}`;
+    return `${git('rev-parse', '--short', 'HEAD')}${changesCode(git('status', '--porcelain')) ? '-dirty' : ''}`;
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
  * The benchmark runner: every section (or those named) in one process, one after another, then a markdown report,
  * a JSON file and SVG charts in benchmarks/results/. Every run into benchmarks/results/ that is not quick then
  * rewrites benchmarks/RESULTS.md whole from the run files there (report-results.ts). It runs from dist/ (build
- * first: npm run build); paths are relative to the current folder, which npm sets to the repository root.
+ * first: npm run build); paths are relative to the current folder, which npm sets to the repository root. A run into
+ * benchmarks/results/ must be of committed code (every result names the commit that made it).
  *   npm run bench -- --quick                      # every section, small budgets: a few minutes
  *   npm run bench                                 # the full run (an hour or more: use a quiet machine)
  *   npm run bench -- --sections functions,pool --out /tmp/bench
@@ -96,6 +97,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const commit = gitCommit();
+  // A result names the commit whose code made it; uncommitted code cannot be checked out again to re-run it.
+  if (!parsed.quick && parsed.out === undefined && commit?.endsWith('-dirty')) {
+    throw errors.optionConflict(
+      `${DEFAULT_OUT} takes runs of committed code only: the working tree has changes (git status)`,
+      'commit them first, or write this run elsewhere with --out DIR',
+    );
+  }
   const meta: RunMeta = {
     date: new Date().toISOString(),
     command: commandLine(argv),

@@ -1,9 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../src/bench/compare.js';
 import { comparisonTable, num, table } from '../src/bench/report-markdown.js';
 import { composeResults, type SavedRun } from '../benchmarks/report-results.js';
 import type { Section } from '../benchmarks/sections.js';
-import { renderJson, renderMarkdown, type RunMeta, type SectionOutcome } from '../benchmarks/report.js';
+import { changesCode, renderJson, renderMarkdown, type RunMeta, type SectionOutcome } from '../benchmarks/report.js';
 import { curvesSvg } from '../src/bench/report-chart.js';
 import { bestSoFar, cells, medianCurve, type QualityRun } from '../src/bench/search-quality.js';
 import { qualityGroups, seedingTable, strategyTable } from '../src/bench/report-quality.js';
@@ -257,5 +262,34 @@ describe('curve chart', () => {
     expect(svg).toContain('ga-series');
     expect(svg).toContain('random-series');
     expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+describe('a run into benchmarks/results names a commit that holds its code', () => {
+  it('counts changed and new code as a change, new result files not', () => {
+    expect(changesCode('')).toBe(false);
+    expect(changesCode('?? benchmarks/results/2026-12-07-x.md\n?? benchmarks/results/2026-12-07-x.json\n')).toBe(false);
+    expect(changesCode(' M src/search.ts\n')).toBe(true);
+    expect(changesCode('?? src/new-module.ts\n')).toBe(true);
+    expect(changesCode('?? benchmarks/results/a.md\nM  benchmarks/run.ts\n')).toBe(true);
+  });
+
+  it('refuses a full run from a tree with uncommitted code: exit 2 and a one-line reason, before any section runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evotune-dirty-'));
+    const run = fileURLToPath(new URL('../dist/benchmarks/run.js', import.meta.url));
+    const sh = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
+    try {
+      sh('git', 'init', '-q');
+      writeFileSync(join(dir, 'a.txt'), 'one\n');
+      sh('git', 'add', 'a.txt');
+      sh('git', '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'one');
+      writeFileSync(join(dir, 'a.txt'), 'two\n');
+      const r = sh(process.execPath, run, '--sections', 'checkpoints');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/benchmarks\/results takes runs of committed code only.*\n.*--out DIR/);
+      expect(r.stderr).not.toMatch(/== |at .*\.js:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
