@@ -1,6 +1,7 @@
 /**
  * Population-vectorised training against the single-model loop, side by side in one process on one core:
  *   node dist/benchmarks/vectorised.js [--quick]
+ * (`--breakdown`: only the table of where a step's time goes.)
  * For the issue's reference MLP (64-64-64-10, 2000x64 random data, batch 32, Adam) and each bundled MLP task:
  * single-model steps/s (trainAndEvaluate) and member-steps/s of trainGroup at K = 4, 8, 16, 32, 64 (members with
  * their own seeds and learning rates), each timed over a whole call (model building and scoring included), per
@@ -63,6 +64,10 @@ export interface Breakdown {
   /** The same matMuls with an XNNPACK operator created (and its operand packed) per member and call, as tfjs does. */
   readonly productsFreshUs: number;
   readonly optimizerUs: number;
+  /** The same update by tfjs ops (optimizer.ts's stepByOps, as cpu and tfjs-node run it), and the whole step with it;
+   *  the update timed in alternation with the fused one above (absent in runs before the fused kernel). */
+  readonly optimizerOpsUs?: number;
+  readonly stepOpsUs?: number;
   /** A whole trainGroup call on the reference task (K members, 2 epochs), per member-step, timed alternately with the step. */
   readonly groupUs: number;
 }
@@ -139,12 +144,10 @@ async function breakdown(ctx: Omit<TaskContext, 'seed'>, k: number, reps: number
   const who = Array.from({ length: k }, (_, i) => ({ seed: i, rates: [] }));
   const program = new VectorisedProgram(tf, 'classification', layout, who);
   const weights = shapes.map((s) => tf.randomNormal([k, ...s], 0, 0.1, 'float32', 1));
-  const optimizer = new StackedOptimizer(
-    tf,
-    shapes,
-    weights,
-    who.map(() => ({ optimizer: { kind: 'adam' as const, beta1: 0.9 }, weightDecay: 0 })),
-  );
+  const adam = who.map(() => ({ optimizer: { kind: 'adam' as const, beta1: 0.9 }, weightDecay: 0 }));
+  // The default path (on wasm: the fused SIMD kernel, tf/simd-update.ts) and the tfjs-op path, on the same numbers.
+  const optimizer = new StackedOptimizer(tf, shapes, weights, adam);
+  const byOps = new StackedOptimizer(tf, shapes, weights, adam, 'ops');
   const x = tf.randomUniform([k, 32, 64]);
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([k, 32], 0, 10, 'int32'), 10).toFloat());
   const grads = tf.tidy(() => program.gradients(x, y, weights, 0)).map((g) => tf.keep(g));
@@ -157,16 +160,18 @@ async function breakdown(ctx: Omit<TaskContext, 'seed'>, k: number, reps: number
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / n / k;
   };
-  const step = () => tf.dispose(tf.tidy(() => optimizer.step(program.gradients(x, y, weights, 0), lrs)));
+  const step = (o: StackedOptimizer) => () => tf.dispose(tf.tidy(() => o.step(program.gradients(x, y, weights, 0), lrs)));
   const task = referenceTask(false);
   const steps: number[] = [];
+  const stepsOps: number[] = [];
   const group: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    steps.push(perMember(step, Math.ceil(reps / 3)));
+  for (let r = 0; r < 5; r++) {
+    steps.push(perMember(step(optimizer), Math.ceil(reps / 5)));
+    stepsOps.push(perMember(step(byOps), Math.ceil(reps / 5)));
     const g = await timed(() => trainGroup(task, members(k, 2, 1e-3), ctx));
     group.push((g.cpuMs * 1000) / g.value.memberSteps);
   }
-  const [stepUs, groupUs] = [median(steps), median(group)];
+  const [stepUs, stepOpsUs, groupUs] = [median(steps), median(stepsOps), median(group)];
   // The 8 products of a step: 3 forward, 3 weight gradients, 2 input gradients.
   const products = (p: StackedProducts) => () =>
     tf.tidy(() => {
@@ -184,11 +189,15 @@ async function breakdown(ctx: Omit<TaskContext, 'seed'>, k: number, reps: number
   const rounds = ways.map(() => [] as number[]);
   for (let r = 0; r < 5; r++) ways.forEach((f, w) => rounds[w]!.push(perMember(f, Math.ceil(reps / 5))));
   const [productsUs, productsFreshUs] = rounds.map((us) => median(us)) as [number, number];
-  const optimizerUs = perMember(() => tf.dispose(tf.tidy(() => optimizer.step(grads, lrs))));
+  const updates = [optimizer, byOps].map((o) => () => tf.dispose(tf.tidy(() => o.step(grads, lrs))));
+  const updateRounds = updates.map(() => [] as number[]);
+  for (let r = 0; r < 5; r++) updates.forEach((f, w) => updateRounds[w]!.push(perMember(f, Math.ceil(reps / 5))));
+  const [optimizerUs, optimizerOpsUs] = updateRounds.map((us) => median(us)) as [number, number];
   tf.dispose([x, y, ...grads, ...weights, ...acts]);
   program.dispose();
   optimizer.dispose();
-  return { k, stepUs, productsUs, productsFreshUs, optimizerUs, groupUs };
+  byOps.dispose();
+  return { k, stepUs, stepOpsUs, productsUs, productsFreshUs, optimizerUs, optimizerOpsUs, groupUs };
 }
 
 /** PyTorch's single-model steps/s on the reference MLP, or why it could not be measured. */
@@ -335,18 +344,30 @@ export function toMarkdown(res: VectorisedResult): string {
         : `; the core's wasm SIMD ceiling, 4 lanes x (2 multiplies + 2 adds) per cycle at ${n0(res.cpuMhz!)} MHz, is ${res.simdPeakGflops.toFixed(1)} GFLOP/s (K = ${TARGETS.k}: ${pct(k16.gflops / res.simdPeakGflops)}).`),
     '',
     'Where a step of the reference MLP goes (microseconds of CPU per member-step; the 8 matMuls also as tfjs runs them, an XNNPACK operator created and its operand packed per call; ' +
-      'a whole trainGroup call of 2 epochs timed in alternation with the step, so that the difference is what is spent outside the step):',
+      'a whole trainGroup call of 2 epochs timed in alternation with the step, so that the difference is what is spent outside the step' +
+      (res.breakdown.every((b) => b.optimizerOpsUs !== undefined)
+        ? '; the update is the fused wasm SIMD kernel (src/tf/simd-update.ts), beside it the same update by tfjs ops, timed in alternation, and a whole step with it):'
+        : '):'),
     '',
-    '| K | whole step | its 8 matMuls | the same, operator per call | optimizer update | trainGroup | outside the step |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...res.breakdown.map(
-      (b) =>
-        `| ${b.k} | ${b.stepUs.toFixed(0)} | ${b.productsUs.toFixed(0)} | ${b.productsFreshUs.toFixed(0)} | ${b.optimizerUs.toFixed(0)} | ${b.groupUs.toFixed(0)} | ${(b.groupUs - b.stepUs).toFixed(0)} |`,
-    ),
+    ...breakdownTable(res.breakdown),
     '',
     `${TARGETS.overSingle}x the single-model loop of the first table is ${n0(1e6 / (TARGETS.overSingle * ref.single.perCpuSec))} us per member-step.`,
   ];
   return lines.join('\n');
+}
+
+/** The breakdown table; runs that timed the tfjs-op update beside the fused one get its columns. */
+function breakdownTable(rows: readonly Breakdown[]): string[] {
+  const ops = rows.every((b) => b.optimizerOpsUs !== undefined && b.stepOpsUs !== undefined);
+  const us = (v: number) => v.toFixed(0);
+  return [
+    `| K | whole step | its 8 matMuls | the same, operator per call | optimizer update |${ops ? ' the update by tfjs ops | whole step with it |' : ''} trainGroup | outside the step |`,
+    `| --- | --- | --- | --- | --- |${ops ? ' --- | --- |' : ''} --- | --- |`,
+    ...rows.map(
+      (b) =>
+        `| ${b.k} | ${us(b.stepUs)} | ${us(b.productsUs)} | ${us(b.productsFreshUs)} | ${us(b.optimizerUs)} |${ops ? ` ${us(b.optimizerOpsUs!)} | ${us(b.stepOpsUs!)} |` : ''} ${us(b.groupUs)} | ${us(b.groupUs - b.stepUs)} |`,
+    ),
+  ];
 }
 
 export const vectorisedSection: Section = {
@@ -360,7 +381,21 @@ export const vectorisedSection: Section = {
 };
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { quick: { type: 'boolean', default: false }, breakdown: { type: 'boolean', default: false } },
+  });
+  if (values.breakdown) {
+    // Only the breakdown table (K = 1 and 16): a few minutes of CPU.
+    const { tf, backend } = await loadTf({ backend: 'wasm' });
+    // Warm first, as the full run is by the time it gets here: otherwise the first timings pay V8's compilation.
+    await warmUp(referenceTask(false), { tf, backend }, WARMUP_STEPS, 10_000);
+    await trainGroup(referenceTask(false), members(TARGETS.k, 1, 1e-3), { tf, backend });
+    const rows: Breakdown[] = [];
+    for (const k of [1, TARGETS.k]) rows.push(await breakdown({ tf, backend }, k, values.quick ? 50 : 200));
+    console.log(breakdownTable(rows).join('\n'));
+    return;
+  }
   const res = await runVectorisedBenchmark({ quick: values.quick, log: (l) => console.error(l) });
   console.log(toMarkdown(res));
 }

@@ -1,5 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../tasks/types.js';
+import { wasmMemoryOf } from './simd-update.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -22,7 +23,9 @@ export function wasmInternalsProblem(version: string, backend: object): string |
   }
   const heap = backend as Partial<Record<keyof WasmHeap, unknown>>;
   const missing = (['makeOutput', 'typedArrayFromHeap'] as const).filter((m) => typeof heap[m] !== 'function');
-  return missing.length > 0 ? `its backend lacks ${missing.join(' and ')}, which evotune's wasm kernels call` : undefined;
+  if (missing.length > 0) return `its backend lacks ${missing.join(' and ')}, which evotune's wasm kernels call`;
+  // The fused optimizer update (simd-update.ts) runs in the module's own memory.
+  return wasmMemoryOf(backend) ? undefined : "its module's memory (wasm.asm.memory) is not reachable, which evotune's optimizer kernel needs";
 }
 
 const SLICE = 'EvotuneSliceFlat';

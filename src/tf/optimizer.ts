@@ -2,6 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../tasks/config.js';
 import type { TF } from '../tasks/types.js';
 import { concatFlat, splitFlat } from './flat-kernels.js';
+import { fusedStep, fusedUpdateAvailable, type RowCoefficients, type SharedCoefficients } from './simd-update.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -9,6 +10,7 @@ export const BETA2 = 0.999;
 export const ADAM_EPS = 1e-7;
 export const RMS_DECAY = 0.9;
 export const RMS_EPS = 1e-7;
+const SHARED: SharedCoefficients = { beta2: BETA2, adamEps: ADAM_EPS, rmsDecay: RMS_DECAY, rmsEps: RMS_EPS };
 
 /** What an update multiplies by: scalars for one model, [K, 1] columns for a stacked group (tf/vectorised.ts). */
 export type UpdateCoefficients = Readonly<Record<string, Tensor>>;
@@ -47,6 +49,63 @@ export function optimizerUpdate(
   }
 }
 
+/**
+ * How a step runs: 'ops' by tfjs ops (stepByOps, the reference, on every backend), 'fused' by one wasm SIMD kernel
+ * with the same numbers bit for bit (simd-update.ts; wasm only). 'auto': fused where available.
+ */
+export type UpdatePath = 'auto' | 'fused' | 'ops';
+
+/** The path a step takes on this backend; 'fused' where it cannot run is a bug (plain Error). */
+export function resolvePath(tf: TF, path: UpdatePath): 'fused' | 'ops' {
+  if (path === 'ops') return 'ops';
+  if (fusedUpdateAvailable(tf)) return 'fused';
+  if (path === 'fused') throw new Error(`the fused optimizer update needs the wasm backend (this one is ${tf.getBackend()})`);
+  return 'ops';
+}
+
+/** The flat parameters' step by tfjs ops: weight decay added to the gradient, optimizerUpdate, theta - update. */
+export function stepByOps(
+  tf: TF,
+  kind: OptimizerConfig['kind'],
+  moving: boolean,
+  tensors: { theta: Tensor; g: Tensor; decay: Tensor | undefined; state: readonly Tensor[] },
+  k: UpdateCoefficients,
+  rate: Tensor,
+): { theta: Tensor; slots: Tensor[] } {
+  const { theta, decay, state } = tensors;
+  const g = decay ? tf.add(tensors.g, tf.mul(decay, theta)) : tensors.g;
+  const { update, slots } = optimizerUpdate(tf, kind, state, g, k, rate, moving);
+  return { theta: tf.sub(theta, update), slots };
+}
+
+/** What the op path needs from an optimizer: its flat layout's copies, and its coefficients as tensors. */
+export interface OpsLayout {
+  /** The gradients as one flat vector (or [K, n] rows). */
+  concat(grads: readonly Tensor[]): Tensor;
+  /** The new parameters cut back into variables. */
+  split(theta: Tensor): Tensor[];
+  coefficients(): { k: UpdateCoefficients; rate: Tensor };
+}
+
+/**
+ * One step by the path chosen, from the variables' gradients: the new flat parameters, the slots the update writes and
+ * the new parameters cut into variables. `rows` are the members' coefficients (fused path), `ops` the op path's layout.
+ */
+export function flatStep(
+  tf: TF,
+  path: 'fused' | 'ops',
+  kind: OptimizerConfig['kind'],
+  moving: boolean,
+  tensors: { theta: Tensor; grads: readonly Tensor[]; decay: Tensor | undefined; state: readonly Tensor[] },
+  rows: readonly RowCoefficients[],
+  ops: OpsLayout,
+): { theta: Tensor; slots: Tensor[]; parts: Tensor[] } {
+  if (path === 'fused') return fusedStep(tf, kind, moving, tensors, rows, SHARED);
+  const { k, rate } = ops.coefficients();
+  const { theta, slots } = stepByOps(tf, kind, moving, { ...tensors, g: ops.concat(tensors.grads) }, k, rate);
+  return { theta, slots, parts: ops.split(theta) };
+}
+
 /** An optimizer's whole state as plain arrays: what a checkpoint holds. */
 export interface FlatState {
   /** Every weight, flattened in the variables' order. */
@@ -74,13 +133,16 @@ export class FlatOptimizer {
   private readonly decay: Tensor | undefined;
   private readonly consts: Record<string, Tensor>;
   private t = 0;
+  readonly path: 'fused' | 'ops';
 
   constructor(
     private readonly tf: TF,
     private readonly vars: readonly tfjs.Variable[],
     private readonly cfg: OptimizerConfig,
     weightDecay: number,
+    path: UpdatePath = 'auto',
   ) {
+    this.path = resolvePath(tf, path);
     this.theta = tf.keep(tf.tidy(() => concatFlat(tf, vars)));
     const n = this.theta.size;
     this.state = Array.from({ length: SLOT_COUNT[cfg.kind] }, () => tf.keep(tf.zeros([n])));
@@ -99,18 +161,22 @@ export class FlatOptimizer {
   step(grads: readonly Tensor[], lr: number): void {
     const tf = this.tf;
     const k = this.consts;
+    const cfg = this.cfg;
     this.t++;
-    let g = concatFlat(tf, grads);
-    if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
     // Bias corrections folded into Adam's step size (the form Kingma & Ba give after Algorithm 1).
-    const rate = this.cfg.kind === 'adam' ? (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - this.cfg.beta1 ** this.t) : lr;
-    const moving = this.cfg.kind === 'sgd' ? this.cfg.momentum > 0 : this.state.length > 1;
-    const { update, slots } = optimizerUpdate(tf, this.cfg.kind, this.state, g, k, tf.scalar(rate), moving);
+    const rate = cfg.kind === 'adam' ? (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - cfg.beta1 ** this.t) : lr;
+    const moving = cfg.kind === 'sgd' ? cfg.momentum > 0 : this.state.length > 1;
+    const row = { rate, beta1: cfg.kind === 'adam' ? cfg.beta1 : 0, momentum: cfg.kind === 'adam' ? 0 : cfg.momentum };
+    const tensors = { theta: this.theta, grads, decay: this.decay, state: this.state };
+    const { theta, slots, parts } = flatStep(tf, this.path, cfg.kind, moving, tensors, [row], {
+      concat: (gs) => concatFlat(tf, gs),
+      split: (x) => splitFlat(tf, x, this.vars),
+      coefficients: () => ({ k, rate: tf.scalar(rate) }),
+    });
     slots.forEach((value, i) => this.replace(i, value));
-    const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    splitFlat(tf, theta, this.vars).forEach((part, i) => this.vars[i]!.assign(part));
+    parts.forEach((part, i) => this.vars[i]!.assign(part));
   }
 
   get slotCount(): number {

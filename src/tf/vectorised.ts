@@ -11,7 +11,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { deriveSeed } from '../util/rng.js';
 import type { OptimizerConfig } from '../tasks/config.js';
-import { ADAM_EPS, BETA2, optimizerUpdate, RMS_DECAY, RMS_EPS, SLOT_COUNT, type FlatState } from './optimizer.js';
+import { ADAM_EPS, BETA2, flatStep, RMS_DECAY, RMS_EPS, resolvePath, SLOT_COUNT, type FlatState, type UpdatePath } from './optimizer.js';
 import type { Layout, TF } from '../tasks/types.js';
 import { throughActivation, type Stage } from './gradients.js';
 import { memberLoss, type LossKind } from './loss.js';
@@ -195,6 +195,7 @@ export class StackedOptimizer {
   private members: OptimizerMember[] = [];
   private t = 0;
   readonly kind: OptimizerConfig['kind'];
+  readonly path: 'fused' | 'ops';
 
   /** `initial`: the members' variables, each [K, ...shape], in program order (not disposed here). */
   constructor(
@@ -202,7 +203,9 @@ export class StackedOptimizer {
     private readonly shapes: readonly number[][],
     initial: readonly Tensor[],
     members: readonly OptimizerMember[],
+    path: UpdatePath = 'auto',
   ) {
+    this.path = resolvePath(tf, path);
     this.kind = members[0]!.optimizer.kind;
     const odd = members.find((m) => m.optimizer.kind !== this.kind);
     if (odd) throw new Error(`a group trains one kind of optimizer: ${this.kind} and ${odd.optimizer.kind} given`);
@@ -243,23 +246,30 @@ export class StackedOptimizer {
     const tf = this.tf;
     const k = { ...this.scalars, ...this.coef };
     this.t++;
-    let g = concatRows(tf, grads);
-    if (this.decay) g = tf.add(g, tf.mul(this.decay, this.theta));
     const rates = this.kind === 'adam' ? lrs.map((lr, i) => (lr * Math.sqrt(1 - BETA2 ** this.t)) / (1 - beta1Of(this.members[i]!) ** this.t)) : lrs;
     const moving = this.kind === 'sgd' ? this.members.some((m) => momentumOf(m) > 0) : this.state.length > 1;
-    const { update, slots } = optimizerUpdate(tf, this.kind, this.state, g, k, column2(tf, rates), moving);
+    const rows = this.members.map((m, i) => ({ rate: rates[i]!, beta1: beta1Of(m), momentum: momentumOf(m) }));
+    const tensors = { theta: this.theta, grads, decay: this.decay, state: this.state };
+    const { theta, slots, parts } = flatStep(tf, this.path, this.kind, moving, tensors, rows, {
+      concat: (gs) => concatRows(tf, gs),
+      split: (x) => this.cut(x),
+      coefficients: () => ({ k, rate: column2(tf, rates) }),
+    });
     slots.forEach((value, i) => this.replace(i, value));
-    const theta = tf.sub(this.theta, update);
     this.theta.dispose();
     this.theta = tf.keep(theta);
-    return this.variables();
+    return parts;
   }
 
   /** The members' variables, [K, ...shape] each, cut from the parameter rows. Call inside tf.tidy. */
   variables(): Tensor[] {
+    return this.cut(this.theta);
+  }
+
+  private cut(theta: Tensor): Tensor[] {
     let at = 0;
     return this.shapes.map((shape) => {
-      const part = sliceColumns(this.tf, this.theta, at, shape);
+      const part = sliceColumns(this.tf, theta, at, shape);
       at += shape.reduce((a, b) => a * b, 1);
       return part;
     });
