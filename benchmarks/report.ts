@@ -55,15 +55,18 @@ export function machineInfo(): Machine {
 }
 
 /** The commit of the current folder, if it is a git work tree. */
+/** What runs write: a change there is a run's output, not a change to the code it measures. */
+const OUTPUTS = /^"?benchmarks\/(results\/|RESULTS\.md"?$)/;
+
 /**
- * Whether `git status --porcelain` output shows a change to the code a run measures. New files under
- * benchmarks/results/ do not count: a run writes them, and the next run of the day would otherwise be "dirty".
+ * Whether `git status --porcelain` output shows a change to the code a run measures. Runs' own outputs
+ * (benchmarks/results/, RESULTS.md, new or rewritten) do not count: the next run of the day would otherwise be "dirty".
  */
 export function changesCode(porcelain: string): boolean {
   return porcelain
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .some((line) => !(line.startsWith('?? ') && line.slice(3).replace(/^"/, '').startsWith('benchmarks/results/')));
+    .some((line) => !OUTPUTS.test(line.slice(3)));
 }
 
 /** The commit a run measures: HEAD, marked -dirty when the working tree changes its code (changesCode). */

@@ -266,12 +266,15 @@ describe('curve chart', () => {
 });
 
 describe('a run into benchmarks/results names a commit that holds its code', () => {
-  it('counts changed and new code as a change, new result files not', () => {
+  it('counts changed and new code as a change, what runs write not', () => {
     expect(changesCode('')).toBe(false);
     expect(changesCode('?? benchmarks/results/2026-12-07-x.md\n?? benchmarks/results/2026-12-07-x.json\n')).toBe(false);
     expect(changesCode(' M src/search.ts\n')).toBe(true);
     expect(changesCode('?? src/new-module.ts\n')).toBe(true);
     expect(changesCode('?? benchmarks/results/a.md\nM  benchmarks/run.ts\n')).toBe(true);
+    // A run rewrites RESULTS.md and may overwrite the day's results file: outputs, not code.
+    expect(changesCode(' M benchmarks/RESULTS.md\n M benchmarks/results/2026-12-07-x.md\n')).toBe(false);
+    expect(changesCode(' M benchmarks/RESULTS.md.bak\n')).toBe(true);
   });
 
   it('refuses a full run from a tree with uncommitted code: exit 2 and a one-line reason, before any section runs', () => {
