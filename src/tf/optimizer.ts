@@ -122,9 +122,9 @@ export const SLOT_COUNT = { adam: 2, sgd: 1, rmsprop: 2 } as const;
 
 /**
  * Adam, SGD with momentum and RMSProp over ONE flat vector holding every trainable weight, so that a step costs
- * about a dozen kernels whatever the number of layers (tf.train's optimizers run that many per variable), and the
- * learning rate is a plain argument of each step: schedules change it per step without rebuilding anything.
- * The model's variables are written back from the flat vector after each step (one small copy each).
+ * about a dozen kernels whatever the number of layers (tf.train's optimizers run that many per variable; on wasm it
+ * is one, the fused kernel of simd-update.ts), and the learning rate is a plain argument of each step: schedules
+ * change it per step without rebuilding anything. The model's variables get the new weights after each step.
  * L2 weight decay is added to the gradient of kernels (rank >= 2), not biases.
  */
 export class FlatOptimizer {
