@@ -258,7 +258,12 @@ function functionsFor(memory: WebAssembly.Memory): Record<string, UpdateFn> | un
   let fns = instances.get(memory);
   const mod = updateModule();
   if (!fns && mod) {
-    fns = new WebAssembly.Instance(mod, { env: { memory } }).exports as Record<string, UpdateFn>;
+    try {
+      fns = new WebAssembly.Instance(mod, { env: { memory } }).exports as Record<string, UpdateFn>;
+    } catch {
+      // A memory the module cannot import (the threaded build's shared memory): the op path runs instead.
+      return undefined;
+    }
     instances.set(memory, fns);
   }
   return fns;
