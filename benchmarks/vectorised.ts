@@ -160,6 +160,12 @@ async function breakdown(ctx: Omit<TaskContext, 'seed'>, k: number, reps: number
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / n / k;
   };
+  /** Each way timed in 5 alternating rounds (so that the machine's drift falls on all of them alike): the median per way. */
+  const alternating = (ways: readonly (() => void)[]): number[] => {
+    const rounds = ways.map(() => [] as number[]);
+    for (let r = 0; r < 5; r++) ways.forEach((f, w) => rounds[w]!.push(perMember(f, Math.ceil(reps / 5))));
+    return rounds.map((us) => median(us));
+  };
   const step = (o: StackedOptimizer) => () => tf.dispose(tf.tidy(() => o.step(program.gradients(x, y, weights, 0), lrs)));
   const task = referenceTask(false);
   const steps: number[] = [];
@@ -184,15 +190,13 @@ async function breakdown(ctx: Omit<TaskContext, 'seed'>, k: number, reps: number
       p.nt(acts[1]!, weights[4]!);
       p.nt(acts[0]!, weights[2]!);
     });
-  // Alternated in rounds, median per way: the two ways of running the products differ only in operator reuse.
-  const ways = [products(stackedProducts(tf)), products(stackedProducts(tf, { reuseOperators: false }))];
-  const rounds = ways.map(() => [] as number[]);
-  for (let r = 0; r < 5; r++) ways.forEach((f, w) => rounds[w]!.push(perMember(f, Math.ceil(reps / 5))));
-  const [productsUs, productsFreshUs] = rounds.map((us) => median(us)) as [number, number];
-  const updates = [optimizer, byOps].map((o) => () => tf.dispose(tf.tidy(() => o.step(grads, lrs))));
-  const updateRounds = updates.map(() => [] as number[]);
-  for (let r = 0; r < 5; r++) updates.forEach((f, w) => updateRounds[w]!.push(perMember(f, Math.ceil(reps / 5))));
-  const [optimizerUs, optimizerOpsUs] = updateRounds.map((us) => median(us)) as [number, number];
+  // The two ways of running the products differ only in operator reuse; the two updates only in the path.
+  const [productsUs, productsFreshUs] = alternating([products(stackedProducts(tf)), products(stackedProducts(tf, { reuseOperators: false }))]) as [
+    number,
+    number,
+  ];
+  const update = (o: StackedOptimizer) => () => tf.dispose(tf.tidy(() => o.step(grads, lrs)));
+  const [optimizerUs, optimizerOpsUs] = alternating([update(optimizer), update(byOps)]) as [number, number];
   tf.dispose([x, y, ...grads, ...weights, ...acts]);
   program.dispose();
   optimizer.dispose();

@@ -326,7 +326,9 @@ function registerUpdateKernel(tf: TF): void {
       const at = (t: tfjs.TensorInfo | undefined) => (t ? heap.dataIdMap.get(t.dataId).memoryOffset : 0);
       const [thetaOut, s0Out, s1Out] = outs;
       // Streams laid out as theta ([K, n] row-major), and where each part of theta is in each row.
-      const flatStreams = [at(theta), at(inputs.decay), at(inputs.s0), at(inputs.s1), at(thetaOut), at(s0Out), at(s1Out)];
+      const [th, decay, s0, s1, thOut, s0o, s1o] = [theta, inputs.decay, inputs.s0, inputs.s1, thetaOut, s0Out, s1Out].map(at) as number[];
+      const gAt = grads.map(at);
+      const partAt = partOuts.map(at);
       const eps = kind === 'adam' ? shared.adamEps : shared.rmsEps;
       rows.forEach((r, i) => {
         const coefs: Record<Coef, number> = {
@@ -341,14 +343,14 @@ function registerUpdateKernel(tf: TF): void {
           nrho: 1 - shared.rmsDecay,
         };
         const values = COEFS.map((k) => coefs[k]);
-        let offset = i * n;
-        grads.forEach((g, v) => {
+        let bytes = i * n * 4;
+        for (let v = 0; v < grads.length; v++) {
           const w = widths[v]!;
           // Absent streams stay 0 (the variant never touches them); the others move to this row and part.
-          const [th, decay, s0, s1, thOut, s0o, s1o] = flatStreams.map((p) => (p === 0 ? 0 : p + offset * 4));
-          fn(th!, at(g) + i * w * 4, decay!, s0!, s1!, thOut!, s0o!, s1o!, at(partOuts[v]) + i * w * 4, w, ...values);
-          offset += w;
-        });
+          const to = (p: number) => (p === 0 ? 0 : p + bytes);
+          fn(to(th!), gAt[v]! + i * w * 4, to(decay!), to(s0!), to(s1!), to(thOut!), to(s0o!), to(s1o!), partAt[v]! + i * w * 4, w, ...values);
+          bytes += w * 4;
+        }
       });
       return [...outs, ...partOuts];
     },
