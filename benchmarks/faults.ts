@@ -11,7 +11,8 @@
  *   FAULT_RUNS=20 npm run bench -- --sections faults
  *   FAULT_SCENARIOS=concurrent-resume,redis-gone-wait FAULT_RUNS=20 npm run bench -- --sections faults
  * Environment: FAULT_RUNS (kill moments per scenario), FAULT_SCENARIOS (ids, comma-separated; default all),
- * FAULT_PROGRESS (the progress file; default benchmarks/results/tmp-faults-progress.jsonl, which git ignores).
+ * FAULT_PROGRESS (the progress file; default: the run's own folder, benchmarks/progress.ts, which the run deletes
+ * when every section has run; outside a full run benchmarks/results/tmp-faults-progress.jsonl, which git ignores).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -119,7 +120,7 @@ export interface FaultOptions {
 }
 
 /** The section's options, from the environment (a Section takes no flags); a bad value is a usage error naming it. */
-export function faultOptions(env: NodeJS.ProcessEnv, quick: boolean): FaultOptions {
+export function faultOptions(env: NodeJS.ProcessEnv, quick: boolean, progressDir?: string): FaultOptions {
   const runs = quick ? 3 : Number(env.FAULT_RUNS ?? 20);
   if (!Number.isSafeInteger(runs) || runs < 1) throw errors.option('FAULT_RUNS', 'a whole number >= 1', env.FAULT_RUNS);
   const ids = (env.FAULT_SCENARIOS ?? '')
@@ -132,7 +133,11 @@ export function faultOptions(env: NodeJS.ProcessEnv, quick: boolean): FaultOptio
   return {
     runs,
     scenarios: ids.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => ids.includes(s.id)),
-    progress: env.FAULT_PROGRESS ?? join('benchmarks', 'results', quick ? 'tmp-quick-faults-progress.jsonl' : 'tmp-faults-progress.jsonl'),
+    progress:
+      env.FAULT_PROGRESS ??
+      (progressDir !== undefined
+        ? join(progressDir, 'faults-progress.jsonl')
+        : join('benchmarks', 'results', quick ? 'tmp-quick-faults-progress.jsonl' : 'tmp-faults-progress.jsonl')),
   };
 }
 

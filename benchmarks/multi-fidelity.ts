@@ -22,7 +22,7 @@ import { resourceOf } from '../src/study/fidelity.js';
 import { trainSchedule, type ScheduleStep } from '../src/tasks/replay.js';
 import { holm, mannWhitneyU, median, probabilityBelow, quantile, seedsForPower } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
-import type { Section } from './section.js';
+import type { Section, SectionContext } from './section.js';
 import { gitCommit } from './report.js';
 import { errors } from '../src/errors.js';
 
@@ -329,15 +329,25 @@ const PLAN = {
 } as const;
 
 /**
- * Finished cells are kept in this git-ignored file (override: MULTI_FIDELITY_CACHE), so that a full run stopped
- * part-way loses nothing: run the same command again and it goes on from the last finished cell.
+ * Finished cells are appended to a file as they finish, so that a full run stopped part-way loses nothing: run the
+ * same command again and it goes on from the last finished cell. The file is the run's own (benchmarks/progress.ts,
+ * keyed by the commit the run measures), or MULTI_FIDELITY_CACHE (keyed by HEAD's commit) to share cells between runs.
  * MULTI_FIDELITY_SEEDS runs the first N of the plan's seeds and MULTI_FIDELITY_TASKS (comma-separated) some of
  * its tasks; the section's text says what was left out. MULTI_FIDELITY_REUSE (comma-separated commits) lets cells
  * computed by those commits stand in for this one's, for code changes that leave a method's trials alone (a search
  * is a function of its seed); every row keeps its commit and the section's text names the commits it mixes.
  * MULTI_FIDELITY_FIRST_SEED=k leaves out seeds below k, so that a second process can fill the cache from seed k on.
  */
-export const CACHE_FILE = process.env.MULTI_FIDELITY_CACHE ?? join('benchmarks', 'results', 'tmp-multi-fidelity-cells.jsonl');
+export function cacheOptions(progress: SectionContext['progress']): { cacheFile?: string; commit: string; reuseCommits: string[] } {
+  const shared = process.env.MULTI_FIDELITY_CACHE;
+  const cacheFile = shared ?? (progress ? join(progress.dir, 'multi-fidelity-cells.jsonl') : undefined);
+  if (cacheFile !== undefined) mkdirSync(dirname(cacheFile), { recursive: true });
+  return {
+    ...(cacheFile !== undefined ? { cacheFile } : {}),
+    commit: (shared === undefined ? progress?.commit : undefined) ?? gitCommit() ?? 'unknown',
+    reuseCommits: reuseCommits(),
+  };
+}
 
 /** Outside reference figures quoted by issue #13 (another framework): shown beside ours, never computed here. */
 const OPTUNA_REFERENCE = [
@@ -371,9 +381,6 @@ function reuseCommits(): string[] {
   if (bad !== undefined) throw errors.option('MULTI_FIDELITY_REUSE', 'comma-separated git commits (7-40 hex digits)', bad);
   return commits;
 }
-
-/** What a full run's cells are cached and keyed by: the cache file, this code's commit, the commits it may reuse. */
-export const cacheOptions = () => ({ cacheFile: CACHE_FILE, commit: gitCommit() ?? 'unknown', reuseCommits: reuseCommits() });
 
 export function firstSeed(seeds: number): number {
   const raw = process.env.MULTI_FIDELITY_FIRST_SEED;
@@ -412,24 +419,24 @@ export const mostSeeds = (counts: Readonly<Record<string, number>>) => Math.max(
 export const multiFidelitySection: Section = {
   id: 'multi-fidelity',
   title: 'Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
-  async run({ quick, backend, log }) {
+  async run({ quick, backend, log, progress }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
     const counts = seedsToRun(plan.seeds, plan.tasks);
     const seeds = mostSeeds(counts);
     const from = firstSeed(seeds);
+    const cache = quick ? undefined : cacheOptions(progress);
     log(
       `multi-fidelity: ${plan.tasks.join(', ')} x ${(plan.methods ?? METHODS).length} methods x ${plan.tasks.map((t) => `${counts[t]}`).join('/')} seeds, chosen configurations re-trained on ${plan.retrainSeeds} fresh seeds` +
-        (quick ? '' : `; finished cells kept in ${CACHE_FILE}`),
+        (cache?.cacheFile ? `; finished cells kept in ${cache.cacheFile}` : ''),
     );
-    if (!quick) mkdirSync(dirname(CACHE_FILE), { recursive: true });
     const rows = await runMultiFidelity({
       ...plan,
       seeds: counts,
       firstSeed: from,
       backend,
       log: (l) => log(`  ${l}`),
-      ...(quick ? {} : cacheOptions()),
+      ...cache,
     });
     const saved: SavedRun = {
       plan: { tasks: plan.tasks, epochs: plan.epochs as Readonly<Record<string, number>>, retrainSeeds: plan.retrainSeeds },

@@ -5,15 +5,12 @@
  * trainings of the task, 8 to 64) settles. Cells are the multi-fidelity section's (same plan, scoring, cache file and
  * MULTI_FIDELITY_* variables): its 'pbt' and 'pbt, 16 members' rows are reused, not trained again.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { autoPopulation } from '../strategies/pbt.js';
 import { holm, mannWhitneyU, median, quantile } from '../src/bench/stats.js';
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import { taskEpochs } from '../src/tasks/config.js';
 import { resolveTask } from '../src/tasks/registry.js';
 import {
-  CACHE_FILE,
   firstSeed,
   METHODS,
   type Method,
@@ -94,7 +91,7 @@ function toMarkdown({ plan, auto, rows }: SavedRun): string {
 export const pbtPopulationSection: Section = {
   id: 'pbt-population',
   title: 'PBT: population against lineage length at equal epochs',
-  async run({ quick, backend, log }) {
+  async run({ quick, backend, log, progress }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };
     const counts = seedsToRun(plan.seeds, plan.tasks);
@@ -107,7 +104,6 @@ export const pbtPopulationSection: Section = {
     // The default rule's population needs no fixed row of its own: it would train the same trials again.
     const own = methods.filter((m) => m === AUTO || plan.tasks.some((t) => populationOf(m, t, auto) !== auto[t]));
     log(`pbt-population: ${plan.tasks.join(', ')} x populations ${FIXED.join(', ')} and the default rule x ${seeds} seeds`);
-    if (!quick) mkdirSync(dirname(CACHE_FILE), { recursive: true });
     const rows = await runMultiFidelity({
       ...plan,
       seeds: counts,
@@ -115,7 +111,7 @@ export const pbtPopulationSection: Section = {
       methods: own,
       backend,
       log: (l) => log(`  ${l}`),
-      ...(quick ? {} : cacheOptions()),
+      ...(quick ? {} : cacheOptions(progress)),
     });
     const saved: SavedRun = { plan: { tasks: plan.tasks, epochs: plan.epochs, retrainSeeds: plan.retrainSeeds }, auto, rows };
     return { kind: 'ran', markdown: toMarkdown(saved), data: saved, charts: [] };

@@ -41,6 +41,8 @@ export interface RunMeta {
   /** The commit measured, with "-dirty" when the work tree had changes. */
   readonly commit?: string;
   readonly machine: Machine;
+  /** Later sittings of a run that was stopped and went on (benchmarks/progress.ts): when, and the load then. */
+  readonly resumed?: readonly { readonly date: string; readonly loadAtStart: number }[];
 }
 
 export function machineInfo(): Machine {
@@ -69,13 +71,28 @@ export function changesCode(porcelain: string): boolean {
     .some((line) => !OUTPUTS.test(line.slice(3)));
 }
 
+const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+
 /** The commit a run measures: HEAD, marked -dirty when the working tree changes its code (changesCode). */
 export function gitCommit(): string | undefined {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return `${git('rev-parse', '--short', 'HEAD')}${changesCode(git('status', '--porcelain')) ? '-dirty' : ''}`;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether the code here differs from `commit`'s: a commit between them (or the work tree) changes something other
+ * than runs' outputs. An unknown or dirty commit counts as a change: nothing can show that its code is this code.
+ */
+export function codeChangedSince(commit: string): boolean {
+  if (!/^[0-9a-f]{7,40}$/.test(commit)) return true;
+  try {
+    const names = git('diff', '--name-only', commit, 'HEAD');
+    return names.split('\n').some((name) => name !== '' && !OUTPUTS.test(name)) || changesCode(git('status', '--porcelain'));
+  } catch {
+    return true;
   }
 }
 
@@ -91,6 +108,11 @@ export function renderMarkdown(meta: RunMeta, sections: readonly SectionOutcome[
     `- Command: \`${meta.command}\``,
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; load average ${m.loadAtStart} at the start`,
     ...(meta.commit ? [`- Commit: ${meta.commit}`] : []),
+    ...(meta.resumed?.length
+      ? [
+          `- Stopped and resumed on the same code ${meta.resumed.length === 1 ? 'once' : `${meta.resumed.length} times`}: ${meta.resumed.map((r) => `${r.date.slice(0, 16).replace('T', ' ')} UTC (load ${r.loadAtStart})`).join(', ')}`,
+        ]
+      : []),
     `- Sections: ${sections.map((s) => `${s.id} (${s.status === 'ran' ? `${(s.elapsedMs / 1000).toFixed(0)} s` : s.status})`).join(', ')}`,
     '',
     'Timings are wall-clock on this machine and move with its load; ratios within a section were measured in one run.',

@@ -5,7 +5,8 @@
  * first: npm run build); paths are relative to the current folder, which npm sets to the repository root. A run into
  * benchmarks/results/ must be of committed code (every result names the commit that made it).
  *   npm run bench -- --quick                      # every section, small budgets: a few minutes
- *   npm run bench                                 # the full run (an hour or more: use a quiet machine)
+ *   npm run bench                                 # the full run (most of a day: use a quiet machine; stopped, the
+ *                                                 # same command goes on from the last finished section)
  *   npm run bench -- --sections functions,pool --out /tmp/bench
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,9 +16,11 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { describe, errors } from '../src/errors.js';
 import { reportError } from '../src/cli/output.js';
-import { gitCommit, machineInfo, renderJson, renderMarkdown, type Chart, type RunMeta, type SectionOutcome } from './report.js';
+import { codeChangedSince, gitCommit, machineInfo, renderJson, renderMarkdown, type Chart, type RunMeta, type SectionOutcome } from './report.js';
 import { RESULTS_MD, writeResults } from './report-results.js';
+import { closeRun, openRun, progressDir, recordSection } from './progress.js';
 import { SECTIONS, type Section } from './sections.js';
+import type { SectionContext } from './section.js';
 
 const DEFAULT_OUT = join('benchmarks', 'results');
 
@@ -73,11 +76,11 @@ function commandLine(argv: readonly string[]): string {
   return `node ${relative(process.cwd(), process.argv[1] ?? 'benchmarks/run.js')}${args ? ` ${args}` : ''}`;
 }
 
-async function runSection(section: Section, quick: boolean): Promise<SectionOutcome> {
+async function runSection(section: Section, quick: boolean, progress: SectionContext['progress']): Promise<SectionOutcome> {
   const log = (line: string) => process.stderr.write(`[${section.id}] ${line}\n`);
   const t0 = performance.now();
   try {
-    const r = await section.run({ quick, backend: 'wasm', log });
+    const r = await section.run({ quick, backend: 'wasm', log, ...(progress ? { progress } : {}) });
     if (r.kind === 'skipped') {
       log(`skipped: ${r.reason}`);
       return { id: section.id, title: section.title, status: 'skipped', reason: r.reason };
@@ -104,22 +107,38 @@ export async function main(argv: readonly string[]): Promise<number> {
       'commit them first, or write this run elsewhere with --out DIR',
     );
   }
-  const meta: RunMeta = {
+  const fresh: RunMeta = {
     date: new Date().toISOString(),
     command: commandLine(argv),
     quick: parsed.quick,
     ...(commit ? { commit } : {}),
     machine: machineInfo(),
   };
+  const outDir = resolve(parsed.out ?? DEFAULT_OUT);
+  const ids = parsed.sections.map((s) => s.id);
+  // A run of committed code keeps each finished section, so that a stopped run goes on (benchmarks/progress.ts);
+  // quick runs are short, and a run of uncommitted code could not show that it goes on with the same code.
+  const keep = !parsed.quick && commit !== undefined && !commit.endsWith('-dirty');
+  const dir = progressDir(
+    outDir,
+    ids,
+    SECTIONS.map((s) => s.id),
+  );
+  const { meta, finished } = keep ? openRun(dir, fresh, ids, codeChangedSince) : { meta: fresh, finished: [] };
+  const progress = keep && meta.commit !== undefined ? { dir, commit: meta.commit } : undefined;
+  if (finished.length > 0)
+    process.stderr.write(
+      `going on with the run started ${meta.date.slice(0, 16).replace('T', ' ')} UTC at ${meta.commit}: ${finished.map((o) => o.id).join(', ')} finished then (kept in ${relative(process.cwd(), dir)})\n`,
+    );
   const outcomes: SectionOutcome[] = [];
   for (const section of parsed.sections) {
     process.stderr.write(`\n== ${section.title}\n`);
-    const outcome = await runSection(section, parsed.quick);
+    const outcome = finished.find((o) => o.id === section.id) ?? (await runSection(section, parsed.quick, progress));
+    if (progress && !finished.includes(outcome)) recordSection(dir, outcome);
     outcomes.push(outcome);
     if (outcome.status === 'ran') process.stdout.write(`\n## ${outcome.title}\n\n${outcome.markdown}\n`);
   }
 
-  const outDir = resolve(parsed.out ?? DEFAULT_OUT);
   const stem = outputStem(
     meta.date,
     meta.quick,
@@ -134,6 +153,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     `\nwrote ${relative(process.cwd(), join(outDir, stem))}.{md,json}${outcomes.some((o) => o.status === 'ran' && o.charts.length > 0) ? ' and SVG charts' : ''}\n`,
   );
 
+  // Kept until every section has run: a failed or skipped one runs again with the same command, the rest not.
+  if (progress) {
+    if (outcomes.every((o) => o.status === 'ran')) closeRun(dir);
+    else
+      process.stderr.write(`the sections that did not run are run again by the same command; the rest are kept in ${relative(process.cwd(), dir)}\n`);
+  }
   if (!meta.quick && parsed.out === undefined) process.stderr.write(`rewrote ${writeResults(DEFAULT_OUT)} from the run files in ${DEFAULT_OUT}\n`);
   else process.stderr.write(`${RESULTS_MD} is rewritten only by runs that are not quick, into ${DEFAULT_OUT}\n`);
   return outcomes.some((o) => o.status === 'failed') ? 1 : 0;

@@ -8,6 +8,12 @@ export interface SectionContext {
   readonly backend: BackendOption;
   /** A progress line for the person waiting. */
   readonly log: (line: string) => void;
+  /**
+   * A full run's own folder (benchmarks/progress.ts) and the commit it measures: a long section keeps its finished
+   * parts there, keyed by that commit, and skips them when the run goes on after a stop. Absent in quick runs and
+   * runs of uncommitted code, which start from nothing.
+   */
+  readonly progress?: { readonly dir: string; readonly commit: string };
 }
 
 export type SectionRun = ({ readonly kind: 'ran' } & SectionBody) | { readonly kind: 'skipped'; readonly reason: string };

@@ -215,8 +215,8 @@ async function script(file: string, args: readonly string[], log: (line: string)
 const faults: Section = {
   id: 'faults',
   title: '6. Fault injection: kills at random moments (issue #18)',
-  async run({ quick, log }) {
-    const opts = faultOptions(process.env, quick);
+  async run({ quick, log, progress }) {
+    const opts = faultOptions(process.env, quick, progress?.dir);
     log(
       `faults: ${opts.runs} random kill moments per scenario, ${opts.scenarios.map((s) => s.id).join(', ')}; each row appended to ${opts.progress}`,
     );
