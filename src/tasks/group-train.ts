@@ -22,6 +22,7 @@ import { lrAt } from './schedule.js';
 import { checkRestore, epochSpan, taskData, type Scores, type Segment } from './train.js';
 import { shapeKey, type Checkpoint } from './checkpoint.js';
 import type { Task, TaskContext, TaskData, TF } from './types.js';
+import { sizeOf } from '../util/linalg.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -304,7 +305,7 @@ export async function trainGroup(task: Task, members: readonly GroupMember[], ct
     const span = groupSpan(task, members, built[0]!.cfg.epochs);
     if (members[0]!.restore) {
       const shapes = variableShapes(program.layout);
-      const n = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+      const n = shapes.reduce((a, s) => a + sizeOf(s), 0);
       const key = shapeKey({ task: task.name, optimizer: optimizer.kind, batchSize: group.batchSize, shapes });
       const fit = { shapeKey: key, weights: n, slots: SLOT_COUNT[optimizer.kind], kind: optimizer.kind, stepsPerEpoch: group.stepsPerEpoch };
       optimizer.importRows(restoredRows(task, members, fit));
@@ -404,6 +405,6 @@ async function train(
     await yieldTo(signal);
   }
   const trainMs = performance.now() - start;
-  const weightsPerMember = variableShapes(program.layout).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+  const weightsPerMember = variableShapes(program.layout).reduce((n, s) => n + sizeOf(s), 0);
   return { members: results.map((r) => r!), memberSteps, trainMs, memberStepsPerSec: (memberSteps / trainMs) * 1000, weightsPerMember };
 }

@@ -12,6 +12,7 @@ import type { Params } from '../space/spec.js';
 import { loadTf } from '../tf/backend.js';
 import { keyTask, shapeKey, shapeKeyDiff, type Checkpoint } from './checkpoint.js';
 import type { LayersModel, Task, TF } from './types.js';
+import { sizeOf } from '../util/linalg.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -38,11 +39,11 @@ export function modelFromCheckpoint(tf: TF, task: Task, params: Params, c: Check
     const refuse = (problem: string) => errors.task(task.name, problem);
     if (diff) throw refuse(`the checkpoint does not fit the model these params build: ${diff}`);
     if (model.nonTrainableWeights.length > 0) throw refuse('checkpoints hold trainable weights only; this model has non-trainable weights');
-    const total = weights.reduce((n, x) => n + x.shape.reduce((a, b) => a * b, 1), 0);
+    const total = weights.reduce((n, x) => n + sizeOf(x.shape), 0);
     if (c.weights.length !== total) throw errors.task(task.name, `the checkpoint holds ${c.weights.length} weights, the model has ${total}`);
     let at = 0;
     for (const { w, shape } of weights) {
-      const size = shape.reduce((a, b) => a * b, 1);
+      const size = sizeOf(shape);
       const value = tf.tensor(c.weights.subarray(at, at + size), shape);
       w.write(value);
       value.dispose();
@@ -122,7 +123,7 @@ function manifestBytes(specs: readonly tfjs.io.WeightsManifestEntry[]): number |
   for (const s of specs) {
     const per = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
     if (per === undefined) return undefined;
-    total += s.shape.reduce((a, b) => a * b, 1) * per;
+    total += sizeOf(s.shape) * per;
   }
   return total;
 }

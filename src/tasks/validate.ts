@@ -1,6 +1,7 @@
 import { errors, show } from '../errors.js';
 import { parseSpace } from '../space/spec.js';
 import type { Task, TaskData } from './types.js';
+import { sizeOf } from '../util/linalg.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -68,7 +69,7 @@ export function validateTaskData(where: string, kind: Task['kind'], value: unkno
     );
   }
   for (const n of ['nTrain', 'nVal'] as const) if (!isWhole(d[n], 1)) throw bad(n, 'a number of rows, a whole number >= 1', d[n]);
-  const features = (shape as number[]).reduce((a, b) => a * b, 1);
+  const features = sizeOf(shape as number[]);
   const shapeText = `[${(shape as number[]).join(', ')}]`;
   for (const split of ['Train', 'Val'] as const) {
     const rows = d[`n${split}`] as number;

@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../tasks/types.js';
 import { wasmMemoryOf } from './simd-update.js';
+import { sizeOf } from '../util/linalg.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -48,7 +49,7 @@ export function registerWasmFlatKernels(tf: TF): void {
       const { offset, shape } = attrs as unknown as { offset: number; shape: number[] };
       const x = inputs.x as tfjs.TensorInfo;
       const out = heap.makeOutput(shape, x.dtype);
-      const size = shape.reduce((a, b) => a * b, 1);
+      const size = sizeOf(shape);
       heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size));
       return out;
     },
@@ -60,7 +61,7 @@ export function registerWasmFlatKernels(tf: TF): void {
       const heap = backend as unknown as WasmHeap & { dataIdMap: { get(dataId: object): { memoryOffset: number } }; wasm: { HEAPF32: Float32Array } };
       const x = inputs.x as tfjs.TensorInfo;
       const { rows } = attrs as unknown as { rows: Int32Array };
-      const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
+      const rowSize = sizeOf(x.shape.slice(1));
       const out = heap.makeOutput([rows.length, ...x.shape.slice(1)], x.dtype);
       // One native copy per row, heap to heap (offsets read after the output is made: making it may grow the heap). The
       // float32 view moves 4-byte elements verbatim (copyWithin copies bytes), so int32 rows copy through it too.
@@ -77,7 +78,7 @@ export function registerWasmFlatKernels(tf: TF): void {
     kernelFunc: ({ inputs, backend }) => {
       const heap = backend as unknown as WasmHeap;
       const parts = Object.values(inputs) as tfjs.TensorInfo[];
-      const total = parts.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+      const total = parts.reduce((n, t) => n + sizeOf(t.shape), 0);
       const out = heap.makeOutput([total], 'float32');
       const view = heap.typedArrayFromHeap(out);
       let at = 0;

@@ -22,6 +22,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../tasks/config.js';
 import type { TF } from '../tasks/types.js';
 import { encodeModule, Op, sleb, uleb, ValType, type FunctionSpec } from './wasm-encoder.js';
+import { sizeOf } from '../util/linalg.js';
 
 type Tensor = tfjs.Tensor;
 type Kind = OptimizerConfig['kind'];
@@ -296,7 +297,7 @@ interface UpdateAttrs {
 const UPDATE = 'EvotuneOptimizerUpdate';
 /** Slots the update reads and writes: Adam m and v; SGD its velocity if moving; RMSProp its mean square, and momentum if moving. */
 const slotsWritten = (kind: Kind, moving: boolean) => (kind === 'adam' ? 2 : kind === 'sgd' ? (moving ? 1 : 0) : moving ? 2 : 1);
-const elements = (t: tfjs.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+const elements = (t: tfjs.TensorInfo) => sizeOf(t.shape);
 
 function registerUpdateKernel(tf: TF): void {
   if (tf.getKernel(UPDATE, 'wasm')) return;

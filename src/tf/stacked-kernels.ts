@@ -13,6 +13,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../tasks/types.js';
 import { packedMatMul, type WasmModule } from './packed-matmul.js';
+import { sizeOf } from '../util/linalg.js';
 
 type Tensor = tfjs.Tensor;
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid';
@@ -111,7 +112,7 @@ export function registerWasmStackedKernels(tf: TF): void {
       const heap = backend as unknown as WasmInternals;
       const parts = Object.values(inputs) as tfjs.TensorInfo[];
       const k = parts[0]!.shape[0]!;
-      const widths = parts.map((t) => t.shape.reduce((x, y) => x * y, 1) / k);
+      const widths = parts.map((t) => sizeOf(t.shape) / k);
       const width = widths.reduce((x, y) => x + y, 0);
       const out = heap.makeOutput([k, width], 'float32');
       const dst = heap.typedArrayFromHeap(out);
@@ -133,7 +134,7 @@ export function registerWasmStackedKernels(tf: TF): void {
       const x = inputs.x as tfjs.TensorInfo;
       const { begin, shape } = attrs as unknown as { begin: number; shape: number[] };
       const [k, width] = x.shape as [number, number];
-      const w = shape.reduce((a, b) => a * b, 1) / k;
+      const w = sizeOf(shape) / k;
       const out = heap.makeOutput(shape, 'float32');
       const src = heap.typedArrayFromHeap(x);
       const dst = heap.typedArrayFromHeap(out);
@@ -203,6 +204,6 @@ export function sliceColumns(tf: TF, x: Tensor, begin: number, shape: readonly n
   const k = x.shape[0]!;
   const full = [k, ...shape];
   if (onWasm(tf)) return run(tf, SLICE_COLUMNS, { x }, { begin, shape: full });
-  const width = shape.reduce((a, b) => a * b, 1);
+  const width = sizeOf(shape);
   return tf.reshape(tf.slice(x, [0, begin], [k, width]), full);
 }

@@ -16,6 +16,7 @@ import type { Layout, TF } from '../tasks/types.js';
 import { throughActivation, type Stage } from './gradients.js';
 import { memberLoss, type LossKind } from './loss.js';
 import { concatRows, sliceColumns, stackedProducts, type StackedProducts } from './stacked-kernels.js';
+import { sizeOf } from '../util/linalg.js';
 
 type Tensor = tfjs.Tensor;
 
@@ -232,7 +233,7 @@ export class StackedOptimizer {
       members.forEach((m, i) => {
         let at = i * n;
         for (const shape of this.shapes) {
-          const size = shape.reduce((a, b) => a * b, 1);
+          const size = sizeOf(shape);
           if (shape.length >= 2) rows.fill(m.weightDecay, at, at + size);
           at += size;
         }
@@ -270,7 +271,7 @@ export class StackedOptimizer {
     let at = 0;
     return this.shapes.map((shape) => {
       const part = sliceColumns(this.tf, theta, at, shape);
-      at += shape.reduce((a, b) => a * b, 1);
+      at += sizeOf(shape);
       return part;
     });
   }

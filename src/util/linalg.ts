@@ -13,6 +13,9 @@ export const dot = (a: readonly number[], b: readonly number[]): number => a.red
 
 export const norm = (v: readonly number[]): number => Math.sqrt(dot(v, v));
 
+/** Elements in a tensor of this shape (1 for a scalar's []). */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
 export interface Eigen {
   /** Eigenvalues, ascending. */
   readonly values: number[];
