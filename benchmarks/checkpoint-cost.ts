@@ -194,7 +194,7 @@ export function toMarkdown(rows: readonly CheckpointCostRow[]): string {
 
 export const checkpointCost: Section = {
   id: 'checkpoints',
-  title: 'Checkpoints and reports: what they cost against one epoch',
+  title: '6a. Checkpoints and reports: what they cost against one epoch',
   async run({ quick, backend, log }) {
     const rows = await runCheckpointCost({ quick, backend, log });
     return { kind: 'ran', markdown: toMarkdown(rows), data: rows, charts: [] };

@@ -103,7 +103,7 @@ export function toMarkdown(res: GroupedTrialsResult): string {
 
 export const groupedTrialsSection: Section = {
   id: 'grouped-trials',
-  title: '4c. A fixed-architecture search through the pool, with and without evaluator groups',
+  title: '4d. A fixed-architecture search through the pool, with and without evaluator groups',
   async run({ quick, log }) {
     const result = await runGroupedTrials({ quick, log });
     return { kind: 'ran', markdown: toMarkdown(result), data: result, charts: [] };

@@ -418,7 +418,7 @@ export const mostSeeds = (counts: Readonly<Record<string, number>>) => Math.max(
 
 export const multiFidelitySection: Section = {
   id: 'multi-fidelity',
-  title: 'Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
+  title: '6b. Multi-fidelity: schedulers and PBT against full-budget search at equal epochs',
   async run({ quick, backend, log, progress }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };

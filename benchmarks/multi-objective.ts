@@ -305,7 +305,7 @@ function pairwise(b: MoBenchmark): string {
 /** The bench section: quick mode cuts evaluations and seeds (the anchors too), not the problems. */
 export const multiObjectiveSection: Section = {
   id: 'multi-objective',
-  title: '6. Multi-objective search: hypervolume on ZDT1-3 and DTLZ2 against DEAP and Optuna',
+  title: '7. Multi-objective search: hypervolume on ZDT1-3 and DTLZ2 against DEAP and Optuna',
   async run({ quick, log }) {
     const plan = quick ? { evaluations: 400, seeds: 3 } : { evaluations: 2000, seeds: 10 };
     log(`multi-objective: ${plan.evaluations} evaluations, ${plan.seeds} seeds, ${PROBLEMS.length} problems`);

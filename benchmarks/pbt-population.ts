@@ -90,7 +90,7 @@ function toMarkdown({ plan, auto, rows }: SavedRun): string {
 
 export const pbtPopulationSection: Section = {
   id: 'pbt-population',
-  title: 'PBT: population against lineage length at equal epochs',
+  title: '6c. PBT: population against lineage length at equal epochs',
   async run({ quick, backend, log, progress }) {
     const planned = quick ? PLAN.quick : PLAN.full;
     const plan = { ...planned, tasks: tasksToRun(planned.tasks) };

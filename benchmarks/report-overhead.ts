@@ -62,7 +62,7 @@ export async function reportOverhead(trials: number, repeats: number): Promise<R
 
 export const reportOverheadSection: Section = {
   id: 'report-overhead',
-  title: "Multi-fidelity: what reporting 20 steps and a scheduler add to a trial's dispatch",
+  title: "6d. Multi-fidelity: what reporting 20 steps and a scheduler add to a trial's dispatch",
   async run({ quick, log }) {
     const trials = quick ? 400 : 2000;
     const repeats = quick ? 3 : 7;

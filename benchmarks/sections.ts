@@ -214,7 +214,7 @@ async function script(file: string, args: readonly string[], log: (line: string)
 
 const faults: Section = {
   id: 'faults',
-  title: '6. Fault injection: kills at random moments (issue #18)',
+  title: '8. Fault injection: kills at random moments (issue #18)',
   async run({ quick, log, progress }) {
     const opts = faultOptions(process.env, quick, progress?.dir);
     log(
