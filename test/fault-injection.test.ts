@@ -34,9 +34,10 @@ import {
   type RunResult,
 } from '../support/fault-harness.js';
 import { CLI, redisServerBinary, startRedis, startWorker } from '../support/redis-harness.js';
+import { servicesRequired } from './helpers/services.js';
 
 const RUNS = Math.max(1, Number(process.env.FAULT_RUNS ?? 2));
-const requireRedis = process.env.EVOTUNE_REQUIRE_REDIS === '1';
+const requireRedis = servicesRequired() || process.env.EVOTUNE_REQUIRE_REDIS === '1';
 if (!redisServerBinary && !requireRedis)
   console.warn('test/fault-injection.test.ts: Redis scenarios skipped: no redis-server on PATH (scripts/ci-redis.sh installs it)');
 
@@ -437,7 +438,7 @@ describe.skipIf(!redisServerBinary && !requireRedis)('redis executor, killed for
   });
 });
 
-// Keeps the suite honest where CI promises Redis: EVOTUNE_REQUIRE_REDIS=1 (.ci/run) turns a skip into a failure.
+// Keeps the suite honest where CI promises Redis: CI=true, EVOTUNE_REQUIRE_SERVICES=1 or EVOTUNE_REQUIRE_REDIS=1 turns a skip into a failure.
 describe.runIf(requireRedis && !redisServerBinary)('redis required', () => {
   it('has redis-server on PATH', () => expect(redisServerBinary).toBeDefined());
 });

@@ -1,7 +1,8 @@
 /**
  * Groups through the Redis executor: the study forms groups with the pool's rule (eval/grouping.ts) and sends each
  * as one job; a remote worker trains it as one program and returns one outcome per member. Real redis-server and
- * `evotune worker` processes (build first). Fails, never skips, when redis-server is missing.
+ * `evotune worker` processes (build first). Without redis-server it skips with a message, or fails where services
+ * are required (test/helpers/services.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,9 @@ import type { TrialOutcome, TrialRequest } from '../src/eval/types.js';
 import { journalLineSchema } from '../src/journal/format.js';
 import { search, type SearchInput, type SearchResult } from '../src/search.js';
 import { CLI, redisServerBinary, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../support/redis-harness.js';
+import { needService } from './helpers/services.js';
+
+const hasRedis = needService('redis-server', redisServerBinary !== undefined, 'test/redis-groups.test.ts', 'install it with scripts/ci-redis.sh');
 
 const tiny = new URL('./fixtures/tiny-task.mjs', import.meta.url).href;
 /** The same task, declared never to group: the ungrouped run through Redis. */
@@ -48,12 +52,11 @@ function trialLines(dir: string): TrialLine[] {
 }
 const groupSizes = (r: SearchResult) => r.history.map((t) => (t.outcome.state === 'failed' ? null : Number(t.outcome.metrics.groupSize ?? 1)));
 
-describe('groups through the redis executor', () => {
+describe.runIf(hasRedis)('groups through the redis executor', () => {
   let redis: RedisServer;
   let worker: WorkerProcess;
 
   beforeAll(async () => {
-    if (!redisServerBinary) throw new Error('redis-server is not on PATH: these tests need it (install it with scripts/ci-redis.sh)');
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
     redis = await startRedis();
     worker = startWorker(redis.url, ['--concurrency', '2']);

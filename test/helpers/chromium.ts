@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { servicesRequired } from './services.js';
 
 /** Debian's Chromium: the browser tests never download one. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Whether the browser tests can run here. Without Chromium they are skipped locally, and fail in CI (CI=true). */
+/** Whether the browser tests can run here. Without Chromium they are skipped locally, and fail where services are required (services.ts). */
 export function chromiumAvailable(suite: string): boolean {
   const ok = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
   if (!ok) {
-    if (process.env.CI) throw new Error(`${suite}: ${CHROMIUM} is missing, and CI must run the browser tests (apt-get install chromium)`);
+    if (servicesRequired())
+      throw new Error(`${suite}: ${CHROMIUM} is missing, and CI=true or EVOTUNE_REQUIRE_SERVICES=1 forbids skipping (apt-get install chromium)`);
     process.stderr.write(`${suite}: skipped, ${CHROMIUM} is missing (apt-get install chromium); CI fails instead of skipping\n`);
   }
   return ok;
