@@ -23,8 +23,8 @@ interface State {
 
 /**
  * Default population: dim members, at least 10 and at most 20. Storn & Price's 10 * dim suits budgets of
- * 10^4-10^5 evaluations; with the hundreds to thousands a hyperparameter search gets, 10-20 members did best
- * at 4, 10 and 30 dimensions (benchmarks/POPULATION.md).
+ * 10^4-10^5 evaluations, far more than the hundreds to thousands a hyperparameter search gets. The sweep this
+ * range was first picked from was not committed, so it is not quoted (benchmarks/POPULATION.md).
  */
 export const dePopulationSize = (dim: number): number => Math.min(20, Math.max(10, dim));
 

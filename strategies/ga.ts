@@ -129,8 +129,8 @@ function spread(u: number, eta: number, room: number): number {
 /**
  * Bounded SBX, the two results swapped at random between the children (as Deb's and DEAP's code do), on each gene
  * with probability `geneRate` (the other genes are copied from the parents). Deb's NSGA-II code and DEAP cross
- * each gene with probability 1/2; for the GA, crossing all of them measured better on all four standard
- * functions (benchmarks/standard-functions.ts), so 1 is the default.
+ * each gene with probability 1/2; the GA crosses all of them by default (the default its rows in section 1 of
+ * benchmarks/RESULTS.md measure; the earlier comparison that chose it was not committed, so it is not quoted).
  */
 export function sbx(a: readonly number[], b: readonly number[], eta: number, rng: Rng, geneRate = 1): [number[], number[]] {
   const c1 = [...a];

@@ -47,8 +47,8 @@ const W_END = 0.4;
 export const pso = defineStrategy<Options, State>({
   name: 'pso',
   summary: 'Particle swarm optimisation (constriction coefficients, global or ring topology, synchronous).',
-  // Defaults measured with benchmarks/standard-functions.ts (10 genes, 5000 evaluations) on seeds other than the
-  // benchmark's own: a small swarm on a wide ring kept rastrigin out of early traps without slowing the rest.
+  // A small swarm on a wide ring: section 1 of benchmarks/RESULTS.md weighs the ring against the global-best
+  // topology and the swarm against 40 particles, on the shifted and rotated functions (benchmarks/POPULATION.md).
   options: {
     swarmSize: int('particles in the swarm (one generation)', 20, { min: 2 }),
     inertia: oneOf('"constant" uses w; "linear" falls from 0.9 to 0.4 over `iterations` generations', 'constant', ['constant', 'linear']),
