@@ -15,10 +15,11 @@
  * when every section has run; outside a full run benchmarks/results/tmp-faults-progress.jsonl, which git ignores).
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errors } from '../src/errors.js';
+import { appendJsonLine } from './progress.js';
 import { rngFor } from '../src/util/rng.js';
 import {
   concurrentResume,
@@ -242,7 +243,7 @@ export async function faultBenchmark(opts: FaultOptions & { log: (line: string) 
       const row = await measure(scenario, opts.runs, rig, code);
       removeTemps();
       mkdirSync(dirname(opts.progress), { recursive: true });
-      appendFileSync(opts.progress, `${JSON.stringify(row)}\n`);
+      appendJsonLine(opts.progress, row);
       opts.log(`${scenario.id}: ${row.runs} runs in ${row.secondsPerRun} s each (median), ${JSON.stringify({ ...row, examples: undefined })}`);
       rows.push(row);
     }

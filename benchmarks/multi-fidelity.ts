@@ -8,7 +8,7 @@
  * segment (an evolved schedule), re-trained from scratch on 5 fresh seeds; its own final model's loss is shown too.
  * Beside the scores: epochs and time each method needed to reach the full search's median best value.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { search, type SearchResult } from '../src/search.js';
@@ -24,6 +24,7 @@ import { holm, mannWhitneyU, median, probabilityBelow, quantile, seedsForPower }
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import type { Section, SectionContext } from './section.js';
 import { gitCommit } from './report.js';
+import { appendJsonLine } from './progress.js';
 import { errors } from '../src/errors.js';
 
 export interface Method {
@@ -188,7 +189,7 @@ export async function runMultiFidelity(o: MultiFidelityOptions): Promise<MultiFi
           commit,
         };
         rows.push(row);
-        if (o.cacheFile) appendFileSync(o.cacheFile, `${JSON.stringify({ key, row } satisfies CachedRow)}\n`);
+        if (o.cacheFile) appendJsonLine(o.cacheFile, { key, row } satisfies CachedRow);
         o.log?.(
           `${taskName} ${m.id} seed ${seed}: score ${num(row.score)} best ${num(row.best)} in ${row.epochs} epochs, ${row.trials} trials (${row.pruned} pruned), ${(wallMs / 1000).toFixed(1)} s`,
         );

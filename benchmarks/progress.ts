@@ -8,7 +8,7 @@
  * partial work (multi-fidelity cells, fault scenarios). It is deleted when the run writes its results. It may be
  * committed, to go on from another clone: the run still names the commit whose code it measures.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../src/errors.js';
 import type { RunMeta, SectionOutcome } from './report.js';
@@ -81,10 +81,29 @@ function readFinished(dir: string): SectionOutcome[] {
   return out;
 }
 
+/**
+ * Appends `value` as one JSON line. A kill mid-write leaves a last line without its newline: the next line then
+ * starts on a line of its own, so only the torn line is lost (readers skip it), not the whole line after it too.
+ */
+export function appendJsonLine(file: string, value: unknown): void {
+  let torn = false;
+  if (existsSync(file)) {
+    const size = statSync(file).size;
+    if (size > 0) {
+      const fd = openSync(file, 'r');
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      closeSync(fd);
+      torn = last[0] !== 0x0a;
+    }
+  }
+  appendFileSync(file, `${torn ? '\n' : ''}${JSON.stringify(value)}\n`);
+}
+
 /** Keeps a section that ran; one that failed or was skipped runs again next time (its cause may be gone). */
 export function recordSection(dir: string, outcome: SectionOutcome): void {
   if (outcome.status !== 'ran') return;
-  appendFileSync(join(dir, 'sections.jsonl'), `${JSON.stringify(outcome)}\n`);
+  appendJsonLine(join(dir, 'sections.jsonl'), outcome);
 }
 
 /** The run wrote its results: what it kept is no longer needed. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRun, progressDir, recordSection } from '../benchmarks/progress.js';
+import { appendJsonLine, openRun, progressDir, recordSection } from '../benchmarks/progress.js';
 import { cacheOptions } from '../benchmarks/multi-fidelity.js';
 import type { RunMeta, SectionOutcome } from '../benchmarks/report.js';
 
@@ -51,6 +51,23 @@ describe('a benchmark run stopped part-way goes on from the sections it finished
     expect(second.meta.resumed).toEqual([{ date: '2026-12-08T09:00:00.000Z', loadAtStart: 0.5 }]);
     const third = openRun(dir, meta('2026-12-09T09:00:00.000Z'), ['a', 'b', 'c'], () => false);
     expect(third.meta.resumed?.map((r) => r.date)).toEqual(['2026-12-08T09:00:00.000Z', '2026-12-09T09:00:00.000Z']);
+  });
+
+  it('starts a line after one torn by a kill on a line of its own, so that only the torn one is lost', () => {
+    const file = join(tmp('evotune-progress-'), 'cells.jsonl');
+    appendJsonLine(file, { cell: 1 });
+    appendFileSync(file, '{"cell":2,"sco'); // killed mid-write
+    appendJsonLine(file, { cell: 3 });
+    const parsed = readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as { cell: number }];
+        } catch {
+          return [];
+        }
+      });
+    expect(parsed.map((c) => c.cell)).toEqual([1, 3]);
   });
 
   it('refuses to go on once the code has changed, naming the commit and how to start afresh', () => {
