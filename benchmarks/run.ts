@@ -5,7 +5,7 @@
  * first: npm run build); paths are relative to the current folder, which npm sets to the repository root. A run into
  * benchmarks/results/ must be of committed code (every result names the commit that made it).
  *   npm run bench -- --quick                      # every section, small budgets: a few minutes
- *   npm run bench                                 # the full run (most of a day: use a quiet machine; stopped, the
+ *   npm run bench                                 # the full run (hours: use a quiet machine; stopped, the
  *                                                 # same command goes on from the last finished section)
  *   npm run bench -- --sections functions,pool --out /tmp/bench
  */
