@@ -1,7 +1,7 @@
 /**
  * A run in progress: the sections it has finished, kept on disk as each one ends, so that a run stopped part-way
- * (a crash, SIGKILL, the end of a sitting) goes on when the same command runs again on the same code. A full run is
- * longer than a working day on a small machine; without this it has to happen in one uninterrupted sitting.
+ * (a crash, SIGKILL, the end of a sitting) goes on when the same command runs again on the same code. A full run
+ * takes hours on a small machine; without this it would have to happen in one uninterrupted sitting.
  *
  * The folder (benchmarks/results/in-progress/<run>/) holds run.json (the run's meta: its start, command, commit and
  * each later sitting), sections.jsonl (one finished section per line) and whatever the sections keep of their own
