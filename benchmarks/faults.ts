@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errors } from '../src/errors.js';
-import { appendJsonLine } from './progress.js';
+import { appendJsonLine, readJsonLines } from './progress.js';
 import { rngFor } from '../src/util/rng.js';
 import {
   concurrentResume,
@@ -162,14 +162,8 @@ export function codeHash(): string {
 /** Rows of the progress file measured with this code and at least this many runs, by scenario id (the newest wins). */
 export function readProgress(file: string, code: string, runs: number): Map<string, FaultRow> {
   const rows = new Map<string, FaultRow>();
-  if (!existsSync(file)) return rows;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    let row: Partial<FaultRow>;
-    try {
-      row = JSON.parse(line) as Partial<FaultRow>;
-    } catch {
-      continue; // a torn last line of a run that was killed
-    }
+  // A torn last line of a run that was killed is left out by readJsonLines.
+  for (const row of readJsonLines(file) as Partial<FaultRow>[]) {
     if (row.code === code && typeof row.runs === 'number' && row.runs >= runs && typeof row.id === 'string') rows.set(row.id, row as FaultRow);
   }
   return rows;

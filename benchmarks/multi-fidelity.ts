@@ -8,7 +8,7 @@
  * segment (an evolved schedule), re-trained from scratch on 5 fresh seeds; its own final model's loss is shown too.
  * Beside the scores: epochs and time each method needed to reach the full search's median best value.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { search, type SearchResult } from '../src/search.js';
@@ -24,7 +24,7 @@ import { holm, mannWhitneyU, median, probabilityBelow, quantile, seedsForPower }
 import { num, pValue, table } from '../src/bench/report-markdown.js';
 import type { Section, SectionContext } from './section.js';
 import { gitCommit } from './report.js';
-import { appendJsonLine } from './progress.js';
+import { appendJsonLine, readJsonLines } from './progress.js';
 import { errors } from '../src/errors.js';
 
 export interface Method {
@@ -109,16 +109,10 @@ const cellKey = (task: string, method: string, seed: number, budget: number, ret
 
 function readCache(file: string | undefined): Map<string, MultiFidelityRow> {
   const rows = new Map<string, MultiFidelityRow>();
-  if (file === undefined || !existsSync(file)) return rows;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const c = JSON.parse(line) as CachedRow;
-      const commit = (JSON.parse(c.key) as unknown[]).at(-1);
-      rows.set(c.key, { ...c.row, ...(typeof commit === 'string' ? { commit } : {}) });
-    } catch {
-      // A line torn by a kill: that cell runs again.
-    }
+  // A line torn by a kill is left out by readJsonLines: that cell runs again.
+  for (const c of readJsonLines(file) as CachedRow[]) {
+    const commit = (JSON.parse(c.key) as unknown[]).at(-1);
+    rows.set(c.key, { ...c.row, ...(typeof commit === 'string' ? { commit } : {}) });
   }
   return rows;
 }

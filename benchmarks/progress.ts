@@ -66,19 +66,21 @@ export function openRun(dir: string, fresh: RunMeta, sectionIds: readonly string
 }
 
 /** Sections finished so far; a line cut short by a kill mid-write is left out (that section runs again). */
-function readFinished(dir: string): SectionOutcome[] {
-  const file = join(dir, 'sections.jsonl');
-  if (!existsSync(file)) return [];
-  const out: SectionOutcome[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as SectionOutcome);
-    } catch {
-      // torn last line
-    }
-  }
-  return out;
+const readFinished = (dir: string) => readJsonLines(join(dir, 'sections.jsonl')) as SectionOutcome[];
+
+/** The values of a JSON-lines file written by appendJsonLine, in order; a line torn by a kill is left out. None if absent. */
+export function readJsonLines(file: string | undefined): unknown[] {
+  if (file === undefined || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      if (line.trim() === '') return [];
+      try {
+        return [JSON.parse(line) as unknown];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /**
