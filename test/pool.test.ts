@@ -107,6 +107,11 @@ describe('PoolEvaluator', () => {
     expect((await pending).map((o) => (o.state === 'failed' ? o.kind : 'ok'))).toEqual(['aborted', 'aborted']);
   });
 
+  it('starts workers without require(esm), so that terminating one while it loads cannot end the process', async () => {
+    const [o] = await withPool({ fixture: 'require-esm', workers: 1 }, (pool) => Promise.all([pool.run(request(0))]));
+    expect(complete(o!).metrics).toMatchObject({ requireModule: false });
+  });
+
   it('rejects a module that does not load with a usage error naming it', async () => {
     const pool = new PoolEvaluator({ source: { kind: 'module', url: fixture('broken-import') }, workers: 1 });
     try {

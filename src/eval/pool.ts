@@ -25,6 +25,17 @@ export interface PoolOptions {
   readonly reportsJson?: boolean;
 }
 
+/**
+ * Node options for the pool's worker threads. Piscina loads a worker's file with require() before import(); where
+ * require() can load an ES module (Node 20.19+, 22.12+), a worker terminated while it instantiates worker.js (a trial
+ * past its timeout, the pool closing) ends the whole process with a V8 fatal error ("IsGraphAsync must be used on an
+ * instantiated module": Node's synchronous instantiate goes on after the termination). Without require(esm) that
+ * require() fails at once and Piscina imports the file, which survives termination.
+ */
+export function workerExecArgv(): string[] | undefined {
+  return process.features.require_module ? [...process.execArgv, '--no-experimental-require-module'] : undefined;
+}
+
 /** Time a fitness gets to stop on ctx.signal after its timeout before its worker is terminated. */
 export const graceMs = (timeoutMs: number) => Math.max(1000, timeoutMs * 0.25);
 
@@ -86,6 +97,7 @@ export class PoolEvaluator implements Evaluator {
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
       workerData: data,
+      execArgv: workerExecArgv(),
       resourceLimits: opts.maxHeapMb ? { maxOldGenerationSizeMb: opts.maxHeapMb } : undefined,
     });
     // A replacement is created when it has loaded its source; Piscina has not yet marked it free when it tells us.
