@@ -3,10 +3,10 @@
  * (src/eval/pool.ts workerExecArgv) prevent it? Piscina loads a worker's file with require() first; where that can
  * load an ES module, it links the whole graph, instantiates it synchronously, and only then finds the top-level await
  * that sends it to import(). Each attempt is a child process that starts a one-thread Piscina pool and destroys it at
- * a seeded random moment drawn around the end of that require(). The worker's file is a synthetic chain of ES modules
- * with a top-level await, as worker.js has, long enough that the moment can be aimed (worker.js loads in a few ms).
+ * a seeded random moment in the second half of that require(). The worker's file is a synthetic graph of ES modules
+ * with a top-level await, as worker.js has (writeGraph says how it is made slow to instantiate).
  * A child that dies of a signal, with V8's fatal-error report or with a non-zero exit counts as a crash.
- *   node dist/benchmarks/research/worker-termination.js [--attempts 60] [--modules 3000] [--seed 1] > benchmarks/results/worker-termination.md
+ *   node dist/benchmarks/research/worker-termination.js [--attempts 60] [--modules 2000] [--names 300] [--seed 1] > benchmarks/results/worker-termination.md
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,15 +17,24 @@ import { parseArgs } from 'node:util';
 import { rngFor } from '../../src/util/rng.js';
 import { workerExecArgv } from '../../src/eval/pool.js';
 
-/** A chain of n modules ending in one with a top-level await; returns the entry's path. */
-function writeGraph(dir: string, n: number): string {
+/**
+ * A chain of n modules, each re-exporting the next (`export *`), the last defining `names` bindings and awaiting at
+ * top level; the entry imports every name from the first. Resolving each name down the chain is done while the graph
+ * is instantiated, which makes that synchronous step long enough to be hit (worker.js instantiates in well under a
+ * millisecond, so the same crash there is rare). Returns the entry's path.
+ */
+function writeGraph(dir: string, n: number, names: number): string {
   mkdirSync(join(dir, 'graph'));
+  const ids = Array.from({ length: names }, (_, k) => `v${k}`);
   for (let i = 0; i < n; i++) {
-    const next = i + 1 < n ? `import './m${i + 1}.mjs';\n` : 'await 0;\n';
-    writeFileSync(join(dir, 'graph', `m${i}.mjs`), `${next}export const x${i} = ${i};\nexport function f${i}(a) { return a * ${i}; }\n`);
+    const body =
+      i + 1 < n
+        ? `export * from './m${i + 1}.mjs';\nexport const own${i} = ${i};\n`
+        : `${ids.map((v, k) => `export const ${v} = ${k};`).join('\n')}\nawait 0;\n`;
+    writeFileSync(join(dir, 'graph', `m${i}.mjs`), body);
   }
   const entry = join(dir, 'graph', 'entry.mjs');
-  writeFileSync(entry, "import './m0.mjs';\nexport default () => 0;\n");
+  writeFileSync(entry, `import { ${ids.join(', ')} } from './m0.mjs';\nexport default () => ${ids[0]};\n`);
   return entry;
 }
 
@@ -63,20 +72,26 @@ function child(script: string, args: unknown[]): { crashed: boolean; graphAsync:
 
 function main() {
   const { values } = parseArgs({
-    options: { attempts: { type: 'string', default: '60' }, modules: { type: 'string', default: '3000' }, seed: { type: 'string', default: '1' } },
+    options: {
+      attempts: { type: 'string', default: '60' },
+      modules: { type: 'string', default: '2000' },
+      names: { type: 'string', default: '300' },
+      seed: { type: 'string', default: '1' },
+    },
   });
   const attempts = Number(values.attempts);
   const modules = Number(values.modules);
+  const names = Number(values.names);
   const seed = Number(values.seed);
   const dir = mkdtempSync(join(tmpdir(), 'evotune-termination-'));
   try {
-    const entry = writeGraph(dir, modules);
+    const entry = writeGraph(dir, modules, names);
     const piscina = createRequire(import.meta.url).resolve('piscina');
     const arms: Arm[] = [
       { name: "Node's default (require(esm) on)", execArgv: null },
       { name: 'as the pool starts workers (workerExecArgv)', execArgv: workerExecArgv() ?? null },
     ];
-    // The moments are drawn in [end - 40 ms, end + 10 ms]; run-to-run jitter spreads them further.
+    // The moments are drawn across the second half of the require() and a little past its end.
     const ends = [0, 1, 2].map(() => Number(child(CALIBRATE, [entry]).out));
     const end = [...ends].sort((a, b) => a - b)[1]!;
     const rows = arms.map((arm) => {
@@ -84,7 +99,7 @@ function main() {
       let crashes = 0;
       let graphAsync = 0;
       for (let i = 0; i < attempts; i++) {
-        const delay = end - 40 + 50 * rng();
+        const delay = end * (0.5 + 0.55 * rng());
         const r = child(CHILD, [piscina, entry, delay, arm.execArgv]);
         if (r.crashed) crashes++;
         if (r.graphAsync) graphAsync++;
@@ -94,14 +109,16 @@ function main() {
       return `| ${arm.name} | ${attempts} | ${crashes} | ${graphAsync} |`;
     });
     console.log(`# Terminating a pool worker while it loads\n`);
-    console.log(`Node ${process.version}, piscina pool of one thread on a chain of ${modules} ES modules; a worker's require() of it`);
-    console.log(`ends ${end.toFixed(0)} ms after the worker is created (median of 3); the pool is destroyed at a moment drawn uniformly`);
-    console.log(`from 40 ms before that to 10 ms after, seed ${seed}.\n`);
+    console.log(`Node ${process.version}, piscina pool of one thread on a chain of ${modules} ES modules re-exporting ${names} names; a`);
+    console.log(`worker's require() of it ends ${end.toFixed(0)} ms after the worker is created (median of 3); the pool is destroyed at a`);
+    console.log(`moment drawn uniformly in [0.5, 1.05] x that time, seed ${seed}.\n`);
     console.log(
       `| workers started with | attempts | processes that crashed | of them with "IsGraphAsync must be used on an instantiated module" |\n| --- | --- | --- | --- |`,
     );
     for (const row of rows) console.log(row);
-    console.log(`\n\`node dist/benchmarks/research/worker-termination.js --attempts ${attempts} --modules ${modules} --seed ${seed}\``);
+    console.log(
+      `\n\`node dist/benchmarks/research/worker-termination.js --attempts ${attempts} --modules ${modules} --names ${names} --seed ${seed}\``,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
